@@ -1,0 +1,74 @@
+package com.algohire.relay.config;
+
+import java.util.List;
+
+/**
+ * The shape of every table, bucket and queue the relay uses: read by the CDK stack to provision them and by
+ * the local runtime and tests to create them, so the deployed and local resources cannot drift apart.
+ */
+public final class RelaySchema {
+
+    /** A DynamoDB key attribute; every key in this schema is a string. */
+    public record Key(String name) {
+    }
+
+    /** A global secondary index projecting all attributes. */
+    public record Index(String name, Key partitionKey, Key sortKey) {
+    }
+
+    /** An on-demand table. {@code logicalName} names it in the stack and, suffixed, locally. */
+    public record Table(String logicalName, Key partitionKey, Key sortKey, String ttlAttribute, List<Index> indexes) {
+    }
+
+    /** A queue with its dead-letter queue. */
+    public record Queue(String logicalName, int visibilityTimeoutSeconds, int maxReceiveCount,
+                        int retentionDays, int dlqRetentionDays) {
+    }
+
+    // --- Events table: one item per event, one per idempotency key, one per delivery attempt. ---
+    public static final String PK = "pk";
+    public static final String SK = "sk";
+    public static final String EXPIRES_AT = "expiresAt";
+    public static final String EVENT_TYPE = "eventType";
+    public static final String RECEIVED_DAY = "receivedDay";
+    /** {@code receivedAt + "#" + eventId}: sorts by time and stays unique. */
+    public static final String RECEIVED_SORT = "receivedSort";
+    /** Present only while an event is stored but not yet queued: makes the pending index sparse. */
+    public static final String PENDING_SHARD = "pendingShard";
+
+    public static final String INDEX_BY_TYPE = "byType";
+    public static final String INDEX_BY_DAY = "byDay";
+    public static final String INDEX_PENDING = "pendingEnqueue";
+
+    public static final Table EVENTS = new Table("Events", new Key(PK), new Key(SK), EXPIRES_AT, List.of(
+            new Index(INDEX_BY_TYPE, new Key(EVENT_TYPE), new Key(RECEIVED_SORT)),
+            new Index(INDEX_BY_DAY, new Key(RECEIVED_DAY), new Key(RECEIVED_SORT)),
+            new Index(INDEX_PENDING, new Key(PENDING_SHARD), new Key(RECEIVED_SORT))));
+
+    // --- Subscriptions table. ---
+    public static final String SUBSCRIPTION_ID = "subscriptionId";
+    public static final Table SUBSCRIPTIONS = new Table("Subscriptions", new Key(SUBSCRIPTION_ID), null, null, List.of());
+
+    // --- Payload bucket: payloads too large for a DynamoDB item live at this prefix. ---
+    public static final String PAYLOAD_PREFIX = "payloads/";
+
+    // --- Delivery queue. ---
+    /** Timeout of one webhook attempt by default; the delivery function's timeout is derived from it. */
+    public static final int DEFAULT_DELIVERY_TIMEOUT_SECONDS = 10;
+    /** The seed's MAX_RETRY_ATTEMPTS default: retries after the first attempt. */
+    public static final int DEFAULT_MAX_RETRY_ATTEMPTS = 3;
+    /**
+     * Delivery function timeout: one SQS batch runs its deliveries concurrently, so a batch takes about one
+     * attempt's timeout; the rest is headroom for DynamoDB writes and a cold start.
+     */
+    public static final int DELIVERY_FUNCTION_TIMEOUT_SECONDS = 30;
+    /**
+     * Visibility at least 6x the function timeout (AWS's guidance for Lambda event sources); failed
+     * deliveries shorten or lengthen their own visibility to the backoff delay.
+     */
+    public static final Queue DELIVERY = new Queue("Delivery", 6 * DELIVERY_FUNCTION_TIMEOUT_SECONDS,
+            DEFAULT_MAX_RETRY_ATTEMPTS + 1, 14, 14);
+
+    private RelaySchema() {
+    }
+}
