@@ -1,0 +1,18 @@
+package com.algohire.relay.event;
+
+/**
+ * One webhook attempt as stored beside its event (pk {@code EVENT#<eventId>}, sk
+ * {@code ATTEMPT#<attemptedAt>#<subscriptionId>#<attempt>}) and shown in {@code deliveryLogs}.
+ *
+ * @param attempt        1 for the first try of this (event, subscription), then 2, 3, ...
+ * @param statusCode     the receiver's HTTP status, null when no response came
+ * @param errorKind      null when delivered; else one of HTTP_STATUS, TIMEOUT, CONNECTION, SSRF_BLOCKED, ...
+ * @param responseBody   the first 1 KB of the receiver's response body
+ * @param outcome        DELIVERED, RETRYING, FAILED (budget exhausted) or DISABLED (receiver answered 410)
+ * @param attemptedAt    ISO-8601 UTC
+ */
+public record DeliveryLogEntry(int attempt, String subscriptionId, String webhookId, String url, Integer statusCode,
+                               long latencyMs, String errorKind, String responseBody, String outcome,
+                               String attemptedAt) {
+    public static final String SK_PREFIX = "ATTEMPT#";
+}

@@ -1,0 +1,89 @@
+package com.algohire.relay.internal;
+
+import com.algohire.relay.config.EnvVars;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Builds the SDK clients the way every function needs them: explicit region and credentials (no provider chain
+ * walk at cold start), the light URLConnection HTTP client, and API call timeouts. One instance per container.
+ *
+ * <p>Endpoints are null on AWS; the local runtime and tests point them at ElasticMQ, moto_server or LocalStack.
+ */
+public record AwsClients(Region region, AwsCredentialsProvider credentials,
+                         URI sqsEndpoint, URI dynamoDbEndpoint, URI s3Endpoint) {
+
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
+
+    /**
+     * From the Lambda environment: AWS_REGION, the function role's credentials, and the optional endpoint
+     * overrides AWS_ENDPOINT_URL and its per-service forms AWS_ENDPOINT_URL_SQS / _DYNAMODB / _S3.
+     */
+    public static AwsClients fromEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
+    static AwsClients fromEnvironment(Map<String, String> env) {
+        String region = env.getOrDefault(EnvVars.AWS_REGION, "us-east-1");
+        return new AwsClients(Region.of(region), EnvironmentVariableCredentialsProvider.create(),
+                endpoint(env, "SQS"), endpoint(env, "DYNAMODB"), endpoint(env, "S3"));
+    }
+
+    private static URI endpoint(Map<String, String> env, String service) {
+        String value = env.getOrDefault(EnvVars.AWS_ENDPOINT_URL + "_" + service, env.get(EnvVars.AWS_ENDPOINT_URL));
+        return value == null || value.isBlank() ? null : URI.create(value.trim());
+    }
+
+    public DynamoDbClient dynamoDb() {
+        var builder = DynamoDbClient.builder().region(region).credentialsProvider(credentials)
+                .httpClient(httpClient()).overrideConfiguration(timeouts());
+        if (dynamoDbEndpoint != null) {
+            builder.endpointOverride(dynamoDbEndpoint);
+        }
+        return builder.build();
+    }
+
+    public SqsClient sqs() {
+        var builder = SqsClient.builder().region(region).credentialsProvider(credentials)
+                .httpClient(httpClient()).overrideConfiguration(timeouts());
+        if (sqsEndpoint != null) {
+            builder.endpointOverride(sqsEndpoint);
+        }
+        return builder.build();
+    }
+
+    public S3Client s3() {
+        var builder = S3Client.builder().region(region).credentialsProvider(credentials)
+                .httpClient(httpClient()).overrideConfiguration(timeouts());
+        if (s3Endpoint != null) {
+            // Local servers serve buckets by path, not by virtual host.
+            builder.endpointOverride(s3Endpoint).forcePathStyle(true);
+        }
+        return builder.build();
+    }
+
+    private static SdkHttpClient httpClient() {
+        return UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    private static ClientOverrideConfiguration timeouts() {
+        return ClientOverrideConfiguration.builder()
+                .apiCallTimeout(CALL_TIMEOUT)
+                .apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
+                .build();
+    }
+}
