@@ -1,0 +1,75 @@
+package com.algohire.relay.event;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * Attribute names and key formats of event and idempotency items in the events table, shared by the code that
+ * writes them (ingest) and the code that reads them (API, delivery), so the two agree on one spelling.
+ */
+public final class EventItems {
+    public static final String EVENT_PK_PREFIX = "EVENT#";
+    public static final String EVENT_SK = "EVENT";
+    public static final String KEY_PK_PREFIX = "KEY#";
+    public static final String KEY_SK = "KEY";
+
+    public static final String EVENT_ID = "eventId";
+    public static final String IDEMPOTENCY_KEY = "idempotencyKey";
+    /** SHA-256 of eventType and the canonical payload: tells a true retry from a reused key. */
+    public static final String REQUEST_HASH = "requestHash";
+    public static final String PAYLOAD = "payload";
+    public static final String PAYLOAD_KEY = "payloadKey";
+    public static final String RECEIVED_AT = "receivedAt";
+    /** PENDING until the fan-out task is on the queue, then QUEUED; ENQUEUE_FAILED after a failed send. */
+    public static final String STATUS = "status";
+    /** Epoch millis until which the request (or sweeper) that set PENDING owns the enqueue. */
+    public static final String LEASE_UNTIL = "leaseUntil";
+
+    public static final String STATUS_PENDING = "PENDING";
+    public static final String STATUS_QUEUED = "QUEUED";
+    public static final String STATUS_ENQUEUE_FAILED = "ENQUEUE_FAILED";
+
+    /** Shards of the sparse pendingEnqueue index, so a burst of in-flight events does not all hit one partition. */
+    public static final int PENDING_SHARDS = 8;
+
+    /**
+     * Fixed-width millisecond timestamps: {@link Instant#toString()} drops trailing zeros, which would break the
+     * lexicographic order of {@code receivedSort}.
+     */
+    private static final DateTimeFormatter TIMESTAMP =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+
+    private EventItems() {
+    }
+
+    public static String eventPk(String eventId) {
+        return EVENT_PK_PREFIX + eventId;
+    }
+
+    public static String keyPk(String idempotencyKey) {
+        return KEY_PK_PREFIX + idempotencyKey;
+    }
+
+    public static String timestamp(Instant instant) {
+        return TIMESTAMP.format(instant.truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    public static String day(Instant instant) {
+        return DAY.format(instant);
+    }
+
+    public static String receivedSort(Instant receivedAt, String eventId) {
+        return timestamp(receivedAt) + "#" + eventId;
+    }
+
+    public static String pendingShard(String eventId) {
+        return "P" + Math.floorMod(eventId.hashCode(), PENDING_SHARDS);
+    }
+
+    public static String payloadKey(String eventId) {
+        return com.algohire.relay.config.RelaySchema.PAYLOAD_PREFIX + eventId + ".json";
+    }
+}

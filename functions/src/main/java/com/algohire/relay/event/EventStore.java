@@ -1,0 +1,113 @@
+package com.algohire.relay.event;
+
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.config.RelaySchema;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Reads accepted events and their delivery logs from the events table, resolving payloads kept in S3, so no
+ * reader needs to know where a payload lives.
+ */
+public final class EventStore {
+    /** Bounds one event's log read: the retry budget allows far fewer attempts per subscription. */
+    private static final int MAX_LOG_ENTRIES = 1000;
+
+    private final DynamoDbClient dynamoDb;
+    private final PayloadStore payloads;
+    private final String table;
+
+    public EventStore(DynamoDbClient dynamoDb, S3Client s3, RelayConfig config) {
+        this(dynamoDb, new PayloadStore(s3, config.payloadBucket()), config.eventsTable());
+    }
+
+    public EventStore(DynamoDbClient dynamoDb, PayloadStore payloads, String table) {
+        this.dynamoDb = dynamoDb;
+        this.payloads = payloads;
+        this.table = table;
+    }
+
+    /** The event with its payload (from S3 when large), or empty when unknown or expired. Strongly consistent. */
+    public Optional<StoredEvent> find(String eventId) {
+        Map<String, AttributeValue> item = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(Map.of(RelaySchema.PK, s(EventItems.eventPk(eventId)), RelaySchema.SK, s(EventItems.EVENT_SK))))
+                .item();
+        if (item == null || item.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(toEvent(item));
+    }
+
+    /** The event's delivery attempts, oldest first (the sort key starts with the attempt time). */
+    public List<DeliveryLogEntry> deliveryLogs(String eventId) {
+        List<DeliveryLogEntry> entries = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            QueryRequest.Builder query = QueryRequest.builder().tableName(table)
+                    .keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
+                    .expressionAttributeNames(Map.of("#pk", RelaySchema.PK, "#sk", RelaySchema.SK))
+                    .expressionAttributeValues(Map.of(":pk", s(EventItems.eventPk(eventId)),
+                            ":prefix", s(DeliveryLogEntry.SK_PREFIX)))
+                    .scanIndexForward(true);
+            if (start != null) {
+                query.exclusiveStartKey(start);
+            }
+            QueryResponse page = dynamoDb.query(query.build());
+            page.items().forEach(item -> entries.add(toLogEntry(item)));
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null && entries.size() < MAX_LOG_ENTRIES);
+        return entries;
+    }
+
+    StoredEvent toEvent(Map<String, AttributeValue> item) {
+        String payloadJson = item.containsKey(EventItems.PAYLOAD_KEY)
+                ? payloads.get(item.get(EventItems.PAYLOAD_KEY).s())
+                : str(item, EventItems.PAYLOAD);
+        return new StoredEvent(str(item, EventItems.EVENT_ID), str(item, RelaySchema.EVENT_TYPE),
+                str(item, EventItems.IDEMPOTENCY_KEY), payloadJson, Instant.parse(str(item, EventItems.RECEIVED_AT)),
+                str(item, EventItems.STATUS));
+    }
+
+    private static DeliveryLogEntry toLogEntry(Map<String, AttributeValue> item) {
+        Long status = num(item, "statusCode");
+        Long attempt = num(item, "attempt");
+        Long latency = num(item, "latencyMs");
+        return new DeliveryLogEntry(attempt == null ? 0 : attempt.intValue(), str(item, "subscriptionId"),
+                str(item, "webhookId"), str(item, "url"), status == null ? null : status.intValue(),
+                latency == null ? 0 : latency, str(item, "errorKind"), str(item, "responseBody"),
+                str(item, "outcome"), str(item, "attemptedAt"));
+    }
+
+    private static String str(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        if (value == null) {
+            return null;
+        }
+        return value.s() != null ? value.s() : value.n();
+    }
+
+    /** Lenient about N or S, so the delivery writer's choice of type for numbers does not break the reader. */
+    private static Long num(Map<String, AttributeValue> item, String name) {
+        String text = str(item, name);
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+}
