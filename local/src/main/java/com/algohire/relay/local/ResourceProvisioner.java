@@ -1,0 +1,159 @@
+package com.algohire.relay.local;
+
+import com.algohire.relay.config.RelaySchema;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * Creates the relay's tables, payload bucket and delivery queues from {@link RelaySchema}, the same definitions
+ * the CDK stack is built from, so that what runs locally has the keys, indexes, TTL and redrive of what is deployed.
+ * Every step tolerates the resource already existing, so a rerun against a persistent backend (LocalStack, a
+ * developer's own endpoint) converges instead of failing.
+ */
+public final class ResourceProvisioner {
+
+    /** Names and addresses of what {@link #provision} created, as the functions' environment needs them. */
+    public record Resources(String eventsTable, String subscriptionsTable, String payloadBucket,
+                            QueuePair deliveryQueue) {
+    }
+
+    /** A queue and its dead-letter queue. */
+    public record QueuePair(String queueUrl, String queueArn, String dlqUrl, String dlqArn) {
+    }
+
+    private final DynamoDbClient dynamoDb;
+    private final S3Client s3;
+    private final SqsClient sqs;
+
+    public ResourceProvisioner(DynamoDbClient dynamoDb, S3Client s3, SqsClient sqs) {
+        this.dynamoDb = dynamoDb;
+        this.s3 = s3;
+        this.sqs = sqs;
+    }
+
+    /**
+     * Everything the relay needs, named {@code <prefix>-<logicalName>}; {@code prefix} keeps runs and tests
+     * sharing one backend apart.
+     */
+    public Resources provision(String prefix) {
+        String events = createTable(RelaySchema.EVENTS, prefix + "-" + RelaySchema.EVENTS.logicalName());
+        String subscriptions = createTable(RelaySchema.SUBSCRIPTIONS,
+                prefix + "-" + RelaySchema.SUBSCRIPTIONS.logicalName());
+        String bucket = createBucket((prefix + "-payloads").toLowerCase(Locale.ROOT));
+        QueuePair delivery = createQueue(RelaySchema.DELIVERY, prefix + "-" + RelaySchema.DELIVERY.logicalName());
+        return new Resources(events, subscriptions, bucket, delivery);
+    }
+
+    /** An on-demand table with the schema's keys and all-attribute GSIs, TTL enabled when the schema names one. */
+    public String createTable(RelaySchema.Table table, String name) {
+        Map<String, AttributeDefinition> attributes = new LinkedHashMap<>();
+        List<KeySchemaElement> keySchema = keySchema(table.partitionKey(), table.sortKey(), attributes);
+        List<GlobalSecondaryIndex> indexes = new ArrayList<>();
+        for (RelaySchema.Index index : table.indexes()) {
+            indexes.add(GlobalSecondaryIndex.builder()
+                    .indexName(index.name())
+                    .keySchema(keySchema(index.partitionKey(), index.sortKey(), attributes))
+                    .projection(Projection.builder().projectionType(ProjectionType.ALL).build())
+                    .build());
+        }
+        try {
+            dynamoDb.createTable(r -> {
+                r.tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
+                        .attributeDefinitions(attributes.values()).keySchema(keySchema);
+                // DynamoDB rejects an empty index list, so only send one when there is something in it.
+                if (!indexes.isEmpty()) {
+                    r.globalSecondaryIndexes(indexes);
+                }
+            });
+        } catch (ResourceInUseException alreadyThere) {
+            // Idempotent by design: a persistent backend keeps the table from the last run.
+        }
+        dynamoDb.waiter().waitUntilTableExists(r -> r.tableName(name));
+        if (table.ttlAttribute() != null) {
+            enableTtl(name, table.ttlAttribute());
+        }
+        return name;
+    }
+
+    private void enableTtl(String tableName, String attribute) {
+        var current = dynamoDb.describeTimeToLive(r -> r.tableName(tableName)).timeToLiveDescription();
+        boolean enabled = current != null && attribute.equals(current.attributeName())
+                && (current.timeToLiveStatus() == TimeToLiveStatus.ENABLED
+                || current.timeToLiveStatus() == TimeToLiveStatus.ENABLING);
+        // Enabling TTL twice is a ValidationException, so look before writing.
+        if (!enabled) {
+            dynamoDb.updateTimeToLive(r -> r.tableName(tableName)
+                    .timeToLiveSpecification(s -> s.attributeName(attribute).enabled(true)));
+        }
+    }
+
+    private static List<KeySchemaElement> keySchema(RelaySchema.Key partition, RelaySchema.Key sort,
+                                                    Map<String, AttributeDefinition> attributes) {
+        List<KeySchemaElement> elements = new ArrayList<>();
+        elements.add(KeySchemaElement.builder().attributeName(partition.name()).keyType(KeyType.HASH).build());
+        attributes.putIfAbsent(partition.name(), stringAttribute(partition.name()));
+        if (sort != null) {
+            elements.add(KeySchemaElement.builder().attributeName(sort.name()).keyType(KeyType.RANGE).build());
+            attributes.putIfAbsent(sort.name(), stringAttribute(sort.name()));
+        }
+        return elements;
+    }
+
+    private static AttributeDefinition stringAttribute(String name) {
+        return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
+    }
+
+    public String createBucket(String name) {
+        try {
+            s3.createBucket(r -> r.bucket(name));
+        } catch (BucketAlreadyOwnedByYouException alreadyThere) {
+            // Idempotent: ours from an earlier run.
+        }
+        return name;
+    }
+
+    /**
+     * The queue and its DLQ ({@code <name>-dlq}), with the schema's visibility timeout and retention, and a
+     * redrive policy moving a message to the DLQ after {@code maxReceiveCount} receives.
+     */
+    public QueuePair createQueue(RelaySchema.Queue queue, String name) {
+        // Attributes are set after creation rather than in CreateQueue: CreateQueue refuses an existing name
+        // whose attributes differ, SetQueueAttributes converges either way.
+        String dlqUrl = sqs.createQueue(r -> r.queueName(name + "-dlq")).queueUrl();
+        sqs.setQueueAttributes(r -> r.queueUrl(dlqUrl).attributes(Map.of(
+                QueueAttributeName.MESSAGE_RETENTION_PERIOD, Integer.toString(queue.dlqRetentionDays() * 86_400))));
+        String dlqArn = arnOf(dlqUrl);
+
+        String queueUrl = sqs.createQueue(r -> r.queueName(name)).queueUrl();
+        String redrivePolicy = "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
+                + queue.maxReceiveCount() + "\"}";
+        sqs.setQueueAttributes(r -> r.queueUrl(queueUrl).attributes(Map.of(
+                QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(queue.visibilityTimeoutSeconds()),
+                QueueAttributeName.MESSAGE_RETENTION_PERIOD, Integer.toString(queue.retentionDays() * 86_400),
+                QueueAttributeName.REDRIVE_POLICY, redrivePolicy)));
+        return new QueuePair(queueUrl, arnOf(queueUrl), dlqUrl, dlqArn);
+    }
+
+    private String arnOf(String queueUrl) {
+        return sqs.getQueueAttributes(r -> r.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                .attributes().get(QueueAttributeName.QUEUE_ARN);
+    }
+}
