@@ -52,6 +52,12 @@ public final class RelaySchema {
     // --- Payload bucket: payloads too large for a DynamoDB item live at this prefix. ---
     public static final String PAYLOAD_PREFIX = "payloads/";
 
+    /**
+     * Days an event, its payload object and its delivery log are kept by default: the stack sets
+     * EVENT_RETENTION_DAYS and the payload bucket's lifecycle rule from this one value.
+     */
+    public static final int DEFAULT_EVENT_RETENTION_DAYS = 30;
+
     // --- Delivery queue. ---
     /** Timeout of one webhook attempt by default; the delivery function's timeout is derived from it. */
     public static final int DEFAULT_DELIVERY_TIMEOUT_SECONDS = 10;
