@@ -1,0 +1,219 @@
+package com.algohire.relay.ingest;
+
+import com.algohire.relay.api.ApiException;
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.event.EventItems;
+import com.algohire.relay.event.PayloadStore;
+import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.internal.StructuredLog;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Accepts a validated event exactly once per idempotency key: one transaction stores the key and the event
+ * (PENDING, with an enqueue lease), then the fan-out task is sent and the event marked QUEUED. A repeat of the
+ * key is answered from the stored record, and finishes the enqueue when the first attempt could not.
+ */
+public final class EventIngestion {
+    /**
+     * Payloads above this many UTF-8 bytes go to S3: a DynamoDB item holds 400 KB including attribute names and
+     * the other attributes, so this leaves about 50 KB of margin.
+     */
+    public static final int INLINE_PAYLOAD_LIMIT = 350_000;
+    /** Longer than the SQS client's call timeout (10 s), so a live request never loses its lease mid-send. */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+
+    private final DynamoDbClient dynamoDb;
+    private final PayloadStore payloads;
+    private final PendingEvents pending;
+    private final String table;
+    private final Duration retention;
+    private final Clock clock;
+    private final StructuredLog log;
+
+    EventIngestion(DynamoDbClient dynamoDb, PayloadStore payloads, PendingEvents pending, String table,
+                   Duration retention, Clock clock, StructuredLog log) {
+        this.dynamoDb = dynamoDb;
+        this.payloads = payloads;
+        this.pending = pending;
+        this.table = table;
+        this.retention = retention;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    /** Wires ingestion to real clients, as the ingest function and the local runtime use it. */
+    public static EventIngestion create(DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, RelayConfig config,
+                                        Clock clock, StructuredLog log) {
+        PendingEvents pending = new PendingEvents(dynamoDb, new TaskQueue(sqs, config.deliveryQueueUrl()),
+                config.eventsTable(), clock, DEFAULT_LEASE);
+        return new EventIngestion(dynamoDb, new PayloadStore(s3, config.payloadBucket()), pending,
+                config.eventsTable(), config.retention(), clock, log);
+    }
+
+    /** @throws ApiException 409 for a repeat or reused key, 503 when the queue refused the task */
+    public Accepted accept(IngestRequest request) {
+        Instant now = clock.instant();
+        String eventId = UUID.randomUUID().toString();
+        String receivedAt = EventItems.timestamp(now);
+        String payloadKey = request.payloadJson().getBytes(StandardCharsets.UTF_8).length > INLINE_PAYLOAD_LIMIT
+                ? payloads.put(eventId, request.payloadJson()) : null;
+        try {
+            dynamoDb.transactWriteItems(r -> r.transactItems(
+                    put(keyItem(request, eventId, receivedAt, now)),
+                    put(eventItem(request, eventId, receivedAt, now, payloadKey))));
+        } catch (TransactionCanceledException e) {
+            deleteOrphan(payloadKey);
+            if (keyTaken(e)) {
+                return repeat(request);
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            deleteOrphan(payloadKey);
+            throw e;
+        }
+        enqueue(eventId, request.eventType());
+        return new Accepted(eventId, request.eventType(), request.idempotencyKey(), receivedAt);
+    }
+
+    /** The key is already stored: answer from its record, finishing its enqueue if that never happened. */
+    private Accepted repeat(IngestRequest request) {
+        Map<String, AttributeValue> key = get(EventItems.keyPk(request.idempotencyKey()), EventItems.KEY_SK);
+        if (key == null) {
+            // Expired between our failed put and this read: the caller's retry will be accepted as new.
+            throw inProgress(null);
+        }
+        String eventId = key.get(EventItems.EVENT_ID).s();
+        if (!request.requestHash().equals(key.get(EventItems.REQUEST_HASH).s())) {
+            throw new ApiException(409, "IDEMPOTENCY_KEY_REUSED", "Header x-idempotency-key was already used for a "
+                    + "different request (eventType or payload differ); use a new key for a new event.",
+                    Map.of("eventId", eventId));
+        }
+        Map<String, AttributeValue> event = get(EventItems.eventPk(eventId), EventItems.EVENT_SK);
+        String status = event == null ? null : event.get(EventItems.STATUS).s();
+        if (EventItems.STATUS_QUEUED.equals(status)) {
+            throw duplicate(eventId);
+        }
+        if (event == null || !pending.claim(eventId)) {
+            throw inProgress(eventId);
+        }
+        enqueue(eventId, request.eventType());
+        return new Accepted(eventId, request.eventType(), request.idempotencyKey(),
+                event.get(EventItems.RECEIVED_AT).s());
+    }
+
+    private void enqueue(String eventId, String eventType) {
+        try {
+            if (!pending.enqueue(eventId, eventType)) {
+                log.warn("event queued but not marked QUEUED; the sweeper may queue it again",
+                        Map.of("eventId", eventId));
+            }
+        } catch (RuntimeException e) {
+            log.error("enqueue failed; event stored, left for a retry or the sweeper",
+                    Map.of("eventId", eventId, "exception", e.getClass().getName()));
+            throw new ApiException(503, "QUEUE_UNAVAILABLE", "The event was stored but could not be queued; retrying "
+                    + "with the same x-idempotency-key is safe and completes it.", Map.of("eventId", eventId));
+        }
+    }
+
+    private static boolean keyTaken(TransactionCanceledException e) {
+        List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+        return !reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code());
+    }
+
+    private Map<String, AttributeValue> keyItem(IngestRequest request, String eventId, String receivedAt, Instant now) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(RelaySchema.PK, s(EventItems.keyPk(request.idempotencyKey())));
+        item.put(RelaySchema.SK, s(EventItems.KEY_SK));
+        item.put(EventItems.EVENT_ID, s(eventId));
+        item.put(EventItems.REQUEST_HASH, s(request.requestHash()));
+        item.put(EventItems.RECEIVED_AT, s(receivedAt));
+        item.put(RelaySchema.EXPIRES_AT, n(expiresAt(now)));
+        return item;
+    }
+
+    private Map<String, AttributeValue> eventItem(IngestRequest request, String eventId, String receivedAt,
+                                                  Instant now, String payloadKey) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(RelaySchema.PK, s(EventItems.eventPk(eventId)));
+        item.put(RelaySchema.SK, s(EventItems.EVENT_SK));
+        item.put(EventItems.EVENT_ID, s(eventId));
+        item.put(RelaySchema.EVENT_TYPE, s(request.eventType()));
+        item.put(EventItems.IDEMPOTENCY_KEY, s(request.idempotencyKey()));
+        item.put(EventItems.REQUEST_HASH, s(request.requestHash()));
+        if (payloadKey != null) {
+            item.put(EventItems.PAYLOAD_KEY, s(payloadKey));
+        } else {
+            item.put(EventItems.PAYLOAD, s(request.payloadJson()));
+        }
+        item.put(EventItems.RECEIVED_AT, s(receivedAt));
+        item.put(RelaySchema.RECEIVED_DAY, s(EventItems.day(now)));
+        item.put(RelaySchema.RECEIVED_SORT, s(EventItems.receivedSort(now, eventId)));
+        item.put(RelaySchema.PENDING_SHARD, s(EventItems.pendingShard(eventId)));
+        item.put(EventItems.STATUS, s(EventItems.STATUS_PENDING));
+        item.put(EventItems.LEASE_UNTIL, n(pending.newLeaseUntil()));
+        item.put(RelaySchema.EXPIRES_AT, n(expiresAt(now)));
+        return item;
+    }
+
+    private TransactWriteItem put(Map<String, AttributeValue> item) {
+        return TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
+                .conditionExpression("attribute_not_exists(#pk)")
+                .expressionAttributeNames(Map.of("#pk", RelaySchema.PK)).build()).build();
+    }
+
+    private Map<String, AttributeValue> get(String pk, String sk) {
+        Map<String, AttributeValue> item = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(Map.of(RelaySchema.PK, s(pk), RelaySchema.SK, s(sk)))).item();
+        return item == null || item.isEmpty() ? null : item;
+    }
+
+    private void deleteOrphan(String payloadKey) {
+        if (payloadKey == null) {
+            return;
+        }
+        try {
+            payloads.delete(payloadKey);
+        } catch (RuntimeException e) {
+            // The bucket's lifecycle rule removes it with the retention period anyway.
+            log.warn("could not delete orphaned payload object", Map.of("exception", e.getClass().getName()));
+        }
+    }
+
+    private long expiresAt(Instant now) {
+        return now.plus(retention).getEpochSecond();
+    }
+
+    private static ApiException duplicate(String eventId) {
+        return new ApiException(409, "DUPLICATE_EVENT", "An event with this x-idempotency-key was already accepted.",
+                Map.of("eventId", eventId));
+    }
+
+    private static ApiException inProgress(String eventId) {
+        return new ApiException(409, "REQUEST_IN_PROGRESS", "A request with this x-idempotency-key is being "
+                + "processed; retry shortly with the same key.", eventId == null ? Map.of() : Map.of("eventId", eventId));
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    private static AttributeValue n(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+}

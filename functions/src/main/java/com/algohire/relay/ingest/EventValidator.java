@@ -1,0 +1,360 @@
+package com.algohire.relay.ingest;
+
+import com.algohire.relay.api.ApiException;
+import com.algohire.relay.internal.Json;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a POST /api/v1/events request (content type, size, idempotency key, body) and turns every defect into a
+ * 4xx {@link ApiException} naming the field, so no bad input reaches storage or becomes a 5xx.
+ *
+ * <p>Decisions beyond the seed: the body must be UTF-8 (a base64-encoded body is decoded and checked strictly);
+ * duplicate keys anywhere are refused (two readers could otherwise disagree on the value); NUL characters are
+ * refused in payload keys and strings, since many receivers store text in systems that cannot hold them.
+ */
+public final class EventValidator {
+    /** The seed's limit: 1 MiB of request body, counted in bytes as sent. */
+    public static final int MAX_BODY_BYTES = 1024 * 1024;
+    public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+    public static final String IDEMPOTENCY_HEADER = "x-idempotency-key";
+
+    /** {@code domain.action}, lower-case segments, optionally more dotted segments (e.g. interview.feedback.submitted). */
+    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+");
+    private static final int MAX_EVENT_TYPE_LENGTH = 100;
+
+    /**
+     * Floats as BigDecimal with their trailing zeros kept, so the stored payload keeps the sender's number text
+     * ({@code 1.10} stays {@code 1.10}) instead of passing through a double.
+     */
+    private static final ObjectReader READER = Json.mapper().reader()
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+
+    private final Set<String> knownDomains;
+
+    public EventValidator(Set<String> knownDomains) {
+        this.knownDomains = Set.copyOf(knownDomains);
+    }
+
+    /**
+     * @param headers headers as API Gateway passes them (names in the sender's case); may be null
+     * @param multiValueHeaders the same headers with every value; may be null
+     */
+    public IngestRequest validate(Map<String, String> headers, Map<String, List<String>> multiValueHeaders,
+                                  String body, boolean base64Encoded) {
+        checkContentType(header(headers, multiValueHeaders, "content-type"));
+        byte[] bytes = bodyBytes(body, base64Encoded);
+        String key = idempotencyKey(headers, multiValueHeaders);
+        // bytes is null when the body was not base64: it is already text, checked for surrogates by its size check.
+        String text = bytes == null ? body : strictUtf8(bytes);
+        JsonNode root = parse(text);
+        if (!root.isObject()) {
+            throw bad("INVALID_BODY", "The request body must be a JSON object with eventType and payload.");
+        }
+        String eventType = eventType(root.get("eventType"));
+        JsonNode payload = root.get("payload");
+        if (payload == null || payload.isNull()) {
+            throw bad("MISSING_PAYLOAD", "Field payload is required.");
+        }
+        if (!payload.isObject()) {
+            throw bad("INVALID_PAYLOAD", "Field payload must be a JSON object, was: " + payload.getNodeType().name().toLowerCase(Locale.ROOT) + ".");
+        }
+        checkNoNul(payload, "payload");
+        String payloadJson = write(payload);
+        return new IngestRequest(key, eventType, payloadJson, requestHash(eventType, payload));
+    }
+
+    static void checkContentType(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE", "Header Content-Type must be application/json.");
+        }
+        String[] parts = contentType.split(";");
+        if (!parts[0].trim().equalsIgnoreCase("application/json")) {
+            throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
+                    "Header Content-Type must be application/json, was: " + printable(parts[0].trim(), 100) + ".");
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String[] param = parts[i].trim().split("=", 2);
+            if (param[0].trim().equalsIgnoreCase("charset") && param.length == 2
+                    && !unquote(param[1].trim()).equalsIgnoreCase("utf-8")) {
+                throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
+                        "Header Content-Type charset must be utf-8, was: " + printable(param[1].trim(), 40) + ".");
+            }
+        }
+    }
+
+    /** The decoded bytes of a base64 body, or null for a text body; either way, refuses what exceeds 1 MiB. */
+    static byte[] bodyBytes(String body, boolean base64Encoded) {
+        if (body == null || body.isEmpty()) {
+            throw bad("INVALID_JSON", "The request body is empty; it must be a JSON object.");
+        }
+        if (base64Encoded) {
+            // Four base64 characters carry three bytes: refuse before decoding what is certainly too big.
+            if ((long) body.length() / 4 * 3 > MAX_BODY_BYTES + 3L) {
+                throw tooLarge();
+            }
+            byte[] decoded;
+            try {
+                decoded = Base64.getMimeDecoder().decode(body);
+            } catch (IllegalArgumentException e) {
+                throw bad("INVALID_JSON", "The request body is marked base64-encoded but is not valid base64.");
+            }
+            if (decoded.length > MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+            return decoded;
+        }
+        // A char is at least one UTF-8 byte, so a longer string is too large without encoding it.
+        if (body.length() > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        if (utf8Length(body) > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        return null;
+    }
+
+    static String strictUtf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw bad("INVALID_JSON", "The request body is not valid UTF-8.");
+        }
+    }
+
+    /** UTF-8 byte length; an unpaired surrogate (unencodable text) is refused as invalid UTF-8. */
+    static long utf8Length(String s) {
+        long bytes = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw bad("INVALID_JSON", "The request body is not valid UTF-8 (unpaired surrogate).");
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
+    static String idempotencyKey(Map<String, String> headers, Map<String, List<String>> multiValueHeaders) {
+        List<String> values = headerValues(headers, multiValueHeaders, IDEMPOTENCY_HEADER);
+        if (values.isEmpty()) {
+            throw bad("MISSING_IDEMPOTENCY_KEY", "Header x-idempotency-key is required.");
+        }
+        String key = values.get(0);
+        if (values.stream().anyMatch(v -> !v.equals(key))) {
+            throw bad("INVALID_IDEMPOTENCY_KEY", "Header x-idempotency-key was sent more than once with different values.");
+        }
+        if (key.isEmpty()) {
+            throw bad("INVALID_IDEMPOTENCY_KEY", "Header x-idempotency-key must not be empty.");
+        }
+        if (key.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
+            throw bad("INVALID_IDEMPOTENCY_KEY", "Header x-idempotency-key must be at most 255 characters, was "
+                    + key.length() + ".");
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                throw bad("INVALID_IDEMPOTENCY_KEY", "Header x-idempotency-key must contain only visible ASCII "
+                        + "characters; character " + (i + 1) + " is not.");
+            }
+        }
+        return key;
+    }
+
+    private JsonNode parse(String text) {
+        try {
+            JsonNode node = READER.readTree(text);
+            if (node == null || node.isMissingNode()) {
+                throw bad("INVALID_JSON", "The request body is empty; it must be a JSON object.");
+            }
+            return node;
+        } catch (StreamConstraintsException e) {
+            throw bad("INVALID_JSON", "The request body exceeds a JSON limit (nesting deeper than "
+                    + Json.MAX_NESTING_DEPTH + " or a number longer than " + Json.MAX_NUMBER_LENGTH + " digits).");
+        } catch (StreamReadException e) {
+            String reason = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")
+                    ? "it has a duplicate key" : "it is not well-formed";
+            throw bad("INVALID_JSON", "The request body is not valid JSON: " + reason + " (line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").");
+        } catch (JsonProcessingException e) {
+            throw bad("INVALID_JSON", "The request body is not valid JSON.");
+        }
+    }
+
+    private String eventType(JsonNode node) {
+        if (node == null || node.isNull()) {
+            throw bad("MISSING_EVENT_TYPE", "Field eventType is required.");
+        }
+        if (!node.isTextual()) {
+            throw bad("INVALID_EVENT_TYPE", "Field eventType must be a string like job.created.");
+        }
+        String type = node.textValue();
+        if (type.isEmpty()) {
+            throw bad("MISSING_EVENT_TYPE", "Field eventType must not be empty.");
+        }
+        if (type.length() > MAX_EVENT_TYPE_LENGTH || !EVENT_TYPE.matcher(type).matches()) {
+            throw bad("INVALID_EVENT_TYPE", "Field eventType must be dotted lower-case domain.action (e.g. "
+                    + "job.created), was: " + printable(type, MAX_EVENT_TYPE_LENGTH) + ".");
+        }
+        String domain = type.substring(0, type.indexOf('.'));
+        if (!knownDomains.contains(domain)) {
+            throw bad("INVALID_EVENT_TYPE", "Field eventType has unknown domain " + domain + "; known: "
+                    + String.join(", ", knownDomains.stream().sorted().toList()) + ".");
+        }
+        return type;
+    }
+
+    /** eventType also names list filters: the same rule for GET /api/v1/events?eventType=. */
+    public String checkEventType(String type) {
+        return eventType(Json.mapper().getNodeFactory().textNode(type));
+    }
+
+    private static void checkNoNul(JsonNode node, String path) {
+        // Iterative, so a wide document cannot overflow the stack (depth is already bounded by the parser).
+        List<Map.Entry<String, JsonNode>> work = new ArrayList<>();
+        work.add(Map.entry(path, node));
+        while (!work.isEmpty()) {
+            Map.Entry<String, JsonNode> next = work.remove(work.size() - 1);
+            JsonNode current = next.getValue();
+            if (current.isTextual() && current.textValue().indexOf('\0') >= 0) {
+                throw bad("INVALID_PAYLOAD", "Field " + next.getKey() + " contains a NUL character.");
+            }
+            if (current.isObject()) {
+                for (Map.Entry<String, JsonNode> field : current.properties()) {
+                    if (field.getKey().indexOf('\0') >= 0) {
+                        throw bad("INVALID_PAYLOAD", "A key in " + next.getKey() + " contains a NUL character.");
+                    }
+                    work.add(Map.entry(next.getKey() + "." + printable(field.getKey(), 40), field.getValue()));
+                }
+            } else if (current.isArray()) {
+                for (int i = 0; i < current.size(); i++) {
+                    work.add(Map.entry(next.getKey() + "[" + i + "]", current.get(i)));
+                }
+            }
+        }
+    }
+
+    static String requestHash(String eventType, JsonNode payload) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(eventType.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) '\n');
+            sha.update(write(canonical(payload)).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is unavailable", e);
+        }
+    }
+
+    /** The same document with object keys sorted at every level, so key order does not change the hash. */
+    static JsonNode canonical(JsonNode node) {
+        if (node.isObject()) {
+            ObjectNode sorted = Json.mapper().createObjectNode();
+            List<String> names = new ArrayList<>();
+            node.fieldNames().forEachRemaining(names::add);
+            names.sort(null);
+            for (String name : names) {
+                sorted.set(name, canonical(node.get(name)));
+            }
+            return sorted;
+        }
+        if (node.isArray()) {
+            var array = Json.mapper().createArrayNode();
+            node.forEach(element -> array.add(canonical(element)));
+            return array;
+        }
+        return node;
+    }
+
+    private static String write(JsonNode node) {
+        try {
+            return Json.mapper().writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("payload is not serializable", e);
+        }
+    }
+
+    static String header(Map<String, String> headers, Map<String, List<String>> multiValueHeaders, String name) {
+        List<String> values = headerValues(headers, multiValueHeaders, name);
+        return values.isEmpty() ? null : values.get(0);
+    }
+
+    /** Header values by case-insensitive name; API Gateway passes names in the sender's case. */
+    static List<String> headerValues(Map<String, String> headers, Map<String, List<String>> multiValueHeaders,
+                                     String name) {
+        List<String> values = new ArrayList<>();
+        if (multiValueHeaders != null) {
+            multiValueHeaders.forEach((k, v) -> {
+                if (k != null && k.equalsIgnoreCase(name) && v != null) {
+                    v.stream().filter(java.util.Objects::nonNull).forEach(values::add);
+                }
+            });
+        }
+        if (values.isEmpty() && headers != null) {
+            headers.forEach((k, v) -> {
+                if (k != null && k.equalsIgnoreCase(name) && v != null) {
+                    values.add(v);
+                }
+            });
+        }
+        return values;
+    }
+
+    private static String unquote(String s) {
+        return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
+    }
+
+    /** Echoes at most {@code max} visible ASCII characters of a rejected value; anything else becomes '?'. */
+    static String printable(String value, int max) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < value.length() && i < max; i++) {
+            char c = value.charAt(i);
+            out.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        if (value.length() > max) {
+            out.append("...");
+        }
+        return out.toString();
+    }
+
+    private static ApiException tooLarge() {
+        return new ApiException(413, "PAYLOAD_TOO_LARGE", "The request body must be at most " + MAX_BODY_BYTES
+                + " bytes (1 MiB).");
+    }
+
+    static ApiException bad(String code, String message) {
+        return new ApiException(400, code, message);
+    }
+}

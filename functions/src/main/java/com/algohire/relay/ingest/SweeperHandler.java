@@ -1,0 +1,49 @@
+package com.algohire.relay.ingest;
+
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.internal.AwsClients;
+import com.algohire.relay.internal.StructuredLog;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import java.time.Clock;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/** The scheduled sweeper function: queues events that were stored but never queued. */
+public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void> {
+    private final Sweeper sweeper;
+    private final StructuredLog log;
+
+    public SweeperHandler() {
+        this(RelayConfig.fromEnvironment(), AwsClients.fromEnvironment());
+    }
+
+    public SweeperHandler(RelayConfig config, AwsClients clients) {
+        this(config, clients.dynamoDb(), clients.sqs(), Clock.systemUTC(), StructuredLog.stdout());
+    }
+
+    SweeperHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, Clock clock, StructuredLog log) {
+        PendingEvents pending = new PendingEvents(dynamoDb, new TaskQueue(sqs, config.deliveryQueueUrl()),
+                config.eventsTable(), clock, EventIngestion.DEFAULT_LEASE);
+        this.sweeper = new Sweeper(dynamoDb, pending, config.eventsTable(), config.sweepGrace(), clock);
+        this.log = log;
+    }
+
+    @Override
+    public Void handleRequest(ScheduledEvent event, Context context) {
+        sweepOnce();
+        return null;
+    }
+
+    /** For the local runtime's schedule and tests: one run, its counts returned. */
+    public Map<String, Integer> sweepOnce() {
+        Sweeper.Result result = sweeper.run();
+        log.info("sweep finished", Map.of("found", result.found(), "queued", result.queued(),
+                "skipped", result.skipped(), "failed", result.failed()));
+        return Map.of("found", result.found(), "queued", result.queued(), "skipped", result.skipped(),
+                "failed", result.failed());
+    }
+}
