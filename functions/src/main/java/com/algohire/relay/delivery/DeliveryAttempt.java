@@ -1,0 +1,185 @@
+package com.algohire.relay.delivery;
+
+import com.algohire.relay.ssrf.SsrfGuard;
+import com.algohire.relay.ssrf.UrlRejectedException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * One webhook POST: SSRF-checked, redirects not followed, bounded by the delivery timeout end to end, reading at
+ * most the first 1 KB of the answer.
+ *
+ * <p>Why Apache HttpClient 5 rather than java.net.http: its {@link DnsResolver} hook lets {@link SsrfGuard} resolve
+ * and check the host and hand the client only the checked addresses, so the socket connects to an address that
+ * was checked (no DNS-rebinding window), while TLS SNI and certificate hostname verification still use the name.
+ * No proxy is configured (a proxy would connect on our behalf, unchecked).
+ */
+final class DeliveryAttempt implements AutoCloseable {
+    static final String USER_AGENT = "AlgoHire-Webhook-Relay/1.0";
+    static final int MAX_RESPONSE_BYTES = 1024;
+
+    /** What came of one POST; {@code statusCode} is null when no response arrived. */
+    record Result(Integer statusCode, long latencyMs, String errorKind, String responseBody, Duration retryAfter) {
+        boolean delivered() {
+            return statusCode != null && statusCode >= 200 && statusCode < 300;
+        }
+    }
+
+    private final SsrfGuard guard;
+    private final Duration timeout;
+    private final Clock clock;
+    private final CloseableHttpClient http;
+    private final ScheduledExecutorService deadlines;
+
+    DeliveryAttempt(SsrfGuard guard, Duration timeout, Clock clock) {
+        this.guard = guard;
+        this.timeout = timeout;
+        this.clock = clock;
+        Timeout t = Timeout.of(timeout);
+        this.http = HttpClients.custom()
+                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                        .setDnsResolver(new GuardedDnsResolver(guard))
+                        .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(t).setSocketTimeout(t)
+                                .setTimeToLive(org.apache.hc.core5.util.TimeValue.ofMinutes(5)).build())
+                        .setMaxConnTotal(200)
+                        .setMaxConnPerRoute(50)
+                        .build())
+                .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(t).setRedirectsEnabled(false).build())
+                .disableRedirectHandling()
+                .disableAutomaticRetries()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .setUserAgent(USER_AGENT)
+                .build();
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "delivery-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    Result post(String url, Map<String, String> headers, String body) {
+        long start = System.nanoTime();
+        URI uri;
+        try {
+            uri = guard.checkSyntax(url);
+        } catch (UrlRejectedException e) {
+            return new Result(null, 0, e.blockedAddress() ? "SSRF_BLOCKED" : "INVALID_URL", null, null);
+        }
+        HttpPost request = new HttpPost(uri);
+        headers.forEach(request::setHeader);
+        request.setEntity(new ByteArrayEntity(body.getBytes(StandardCharsets.UTF_8), ContentType.create("application/json")));
+        AtomicBoolean timedOut = new AtomicBoolean();
+        // Socket timeouts bound each read; this bounds the whole exchange (a receiver dripping bytes included).
+        ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+            timedOut.set(true);
+            request.cancel();
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        try (ClassicHttpResponse response = http.executeOpen(null, request, null)) {
+            int status = response.getCode();
+            String responseBody = readPrefix(response.getEntity());
+            Header retryAfter = response.getFirstHeader("Retry-After");
+            return new Result(status, elapsed(start), status >= 200 && status < 300 ? null : "HTTP_STATUS", responseBody,
+                    RetryPolicy.parseRetryAfter(retryAfter == null ? null : retryAfter.getValue(), clock.instant()));
+        } catch (IOException | RuntimeException e) {
+            return new Result(null, elapsed(start), errorKind(e, timedOut.get()), null, null);
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    private static String errorKind(Throwable e, boolean timedOut) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof UrlRejectedException rejected) {
+                return rejected.blockedAddress() ? "SSRF_BLOCKED" : "INVALID_URL";
+            }
+        }
+        if (timedOut) {
+            return "TIMEOUT";
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InterruptedIOException) {
+                return "TIMEOUT"; // SocketTimeoutException, ConnectTimeoutException
+            }
+            if (cause instanceof UnknownHostException) {
+                return "DNS";
+            }
+            if (cause instanceof SSLException) {
+                return "TLS";
+            }
+        }
+        return "CONNECTION";
+    }
+
+    private static String readPrefix(HttpEntity entity) throws IOException {
+        if (entity == null) {
+            return null;
+        }
+        try (InputStream in = entity.getContent()) {
+            byte[] bytes = in.readNBytes(MAX_RESPONSE_BYTES);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static long elapsed(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    @Override
+    public void close() {
+        deadlines.shutdownNow();
+        try {
+            http.close();
+        } catch (IOException ignored) {
+            // closing idle connections; nothing to do
+        }
+    }
+
+    /** The client's only way to turn a host into addresses: through the guard, which checks every one. */
+    private record GuardedDnsResolver(SsrfGuard guard) implements DnsResolver {
+        @Override
+        public InetAddress[] resolve(String host) throws UnknownHostException {
+            return guard.resolve(host);
+        }
+
+        @Override
+        public List<InetSocketAddress> resolve(String host, int port) throws UnknownHostException {
+            return Arrays.stream(guard.resolve(host)).map(a -> new InetSocketAddress(a, port)).toList();
+        }
+
+        @Override
+        public String resolveCanonicalHostname(String host) {
+            return host;
+        }
+    }
+}

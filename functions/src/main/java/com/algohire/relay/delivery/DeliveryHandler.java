@@ -1,0 +1,57 @@
+package com.algohire.relay.delivery;
+
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.event.EventStore;
+import com.algohire.relay.internal.AwsClients;
+import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.ssrf.SsrfGuard;
+import com.algohire.relay.subscription.SubscriptionStore;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * The delivery function: consumes the delivery queue (with ReportBatchItemFailures), fanning accepted events
+ * out to matching subscriptions and delivering each task as a signed webhook.
+ */
+public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    /** How long fan-out trusts its list of active subscriptions. */
+    static final Duration SUBSCRIPTION_CACHE_TTL = Duration.ofSeconds(10);
+
+    private final DeliveryBatch batch;
+
+    public DeliveryHandler() {
+        this(RelayConfig.fromEnvironment(), AwsClients.fromEnvironment());
+    }
+
+    public DeliveryHandler(RelayConfig config, AwsClients clients) {
+        this(config, clients.dynamoDb(), clients.sqs(), new EventStore(clients.dynamoDb(), clients.s3(), config),
+                Clock.systemUTC(), StructuredLog.stdout());
+    }
+
+    DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
+                    StructuredLog log) {
+        SubscriptionStore subscriptions = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
+        SecureRandom random = new SecureRandom();
+        DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(config.ssrfAllowlist()), config.deliveryTimeout(), clock);
+        this.batch = new DeliveryBatch(
+                new FanOut(events, new SubscriptionCache(subscriptions, clock, SUBSCRIPTION_CACHE_TTL), sqs,
+                        config.deliveryQueueUrl(), log),
+                new WebhookDelivery(events, subscriptions, attempt,
+                        new DeliveryLog(dynamoDb, config.eventsTable(), config.retention()),
+                        new RetryPolicy(config.maxRetryAttempts(), config.retrySchedule(), random::nextDouble),
+                        sqs, config.deliveryQueueUrl(), clock, log),
+                log);
+    }
+
+    @Override
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        return batch.process(event);
+    }
+}

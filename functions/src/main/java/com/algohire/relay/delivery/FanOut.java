@@ -1,0 +1,81 @@
+package com.algohire.relay.delivery;
+
+import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.EventStore;
+import com.algohire.relay.event.StoredEvent;
+import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.subscription.Subscription;
+import com.algohire.relay.subscription.SubscriptionMatcher;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+
+/**
+ * Splits an accepted event into one DELIVER task per matching active subscription, so each subscriber's retries
+ * run on their own and a failing one never causes a second delivery to another.
+ */
+final class FanOut {
+    private static final int SQS_BATCH = 10;
+
+    private final EventStore events;
+    private final SubscriptionCache subscriptions;
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final StructuredLog log;
+
+    FanOut(EventStore events, SubscriptionCache subscriptions, SqsClient sqs, String queueUrl, StructuredLog log) {
+        this.events = events;
+        this.subscriptions = subscriptions;
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.log = log;
+    }
+
+    /** @throws RuntimeException when a task could not be queued: the fan-out message is then retried whole */
+    void run(DeliveryTask task, String messageId) {
+        Optional<StoredEvent> found = events.find(task.eventId());
+        if (found.isEmpty()) {
+            log.warn("fan-out dropped: event not found", Map.of("eventId", String.valueOf(task.eventId())));
+            return;
+        }
+        StoredEvent event = found.get();
+        List<DeliveryTask> deliveries = new ArrayList<>();
+        for (Subscription subscription : subscriptions.active()) {
+            if (SubscriptionMatcher.matches(subscription.eventTypes(), event.eventType())) {
+                deliveries.add(DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(),
+                        webhookId(messageId, subscription.subscriptionId())));
+            }
+        }
+        for (int from = 0; from < deliveries.size(); from += SQS_BATCH) {
+            List<DeliveryTask> chunk = deliveries.subList(from, Math.min(from + SQS_BATCH, deliveries.size()));
+            List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i))
+                        .messageBody(TaskQueue.toJson(chunk.get(i))).build());
+            }
+            SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
+            if (response.hasFailed() && !response.failed().isEmpty()) {
+                throw new IllegalStateException("could not queue " + response.failed().size() + " delivery tasks");
+            }
+        }
+        log.info("fan-out", Map.of("eventId", event.eventId(), "eventType", event.eventType(),
+                "subscriptions", deliveries.size()));
+    }
+
+    /**
+     * Derived from the fan-out message and the subscription, so that a fan-out retried after a partial send
+     * re-queues duplicates under the same webhook-id, which receivers deduplicate; a replay is a new message and
+     * gets new ids.
+     */
+    static String webhookId(String fanOutMessageId, String subscriptionId) {
+        UUID id = UUID.nameUUIDFromBytes((fanOutMessageId + "/" + subscriptionId).getBytes(StandardCharsets.UTF_8));
+        return "msg_" + id.toString().replace("-", "");
+    }
+}

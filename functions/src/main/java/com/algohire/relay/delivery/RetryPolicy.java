@@ -1,0 +1,76 @@
+package com.algohire.relay.delivery;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.function.DoubleSupplier;
+
+/**
+ * How long a failed delivery waits before SQS hands it out again, and whether its attempt budget is spent.
+ *
+ * <p>The arithmetic, with M = MAX_RETRY_ATTEMPTS (the seed's 3 by default):
+ * <ul>
+ *   <li>The attempt number is the message's ApproximateReceiveCount: attempt 1 is the first delivery, attempts
+ *       2..M+1 are the M retries.</li>
+ *   <li>A failed attempt n &le; M sets the message's visibility to the backoff before retry n:
+ *       {@code schedule[n-1]} (the last entry repeats), &plusmn;20% jitter so that a receiver's outage does not
+ *       turn into synchronized waves, at least the receiver's Retry-After, and at most SQS's 12 h visibility
+ *       ceiling (43200 s).</li>
+ *   <li>A failed attempt M+1 is the last: it is logged FAILED and reported as a batch failure with visibility 0,
+ *       so SQS's next receive finds the receive count above the queue's maxReceiveCount (M+1, see
+ *       RelaySchema.DELIVERY) and moves the task to the DLQ at once, still carrying its ids.</li>
+ * </ul>
+ * The queue's own visibility (6 x the 30 s function timeout) only matters for a batch that crashes the function;
+ * every handled failure sets its own visibility.
+ */
+final class RetryPolicy {
+    static final Duration MAX_VISIBILITY = Duration.ofSeconds(43_200);
+    static final double JITTER = 0.2;
+
+    private final int maxRetryAttempts;
+    private final List<Duration> schedule;
+    private final DoubleSupplier random;
+
+    RetryPolicy(int maxRetryAttempts, List<Duration> schedule, DoubleSupplier random) {
+        this.maxRetryAttempts = maxRetryAttempts;
+        this.schedule = List.copyOf(schedule);
+        this.random = random;
+    }
+
+    /** True when attempt {@code attempt} was the last one the budget allows. */
+    boolean exhausted(int attempt) {
+        return attempt > maxRetryAttempts;
+    }
+
+    /** Wait before the retry that follows failed attempt {@code attempt} (1-based). */
+    Duration backoff(int attempt, Duration retryAfter) {
+        Duration base = schedule.get(Math.min(Math.max(attempt, 1), schedule.size()) - 1);
+        double factor = 1 + JITTER * (2 * random.getAsDouble() - 1);
+        Duration delay = Duration.ofMillis(Math.round(base.toMillis() * factor));
+        if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
+            delay = retryAfter;
+        }
+        return delay.compareTo(MAX_VISIBILITY) > 0 ? MAX_VISIBILITY : delay;
+    }
+
+    /** Retry-After as delay-seconds or an HTTP date; null when absent or unreadable. */
+    static Duration parseRetryAfter(String value, Instant now) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String text = value.trim();
+        if (text.matches("\\d{1,9}")) {
+            return Duration.ofSeconds(Long.parseLong(text));
+        }
+        try {
+            Instant at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            Duration delay = Duration.between(now, at);
+            return delay.isNegative() ? Duration.ZERO : delay;
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package com.algohire.relay.delivery;
+
+import com.algohire.relay.event.DeliveryLogEntry;
+import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.EventItems;
+import com.algohire.relay.event.EventStore;
+import com.algohire.relay.event.StoredEvent;
+import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.subscription.Subscription;
+import com.algohire.relay.subscription.SubscriptionStore;
+import com.algohire.relay.verifier.WebhookSignature;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Carries out one DELIVER task: signs the event for its subscription, POSTs it, records the attempt, and decides
+ * what happens next (done, subscription disabled, retry after a backoff, or on to the DLQ; see {@link RetryPolicy}).
+ */
+final class WebhookDelivery {
+    static final String DELIVERED = "DELIVERED";
+    static final String RETRYING = "RETRYING";
+    static final String FAILED = "FAILED";
+    static final String DISABLED = "DISABLED";
+
+    private final EventStore events;
+    private final SubscriptionStore subscriptions;
+    private final DeliveryAttempt attempt;
+    private final DeliveryLog deliveryLog;
+    private final RetryPolicy retryPolicy;
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final Clock clock;
+    private final StructuredLog log;
+
+    WebhookDelivery(EventStore events, SubscriptionStore subscriptions, DeliveryAttempt attempt, DeliveryLog deliveryLog,
+                    RetryPolicy retryPolicy, SqsClient sqs, String queueUrl, Clock clock, StructuredLog log) {
+        this.events = events;
+        this.subscriptions = subscriptions;
+        this.attempt = attempt;
+        this.deliveryLog = deliveryLog;
+        this.retryPolicy = retryPolicy;
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    /** @return true when the message is done with (delete it), false when it must come back (batch failure) */
+    boolean deliver(DeliveryTask task, int attemptNumber, String receiptHandle) {
+        Optional<Subscription> found = subscriptions.find(task.subscriptionId());
+        if (found.isEmpty() || !found.get().active()) {
+            log.info("delivery dropped: subscription deleted or inactive", ids(task, attemptNumber));
+            return true;
+        }
+        Optional<StoredEvent> event = events.find(task.eventId());
+        if (event.isEmpty()) {
+            log.warn("delivery dropped: event not found", ids(task, attemptNumber));
+            return true;
+        }
+        Subscription subscription = found.get();
+        String body = WebhookPayload.body(event.get());
+        Instant now = clock.instant();
+        long timestamp = now.getEpochSecond();
+        // One signature per secret still in its rotation overlap, so receivers on either secret verify.
+        String signatures = subscription.signingSecrets(now).stream()
+                .map(secret -> WebhookSignature.sign(WebhookSignature.decodeSecret(secret), task.webhookId(), timestamp, body))
+                .collect(Collectors.joining(" "));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("webhook-id", task.webhookId());
+        headers.put("webhook-timestamp", Long.toString(timestamp));
+        headers.put("webhook-signature", signatures);
+        DeliveryAttempt.Result result = attempt.post(subscription.url(), headers, body);
+
+        String outcome;
+        if (result.delivered()) {
+            outcome = DELIVERED;
+        } else if (result.statusCode() != null && result.statusCode() == 410) {
+            outcome = DISABLED;
+        } else if (retryPolicy.exhausted(attemptNumber)) {
+            outcome = FAILED;
+        } else {
+            outcome = RETRYING;
+        }
+        DeliveryLogEntry entry = new DeliveryLogEntry(attemptNumber, subscription.subscriptionId(), task.webhookId(),
+                withoutQuery(subscription.url()), result.statusCode(), result.latencyMs(), result.errorKind(),
+                result.responseBody(), outcome, EventItems.timestamp(now));
+        deliveryLog.record(task.eventId(), entry, now);
+
+        Map<String, Object> line = ids(task, attemptNumber);
+        line.put("statusCode", result.statusCode());
+        line.put("latencyMs", result.latencyMs());
+        line.put("errorKind", result.errorKind());
+        line.put("outcome", outcome);
+        switch (outcome) {
+            case DELIVERED -> {
+                log.info("delivery attempt", line);
+                return true;
+            }
+            case DISABLED -> {
+                subscriptions.disable(subscription.subscriptionId(), "receiver answered 410 Gone", now);
+                log.warn("delivery attempt: subscription disabled", line);
+                return true;
+            }
+            case FAILED -> {
+                // Visibility 0: SQS's next receive exceeds maxReceiveCount and moves the task to the DLQ.
+                changeVisibility(receiptHandle, Duration.ZERO);
+                log.error("delivery attempt: retry budget exhausted, task goes to the DLQ", line);
+                return false;
+            }
+            default -> {
+                Duration backoff = retryPolicy.backoff(attemptNumber, result.retryAfter());
+                changeVisibility(receiptHandle, backoff);
+                line.put("retryInSeconds", seconds(backoff));
+                log.warn(result.statusCode() != null && result.statusCode() >= 400 && result.statusCode() < 500
+                        && result.statusCode() != 429 ? "delivery attempt: receiver rejected (4xx), retrying"
+                        : "delivery attempt: retrying", line);
+                return false;
+            }
+        }
+    }
+
+    private void changeVisibility(String receiptHandle, Duration delay) {
+        if (receiptHandle == null) {
+            return;
+        }
+        sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(receiptHandle).visibilityTimeout(seconds(delay)));
+    }
+
+    private static int seconds(Duration delay) {
+        return (int) Math.min(RetryPolicy.MAX_VISIBILITY.toSeconds(), Math.max(0, Math.round(delay.toMillis() / 1000.0)));
+    }
+
+    /** Query strings often carry receivers' tokens; logs and deliveryLogs keep scheme, host and path only. */
+    static String withoutQuery(String url) {
+        int cut = url.indexOf('?');
+        return cut < 0 ? url : url.substring(0, cut);
+    }
+
+    private static Map<String, Object> ids(DeliveryTask task, int attemptNumber) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("eventId", task.eventId());
+        fields.put("subscriptionId", task.subscriptionId());
+        fields.put("webhookId", task.webhookId());
+        fields.put("attempt", attemptNumber);
+        return fields;
+    }
+}

@@ -1,0 +1,275 @@
+package com.algohire.relay.ssrf;
+
+import java.net.IDN;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Decides which webhook URLs the relay may call, at registration and again at send time, so that a subscriber
+ * cannot make the relay reach its own network (loopback, private ranges, cloud metadata at 169.254.169.254, ...).
+ *
+ * <p>Rules: an absolute {@code https} URL without userinfo; {@code http} only for allowlisted hosts; a numeric host
+ * only in canonical form (decimal, octal, hex and short spellings such as {@code 2130706433}, {@code 0177.0.0.1},
+ * {@code 0x7f.1} are refused rather than interpreted, since resolvers disagree on them); every address the host
+ * resolves to must be public ({@link BlockedRanges}). At send time {@link #resolve} is the HTTP client's DNS hook,
+ * so the connection goes to an address that was checked, never to a second, rebound answer.
+ *
+ * <p>The allowlist ({@code host} or {@code host:port}, from SSRF_ALLOWLIST) is the only way around the checks and
+ * exists for the local runtime and tests.
+ */
+public final class SsrfGuard {
+    /** Turns a host name into its addresses; the JDK resolver in production, swappable in tests. */
+    @FunctionalInterface
+    public interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
+    private static final int MAX_URL_LENGTH = 2048;
+
+    private final Set<String> allowlist;
+    private final Set<String> allowlistedHosts;
+    private final Resolver resolver;
+
+    public SsrfGuard(Set<String> allowlist) {
+        this(allowlist, InetAddress::getAllByName);
+    }
+
+    public SsrfGuard(Set<String> allowlist, Resolver resolver) {
+        this.allowlist = allowlist.stream().map(e -> e.trim().toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        this.allowlistedHosts = this.allowlist.stream().map(SsrfGuard::hostOfEntry).collect(Collectors.toUnmodifiableSet());
+        this.resolver = resolver;
+    }
+
+    /**
+     * Checks a URL for registration: syntax rules and, unless allowlisted, that the host resolves only to public
+     * addresses. A host that does not resolve now is accepted (DNS may be set up later); send time checks again.
+     *
+     * @return the parsed URL
+     * @throws UrlRejectedException naming the rule broken, never echoing the URL
+     */
+    public URI checkUrl(String url) throws UrlRejectedException {
+        URI uri = checkSyntax(url);
+        if (!isAllowlisted(uri)) {
+            try {
+                resolveChecked(uri.getHost());
+            } catch (UrlRejectedException e) {
+                throw e;
+            } catch (UnknownHostException notResolvableNow) {
+                // accepted; the send-time check decides
+            }
+        }
+        return uri;
+    }
+
+    /** The syntax rules alone (scheme, userinfo, host form), without DNS: used before every send. */
+    public URI checkSyntax(String url) throws UrlRejectedException {
+        if (url == null || url.isBlank()) {
+            throw invalid("url is required");
+        }
+        if (url.length() > MAX_URL_LENGTH) {
+            throw invalid("url is longer than " + MAX_URL_LENGTH + " characters");
+        }
+        URI uri;
+        try {
+            uri = new URI(url.trim());
+        } catch (URISyntaxException e) {
+            throw invalid("url is not a valid absolute URL");
+        }
+        if (!uri.isAbsolute() || uri.isOpaque() || uri.getScheme() == null) {
+            throw invalid("url must be an absolute https URL");
+        }
+        if (uri.getRawUserInfo() != null || (uri.getRawAuthority() != null && uri.getRawAuthority().contains("@"))) {
+            throw invalid("url must not contain credentials (user:password@)");
+        }
+        String host = uri.getHost();
+        if (host == null || host.isEmpty()) {
+            throw invalid("url must name a valid host");
+        }
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        boolean allowlisted = isAllowlisted(uri);
+        if (!scheme.equals("https") && !(scheme.equals("http") && allowlisted)) {
+            throw invalid("url must use https");
+        }
+        if (uri.getRawFragment() != null) {
+            throw invalid("url must not contain a fragment");
+        }
+        if (!allowlisted) {
+            checkHostForm(host);
+        }
+        return uri;
+    }
+
+    /**
+     * Resolves a host for a connection: all its addresses, each checked. Any blocked address refuses the whole
+     * host, since a resolver may hand out the blocked one next time.
+     */
+    public InetAddress[] resolve(String host) throws UnknownHostException {
+        if (allowlistedHosts.contains(normalizeHost(host))) {
+            return resolver.resolve(unbracket(host));
+        }
+        return resolveChecked(host);
+    }
+
+    public boolean isAllowlisted(URI uri) {
+        String host = normalizeHost(uri.getHost());
+        int port = uri.getPort() != -1 ? uri.getPort() : "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
+        return allowlist.contains(host) || allowlist.contains(host + ":" + port);
+    }
+
+    /** Why an address is refused, or null when it is public. */
+    public static String blockedReason(InetAddress address) {
+        return BlockedRanges.reason(address);
+    }
+
+    private InetAddress[] resolveChecked(String rawHost) throws UnknownHostException {
+        String host = unbracket(rawHost);
+        checkHostForm(host);
+        InetAddress[] addresses = resolver.resolve(host);
+        if (addresses == null || addresses.length == 0) {
+            throw new UnknownHostException("host did not resolve");
+        }
+        for (InetAddress address : addresses) {
+            String reason = BlockedRanges.reason(address);
+            if (reason != null) {
+                throw blocked("url host resolves to a " + reason + " address, which webhooks may not reach");
+            }
+        }
+        return addresses;
+    }
+
+    /** Refuses numeric hosts that are not canonical, and judges literal addresses without any DNS. */
+    private static void checkHostForm(String rawHost) throws UrlRejectedException {
+        String host = unbracket(rawHost);
+        if (host.contains(":")) {
+            InetAddress literal = ipv6Literal(host);
+            String reason = BlockedRanges.reason(literal);
+            if (reason != null) {
+                throw blocked("url host is a " + reason + " address, which webhooks may not reach");
+            }
+            return;
+        }
+        String lower = host.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".")) {
+            lower = lower.substring(0, lower.length() - 1);
+        }
+        if (looksNumeric(lower)) {
+            byte[] address = parseInetAton(lower);
+            if (address == null) {
+                throw invalid("url host is not a valid IP address");
+            }
+            String canonical = Arrays.stream(new int[] {0, 1, 2, 3}).mapToObj(i -> Integer.toString(address[i] & 0xFF))
+                    .collect(Collectors.joining("."));
+            String reason;
+            try {
+                reason = BlockedRanges.reason(Inet4Address.getByAddress(address));
+            } catch (UnknownHostException e) {
+                throw invalid("url host is not a valid IP address");
+            }
+            if (reason != null) {
+                throw blocked("url host is a " + reason + " address, which webhooks may not reach");
+            }
+            if (!canonical.equals(lower)) {
+                throw invalid("url host must be a dotted-decimal IPv4 address without leading zeros");
+            }
+        }
+    }
+
+    /** Hosts made only of digits, dots and hex spellings are IP addresses to some resolver (inet_aton). */
+    private static boolean looksNumeric(String host) {
+        if (host.isEmpty()) {
+            return false;
+        }
+        for (String part : host.split("\\.", -1)) {
+            if (!part.matches("0x[0-9a-f]*|[0-9]+")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** inet_aton(3): 1 to 4 parts, each decimal, 0-prefixed octal or 0x-prefixed hex; the last fills the rest. */
+    static byte[] parseInetAton(String host) {
+        String[] parts = host.split("\\.", -1);
+        if (parts.length > 4) {
+            return null;
+        }
+        long[] values = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String part = parts[i];
+            try {
+                if (part.startsWith("0x")) {
+                    values[i] = part.length() == 2 ? 0 : Long.parseLong(part.substring(2), 16);
+                } else if (part.length() > 1 && part.startsWith("0")) {
+                    values[i] = Long.parseLong(part.substring(1), 8);
+                } else {
+                    values[i] = Long.parseLong(part);
+                }
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        long result = 0;
+        for (int i = 0; i < values.length - 1; i++) {
+            if (values[i] > 0xFF) {
+                return null;
+            }
+            result |= values[i] << (8 * (3 - i));
+        }
+        long last = values[values.length - 1];
+        int lastBits = 8 * (4 - (values.length - 1));
+        if (last >= (1L << lastBits)) {
+            return null;
+        }
+        result |= last;
+        return new byte[] {(byte) (result >>> 24), (byte) (result >>> 16), (byte) (result >>> 8), (byte) result};
+    }
+
+    private static InetAddress ipv6Literal(String host) throws UrlRejectedException {
+        if (!host.matches("[0-9a-fA-F:.]+")) {
+            throw invalid("url host is not a valid IPv6 address");
+        }
+        try {
+            return InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw invalid("url host is not a valid IPv6 address");
+        }
+    }
+
+    private static String hostOfEntry(String entry) {
+        if (entry.startsWith("[")) {
+            int end = entry.indexOf(']');
+            return end > 0 ? entry.substring(0, end + 1) : entry;
+        }
+        int colon = entry.lastIndexOf(':');
+        return colon > 0 && entry.indexOf(':') == colon ? entry.substring(0, colon) : entry;
+    }
+
+    private static String normalizeHost(String host) {
+        String lower = host == null ? "" : host.toLowerCase(Locale.ROOT);
+        try {
+            return IDN.toASCII(lower);
+        } catch (IllegalArgumentException e) {
+            return lower;
+        }
+    }
+
+    private static String unbracket(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private static UrlRejectedException invalid(String message) {
+        return new UrlRejectedException(message, false);
+    }
+
+    private static UrlRejectedException blocked(String message) {
+        return new UrlRejectedException(message, true);
+    }
+}

@@ -1,0 +1,254 @@
+package com.algohire.relay.subscription;
+
+import com.algohire.relay.api.ApiException;
+import com.algohire.relay.ssrf.SsrfGuard;
+import com.algohire.relay.ssrf.UrlRejectedException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The subscription management operations behind {@code /api/v1/subscriptions}: validation of what callers send,
+ * and the response bodies, which carry the signing secret only on create and rotate.
+ */
+public final class SubscriptionApi {
+    static final int MAX_EVENT_TYPES = 50;
+    static final int MAX_DESCRIPTION = 500;
+    static final int DEFAULT_LIMIT = 20;
+    static final int MAX_LIMIT = 100;
+    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+");
+    private static final Pattern DOMAIN_WILDCARD = Pattern.compile("([a-z][a-z0-9_]*)\\.\\*");
+    private static final Pattern ID = Pattern.compile("sub_[0-9a-f]{32}");
+    private static final Set<String> CREATE_FIELDS = Set.of("url", "eventTypes", "description");
+    private static final Set<String> PATCH_FIELDS = Set.of("url", "eventTypes", "description", "active");
+
+    private final SubscriptionStore store;
+    private final SsrfGuard guard;
+    private final Set<String> knownDomains;
+    private final Duration rotationOverlap;
+    private final Clock clock;
+    private final SecretGenerator secrets;
+
+    public SubscriptionApi(SubscriptionStore store, SsrfGuard guard, Set<String> knownDomains, Duration rotationOverlap,
+                           Clock clock) {
+        this.store = store;
+        this.guard = guard;
+        this.knownDomains = knownDomains;
+        this.rotationOverlap = rotationOverlap;
+        this.clock = clock;
+        this.secrets = new SecretGenerator(new SecureRandom());
+    }
+
+    public Map<String, Object> create(JsonNode body) {
+        requireObject(body, CREATE_FIELDS);
+        String url = url(body.get("url"));
+        List<String> eventTypes = eventTypes(body.get("eventTypes"));
+        String description = description(body.get("description"));
+        Instant now = clock.instant();
+        String secret = secrets.next();
+        Subscription subscription = new Subscription("sub_" + UUID.randomUUID().toString().replace("-", ""), url,
+                eventTypes, description, true, List.of(new Subscription.SigningSecret(secret, null)), now, now, null);
+        store.create(subscription);
+        Map<String, Object> view = view(subscription, now);
+        view.put("secret", secret);
+        return envelope("subscription", view);
+    }
+
+    public Map<String, Object> list(String limitParam, String cursor) {
+        int limit = DEFAULT_LIMIT;
+        if (limitParam != null) {
+            try {
+                limit = Integer.parseInt(limitParam.trim());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new ApiException(400, "INVALID_LIMIT", "limit must be an integer from 1 to " + MAX_LIMIT,
+                        Map.of("field", "limit"));
+            }
+        }
+        SubscriptionStore.Page page;
+        try {
+            page = store.list(limit, cursor == null || cursor.isBlank() ? null : cursor.trim());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, "INVALID_CURSOR", "cursor is not one returned by this API",
+                    Map.of("field", "cursor"));
+        }
+        Instant now = clock.instant();
+        Map<String, Object> body = envelope("subscriptions", page.items().stream().map(s -> view(s, now)).toList());
+        body.put("nextCursor", page.nextCursor());
+        return body;
+    }
+
+    public Map<String, Object> get(String id) {
+        return envelope("subscription", view(existing(id), clock.instant()));
+    }
+
+    public Map<String, Object> patch(String id, JsonNode body) {
+        requireObject(body, PATCH_FIELDS);
+        Subscription current = existing(id);
+        String url = body.has("url") ? url(body.get("url")) : current.url();
+        List<String> eventTypes = body.has("eventTypes") ? eventTypes(body.get("eventTypes")) : current.eventTypes();
+        String description = body.has("description") ? description(body.get("description")) : current.description();
+        boolean active = current.active();
+        String disabledReason = current.disabledReason();
+        if (body.has("active")) {
+            if (!body.get("active").isBoolean()) {
+                throw new ApiException(400, "INVALID_ACTIVE", "active must be true or false", Map.of("field", "active"));
+            }
+            active = body.get("active").booleanValue();
+            disabledReason = active ? null : "disabled by operator";
+        }
+        Instant now = clock.instant();
+        Subscription updated = new Subscription(current.subscriptionId(), url, eventTypes, description, active,
+                current.secrets(), current.createdAt(), now, disabledReason);
+        if (!store.replace(updated)) {
+            throw notFound(id);
+        }
+        return envelope("subscription", view(updated, now));
+    }
+
+    public void delete(String id) {
+        if (!ID.matcher(id).matches() || !store.delete(id)) {
+            throw notFound(id);
+        }
+    }
+
+    /** A new current secret; the old one keeps signing for the overlap, so receivers can switch without a gap. */
+    public Map<String, Object> rotateSecret(String id) {
+        Subscription current = existing(id);
+        Instant now = clock.instant();
+        String secret = secrets.next();
+        List<Subscription.SigningSecret> next = new ArrayList<>();
+        next.add(new Subscription.SigningSecret(secret, null));
+        if (!rotationOverlap.isZero()) {
+            current.secrets().stream().filter(s -> s.expiresAt() == null).findFirst()
+                    .ifPresent(old -> next.add(new Subscription.SigningSecret(old.secret(), now.plus(rotationOverlap))));
+        }
+        Subscription rotated = current.withSecrets(next, now);
+        if (!store.replace(rotated)) {
+            throw notFound(id);
+        }
+        Map<String, Object> view = view(rotated, now);
+        view.put("secret", secret);
+        return envelope("subscription", view);
+    }
+
+    private Subscription existing(String id) {
+        if (!ID.matcher(id).matches()) {
+            throw notFound(id);
+        }
+        return store.find(id).orElseThrow(() -> notFound(id));
+    }
+
+    private static ApiException notFound(String id) {
+        return new ApiException(404, "SUBSCRIPTION_NOT_FOUND", "No subscription with this subscriptionId",
+                Map.of("subscriptionId", id.length() > 64 ? id.substring(0, 64) : id));
+    }
+
+    private static void requireObject(JsonNode body, Set<String> allowed) {
+        if (body == null || !body.isObject()) {
+            throw new ApiException(400, "INVALID_BODY", "request body must be a JSON object");
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw new ApiException(400, "UNKNOWN_FIELD", "unknown field " + truncate(name) + "; allowed: "
+                        + String.join(", ", allowed.stream().sorted().toList()), Map.of("field", truncate(name)));
+            }
+        }
+    }
+
+    private String url(JsonNode node) {
+        if (node == null || !node.isTextual()) {
+            throw new ApiException(400, "INVALID_URL", "url is required and must be a string", Map.of("field", "url"));
+        }
+        try {
+            return guard.checkUrl(node.textValue()).toString();
+        } catch (UrlRejectedException e) {
+            throw new ApiException(400, "INVALID_URL", e.getMessage(), Map.of("field", "url"));
+        }
+    }
+
+    private List<String> eventTypes(JsonNode node) {
+        if (node == null || !node.isArray() || node.isEmpty() || node.size() > MAX_EVENT_TYPES) {
+            throw invalidEventTypes("eventTypes must be a non-empty array of at most " + MAX_EVENT_TYPES
+                    + " filters such as \"job.created\", \"job.*\" or \"*\"");
+        }
+        Set<String> filters = new LinkedHashSet<>();
+        for (JsonNode element : node) {
+            if (!element.isTextual()) {
+                throw invalidEventTypes("eventTypes entries must be strings");
+            }
+            String filter = element.textValue();
+            String domain;
+            if (filter.equals("*")) {
+                filters.add(filter);
+                continue;
+            } else if (DOMAIN_WILDCARD.matcher(filter).matches() || EVENT_TYPE.matcher(filter).matches()) {
+                domain = filter.substring(0, filter.indexOf('.'));
+            } else {
+                throw invalidEventTypes("eventTypes entry " + truncate(filter)
+                        + " is not an event type (domain.action), a domain wildcard (domain.*) or *");
+            }
+            if (!knownDomains.contains(domain)) {
+                throw invalidEventTypes("eventTypes entry " + truncate(filter) + " names unknown domain " + truncate(domain)
+                        + "; known: " + String.join(", ", knownDomains.stream().sorted().toList()));
+            }
+            filters.add(filter);
+        }
+        return List.copyOf(filters);
+    }
+
+    private static ApiException invalidEventTypes(String message) {
+        return new ApiException(400, "INVALID_EVENT_TYPES", message, Map.of("field", "eventTypes"));
+    }
+
+    private static String description(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual() || node.textValue().length() > MAX_DESCRIPTION) {
+            throw new ApiException(400, "INVALID_DESCRIPTION", "description must be a string of at most "
+                    + MAX_DESCRIPTION + " characters", Map.of("field", "description"));
+        }
+        return node.textValue();
+    }
+
+    private static String truncate(String text) {
+        return text.length() > 100 ? text.substring(0, 100) + "..." : text;
+    }
+
+    private static Map<String, Object> view(Subscription s, Instant now) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("subscriptionId", s.subscriptionId());
+        view.put("url", s.url());
+        view.put("eventTypes", s.eventTypes());
+        view.put("description", s.description());
+        view.put("active", s.active());
+        view.put("disabledReason", s.disabledReason());
+        Instant previousExpiry = s.previousSecretExpiresAt(now);
+        view.put("previousSecretExpiresAt", previousExpiry == null ? null : previousExpiry.toString());
+        view.put("createdAt", s.createdAt().toString());
+        view.put("updatedAt", s.updatedAt().toString());
+        return view;
+    }
+
+    private static Map<String, Object> envelope(String name, Object value) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("success", true);
+        body.put(name, value);
+        return body;
+    }
+}

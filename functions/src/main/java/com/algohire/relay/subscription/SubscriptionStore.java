@@ -1,0 +1,175 @@
+package com.algohire.relay.subscription;
+
+import com.algohire.relay.config.RelaySchema;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+
+/** Reads and writes subscriptions in the subscriptions table (one item per subscription, keyed by its id). */
+public final class SubscriptionStore {
+    /** A page of subscriptions and the opaque cursor of the next one (null at the end). */
+    public record Page(List<Subscription> items, String nextCursor) {
+    }
+
+    private static final String URL = "url";
+    private static final String EVENT_TYPES = "eventTypes";
+    private static final String DESCRIPTION = "description";
+    private static final String ACTIVE = "active";
+    private static final String SECRETS = "secrets";
+    private static final String SECRET = "secret";
+    private static final String EXPIRES_AT = "expiresAt";
+    private static final String CREATED_AT = "createdAt";
+    private static final String UPDATED_AT = "updatedAt";
+    private static final String DISABLED_REASON = "disabledReason";
+
+    private final DynamoDbClient dynamoDb;
+    private final String table;
+
+    public SubscriptionStore(DynamoDbClient dynamoDb, String table) {
+        this.dynamoDb = dynamoDb;
+        this.table = table;
+    }
+
+    public void create(Subscription subscription) {
+        dynamoDb.putItem(r -> r.tableName(table).item(toItem(subscription))
+                .conditionExpression("attribute_not_exists(#id)")
+                .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID)));
+    }
+
+    /** Replaces an existing subscription; false when it was deleted meanwhile. */
+    public boolean replace(Subscription subscription) {
+        try {
+            dynamoDb.putItem(r -> r.tableName(table).item(toItem(subscription))
+                    .conditionExpression("attribute_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID)));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    public Optional<Subscription> find(String subscriptionId) {
+        Map<String, AttributeValue> item = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(key(subscriptionId))).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
+    }
+
+    public boolean delete(String subscriptionId) {
+        Map<String, AttributeValue> old = dynamoDb.deleteItem(r -> r.tableName(table).key(key(subscriptionId))
+                .returnValues(ReturnValue.ALL_OLD)).attributes();
+        return old != null && !old.isEmpty();
+    }
+
+    /** Stops deliveries to a subscription (e.g. its receiver answered 410 Gone). */
+    public void disable(String subscriptionId, String reason, Instant now) {
+        try {
+            dynamoDb.updateItem(r -> r.tableName(table).key(key(subscriptionId))
+                    .updateExpression("SET #active = :false, #reason = :reason, #updated = :now")
+                    .conditionExpression("attribute_exists(#id)")
+                    .expressionAttributeNames(Map.of("#active", ACTIVE, "#reason", DISABLED_REASON,
+                            "#updated", UPDATED_AT, "#id", RelaySchema.SUBSCRIPTION_ID))
+                    .expressionAttributeValues(Map.of(":false", AttributeValue.fromBool(false),
+                            ":reason", AttributeValue.fromS(reason), ":now", AttributeValue.fromS(now.toString()))));
+        } catch (ConditionalCheckFailedException deletedMeanwhile) {
+            // nothing left to disable
+        }
+    }
+
+    /** One page in table order; the cursor is the last key, base64url-encoded. */
+    public Page list(int limit, String cursor) {
+        ScanRequest.Builder scan = ScanRequest.builder().tableName(table).limit(limit).consistentRead(true);
+        if (cursor != null) {
+            scan.exclusiveStartKey(key(decodeCursor(cursor)));
+        }
+        ScanResponse page = dynamoDb.scan(scan.build());
+        List<Subscription> items = page.items().stream().map(SubscriptionStore::fromItem).toList();
+        String next = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty()
+                ? encodeCursor(page.lastEvaluatedKey().get(RelaySchema.SUBSCRIPTION_ID).s()) : null;
+        return new Page(items, next);
+    }
+
+    /** Every active subscription; the delivery function caches the result briefly. */
+    public List<Subscription> listActive() {
+        List<Subscription> all = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            ScanRequest.Builder scan = ScanRequest.builder().tableName(table)
+                    .filterExpression("#active = :true")
+                    .expressionAttributeNames(Map.of("#active", ACTIVE))
+                    .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true)));
+            if (start != null) {
+                scan.exclusiveStartKey(start);
+            }
+            ScanResponse page = dynamoDb.scan(scan.build());
+            page.items().forEach(item -> all.add(fromItem(item)));
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return all;
+    }
+
+    static String encodeCursor(String subscriptionId) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(subscriptionId.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** @throws IllegalArgumentException when the cursor is not one this store made */
+    static String decodeCursor(String cursor) {
+        String id = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        if (!id.matches("sub_[0-9a-f]{32}")) {
+            throw new IllegalArgumentException("not a subscription cursor");
+        }
+        return id;
+    }
+
+    private static Map<String, AttributeValue> key(String subscriptionId) {
+        return Map.of(RelaySchema.SUBSCRIPTION_ID, AttributeValue.fromS(subscriptionId));
+    }
+
+    private static Map<String, AttributeValue> toItem(Subscription s) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(RelaySchema.SUBSCRIPTION_ID, AttributeValue.fromS(s.subscriptionId()));
+        item.put(URL, AttributeValue.fromS(s.url()));
+        item.put(EVENT_TYPES, AttributeValue.fromL(s.eventTypes().stream().map(AttributeValue::fromS).toList()));
+        if (s.description() != null) {
+            item.put(DESCRIPTION, AttributeValue.fromS(s.description()));
+        }
+        item.put(ACTIVE, AttributeValue.fromBool(s.active()));
+        item.put(SECRETS, AttributeValue.fromL(s.secrets().stream().map(secret -> {
+            Map<String, AttributeValue> m = new HashMap<>();
+            m.put(SECRET, AttributeValue.fromS(secret.secret()));
+            if (secret.expiresAt() != null) {
+                m.put(EXPIRES_AT, AttributeValue.fromS(secret.expiresAt().toString()));
+            }
+            return AttributeValue.fromM(m);
+        }).toList()));
+        item.put(CREATED_AT, AttributeValue.fromS(s.createdAt().toString()));
+        item.put(UPDATED_AT, AttributeValue.fromS(s.updatedAt().toString()));
+        if (s.disabledReason() != null) {
+            item.put(DISABLED_REASON, AttributeValue.fromS(s.disabledReason()));
+        }
+        return item;
+    }
+
+    private static Subscription fromItem(Map<String, AttributeValue> item) {
+        List<Subscription.SigningSecret> secrets = item.containsKey(SECRETS)
+                ? item.get(SECRETS).l().stream().map(v -> new Subscription.SigningSecret(v.m().get(SECRET).s(),
+                        v.m().containsKey(EXPIRES_AT) ? Instant.parse(v.m().get(EXPIRES_AT).s()) : null)).toList()
+                : List.of();
+        return new Subscription(item.get(RelaySchema.SUBSCRIPTION_ID).s(), item.get(URL).s(),
+                item.get(EVENT_TYPES).l().stream().map(AttributeValue::s).toList(),
+                item.containsKey(DESCRIPTION) ? item.get(DESCRIPTION).s() : null,
+                Boolean.TRUE.equals(item.get(ACTIVE).bool()), secrets,
+                Instant.parse(item.get(CREATED_AT).s()), Instant.parse(item.get(UPDATED_AT).s()),
+                item.containsKey(DISABLED_REASON) ? item.get(DISABLED_REASON).s() : null);
+    }
+}
