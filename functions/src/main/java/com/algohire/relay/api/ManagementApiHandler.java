@@ -1,0 +1,236 @@
+package com.algohire.relay.api;
+
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.dlq.DeadLetterQueue;
+import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.EventStore;
+import com.algohire.relay.event.StoredEvent;
+import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.internal.AwsClients;
+import com.algohire.relay.internal.Json;
+import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.ssrf.SsrfGuard;
+import com.algohire.relay.subscription.Subscription;
+import com.algohire.relay.subscription.SubscriptionApi;
+import com.algohire.relay.subscription.SubscriptionStore;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * The management function, behind its own credential: subscriptions CRUD and secret rotation, event replay, and
+ * the DLQ's depth, peek and redrive.
+ */
+public final class ManagementApiHandler implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
+    private static final Pattern SUBSCRIPTION = Pattern.compile("/api/v1/subscriptions/([^/]+)");
+    private static final Pattern ROTATE = Pattern.compile("/api/v1/subscriptions/([^/]+)/rotate-secret");
+    private static final Pattern REPLAY = Pattern.compile("/api/v1/events/([^/]+)/replay");
+    private static final int MAX_BODY_CHARS = 64 * 1024;
+
+    private final SubscriptionApi subscriptions;
+    private final SubscriptionStore subscriptionStore;
+    private final EventStore events;
+    private final TaskQueue queue;
+    private final DeadLetterQueue dlq;
+    private final StructuredLog log;
+
+    public ManagementApiHandler() {
+        this(RelayConfig.fromEnvironment(), AwsClients.fromEnvironment());
+    }
+
+    public ManagementApiHandler(RelayConfig config, AwsClients clients) {
+        this(config, clients.dynamoDb(), clients.sqs(), new EventStore(clients.dynamoDb(), clients.s3(), config),
+                Clock.systemUTC(), StructuredLog.stdout());
+    }
+
+    ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
+                         StructuredLog log) {
+        this.subscriptionStore = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
+        this.subscriptions = new SubscriptionApi(subscriptionStore, new SsrfGuard(config.ssrfAllowlist()),
+                config.knownDomains(), config.secretRotationOverlap(), clock);
+        this.events = events;
+        this.queue = new TaskQueue(sqs, config.deliveryQueueUrl());
+        this.dlq = new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl());
+        this.log = log;
+    }
+
+    @Override
+    public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent request, Context context) {
+        String requestId = request.getRequestContext() != null && request.getRequestContext().getRequestId() != null
+                ? request.getRequestContext().getRequestId() : context == null ? null : context.getAwsRequestId();
+        String method = request.getHttpMethod() == null ? "" : request.getHttpMethod().toUpperCase(Locale.ROOT);
+        String path = normalize(request.getPath());
+        long start = System.nanoTime();
+        APIGatewayProxyResponseEvent response;
+        try {
+            response = route(method, path, request);
+        } catch (ApiException e) {
+            response = ApiResponses.error(e);
+        } catch (RuntimeException e) {
+            log.error("management request failed", Map.of("method", method, "path", path,
+                    "error", e.getClass().getSimpleName(), "requestId", String.valueOf(requestId)));
+            response = ApiResponses.error(new ApiException(500, "INTERNAL_ERROR",
+                    "The relay failed to process the request; it is safe to retry.",
+                    requestId == null ? Map.of() : Map.of("requestId", requestId)));
+        }
+        // Path only: ids are fine to log, bodies (URLs with tokens, secrets) are not.
+        log.info("management request", Map.of("method", method, "path", path, "status", response.getStatusCode(),
+                "latencyMs", (System.nanoTime() - start) / 1_000_000, "requestId", String.valueOf(requestId)));
+        return response;
+    }
+
+    private APIGatewayProxyResponseEvent route(String method, String path, APIGatewayProxyRequestEvent request) {
+        Matcher m;
+        if (path.equals("/api/v1/subscriptions")) {
+            return switch (method) {
+                case "POST" -> ApiResponses.json(201, subscriptions.create(body(request, true)));
+                case "GET" -> ApiResponses.json(200, subscriptions.list(query(request, "limit"), query(request, "cursor")));
+                default -> throw methodNotAllowed("GET, POST");
+            };
+        }
+        if ((m = ROTATE.matcher(path)).matches()) {
+            if (!method.equals("POST")) {
+                throw methodNotAllowed("POST");
+            }
+            return ApiResponses.json(200, subscriptions.rotateSecret(m.group(1)));
+        }
+        if ((m = SUBSCRIPTION.matcher(path)).matches()) {
+            String id = m.group(1);
+            return switch (method) {
+                case "GET" -> ApiResponses.json(200, subscriptions.get(id));
+                case "PATCH" -> ApiResponses.json(200, subscriptions.patch(id, body(request, true)));
+                case "DELETE" -> {
+                    subscriptions.delete(id);
+                    yield ApiResponses.json(200, Map.of("success", true, "subscriptionId", id));
+                }
+                default -> throw methodNotAllowed("GET, PATCH, DELETE");
+            };
+        }
+        if ((m = REPLAY.matcher(path)).matches()) {
+            if (!method.equals("POST")) {
+                throw methodNotAllowed("POST");
+            }
+            return replay(m.group(1), body(request, false));
+        }
+        if (path.equals("/api/v1/dlq")) {
+            if (!method.equals("GET")) {
+                throw methodNotAllowed("GET");
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("success", true);
+            body.putAll(dlq.describe());
+            return ApiResponses.json(200, body);
+        }
+        if (path.equals("/api/v1/dlq/redrive")) {
+            if (!method.equals("POST")) {
+                throw methodNotAllowed("POST");
+            }
+            try {
+                String handle = dlq.redrive();
+                log.info("dlq redrive started", Map.of("taskHandle", handle));
+                return ApiResponses.json(202, Map.of("success", true, "message", "Redrive started", "taskHandle", handle));
+            } catch (DeadLetterQueue.RedriveInProgressException e) {
+                throw new ApiException(409, "REDRIVE_IN_PROGRESS", "A redrive is already moving messages; wait for it to finish",
+                        e.taskHandle() == null ? Map.of() : Map.of("taskHandle", e.taskHandle()));
+            }
+        }
+        throw new ApiException(404, "NOT_FOUND", "No route for " + method + " " + truncate(path));
+    }
+
+    /** FAN_OUT again (all matching subscriptions) or one DELIVER with a fresh webhook-id for the named subscription. */
+    private APIGatewayProxyResponseEvent replay(String eventId, JsonNode body) {
+        StoredEvent event = (eventId.length() <= 128 ? events.find(eventId) : java.util.Optional.<StoredEvent>empty())
+                .orElseThrow(() -> new ApiException(404, "EVENT_NOT_FOUND", "No event with this eventId",
+                        Map.of("eventId", truncate(eventId))));
+        Map<String, Object> response = new LinkedHashMap<>();
+        response.put("success", true);
+        response.put("eventId", event.eventId());
+        if (body != null && !body.isNull() && !(body.isObject() && body.isEmpty())) {
+            JsonNode subscriptionId = body.isObject() ? body.get("subscriptionId") : null;
+            if (subscriptionId == null || !subscriptionId.isTextual() || body.size() != 1) {
+                throw new ApiException(400, "INVALID_SUBSCRIPTION_ID",
+                        "body must be empty or {\"subscriptionId\": \"sub_...\"}", Map.of("field", "subscriptionId"));
+            }
+            Subscription subscription = subscriptionStore.find(subscriptionId.textValue())
+                    .orElseThrow(() -> new ApiException(404, "SUBSCRIPTION_NOT_FOUND", "No subscription with this subscriptionId",
+                            Map.of("subscriptionId", truncate(subscriptionId.textValue()))));
+            if (!subscription.active()) {
+                throw new ApiException(409, "SUBSCRIPTION_INACTIVE", "The subscription is inactive; PATCH active=true first",
+                        Map.of("subscriptionId", subscription.subscriptionId()));
+            }
+            String webhookId = "msg_" + UUID.randomUUID().toString().replace("-", "");
+            queue.send(DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(), webhookId));
+            response.put("message", "Replay queued for one subscription");
+            response.put("subscriptionId", subscription.subscriptionId());
+            response.put("webhookId", webhookId);
+        } else {
+            queue.send(DeliveryTask.fanOut(event.eventId(), event.eventType()));
+            response.put("message", "Replay queued for all matching subscriptions");
+        }
+        return ApiResponses.json(202, response);
+    }
+
+    private static JsonNode body(APIGatewayProxyRequestEvent request, boolean required) {
+        String text = request.getBody();
+        if (text != null && Boolean.TRUE.equals(request.getIsBase64Encoded())) {
+            text = new String(java.util.Base64.getDecoder().decode(text), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        if (text == null || text.isBlank()) {
+            if (required) {
+                throw new ApiException(400, "INVALID_BODY", "request body must be a JSON object");
+            }
+            return null;
+        }
+        String contentType = header(request, "content-type");
+        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
+        }
+        if (text.length() > MAX_BODY_CHARS) {
+            throw new ApiException(413, "PAYLOAD_TOO_LARGE", "request body is larger than " + MAX_BODY_CHARS + " characters");
+        }
+        try {
+            return Json.mapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "INVALID_JSON", "request body is not valid JSON");
+        }
+    }
+
+    private static String header(APIGatewayProxyRequestEvent request, String name) {
+        if (request.getHeaders() == null) {
+            return null;
+        }
+        return request.getHeaders().entrySet().stream().filter(e -> e.getKey() != null && e.getKey().equalsIgnoreCase(name))
+                .map(Map.Entry::getValue).findFirst().orElse(null);
+    }
+
+    private static String query(APIGatewayProxyRequestEvent request, String name) {
+        return request.getQueryStringParameters() == null ? null : request.getQueryStringParameters().get(name);
+    }
+
+    private static String normalize(String path) {
+        if (path == null || path.isEmpty()) {
+            return "/";
+        }
+        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+
+    private static ApiException methodNotAllowed(String allowed) {
+        return new ApiException(405, "METHOD_NOT_ALLOWED", "Allowed methods: " + allowed);
+    }
+
+    private static String truncate(String text) {
+        return text.length() > 128 ? text.substring(0, 128) + "..." : text;
+    }
+}
