@@ -1,0 +1,277 @@
+package com.algohire.relay.local;
+
+import com.algohire.relay.api.EventsApiHandler;
+import com.algohire.relay.config.EnvVars;
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.ingest.SweeperHandler;
+import com.algohire.relay.internal.AwsClients;
+import com.algohire.relay.local.ApiGatewayEmulator.Auth;
+import com.algohire.relay.local.ApiGatewayEmulator.Keys;
+import com.algohire.relay.local.ApiGatewayEmulator.Route;
+import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.AwsBackends;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.security.SecureRandom;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The whole relay on one machine with no AWS account: local AWS backends, the resources the stack defines, the
+ * deployed handler classes behind an API Gateway emulation, the sweeper on its schedule, and the delivery queue's
+ * event source. {@code ./relay local} runs {@link #main}.
+ */
+public final class LocalRelay implements AutoCloseable {
+    /** API Gateway's integration timeout bounds the API functions. */
+    static final Duration API_FUNCTION_TIMEOUT = Duration.ofSeconds(29);
+    static final Duration SWEEPER_FUNCTION_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * What can be set from the command line or the environment.
+     *
+     * @param host           interface to listen on; loopback unless asked otherwise, the keys are well known
+     * @param port           0 picks a free port
+     * @param sweepInterval  how often the sweeper runs (the stack's schedule is every minute)
+     * @param keys           the local ingest API key and management key
+     * @param resourcePrefix names of tables, bucket and queues are this plus the schema's logical names
+     * @param ssrfAllowlist  hosts a local relay may deliver to although the SSRF guard would refuse them
+     */
+    public record Options(String host, int port, Duration sweepInterval, Keys keys, String resourcePrefix,
+                          String ssrfAllowlist) {
+        public static final String USAGE = """
+                usage: ./relay local [--port N] [--host ADDRESS] [--sweep-interval-seconds N]
+                  --port N                    HTTP port (default 3000, env PORT; 0 picks a free one)
+                  --host ADDRESS              interface to bind (default 127.0.0.1, env RELAY_LOCAL_HOST)
+                  --sweep-interval-seconds N  sweeper period (default 60, env SWEEP_INTERVAL_SECONDS)
+                env RELAY_LOCAL_API_KEY / RELAY_LOCAL_ADMIN_KEY set the local keys; SSRF_ALLOWLIST the hosts
+                webhooks may go to despite the SSRF guard (default localhost,127.0.0.1);
+                RELAY_BACKEND=embedded|localstack|endpoint and AWS_ENDPOINT_URL choose the AWS backend.""";
+
+        public static Options defaults() {
+            return parse(new String[0], Map.of());
+        }
+
+        /** Flags win over the environment, which wins over the defaults. */
+        public static Options parse(String[] args, Map<String, String> env) {
+            String host = env.getOrDefault("RELAY_LOCAL_HOST", "127.0.0.1");
+            String port = env.getOrDefault("PORT", "3000");
+            String sweep = env.getOrDefault("SWEEP_INTERVAL_SECONDS", "60");
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+                String value = arg.contains("=") ? arg.substring(arg.indexOf('=') + 1)
+                        : (i + 1 < args.length ? args[++i] : null);
+                if (arg.isBlank()) {
+                    continue;
+                }
+                if (value == null) {
+                    throw new IllegalArgumentException(name + " needs a value");
+                }
+                switch (name) {
+                    case "--port" -> port = value;
+                    case "--host" -> host = value;
+                    case "--sweep-interval-seconds" -> sweep = value;
+                    default -> throw new IllegalArgumentException("unknown option: " + name);
+                }
+            }
+            return new Options(host, number("--port", port, 0, 65_535),
+                    Duration.ofSeconds(number("--sweep-interval-seconds", sweep, 1, 86_400)),
+                    new Keys(env.getOrDefault("RELAY_LOCAL_API_KEY", "local-ingest-key"),
+                            env.getOrDefault("RELAY_LOCAL_ADMIN_KEY", "local-admin-key")),
+                    env.getOrDefault("RELAY_LOCAL_PREFIX", "relay-local"),
+                    env.getOrDefault(EnvVars.SSRF_ALLOWLIST, "localhost,127.0.0.1"));
+        }
+
+        private static int number(String name, String raw, int min, int max) {
+            try {
+                int value = Integer.parseInt(raw.trim());
+                if (value < min || value > max) {
+                    throw new NumberFormatException();
+                }
+                return value;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " must be a number from " + min + " to " + max + ", was: " + raw);
+            }
+        }
+
+        public Options withPort(int newPort) {
+            return new Options(host, newPort, sweepInterval, keys, resourcePrefix, ssrfAllowlist);
+        }
+
+        public Options withResourcePrefix(String prefix) {
+            return new Options(host, port, sweepInterval, keys, prefix, ssrfAllowlist);
+        }
+    }
+
+    private final Options options;
+    private final AwsBackend backend;
+    private final ResourceProvisioner.Resources resources;
+    private final ApiGatewayEmulator api;
+    private final List<AutoCloseable> workers;
+
+    private LocalRelay(Options options, AwsBackend backend, ResourceProvisioner.Resources resources,
+                       ApiGatewayEmulator api, List<AutoCloseable> workers) {
+        this.options = options;
+        this.backend = backend;
+        this.resources = resources;
+        this.api = api;
+        this.workers = workers;
+    }
+
+    /** Provisions the resources on {@code backend} and starts serving; the backend stays the caller's to close. */
+    public static LocalRelay start(Options options, AwsBackend backend) {
+        AwsClients clients = new AwsClients(backend.region(), backend.credentials(),
+                backend.sqsEndpoint(), backend.dynamoDbEndpoint(), backend.s3Endpoint());
+        ResourceProvisioner.Resources resources;
+        try (var dynamoDb = clients.dynamoDb(); var s3 = clients.s3(); var sqs = clients.sqs()) {
+            resources = new ResourceProvisioner(dynamoDb, s3, sqs).provision(options.resourcePrefix());
+        }
+        RelayConfig config = RelayConfig.fromEnvironment(environment(options, backend, resources));
+
+        List<AutoCloseable> workers = new ArrayList<>();
+        ApiGatewayEmulator api = null;
+        try {
+            var events = new EventsApiHandler(config, clients);
+            api = ApiGatewayEmulator.start(new InetSocketAddress(options.host(), options.port()),
+                    routes(events), options.keys(), API_FUNCTION_TIMEOUT);
+            workers.add(SweeperSchedule.start(new SweeperHandler(config, clients), "sweeper",
+                    backend.region().id(), options.sweepInterval(), SWEEPER_FUNCTION_TIMEOUT));
+            return new LocalRelay(options, backend, resources, api, workers);
+        } catch (RuntimeException e) {
+            closeAll(workers);
+            if (api != null) {
+                api.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The functions' environment as the stack sets it, with the names of what was just provisioned; the caller's
+     * own environment fills in the tunables (MAX_RETRY_ATTEMPTS, EVENT_RETENTION_DAYS, ...).
+     */
+    static Map<String, String> environment(Options options, AwsBackend backend,
+                                           ResourceProvisioner.Resources resources) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put(EnvVars.EVENTS_TABLE, resources.eventsTable());
+        env.put(EnvVars.SUBSCRIPTIONS_TABLE, resources.subscriptionsTable());
+        env.put(EnvVars.PAYLOAD_BUCKET, resources.payloadBucket());
+        env.put(EnvVars.DELIVERY_QUEUE_URL, resources.deliveryQueue().queueUrl());
+        env.put(EnvVars.DELIVERY_QUEUE_ARN, resources.deliveryQueue().queueArn());
+        env.put(EnvVars.DELIVERY_DLQ_URL, resources.deliveryQueue().dlqUrl());
+        env.put(EnvVars.DELIVERY_DLQ_ARN, resources.deliveryQueue().dlqArn());
+        env.put(EnvVars.AWS_REGION, backend.region().id());
+        // Local receivers live on loopback, which the SSRF guard refuses everywhere else.
+        env.put(EnvVars.SSRF_ALLOWLIST, options.ssrfAllowlist());
+        return env;
+    }
+
+    /** The stack's routes and the credential each demands. */
+    static List<Route> routes(EventsApiHandler events) {
+        List<Route> routes = new ArrayList<>();
+        routes.add(new Route("POST", "/api/v1/events", Auth.API_KEY, "ingest", events));
+        routes.add(new Route("GET", "/api/v1/events", Auth.ADMIN, "ingest", events));
+        routes.add(new Route("GET", "/api/v1/events/{eventId}", Auth.ADMIN, "ingest", events));
+        routes.add(new Route("GET", "/health", Auth.NONE, "ingest", events));
+        return routes;
+    }
+
+    public URI baseUri() {
+        return api.baseUri();
+    }
+
+    public Keys keys() {
+        return options.keys();
+    }
+
+    public ResourceProvisioner.Resources resources() {
+        return resources;
+    }
+
+    /** What a developer needs to start: where it runs, the keys, and a request that works as pasted. */
+    String banner() {
+        String url = baseUri().toString();
+        String key = "demo-" + HexFormat.of().formatHex(randomBytes(4));
+        return """
+
+                AlgoHire Webhook Event Relay (local) is listening on %1$s
+                  AWS backend   %2$s
+                  ingest key    %3$s   (header x-api-key, POST /api/v1/events)
+                  admin key     %4$s   (header x-admin-key, the other /api/v1 routes)
+                  sweeper       every %5$d s
+
+                Send an event (run it twice: the second answers 409, the key was used):
+
+                curl -i -X POST %1$s/api/v1/events \\
+                  -H 'Content-Type: application/json' \\
+                  -H 'x-idempotency-key: %6$s' \\
+                  -H 'x-api-key: %3$s' \\
+                  -d '{"eventType":"job.created","payload":{"jobId":"job-123","title":"Backend Engineer"}}'
+
+                Read it back:  curl -s %1$s/api/v1/events/<eventId> -H 'x-admin-key: %4$s'
+                Health:        curl -s %1$s/health
+                Stop with Ctrl-C.
+                """.formatted(url, backend.description(), options.keys().apiKey(), options.keys().adminKey(),
+                options.sweepInterval().toSeconds(), key);
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        new SecureRandom().nextBytes(bytes);
+        return bytes;
+    }
+
+    /** Stops taking requests first, then the background workers, so nothing runs against a stopping backend. */
+    @Override
+    public void close() {
+        api.close();
+        closeAll(workers);
+    }
+
+    private static void closeAll(List<AutoCloseable> closeables) {
+        for (AutoCloseable closeable : closeables.reversed()) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                System.err.println("local relay: stopping " + closeable.getClass().getSimpleName() + " failed: " + e);
+            }
+        }
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        PrintStream out = System.out;
+        Options options;
+        try {
+            options = Options.parse(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("relay local: " + e.getMessage());
+            System.err.println(Options.USAGE);
+            System.exit(2);
+            return;
+        }
+        out.println("Starting the local AWS backend and the relay...");
+        AwsBackend backend = AwsBackends.start();
+        LocalRelay relay;
+        try {
+            relay = start(options, backend);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("Stopping the relay and its backend...");
+            relay.close();
+            backend.close();
+            stopped.countDown();
+        }, "stop-local-relay"));
+        out.println(relay.banner());
+        stopped.await();
+    }
+}
