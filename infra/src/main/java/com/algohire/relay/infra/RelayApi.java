@@ -1,0 +1,248 @@
+package com.algohire.relay.infra;
+
+import com.algohire.relay.api.ApiResponses;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.services.apigateway.AccessLogFormat;
+import software.amazon.awscdk.services.apigateway.ApiKey;
+import software.amazon.awscdk.services.apigateway.AuthorizationType;
+import software.amazon.awscdk.services.apigateway.EndpointType;
+import software.amazon.awscdk.services.apigateway.GatewayResponseOptions;
+import software.amazon.awscdk.services.apigateway.IApiKey;
+import software.amazon.awscdk.services.apigateway.LambdaIntegration;
+import software.amazon.awscdk.services.apigateway.LogGroupLogDestination;
+import software.amazon.awscdk.services.apigateway.Method;
+import software.amazon.awscdk.services.apigateway.MethodDeploymentOptions;
+import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
+import software.amazon.awscdk.services.apigateway.MethodOptions;
+import software.amazon.awscdk.services.apigateway.RequestValidator;
+import software.amazon.awscdk.services.apigateway.RequestValidatorOptions;
+import software.amazon.awscdk.services.apigateway.Resource;
+import software.amazon.awscdk.services.apigateway.ResponseType;
+import software.amazon.awscdk.services.apigateway.RestApi;
+import software.amazon.awscdk.services.apigateway.StageOptions;
+import software.amazon.awscdk.services.apigateway.ThrottleSettings;
+import software.amazon.awscdk.services.apigateway.ThrottlingPerMethod;
+import software.amazon.awscdk.services.apigateway.UsagePlan;
+import software.amazon.awscdk.services.apigateway.UsagePlanPerApiStage;
+import software.amazon.awscdk.services.apigateway.UsagePlanProps;
+import software.amazon.awscdk.services.lambda.IFunction;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.constructs.Construct;
+
+/**
+ * The REST API: ingest routes behind an API key and usage plan, operator routes behind IAM (SigV4), an open
+ * health check, JSON access logs, and API Gateway's own errors in the relay's error envelope.
+ */
+final class RelayApi extends Construct {
+
+    static final String STAGE_NAME = "prod";
+    /** Whole-stage default for every method (mostly operator traffic): requests per second and burst. */
+    static final int STAGE_RATE_LIMIT = 50;
+    static final int STAGE_BURST_LIMIT = 100;
+    /** POST /api/v1/events for all callers together: the relay's ingestion ceiling. */
+    static final int INGEST_RATE_LIMIT = 500;
+    static final int INGEST_BURST_LIMIT = 1000;
+    /** Per API key (one per producing module): one runaway module cannot starve the others. */
+    static final int PER_KEY_RATE_LIMIT = 200;
+    static final int PER_KEY_BURST_LIMIT = 400;
+
+    private final RestApi api;
+    private final IApiKey ingestApiKey;
+    private final LogGroup accessLogs;
+
+    RelayApi(Construct scope, String id, IFunction ingest, IFunction management) {
+        super(scope, id);
+        this.accessLogs = LogGroup.Builder.create(this, "AccessLogs").retention(RetentionDays.THREE_MONTHS).build();
+        this.api = RestApi.Builder.create(this, "Api")
+                .restApiName("webhook-relay")
+                .description("AlgoHire webhook event relay: event ingestion and subscription management")
+                // Callers are AlgoHire services in AWS: a regional endpoint avoids the edge (CloudFront) hop.
+                .endpointTypes(List.of(EndpointType.REGIONAL))
+                // Execution logs (level ERROR) need the account-level CloudWatch role.
+                .cloudWatchRole(true)
+                .deployOptions(StageOptions.builder()
+                        .stageName(STAGE_NAME)
+                        .tracingEnabled(true)
+                        .accessLogDestination(new LogGroupLogDestination(accessLogs))
+                        .accessLogFormat(AccessLogFormat.custom(accessLogJson()))
+                        .loggingLevel(MethodLoggingLevel.ERROR)
+                        // Never log request or response bodies: payloads may carry personal data.
+                        .dataTraceEnabled(false)
+                        .metricsEnabled(true)
+                        .throttlingRateLimit(STAGE_RATE_LIMIT)
+                        .throttlingBurstLimit(STAGE_BURST_LIMIT)
+                        .methodOptions(Map.of("/api/v1/events/POST", MethodDeploymentOptions.builder()
+                                .throttlingRateLimit(INGEST_RATE_LIMIT)
+                                .throttlingBurstLimit(INGEST_BURST_LIMIT)
+                                .build()))
+                        .build())
+                .build();
+        addErrorEnvelopes();
+
+        // Every method gets the validator (cdk-nag APIG2). It checks the declared path parameters only: the
+        // handlers validate headers and bodies themselves, so that a bad request gets the same error code and
+        // message deployed as it does in the local runtime, which has no API Gateway in front of it.
+        RequestValidator validator = api.addRequestValidator("RequestValidator", RequestValidatorOptions.builder()
+                .validateRequestBody(true)
+                .validateRequestParameters(true)
+                .build());
+        LambdaIntegration ingestIntegration = integration(ingest);
+        LambdaIntegration managementIntegration = integration(management);
+        MethodOptions apiKey = MethodOptions.builder()
+                .apiKeyRequired(true)
+                .requestValidator(validator)
+                .build();
+
+        Resource v1 = api.getRoot().addResource("api").addResource("v1");
+        Resource events = v1.addResource("events");
+        Method postEvents = events.addMethod("POST", ingestIntegration, apiKey);
+        events.addMethod("GET", ingestIntegration, operator(validator));
+        Resource event = events.addResource("{eventId}");
+        event.addMethod("GET", ingestIntegration, operator(validator, "eventId"));
+        event.addResource("replay").addMethod("POST", managementIntegration, operator(validator, "eventId"));
+
+        Resource subscriptions = v1.addResource("subscriptions");
+        subscriptions.addMethod("GET", managementIntegration, operator(validator));
+        subscriptions.addMethod("POST", managementIntegration, operator(validator));
+        Resource subscription = subscriptions.addResource("{id}");
+        for (String verb : List.of("GET", "PATCH", "DELETE")) {
+            subscription.addMethod(verb, managementIntegration, operator(validator, "id"));
+        }
+        subscription.addResource("rotate-secret").addMethod("POST", managementIntegration, operator(validator, "id"));
+
+        Resource dlq = v1.addResource("dlq");
+        dlq.addMethod("GET", managementIntegration, operator(validator));
+        dlq.addResource("redrive").addMethod("POST", managementIntegration, operator(validator));
+
+        Method health = api.getRoot().addResource("health").addMethod("GET", ingestIntegration, MethodOptions.builder()
+                .authorizationType(AuthorizationType.NONE)
+                .requestValidator(validator)
+                .build());
+
+        this.ingestApiKey = ApiKey.Builder.create(this, "IngestApiKey")
+                .description("Key for AlgoHire modules posting events to POST /api/v1/events")
+                .build();
+        UsagePlan plan = new UsagePlan(this, "IngestUsagePlan", UsagePlanProps.builder()
+                .description("Throttles each ingest API key")
+                .throttle(ThrottleSettings.builder().rateLimit(PER_KEY_RATE_LIMIT).burstLimit(PER_KEY_BURST_LIMIT).build())
+                .apiStages(List.of(UsagePlanPerApiStage.builder()
+                        .api(api)
+                        .stage(api.getDeploymentStage())
+                        .throttle(List.of(ThrottlingPerMethod.builder()
+                                .method(postEvents)
+                                .throttle(ThrottleSettings.builder()
+                                        .rateLimit(PER_KEY_RATE_LIMIT).burstLimit(PER_KEY_BURST_LIMIT).build())
+                                .build()))
+                        .build()))
+                .build());
+        plan.addApiKey(ingestApiKey);
+
+        suppressFindings(postEvents, health);
+    }
+
+    RestApi restApi() {
+        return api;
+    }
+
+    IApiKey ingestApiKey() {
+        return ingestApiKey;
+    }
+
+    /**
+     * The management credential: operators sign requests with SigV4 as an IAM principal allowed to call
+     * execute-api:Invoke on these routes, a credential separate from the ingest API key.
+     */
+    private static MethodOptions operator(RequestValidator validator, String... pathParameters) {
+        Map<String, Boolean> parameters = new LinkedHashMap<>();
+        for (String name : pathParameters) {
+            parameters.put("method.request.path." + name, true);
+        }
+        return MethodOptions.builder()
+                .authorizationType(AuthorizationType.IAM)
+                .requestValidator(validator)
+                .requestParameters(parameters)
+                .build();
+    }
+
+    private static LambdaIntegration integration(IFunction alias) {
+        return LambdaIntegration.Builder.create(alias)
+                .proxy(true)
+                // One invoke permission per function for the whole API rather than one per method (and per
+                // test-invoke stage): keeps the function policy far below its 20 KB limit.
+                .scopePermissionToMethod(false)
+                .build();
+    }
+
+    /**
+     * API Gateway answers some requests itself (missing API key, throttled, IAM signature refused): give those
+     * the relay's error envelope too, with the response type as the machine-readable code.
+     */
+    private void addErrorEnvelopes() {
+        Map<String, String> headers = new LinkedHashMap<>();
+        ApiResponses.SECURITY_HEADERS.forEach((name, value) -> {
+            // A gateway response header is a quoted static value, which cannot itself contain quotes (the CSP
+            // does); these responses are small JSON documents that no browser renders.
+            if (!value.contains("'")) {
+                headers.put(name, "'" + value + "'");
+            }
+        });
+        String envelope = "{\"success\":false,\"error\":{\"code\":\"$context.error.responseType\","
+                + "\"message\":$context.error.messageString}}";
+        for (ResponseType type : List.of(ResponseType.DEFAULT_4_XX, ResponseType.DEFAULT_5_XX)) {
+            api.addGatewayResponse(type == ResponseType.DEFAULT_4_XX ? "Default4xx" : "Default5xx",
+                    GatewayResponseOptions.builder()
+                            .type(type)
+                            .responseHeaders(headers)
+                            .templates(Map.of("application/json", envelope))
+                            .build());
+        }
+    }
+
+    /** One JSON object per request: who called (key id or IAM user), what, the outcome and the latency. */
+    private static String accessLogJson() {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("requestId", "$context.requestId");
+        fields.put("extendedRequestId", "$context.extendedRequestId");
+        fields.put("requestTime", "$context.requestTime");
+        fields.put("sourceIp", "$context.identity.sourceIp");
+        fields.put("httpMethod", "$context.httpMethod");
+        fields.put("resourcePath", "$context.resourcePath");
+        fields.put("protocol", "$context.protocol");
+        fields.put("status", "$context.status");
+        fields.put("responseLength", "$context.responseLength");
+        fields.put("responseLatency", "$context.responseLatency");
+        fields.put("integrationLatency", "$context.integrationLatency");
+        fields.put("integrationStatus", "$context.integrationStatus");
+        fields.put("apiKeyId", "$context.identity.apiKeyId");
+        fields.put("userArn", "$context.identity.userArn");
+        fields.put("errorResponseType", "$context.error.responseType");
+        fields.put("xrayTraceId", "$context.xrayTraceId");
+        try {
+            return new ObjectMapper().writeValueAsString(fields);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("access log format is not serialisable", e);
+        }
+    }
+
+    private void suppressFindings(Method postEvents, Method health) {
+        Nag.suppress(health, "AwsSolutions-APIG4", "GET /health is deliberately unauthenticated: load balancers and "
+                + "uptime probes call it, and it returns only whether the table and queue are reachable, no data.");
+        Nag.suppress(postEvents, "AwsSolutions-APIG4", "POST /api/v1/events is authenticated by an API key "
+                + "(apiKeyRequired) bound to a throttling usage plan: the credential the ingest contract specifies "
+                + "for internal producer modules.");
+        Nag.suppress(api, "AwsSolutions-COG4", "There are no end users: producers authenticate with an API key, "
+                + "operators sign with IAM SigV4, /health is open by design. There is no Cognito user pool.");
+        Nag.suppress(api, "AwsSolutions-APIG3", "No web ACL yet: callers are internal services authenticated by API "
+                + "key or SigV4, and requests are throttled per stage, per method and per key. A WAF web ACL can be "
+                + "associated with the stage without code changes if the API is exposed more widely (mind the "
+                + "1 MiB bodies, which the AWS common rule set's 8 KB body limit would block).");
+        Nag.suppress(api, "AwsSolutions-IAM4", "The account-level API Gateway CloudWatch role uses AWS's managed "
+                + "AmazonAPIGatewayPushToCloudWatchLogs policy, the documented way to enable execution logging.",
+                List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"));
+    }
+}

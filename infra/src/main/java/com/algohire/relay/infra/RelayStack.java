@@ -1,0 +1,414 @@
+package com.algohire.relay.infra;
+
+import com.algohire.relay.config.EnvVars;
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.config.RelaySchema;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.ArnComponents;
+import software.amazon.awscdk.ArnFormat;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.CfnElement;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.cloudwatch.MetricOptions;
+import software.amazon.awscdk.services.dynamodb.Attribute;
+import software.amazon.awscdk.services.dynamodb.AttributeType;
+import software.amazon.awscdk.services.dynamodb.BillingMode;
+import software.amazon.awscdk.services.dynamodb.GlobalSecondaryIndexProps;
+import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
+import software.amazon.awscdk.services.dynamodb.ProjectionType;
+import software.amazon.awscdk.services.dynamodb.Table;
+import software.amazon.awscdk.services.dynamodb.TableEncryption;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.Schedule;
+import software.amazon.awscdk.services.events.targets.LambdaFunction;
+import software.amazon.awscdk.services.events.targets.LambdaFunctionProps;
+import software.amazon.awscdk.services.iam.ManagedPolicy;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.EventInvokeConfigOptions;
+import software.amazon.awscdk.services.lambda.eventsources.SqsEventSource;
+import software.amazon.awscdk.services.lambda.eventsources.SqsEventSourceProps;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.LifecycleRule;
+import software.amazon.awscdk.services.s3.ObjectOwnership;
+import software.amazon.awscdk.services.sqs.DeadLetterQueue;
+import software.amazon.awscdk.services.sqs.Queue;
+import software.amazon.awscdk.services.sqs.QueueEncryption;
+import software.amazon.awscdk.services.sqs.RedriveAllowPolicy;
+import software.amazon.awscdk.services.sqs.RedrivePermission;
+import software.constructs.Construct;
+
+/**
+ * Everything the relay runs on, in one stack: storage, the delivery queue, the four functions, the API, alarms.
+ *
+ * <p>Delivery timing, written down once (defaults; the synth fails if the constants stop agreeing):
+ * <ul>
+ *   <li>one webhook attempt times out after {@value RelaySchema#DEFAULT_DELIVERY_TIMEOUT_SECONDS} s; the deliveries
+ *   of a batch run concurrently, so the delivery function's timeout is
+ *   {@value RelaySchema#DELIVERY_FUNCTION_TIMEOUT_SECONDS} s (one attempt plus DynamoDB writes and a cold start);</li>
+ *   <li>queue visibility = 6 x function timeout = 180 s (Lambda's guidance for SQS event sources, so a message
+ *   in a batch that is still running, or being retried by the poller, is not handed to a second invocation);</li>
+ *   <li>a failed delivery sets its message's visibility to the next backoff delay (5 s, 300 s, 1800 s, ... from
+ *   RETRY_SCHEDULE_SECONDS); SQS caps one visibility timeout at 12 h (43,200 s), so no entry may exceed that;</li>
+ *   <li>every receive is one attempt, so maxReceiveCount = MAX_RETRY_ATTEMPTS + 1 = 4: the first attempt plus
+ *   three retries, after which SQS moves the task to the DLQ. With the default schedule that is about
+ *   5 + 300 + 1800 s, roughly 35 minutes after the first failure; even the whole schedule
+ *   (5 + 300 + 1800 + 7200 + 18000 + 36000 s, about 17.6 h) is far inside the queue's 14-day retention;</li>
+ *   <li>the DLQ keeps tasks 14 days for an operator to redrive (StartMessageMoveTask) or replay the event.</li>
+ * </ul>
+ */
+public final class RelayStack extends Stack {
+
+    /** SQS's upper bound on a message's visibility timeout. */
+    static final int SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+    static final int EVENT_RETENTION_DAYS = RelaySchema.DEFAULT_EVENT_RETENTION_DAYS;
+    static final String RETRY_SCHEDULE_SECONDS = RelayConfig.DEFAULT_RETRY_SCHEDULE;
+    /** Delivery invocations running at once: each runs up to 10 deliveries, so at most 200 webhooks in flight. */
+    static final int DELIVERY_MAX_CONCURRENCY = 20;
+    static final int DELIVERY_BATCH_SIZE = 10;
+    /**
+     * C1 only: these functions live for short bursts of I/O-bound work, where the C2 compiler's warm-up costs
+     * CPU that never pays back; AWS recommends it for Lambda Java cold starts, and it keeps SnapStart restores
+     * from spending their first invocations compiling.
+     */
+    static final String JAVA_TOOL_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
+
+    // Memory and timeouts. Lambda allocates CPU in proportion to memory; at 1024 MB a function gets about
+    // 0.6 vCPU, which is what parsing a 1 MiB JSON body, TLS handshakes and SDK marshalling need to stay in
+    // the tens of milliseconds. API-facing timeouts stay under API Gateway's 29 s integration limit.
+    static final RelayFunction.Spec INGEST = new RelayFunction.Spec("com.algohire.relay.api.EventsApiHandler",
+            "POST/GET /api/v1/events and GET /health: validate, store once per idempotency key, queue",
+            // 15 s: a put, an optional 1 MiB S3 upload and a send take well under a second; the rest lets the
+            // SDK retry throttling without the caller hitting API Gateway's 29 s limit first.
+            1024, Duration.seconds(15));
+    static final RelayFunction.Spec SWEEPER = new RelayFunction.Spec("com.algohire.relay.ingest.SweeperHandler",
+            "Every minute: queue events that were stored but never queued",
+            // 50 s: finishes before the next scheduled run starts, so two sweeps never overlap.
+            512, Duration.seconds(50));
+    static final RelayFunction.Spec DELIVERY = new RelayFunction.Spec("com.algohire.relay.delivery.DeliveryHandler",
+            "SQS batches: fan out events to subscriptions and deliver signed webhooks",
+            1024, Duration.seconds(RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS));
+    static final RelayFunction.Spec MANAGEMENT = new RelayFunction.Spec(
+            "com.algohire.relay.api.ManagementApiHandler",
+            "Operator API: subscriptions, replay, DLQ peek and redrive",
+            // 20 s: every operation is a few DynamoDB/SQS calls (a redrive only starts an asynchronous move task).
+            1024, Duration.seconds(20));
+
+    public RelayStack(Construct scope, String id, StackProps props) {
+        super(scope, id, props);
+        checkDeliveryArithmetic();
+
+        Table events = table(RelaySchema.EVENTS);
+        Table subscriptions = table(RelaySchema.SUBSCRIPTIONS);
+        Bucket payloads = payloadBucket();
+        Queue deadLetters = deadLetterQueue();
+        Queue deliveryQueue = deliveryQueue(deadLetters);
+
+        Code jar = Code.fromAsset(InfraPaths.functionsJar().toString());
+        Map<String, String> env = environment(events, subscriptions, payloads, deliveryQueue, deadLetters);
+        RelayFunction ingest = new RelayFunction(this, "Ingest", jar, INGEST, env);
+        RelayFunction sweeper = new RelayFunction(this, "Sweeper", jar, SWEEPER, env);
+        RelayFunction delivery = new RelayFunction(this, "Delivery", jar, DELIVERY, env);
+        RelayFunction management = new RelayFunction(this, "Management", jar, MANAGEMENT, env);
+
+        grantIngest(ingest, events, payloads, deliveryQueue);
+        grantSweeper(sweeper, events, deliveryQueue);
+        grantDelivery(delivery, events, subscriptions, payloads, deliveryQueue);
+        grantManagement(management, events, subscriptions, payloads, deliveryQueue, deadLetters);
+        scheduleSweeper(sweeper);
+        consumeDeliveryQueue(delivery, deliveryQueue);
+
+        RelayApi api = new RelayApi(this, "RelayApi", ingest.alias(), management.alias());
+        ManagedPolicy operators = operatorPolicy(api);
+        RelayAlarms alarms = new RelayAlarms(this, "Alarms", deliveryQueue, deadLetters,
+                api.restApi().metricServerError(MetricOptions.builder()
+                        .period(Duration.minutes(5)).statistic("Sum").build()));
+
+        outputs(api, operators, alarms, events, subscriptions, payloads, deliveryQueue, deadLetters);
+        suppressFunctionFindings(List.of(ingest, sweeper, delivery, management), events, payloads);
+    }
+
+    /** The queue, DLQ and function settings must agree; a change to one constant that breaks that fails synth. */
+    private static void checkDeliveryArithmetic() {
+        RelaySchema.Queue q = RelaySchema.DELIVERY;
+        require(q.visibilityTimeoutSeconds() >= 6 * RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS,
+                "delivery queue visibility " + q.visibilityTimeoutSeconds() + " s must be >= 6 x the function timeout "
+                        + RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS + " s");
+        require(q.maxReceiveCount() == RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1,
+                "maxReceiveCount " + q.maxReceiveCount() + " must be MAX_RETRY_ATTEMPTS + 1 = "
+                        + (RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1));
+        require(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS < RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS,
+                "one webhook attempt must time out before the delivery function does");
+        for (String step : RETRY_SCHEDULE_SECONDS.split(",")) {
+            require(Integer.parseInt(step.trim()) <= SQS_MAX_VISIBILITY_SECONDS,
+                    "retry delay " + step + " s exceeds SQS's 12 h visibility maximum");
+        }
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalStateException(message);
+        }
+    }
+
+    /** An on-demand table shaped by the shared schema, so the local runtime creates the very same keys and indexes. */
+    private Table table(RelaySchema.Table spec) {
+        Table table = Table.Builder.create(this, spec.logicalName() + "Table")
+                .partitionKey(attribute(spec.partitionKey()))
+                .sortKey(spec.sortKey() == null ? null : attribute(spec.sortKey()))
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .encryption(TableEncryption.AWS_MANAGED)
+                .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
+                        .pointInTimeRecoveryEnabled(true).build())
+                .timeToLiveAttribute(spec.ttlAttribute())
+                // Events and subscriptions are the system of record: never dropped by a stack update or delete.
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .deletionProtection(true)
+                .build();
+        for (RelaySchema.Index index : spec.indexes()) {
+            table.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
+                    .indexName(index.name())
+                    .partitionKey(attribute(index.partitionKey()))
+                    .sortKey(attribute(index.sortKey()))
+                    .projectionType(ProjectionType.ALL)
+                    .build());
+        }
+        return table;
+    }
+
+    private static Attribute attribute(RelaySchema.Key key) {
+        return Attribute.builder().name(key.name()).type(AttributeType.STRING).build();
+    }
+
+    /**
+     * Payloads over the DynamoDB item limit. Versioning is off: each object is written once under its event id
+     * and never overwritten, and noncurrent versions would outlive the retention promise.
+     */
+    private Bucket payloadBucket() {
+        Bucket accessLogs = Bucket.Builder.create(this, "AccessLogsBucket")
+                .encryption(BucketEncryption.S3_MANAGED) // the only encryption S3 server access logging writes to
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .enforceSsl(true)
+                .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+                .lifecycleRules(List.of(LifecycleRule.builder().expiration(Duration.days(90)).build()))
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+        Nag.suppress(accessLogs, "AwsSolutions-S1", "This is the server access log bucket itself; logging it "
+                + "into itself would log its own log writes.");
+        return Bucket.Builder.create(this, "PayloadBucket")
+                .encryption(BucketEncryption.S3_MANAGED)
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .enforceSsl(true)
+                .minimumTlsVersion(1.2)
+                .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+                .versioned(false)
+                .serverAccessLogsBucket(accessLogs)
+                .serverAccessLogsPrefix("payload-bucket/")
+                .lifecycleRules(List.of(LifecycleRule.builder()
+                        .id("expire-payloads")
+                        .prefix(RelaySchema.PAYLOAD_PREFIX)
+                        // The same retention as the events' TTL attribute (EVENT_RETENTION_DAYS below).
+                        .expiration(Duration.days(EVENT_RETENTION_DAYS))
+                        .abortIncompleteMultipartUploadAfter(Duration.days(1))
+                        .build()))
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+    }
+
+    /**
+     * The delivery queue's name is fixed (from the stack name) so the DLQ's redrive allow policy can name the
+     * queue's ARN without referencing the queue resource, which itself references the DLQ: a cycle otherwise.
+     */
+    private static String deliveryQueueName() {
+        return Fn.join("-", List.of(Aws.STACK_NAME, RelaySchema.DELIVERY.logicalName()));
+    }
+
+    private Queue deadLetterQueue() {
+        String sourceArn = Stack.of(this).formatArn(ArnComponents.builder()
+                .service("sqs").resource(deliveryQueueName()).arnFormat(ArnFormat.NO_RESOURCE_NAME).build());
+        return Queue.Builder.create(this, "DeliveryDlq")
+                .encryption(QueueEncryption.SQS_MANAGED)
+                .enforceSsl(true)
+                .retentionPeriod(Duration.days(RelaySchema.DELIVERY.dlqRetentionDays()))
+                // Only the delivery queue may dead-letter into it, so redrive always has one obvious destination.
+                .redriveAllowPolicy(RedriveAllowPolicy.builder()
+                        .redrivePermission(RedrivePermission.BY_QUEUE)
+                        .sourceQueues(List.of(Queue.fromQueueArn(this, "DeliveryQueueRef", sourceArn)))
+                        .build())
+                .build();
+    }
+
+    private Queue deliveryQueue(Queue deadLetters) {
+        RelaySchema.Queue spec = RelaySchema.DELIVERY;
+        return Queue.Builder.create(this, "DeliveryQueue")
+                .queueName(deliveryQueueName())
+                .encryption(QueueEncryption.SQS_MANAGED)
+                .enforceSsl(true)
+                .visibilityTimeout(Duration.seconds(spec.visibilityTimeoutSeconds()))
+                .retentionPeriod(Duration.days(spec.retentionDays()))
+                .deadLetterQueue(DeadLetterQueue.builder()
+                        .queue(deadLetters).maxReceiveCount(spec.maxReceiveCount()).build())
+                .build();
+    }
+
+    /** Every function gets the same settings; permissions, not configuration, are what differ between them. */
+    private static Map<String, String> environment(Table events, Table subscriptions, Bucket payloads,
+                                                   Queue deliveryQueue, Queue deadLetters) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(EnvVars.EVENTS_TABLE, events.getTableName());
+        env.put(EnvVars.SUBSCRIPTIONS_TABLE, subscriptions.getTableName());
+        env.put(EnvVars.PAYLOAD_BUCKET, payloads.getBucketName());
+        env.put(EnvVars.DELIVERY_QUEUE_URL, deliveryQueue.getQueueUrl());
+        env.put(EnvVars.DELIVERY_DLQ_URL, deadLetters.getQueueUrl());
+        env.put(EnvVars.DELIVERY_QUEUE_ARN, deliveryQueue.getQueueArn());
+        env.put(EnvVars.DELIVERY_DLQ_ARN, deadLetters.getQueueArn());
+        env.put(EnvVars.MAX_RETRY_ATTEMPTS, String.valueOf(RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS));
+        env.put(EnvVars.RETRY_SCHEDULE_SECONDS, RETRY_SCHEDULE_SECONDS);
+        env.put(EnvVars.DELIVERY_TIMEOUT_MS, String.valueOf(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS * 1000));
+        env.put(EnvVars.EVENT_RETENTION_DAYS, String.valueOf(EVENT_RETENTION_DAYS));
+        env.put("JAVA_TOOL_OPTIONS", JAVA_TOOL_OPTIONS);
+        return env;
+    }
+
+    private static void grantIngest(RelayFunction ingest, Table events, Bucket payloads, Queue deliveryQueue) {
+        events.grantReadWriteData(ingest.alias()); // includes DescribeTable, which GET /health uses
+        allowPayloadObjects(ingest, payloads, "s3:PutObject", "s3:GetObject");
+        deliveryQueue.grantSendMessages(ingest.alias());
+    }
+
+    private static void grantSweeper(RelayFunction sweeper, Table events, Queue deliveryQueue) {
+        events.grantReadWriteData(sweeper.alias());
+        deliveryQueue.grantSendMessages(sweeper.alias());
+    }
+
+    /** Consuming the queue (and changing visibility for backoff) comes with the event source below. */
+    private static void grantDelivery(RelayFunction delivery, Table events, Table subscriptions, Bucket payloads,
+                                      Queue deliveryQueue) {
+        events.grantReadWriteData(delivery.alias()); // delivery attempt log items
+        subscriptions.grantReadWriteData(delivery.alias()); // a 410 disables the subscription
+        allowPayloadObjects(delivery, payloads, "s3:GetObject");
+        deliveryQueue.grantSendMessages(delivery.alias()); // fan-out: one task per subscription
+    }
+
+    private static void grantManagement(RelayFunction management, Table events, Table subscriptions, Bucket payloads,
+                                        Queue deliveryQueue, Queue deadLetters) {
+        subscriptions.grantReadWriteData(management.alias());
+        events.grantReadData(management.alias()); // replay reads the event
+        allowPayloadObjects(management, payloads, "s3:GetObject");
+        // Replay queues tasks; a DLQ redrive moves messages into this queue as the operator's principal.
+        deliveryQueue.grantSendMessages(management.alias());
+        // GET /api/v1/dlq (depth, and a peek at the oldest tasks) and POST /api/v1/dlq/redrive: SQS requires
+        // StartMessageMoveTask plus ReceiveMessage, DeleteMessage and GetQueueAttributes on the source (the DLQ).
+        management.alias().addToRolePolicy(PolicyStatement.Builder.create()
+                .actions(List.of("sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage",
+                        "sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks", "sqs:CancelMessageMoveTask"))
+                .resources(List.of(deadLetters.getQueueArn()))
+                .build());
+    }
+
+    /**
+     * Object-level access under the payload prefix only. Bucket.grantRead/grantPut would add s3:List*,
+     * s3:GetBucket*, s3:Abort* and object-lock actions the functions never use. The bucket is SSE-S3, so no KMS
+     * permission is needed.
+     */
+    private static void allowPayloadObjects(RelayFunction fn, Bucket payloads, String... actions) {
+        fn.alias().addToRolePolicy(PolicyStatement.Builder.create()
+                .actions(List.of(actions))
+                .resources(List.of(payloads.arnForObjects(RelaySchema.PAYLOAD_PREFIX + "*")))
+                .build());
+    }
+
+    private void scheduleSweeper(RelayFunction sweeper) {
+        // A failed sweep is not retried: the next one starts a minute later and picks up the same events.
+        sweeper.alias().configureAsyncInvoke(EventInvokeConfigOptions.builder()
+                .retryAttempts(0)
+                .maxEventAge(Duration.minutes(1))
+                .build());
+        Rule.Builder.create(this, "SweeperSchedule")
+                .description("Queues events stored but left un-queued by a failed send")
+                .schedule(Schedule.rate(Duration.minutes(1)))
+                .targets(List.of(new LambdaFunction(sweeper.alias(), LambdaFunctionProps.builder()
+                        .retryAttempts(0)
+                        .maxEventAge(Duration.minutes(1))
+                        .build())))
+                .build();
+    }
+
+    private static void consumeDeliveryQueue(RelayFunction delivery, Queue deliveryQueue) {
+        delivery.alias().addEventSource(new SqsEventSource(deliveryQueue, SqsEventSourceProps.builder()
+                .batchSize(DELIVERY_BATCH_SIZE)
+                // Up to a second to fill a batch: deliveries of a batch run concurrently, so fuller batches mean
+                // fewer invocations at the cost of at most one second of latency.
+                .maxBatchingWindow(Duration.seconds(1))
+                .maxConcurrency(DELIVERY_MAX_CONCURRENCY)
+                // The handler names the failed messages; the rest of the batch is deleted, never redelivered.
+                .reportBatchItemFailures(true)
+                .build()));
+    }
+
+    /** Attach to the operators' IAM users or roles: lets them sign requests to the management routes. */
+    private ManagedPolicy operatorPolicy(RelayApi api) {
+        ManagedPolicy policy = ManagedPolicy.Builder.create(this, "OperatorPolicy")
+                .description("Invoke the webhook relay's operator routes (/api/v1/*) with SigV4")
+                .statements(List.of(PolicyStatement.Builder.create()
+                        .actions(List.of("execute-api:Invoke"))
+                        .resources(List.of(api.restApi().arnForExecuteApi("*", "/api/v1/*", RelayApi.STAGE_NAME)))
+                        .build()))
+                .build();
+        Nag.suppress(policy, "AwsSolutions-IAM5", "Covers exactly the operator routes of this API's stage "
+                + "(every method under /api/v1/); POST /api/v1/events is additionally gated by the ingest API key.");
+        return policy;
+    }
+
+    private void outputs(RelayApi api, ManagedPolicy operators, RelayAlarms alarms, Table events, Table subscriptions,
+                         Bucket payloads, Queue deliveryQueue, Queue deadLetters) {
+        output("ApiUrl", api.restApi().getUrl(), "Base URL: POST {ApiUrl}api/v1/events with the ingest API key");
+        output("IngestApiKeyId", api.ingestApiKey().getKeyId(),
+                "Read its value with: aws apigateway get-api-key --include-value --api-key <id>");
+        output("OperatorPolicyArn", operators.getManagedPolicyArn(), "Attach to operators for the management routes");
+        output("AlarmTopicArn", alarms.topic().getTopicArn(), "Subscribe on-call to the relay's alarms");
+        output("EventsTableName", events.getTableName(), "Events, idempotency keys and delivery attempts");
+        output("SubscriptionsTableName", subscriptions.getTableName(), "Webhook subscriptions");
+        output("PayloadBucketName", payloads.getBucketName(), "Payloads too large for a DynamoDB item");
+        output("DeliveryQueueUrl", deliveryQueue.getQueueUrl(), "Delivery tasks");
+        output("DeliveryDlqUrl", deadLetters.getQueueUrl(), "Delivery tasks that exhausted their retries");
+    }
+
+    private void output(String id, String value, String description) {
+        CfnOutput.Builder.create(this, id).value(value).description(description).build();
+    }
+
+    private void suppressFunctionFindings(List<RelayFunction> functions, Table events, Bucket payloads) {
+        String eventIndexes = "Resource::<" + logicalId(events) + ".Arn>/index/*";
+        String payloadObjects = "Resource::<" + logicalId(payloads) + ".Arn>/" + RelaySchema.PAYLOAD_PREFIX + "*";
+        for (RelayFunction fn : functions) {
+            Nag.suppress(fn, "AwsSolutions-IAM4", "AWSLambdaBasicExecutionRole only lets the function write its "
+                    + "own CloudWatch logs; it is the standard execution policy.",
+                    List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"));
+            Nag.suppress(fn, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords do not support "
+                    + "resource-level permissions, so active tracing requires Resource *.", List.of("Resource::*"));
+            Nag.suppress(fn, "AwsSolutions-IAM5", "The table grants cover the table's own global secondary indexes "
+                    + "(byType, byDay, pendingEnqueue from RelaySchema) for Query; no other table is reachable.",
+                    List.of(eventIndexes));
+            Nag.suppress(fn, "AwsSolutions-IAM5", "Payload objects are keyed by event id under the payloads/ prefix; "
+                    + "the wildcard is that prefix of this bucket only, with object-level actions only.",
+                    List.of(payloadObjects));
+            Nag.suppress(fn, "AwsSolutions-L1", "Java 21 is the runtime this project targets (DESIGN.md); moving to "
+                    + "a newer Java runtime is a deliberate upgrade, not a drive-by.");
+        }
+    }
+
+    /** The CloudFormation logical id of a construct's resource, as cdk-nag names it in its findings. */
+    private String logicalId(Construct construct) {
+        return (String) resolve(getLogicalId((CfnElement) construct.getNode().getDefaultChild()));
+    }
+}
