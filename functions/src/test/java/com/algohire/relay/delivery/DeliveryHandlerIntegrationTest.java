@@ -1,0 +1,290 @@
+package com.algohire.relay.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import com.algohire.relay.api.ManagementApiHandler;
+import com.algohire.relay.config.EnvVars;
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.event.DeliveryLogEntry;
+import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.internal.Json;
+import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.subscription.Subscription;
+import com.algohire.relay.subscription.SubscriptionStore;
+import com.algohire.relay.verifier.WebhookVerifier;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(SharedAwsBackend.class)
+class DeliveryHandlerIntegrationTest {
+
+    private record Setup(DeliveryTestEnvironment env, RelayConfig config, DeliveryHandler handler,
+                         ManagementApiHandler management) {
+    }
+
+    private static Setup setup(AwsBackend backend, Map<String, String> overrides) {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        RelayConfig config = env.config(overrides);
+        DeliveryHandler handler = new DeliveryHandler(config, env.resources.dynamoDb, env.resources.sqs,
+                env.eventStore(config), Clock.systemUTC(), env.log);
+        return new Setup(env, config, handler, new ManagementApiHandler(config, env.resources.clients));
+    }
+
+    private static JsonNode call(ManagementApiHandler management, String method, String path, String body) throws Exception {
+        APIGatewayProxyRequestEvent request = new APIGatewayProxyRequestEvent().withHttpMethod(method).withPath(path)
+                .withHeaders(Map.of("Content-Type", "application/json")).withBody(body);
+        APIGatewayProxyResponseEvent response = management.handleRequest(request, null);
+        JsonNode json = Json.mapper().readTree(response.getBody());
+        assertThat(response.getStatusCode()).as(response.getBody()).isLessThan(300);
+        return json;
+    }
+
+    private static JsonNode subscribe(Setup s, String url, String eventTypes) throws Exception {
+        return call(s.management(), "POST", "/api/v1/subscriptions",
+                "{\"url\":\"" + url + "\",\"eventTypes\":" + eventTypes + ",\"description\":\"test\"}").get("subscription");
+    }
+
+    private static String publish(Setup s, String eventType, String payload) {
+        String eventId = s.env().putEvent(s.config(), eventType, payload);
+        s.env().resources.sqs.sendMessage(r -> r.queueUrl(s.env().queueUrl)
+                .messageBody(TaskQueue.toJson(DeliveryTask.fanOut(eventId, eventType))));
+        return eventId;
+    }
+
+    private static List<DeliveryLogEntry> logs(Setup s, String eventId) {
+        return s.env().eventStore(s.config()).deliveryLogs(eventId);
+    }
+
+    @Test
+    void deliver_whenReceiverFailsThenSucceeds_deliversSignedOnAttempt2AndLogsBoth(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of());
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(n == 1 ? 500 : 200))) {
+            JsonNode subscription = subscribe(s, receiver.url(), "[\"job.*\"]");
+            String secret = subscription.get("secret").asText();
+            String eventId = publish(s, "job.created", "{\"jobId\":\"j-1\",\"title\":\"Engineer\"}");
+
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // fan-out
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1); // 500
+            assertThat(s.env().poll(s.handler(), 2).getBatchItemFailures()).isEmpty(); // 200 on attempt 2
+
+            assertThat(receiver.requests).hasSize(2);
+            WebhookReceiver.Received last = receiver.requests.get(1);
+            assertThat(last.headers().get("webhook-id")).isEqualTo(receiver.requests.get(0).headers().get("webhook-id"));
+            assertThat(last.headers().get("user-agent")).isEqualTo("AlgoHire-Webhook-Relay/1.0");
+            assertThat(last.headers().get("content-type")).isEqualTo("application/json");
+            assertThatCode(() -> new WebhookVerifier(secret).verify(last.body(), last.headers())).doesNotThrowAnyException();
+            JsonNode body = Json.mapper().readTree(last.body());
+            assertThat(body.get("id").asText()).isEqualTo(eventId);
+            assertThat(body.get("type").asText()).isEqualTo("job.created");
+            assertThat(body.get("data").get("jobId").asText()).isEqualTo("j-1");
+
+            List<DeliveryLogEntry> logs = logs(s, eventId);
+            assertThat(logs).extracting(DeliveryLogEntry::attempt, DeliveryLogEntry::statusCode, DeliveryLogEntry::outcome)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 500, "RETRYING"),
+                            org.assertj.core.groups.Tuple.tuple(2, 200, "DELIVERED"));
+            assertThat(logs.get(0).errorKind()).isEqualTo("HTTP_STATUS");
+            assertThat(logs.get(0).responseBody()).isEqualTo("answer 500");
+            assertThat(logs.get(0).subscriptionId()).isEqualTo(subscription.get("subscriptionId").asText());
+            assertThat(s.env().logText()).doesNotContain(secret).doesNotContain("Engineer");
+        }
+    }
+
+    @Test
+    void deliver_whenReceiverAlwaysFails_landsInDlqAfterBudgetAndRedriveReturnsIt(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.MAX_RETRY_ATTEMPTS, "3"));
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(503))) {
+            subscribe(s, receiver.url(), "[\"*\"]");
+            String eventId = publish(s, "candidate.applied", "{\"candidateId\":\"c-1\"}");
+            s.env().poll(s.handler(), 1); // fan-out
+            for (int i = 0; i < 6 && s.env().depth(s.env().dlqUrl) == 0; i++) {
+                s.env().poll(s.handler(), 1);
+            }
+            assertThat(receiver.requests).hasSize(4); // 1 + MAX_RETRY_ATTEMPTS
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome)
+                    .containsExactly("RETRYING", "RETRYING", "RETRYING", "FAILED");
+            assertThat(s.env().depth(s.env().dlqUrl)).isEqualTo(1);
+            assertThat(s.env().depth(s.env().queueUrl)).isZero();
+
+            JsonNode dlq = call(s.management(), "GET", "/api/v1/dlq", null);
+            assertThat(dlq.get("approximateDepth").asInt()).isEqualTo(1);
+            assertThat(dlq.get("messages").get(0).get("task").get("eventId").asText()).isEqualTo(eventId);
+            assertThat(dlq.get("messages").get(0).get("task").get("kind").asText()).isEqualTo("DELIVER");
+
+            JsonNode redrive = call(s.management(), "POST", "/api/v1/dlq/redrive", null);
+            assertThat(redrive.get("taskHandle").asText()).isNotBlank();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (s.env().depth(s.env().queueUrl) == 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(s.env().depth(s.env().queueUrl)).isEqualTo(1);
+            assertThat(s.env().depth(s.env().dlqUrl)).isZero();
+        }
+    }
+
+    @Test
+    void deliver_whenReceiverAnswers410_disablesSubscriptionWithoutRetry(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of());
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(410))) {
+            String id = subscribe(s, receiver.url(), "[\"job.created\"]").get("subscriptionId").asText();
+            String eventId = publish(s, "job.created", "{}");
+            s.env().poll(s.handler(), 1);
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty();
+            assertThat(s.env().pollReceived(s.handler(), 1)).isZero();
+
+            assertThat(receiver.requests).hasSize(1);
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("DISABLED");
+            JsonNode view = call(s.management(), "GET", "/api/v1/subscriptions/" + id, null).get("subscription");
+            assertThat(view.get("active").asBoolean()).isFalse();
+            assertThat(view.get("disabledReason").asText()).contains("410");
+
+            // A later event: fan-out may still see the subscription for the cache's few seconds, but the
+            // DELIVER task re-reads it and is dropped without an attempt.
+            String later = publish(s, "job.created", "{}");
+            s.env().poll(s.handler(), 1);
+            s.env().poll(s.handler(), 1);
+            assertThat(s.env().depth(s.env().queueUrl)).isZero();
+            assertThat(receiver.requests).hasSize(1);
+            assertThat(logs(s, later)).isEmpty();
+        }
+    }
+
+    @Test
+    void deliver_whenReceiverSlowerThanTimeout_logsTimeoutAndRetriesLater(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.DELIVERY_TIMEOUT_MS, "300", EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> new WebhookReceiver.Answer(200, 2000, Map.of()))) {
+            subscribe(s, receiver.url(), "[\"*\"]");
+            String eventId = publish(s, "interview.scheduled", "{}");
+            s.env().poll(s.handler(), 1);
+            long start = System.nanoTime();
+            SQSBatchResponse response = s.env().poll(s.handler(), 1);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(response.getBatchItemFailures()).hasSize(1);
+            assertThat(millis).isLessThan(1900);
+            DeliveryLogEntry entry = logs(s, eventId).getFirst();
+            assertThat(entry.errorKind()).isEqualTo("TIMEOUT");
+            assertThat(entry.statusCode()).isNull();
+            assertThat(entry.outcome()).isEqualTo("RETRYING");
+            // Backoff of ~60 s: still on the queue, but not handed out again now.
+            assertThat(s.env().depth(s.env().queueUrl)).isEqualTo(1);
+            assertThat(s.env().pollReceived(s.handler(), 1)).isZero();
+        }
+    }
+
+    @Test
+    void deliver_whenOneMessageOfBatchFails_reportsOnlyThatOne(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
+        try (WebhookReceiver good = new WebhookReceiver(n -> WebhookReceiver.Answer.status(204));
+             WebhookReceiver bad = new WebhookReceiver(n -> WebhookReceiver.Answer.status(500))) {
+            subscribe(s, good.url(), "[\"job.created\"]");
+            subscribe(s, bad.url(), "[\"job.*\"]");
+            publish(s, "job.created", "{}");
+            s.env().poll(s.handler(), 1);
+            SQSBatchResponse response = s.env().poll(s.handler(), 1);
+            assertThat(response.getBatchItemFailures()).hasSize(1);
+            assertThat(s.env().pollReceived(s.handler(), 1)).isZero();
+            assertThat(good.requests).hasSize(1);
+            assertThat(bad.requests).hasSize(1);
+            assertThat(s.env().depth(s.env().queueUrl)).isEqualTo(1); // only the failed one waits for its retry
+        }
+    }
+
+    @Test
+    void deliver_whenHostResolvesToLoopbackAtSendTime_refusesWithoutConnecting(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of());
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200))) {
+            // Registered while the name pointed elsewhere; "localhost" now resolves to 127.0.0.1 (not allowlisted by name).
+            Instant now = Instant.now();
+            String id = "sub_" + "0".repeat(31) + "1";
+            new SubscriptionStore(s.env().resources.dynamoDb, s.config().subscriptionsTable()).create(new Subscription(id,
+                    "https://localhost:" + receiver.port() + "/hook", List.of("*"), null, true,
+                    List.of(new Subscription.SigningSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)), now, now, null));
+            String eventId = publish(s, "job.created", "{}");
+            s.env().poll(s.handler(), 1);
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1);
+            assertThat(receiver.requests).isEmpty();
+            assertThat(logs(s, eventId).getFirst().errorKind()).isEqualTo("SSRF_BLOCKED");
+        }
+    }
+
+    @Test
+    void deliver_duringSecretRotationOverlap_sendsTwoSignaturesEachVerifying(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of());
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200))) {
+            JsonNode created = subscribe(s, receiver.url(), "[\"*\"]");
+            String oldSecret = created.get("secret").asText();
+            String id = created.get("subscriptionId").asText();
+            JsonNode rotated = call(s.management(), "POST", "/api/v1/subscriptions/" + id + "/rotate-secret", null)
+                    .get("subscription");
+            String newSecret = rotated.get("secret").asText();
+            assertThat(newSecret).startsWith("whsec_").isNotEqualTo(oldSecret);
+            assertThat(rotated.get("previousSecretExpiresAt").isNull()).isFalse();
+
+            publish(s, "job.created", "{\"a\":1}");
+            s.env().poll(s.handler(), 1);
+            s.env().poll(s.handler(), 1);
+            WebhookReceiver.Received received = receiver.requests.getFirst();
+            assertThat(received.headers().get("webhook-signature").split(" ")).hasSize(2);
+            for (String secret : List.of(oldSecret, newSecret)) {
+                assertThatCode(() -> new WebhookVerifier(secret).verify(received.body(), received.headers()))
+                        .doesNotThrowAnyException();
+            }
+        }
+    }
+
+    @Test
+    void handleRequest_whenBatchOfTenTo200msReceiver_runsConcurrently(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of());
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> new WebhookReceiver.Answer(200, 200, Map.of()))) {
+            for (int i = 0; i < 10; i++) {
+                subscribe(s, receiver.url() + i, "[\"*\"]");
+            }
+            publish(s, "assessment.completed", "{}");
+            s.env().poll(s.handler(), 1);
+            // Collect all ten tasks into one batch, as the event source mapping would with batch size 10.
+            List<software.amazon.awssdk.services.sqs.model.Message> all = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 5000;
+            while (all.size() < 10 && System.currentTimeMillis() < deadline) {
+                all.addAll(s.env().resources.sqs.receiveMessage(r -> r.queueUrl(s.env().queueUrl).maxNumberOfMessages(10)
+                        .waitTimeSeconds(1).messageSystemAttributeNames(
+                                software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName.ALL)).messages());
+            }
+            assertThat(all).hasSize(10);
+            var event = new com.amazonaws.services.lambda.runtime.events.SQSEvent();
+            List<com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage> records = new ArrayList<>();
+            for (var m : all) {
+                var record = new com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage();
+                record.setMessageId(m.messageId());
+                record.setReceiptHandle(m.receiptHandle());
+                record.setBody(m.body());
+                Map<String, String> attributes = new HashMap<>();
+                m.attributes().forEach((k, v) -> attributes.put(k.toString(), v));
+                record.setAttributes(attributes);
+                records.add(record);
+            }
+            event.setRecords(records);
+            long start = System.nanoTime();
+            SQSBatchResponse response = s.handler().handleRequest(event, null);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(response.getBatchItemFailures()).isEmpty();
+            assertThat(receiver.requests).hasSize(10);
+            long sequentialMillis = 10 * 200;
+            // Concurrent: about one receiver delay plus overhead, far below the sequential sum.
+            assertThat((double) millis / sequentialMillis).as("batch took %d ms", millis).isLessThan(0.5);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package com.algohire.relay.delivery;
+
+import com.algohire.relay.config.EnvVars;
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.event.EventItems;
+import com.algohire.relay.event.EventStore;
+import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.testing.TestResources;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * The delivery side's resources on the test backend: the shared events table and bucket, plus a subscriptions
+ * table and a delivery queue whose DLQ redrive policy comes from {@link RelaySchema#DELIVERY}; and a poller that
+ * feeds the handler the way Lambda's event source mapping does (receive, invoke, delete what did not fail).
+ */
+public final class DeliveryTestEnvironment {
+    public final TestResources resources;
+    public final String queueUrl;
+    public final String dlqUrl;
+    public final String subscriptionsTable;
+    public final ByteArrayOutputStream logs = new ByteArrayOutputStream();
+    public final StructuredLog log = new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8), Clock.systemUTC());
+    private final Map<String, String> env = new HashMap<>();
+
+    private DeliveryTestEnvironment(TestResources resources, String queueUrl, String dlqUrl, String subscriptionsTable) {
+        this.resources = resources;
+        this.queueUrl = queueUrl;
+        this.dlqUrl = dlqUrl;
+        this.subscriptionsTable = subscriptionsTable;
+        env.put(EnvVars.DELIVERY_QUEUE_URL, queueUrl);
+        env.put(EnvVars.DELIVERY_DLQ_URL, dlqUrl);
+        env.put(EnvVars.SUBSCRIPTIONS_TABLE, subscriptionsTable);
+    }
+
+    public static DeliveryTestEnvironment create(AwsBackend backend) {
+        TestResources resources = TestResources.create(backend);
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        var sqs = resources.sqs;
+        String dlqUrl = sqs.createQueue(r -> r.queueName("delivery-dlq-" + suffix)).queueUrl();
+        String dlqArn = sqs.getQueueAttributes(r -> r.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                .attributes().get(QueueAttributeName.QUEUE_ARN);
+        String queueUrl = sqs.createQueue(r -> r.queueName("delivery-q-" + suffix).attributes(Map.of(
+                QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(RelaySchema.DELIVERY.visibilityTimeoutSeconds()),
+                QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
+                        + RelaySchema.DELIVERY.maxReceiveCount() + "\"}"))).queueUrl();
+        String table = "subscriptions-" + suffix;
+        resources.dynamoDb.createTable(r -> r.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
+                .keySchema(KeySchemaElement.builder().attributeName(RelaySchema.SUBSCRIPTION_ID).keyType(KeyType.HASH).build())
+                .attributeDefinitions(AttributeDefinition.builder().attributeName(RelaySchema.SUBSCRIPTION_ID)
+                        .attributeType(ScalarAttributeType.S).build()));
+        return new DeliveryTestEnvironment(resources, queueUrl, dlqUrl, table);
+    }
+
+    /** Config with a short test schedule; {@code overrides} win. */
+    public RelayConfig config(Map<String, String> overrides) {
+        Map<String, String> merged = new HashMap<>(env);
+        merged.put(EnvVars.RETRY_SCHEDULE_SECONDS, "0");
+        merged.put(EnvVars.SSRF_ALLOWLIST, "127.0.0.1");
+        merged.putAll(overrides);
+        return resources.config(merged);
+    }
+
+    public EventStore eventStore(RelayConfig config) {
+        return new EventStore(resources.dynamoDb, resources.s3, config);
+    }
+
+    /** Stores an accepted event the way ingest does (inline payload). */
+    public String putEvent(RelayConfig config, String eventType, String payloadJson) {
+        String eventId = "evt_" + UUID.randomUUID().toString().replace("-", "");
+        Instant now = Instant.now();
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(RelaySchema.PK, AttributeValue.fromS(EventItems.eventPk(eventId)));
+        item.put(RelaySchema.SK, AttributeValue.fromS(EventItems.EVENT_SK));
+        item.put(EventItems.EVENT_ID, AttributeValue.fromS(eventId));
+        item.put(RelaySchema.EVENT_TYPE, AttributeValue.fromS(eventType));
+        item.put(EventItems.IDEMPOTENCY_KEY, AttributeValue.fromS("key-" + eventId));
+        item.put(EventItems.PAYLOAD, AttributeValue.fromS(payloadJson));
+        item.put(EventItems.RECEIVED_AT, AttributeValue.fromS(EventItems.timestamp(now)));
+        item.put(RelaySchema.RECEIVED_DAY, AttributeValue.fromS(EventItems.day(now)));
+        item.put(RelaySchema.RECEIVED_SORT, AttributeValue.fromS(EventItems.receivedSort(now, eventId)));
+        item.put(EventItems.STATUS, AttributeValue.fromS(EventItems.STATUS_QUEUED));
+        resources.dynamoDb.putItem(r -> r.tableName(config.eventsTable()).item(item));
+        return eventId;
+    }
+
+    /** One event-source-mapping poll: receive up to 10, invoke, delete the messages not reported as failures. */
+    public volatile int lastReceived;
+
+    /** How many messages one poll received (0 when nothing was visible). */
+    public int pollReceived(DeliveryHandler handler, int waitSeconds) {
+        poll(handler, waitSeconds);
+        return lastReceived;
+    }
+
+    public SQSBatchResponse poll(DeliveryHandler handler, int waitSeconds) {
+        List<Message> messages = resources.sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(10)
+                .waitTimeSeconds(waitSeconds).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+        lastReceived = messages.size();
+        SQSEvent event = new SQSEvent();
+        List<SQSEvent.SQSMessage> records = new ArrayList<>();
+        for (Message m : messages) {
+            SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
+            record.setMessageId(m.messageId());
+            record.setReceiptHandle(m.receiptHandle());
+            record.setBody(m.body());
+            record.setAttributes(m.attributes().entrySet().stream()
+                    .collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));
+            records.add(record);
+        }
+        event.setRecords(records);
+        SQSBatchResponse response = handler.handleRequest(event, null);
+        Set<String> failed = response.getBatchItemFailures().stream()
+                .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
+        for (Message m : messages) {
+            if (!failed.contains(m.messageId())) {
+                resources.sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
+            }
+        }
+        return response;
+    }
+
+    public int depth(String url) {
+        Map<QueueAttributeName, String> a = resources.sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+                .attributes();
+        return Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                + Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+    }
+
+    public String logText() {
+        return logs.toString(StandardCharsets.UTF_8);
+    }
+}
