@@ -1,6 +1,9 @@
 package com.algohire.relay.local;
 
 import com.algohire.relay.api.EventsApiHandler;
+import com.algohire.relay.api.ManagementApiHandler;
+import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.delivery.DeliveryHandler;
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.ingest.SweeperHandler;
@@ -31,6 +34,7 @@ public final class LocalRelay implements AutoCloseable {
     /** API Gateway's integration timeout bounds the API functions. */
     static final Duration API_FUNCTION_TIMEOUT = Duration.ofSeconds(29);
     static final Duration SWEEPER_FUNCTION_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration DELIVERY_FUNCTION_TIMEOUT = Duration.ofSeconds(RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS);
 
     /**
      * What can be set from the command line or the environment.
@@ -64,12 +68,12 @@ public final class LocalRelay implements AutoCloseable {
             String sweep = env.getOrDefault("SWEEP_INTERVAL_SECONDS", "60");
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
-                String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
-                String value = arg.contains("=") ? arg.substring(arg.indexOf('=') + 1)
-                        : (i + 1 < args.length ? args[++i] : null);
                 if (arg.isBlank()) {
                     continue;
                 }
+                String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+                String value = arg.contains("=") ? arg.substring(arg.indexOf('=') + 1)
+                        : (i + 1 < args.length ? args[++i] : null);
                 if (value == null) {
                     throw new IllegalArgumentException(name + " needs a value");
                 }
@@ -137,11 +141,20 @@ public final class LocalRelay implements AutoCloseable {
         List<AutoCloseable> workers = new ArrayList<>();
         ApiGatewayEmulator api = null;
         try {
-            var events = new EventsApiHandler(config, clients);
-            api = ApiGatewayEmulator.start(new InetSocketAddress(options.host(), options.port()),
-                    routes(events), options.keys(), API_FUNCTION_TIMEOUT);
+            // Workers first: a request accepted by the API should find its consumer already polling.
+            var pollerSqs = clients.sqs();
+            workers.add(pollerSqs);
+            SqsEventSourcePoller delivery = new SqsEventSourcePoller(pollerSqs,
+                    resources.deliveryQueue().queueUrl(), resources.deliveryQueue().queueArn(), backend.region().id(),
+                    "delivery", new DeliveryHandler(config, clients),
+                    SqsEventSourcePoller.Settings.defaults(DELIVERY_FUNCTION_TIMEOUT));
+            workers.add(delivery);
+            delivery.start();
             workers.add(SweeperSchedule.start(new SweeperHandler(config, clients), "sweeper",
                     backend.region().id(), options.sweepInterval(), SWEEPER_FUNCTION_TIMEOUT));
+            api = ApiGatewayEmulator.start(new InetSocketAddress(options.host(), options.port()),
+                    routes(new EventsApiHandler(config, clients), new ManagementApiHandler(config, clients)),
+                    options.keys(), API_FUNCTION_TIMEOUT);
             return new LocalRelay(options, backend, resources, api, workers);
         } catch (RuntimeException e) {
             closeAll(workers);
@@ -173,12 +186,23 @@ public final class LocalRelay implements AutoCloseable {
     }
 
     /** The stack's routes and the credential each demands. */
-    static List<Route> routes(EventsApiHandler events) {
+    static List<Route> routes(EventsApiHandler events, ManagementApiHandler management) {
         List<Route> routes = new ArrayList<>();
         routes.add(new Route("POST", "/api/v1/events", Auth.API_KEY, "ingest", events));
         routes.add(new Route("GET", "/api/v1/events", Auth.ADMIN, "ingest", events));
         routes.add(new Route("GET", "/api/v1/events/{eventId}", Auth.ADMIN, "ingest", events));
         routes.add(new Route("GET", "/health", Auth.NONE, "ingest", events));
+        for (String method : List.of("GET", "POST")) {
+            routes.add(new Route(method, "/api/v1/subscriptions", Auth.ADMIN, "management", management));
+        }
+        for (String method : List.of("GET", "PATCH", "DELETE")) {
+            routes.add(new Route(method, "/api/v1/subscriptions/{subscriptionId}", Auth.ADMIN, "management", management));
+        }
+        routes.add(new Route("POST", "/api/v1/subscriptions/{subscriptionId}/rotate-secret", Auth.ADMIN, "management",
+                management));
+        routes.add(new Route("POST", "/api/v1/events/{eventId}/replay", Auth.ADMIN, "management", management));
+        routes.add(new Route("GET", "/api/v1/dlq", Auth.ADMIN, "management", management));
+        routes.add(new Route("POST", "/api/v1/dlq/redrive", Auth.ADMIN, "management", management));
         return routes;
     }
 
@@ -204,7 +228,8 @@ public final class LocalRelay implements AutoCloseable {
                   AWS backend   %2$s
                   ingest key    %3$s   (header x-api-key, POST /api/v1/events)
                   admin key     %4$s   (header x-admin-key, the other /api/v1 routes)
-                  sweeper       every %5$d s
+                  sweeper       every %5$d s;  delivery polls the queue as Lambda's event source does
+                  webhooks may go to %7$s (SSRF allowlist), e.g. http://127.0.0.1:9000/hook
 
                 Send an event (run it twice: the second answers 409, the key was used):
 
@@ -214,11 +239,16 @@ public final class LocalRelay implements AutoCloseable {
                   -H 'x-api-key: %3$s' \\
                   -d '{"eventType":"job.created","payload":{"jobId":"job-123","title":"Backend Engineer"}}'
 
+                Subscribe a receiver first to see it delivered, signed:
+                curl -s -X POST %1$s/api/v1/subscriptions -H 'x-admin-key: %4$s' \
+                  -H 'Content-Type: application/json' \
+                  -d '{"url":"http://127.0.0.1:9000/hook","eventTypes":["job.*"],"description":"local receiver"}'
+
                 Read it back:  curl -s %1$s/api/v1/events/<eventId> -H 'x-admin-key: %4$s'
                 Health:        curl -s %1$s/health
                 Stop with Ctrl-C.
                 """.formatted(url, backend.description(), options.keys().apiKey(), options.keys().adminKey(),
-                options.sweepInterval().toSeconds(), key);
+                options.sweepInterval().toSeconds(), key, options.ssrfAllowlist());
     }
 
     private static byte[] randomBytes(int n) {

@@ -1,0 +1,172 @@
+package com.algohire.relay.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.verifier.WebhookVerifier;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The whole relay as {@code ./relay local} starts it, driven over HTTP the way a developer's curl drives it. */
+@ExtendWith(SharedAwsBackend.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LocalRelayIntegrationTest {
+    private static final String EVENT = "{\"eventType\":\"job.created\",\"payload\":{\"jobId\":\"job-123\"}}";
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final ObjectMapper json = new ObjectMapper();
+    private final BlockingQueue<Delivered> received = new LinkedBlockingQueue<>();
+    private LocalRelay relay;
+    private HttpServer receiver;
+
+    record Delivered(Map<String, String> headers, String body) {
+    }
+
+    @BeforeAll
+    void start(AwsBackend backend) throws IOException {
+        relay = LocalRelay.start(LocalRelay.Options.defaults().withPort(0)
+                .withResourcePrefix("relay-it-" + UUID.randomUUID().toString().substring(0, 8)), backend);
+        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        receiver.createContext("/hook", exchange -> {
+            try (exchange) {
+                Map<String, String> headers = new LinkedHashMap<>();
+                exchange.getRequestHeaders().forEach((name, values) -> headers.put(name, values.getFirst()));
+                received.add(new Delivered(headers,
+                        new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+                exchange.sendResponseHeaders(204, -1);
+            }
+        });
+        receiver.start();
+    }
+
+    @AfterAll
+    void stop() {
+        relay.close();
+        receiver.stop(0);
+    }
+
+    @Test
+    void postEvent_whenSentAsThePrintedCurl_is202ThenDuplicate409ThenReadable() throws Exception {
+        String key = "it-" + UUID.randomUUID();
+
+        HttpResponse<String> accepted = postEvent(key, EVENT);
+        HttpResponse<String> duplicate = postEvent(key, EVENT);
+
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        JsonNode body = json.readTree(accepted.body());
+        assertThat(body.get("success").asBoolean()).isTrue();
+        assertThat(body.get("idempotencyKey").asText()).isEqualTo(key);
+        String eventId = body.get("eventId").asText();
+        assertThat(duplicate.statusCode()).isEqualTo(409);
+        assertThat(duplicate.body()).contains(eventId);
+
+        HttpResponse<String> read = send(HttpRequest.newBuilder(uri("/api/v1/events/" + eventId))
+                .header("x-admin-key", relay.keys().adminKey()).GET());
+        assertThat(read.statusCode()).isEqualTo(200);
+        assertThat(read.body()).contains(eventId).contains("job-123");
+    }
+
+    @Test
+    void postEvent_whenBodyInvalid_is400NamingTheField() throws Exception {
+        HttpResponse<String> response = postEvent("it-" + UUID.randomUUID(), "{\"eventType\":\"job.created\"}");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("\"success\":false").contains("payload");
+    }
+
+    @Test
+    void routes_whenCredentialMissing_are403AndHealthIsOpen() throws Exception {
+        HttpResponse<String> noKey = send(HttpRequest.newBuilder(uri("/api/v1/events"))
+                .header("Content-Type", "application/json").header("x-idempotency-key", "k")
+                .POST(BodyPublishers.ofString(EVENT)));
+        HttpResponse<String> noAdmin = send(HttpRequest.newBuilder(uri("/api/v1/subscriptions")).GET());
+        HttpResponse<String> health = send(HttpRequest.newBuilder(uri("/health")).GET());
+
+        assertThat(noKey.statusCode()).isEqualTo(403);
+        assertThat(noAdmin.statusCode()).isEqualTo(403);
+        assertThat(health.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void postEvent_whenLocalReceiverSubscribed_deliversItSignedAndLogsTheAttempt() throws Exception {
+        String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+        HttpResponse<String> created = send(HttpRequest.newBuilder(uri("/api/v1/subscriptions"))
+                .header("x-admin-key", relay.keys().adminKey()).header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString("{\"url\":\"" + hook + "\",\"eventTypes\":[\"candidate.*\"],"
+                        + "\"description\":\"local receiver\"}")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String secret = json.readTree(created.body()).findValue("secret").asText();
+
+        HttpResponse<String> accepted = postEvent("it-" + UUID.randomUUID(),
+                "{\"eventType\":\"candidate.applied\",\"payload\":{\"candidateId\":\"c-7\"}}");
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        String eventId = json.readTree(accepted.body()).get("eventId").asText();
+
+        Delivered delivered = received.poll(30, TimeUnit.SECONDS);
+        assertThat(delivered).as("webhook within 30 s").isNotNull();
+        assertThat(delivered.body()).contains(eventId).contains("c-7");
+        new WebhookVerifier(secret).verify(delivered.body(), delivered.headers());
+
+        Instant deadline = Instant.now().plusSeconds(10);
+        String log;
+        do {
+            log = send(HttpRequest.newBuilder(uri("/api/v1/events/" + eventId))
+                    .header("x-admin-key", relay.keys().adminKey()).GET()).body();
+        } while (!log.contains("\"statusCode\":204") && Instant.now().isBefore(deadline) && pause());
+        JsonNode attempts = json.readTree(log).findValue("deliveryLogs");
+        assertThat(attempts).hasSize(1);
+        assertThat(attempts.get(0).get("statusCode").asInt()).isEqualTo(204);
+        assertThat(attempts.get(0).get("attempt").asInt()).isEqualTo(1);
+    }
+
+    private HttpResponse<String> postEvent(String idempotencyKey, String body) throws Exception {
+        return send(HttpRequest.newBuilder(uri("/api/v1/events"))
+                .header("Content-Type", "application/json")
+                .header("x-idempotency-key", idempotencyKey)
+                .header("x-api-key", relay.keys().apiKey())
+                .POST(BodyPublishers.ofString(body)));
+    }
+
+    private URI uri(String path) {
+        return URI.create(relay.baseUri() + path);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return http.send(request.timeout(Duration.ofSeconds(30)).build(), BodyHandlers.ofString());
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(200);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
