@@ -87,7 +87,7 @@ public final class SsrfGuard {
             throw invalid("url must be an absolute https URL");
         }
         if (uri.getRawUserInfo() != null || (uri.getRawAuthority() != null && uri.getRawAuthority().contains("@"))) {
-            throw invalid("url must not contain credentials (user:password@)");
+            throw invalid("url must not contain userinfo (credentials before @)");
         }
         String host = uri.getHost();
         if (host == null || host.isEmpty()) {

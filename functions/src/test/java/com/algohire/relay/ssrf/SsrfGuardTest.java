@@ -1,0 +1,67 @@
+package com.algohire.relay.ssrf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class SsrfGuardTest {
+    /** Public names resolve to a public address; "rebind.test" resolves to a public and a metadata address. */
+    private final SsrfGuard guard = new SsrfGuard(Set.of("127.0.0.1:8080"), host -> switch (host) {
+        case "hooks.example.com" -> new InetAddress[] {InetAddress.getByName("93.184.216.34")};
+        case "rebind.test" -> new InetAddress[] {InetAddress.getByName("93.184.216.34"),
+                InetAddress.getByName("169.254.169.254")};
+        case "localhost", "127.0.0.1" -> new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+        default -> throw new java.net.UnknownHostException(host);
+    });
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "https://127.0.0.1/hook", "https://127.1/hook", "https://2130706433/hook", "https://0177.0.0.1/hook",
+            "https://0x7f.0.0.1/hook", "https://0x7f000001/hook", "https://0.0.0.0/hook", "https://10.1.2.3/",
+            "https://172.16.0.1/", "https://172.31.255.255/", "https://192.168.1.1/", "https://169.254.169.254/latest",
+            "https://100.64.0.1/", "https://192.0.0.1/", "https://198.18.0.1/", "https://192.0.2.1/",
+            "https://198.51.100.1/", "https://203.0.113.1/", "https://224.0.0.1/", "https://255.255.255.255/",
+            "https://240.0.0.1/", "https://[::1]/", "https://[::]/", "https://[fc00::1]/", "https://[fd12:3456::1]/",
+            "https://[fe80::1]/", "https://[ff02::1]/", "https://[::ffff:127.0.0.1]/", "https://[::ffff:7f00:1]/",
+            "https://[::ffff:169.254.169.254]/", "https://[::127.0.0.1]/", "https://[64:ff9b::a9fe:a9fe]/",
+            "https://[2002:7f00:1::]/", "https://localhost/hook", "https://rebind.test/hook",
+            "http://hooks.example.com/hook", "https://user:pass@hooks.example.com/hook", "ftp://hooks.example.com/",
+            "/relative/path", "not a url", "https://08.8.8.8/", "https://999.1.1.1/", "http://127.0.0.1:9090/hook"})
+    void checkUrl_whenUrlIsNotPublicHttps_rejects(String url) {
+        assertThatThrownBy(() -> guard.checkUrl(url)).isInstanceOf(UrlRejectedException.class)
+                .hasMessageNotContaining("pass");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://hooks.example.com/hook", "https://93.184.216.34/hook", "https://[2606:4700::1111]/",
+            "https://[64:ff9b::808:808]/", "https://unresolvable.invalid/hook", "http://127.0.0.1:8080/hook"})
+    void checkUrl_whenPublicHttpsOrAllowlisted_accepts(String url) {
+        assertThatCode(() -> guard.checkUrl(url)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void resolve_whenAnyAddressBlocked_refusesWholeHost() {
+        assertThatThrownBy(() -> guard.resolve("rebind.test")).isInstanceOf(UrlRejectedException.class)
+                .matches(e -> ((UrlRejectedException) e).blockedAddress());
+    }
+
+    @Test
+    void resolve_whenAllowlistedHost_returnsLoopback() throws Exception {
+        assertThat(guard.resolve("127.0.0.1")).extracting(InetAddress::getHostAddress).containsExactly("127.0.0.1");
+    }
+
+    @Test
+    void parseInetAton_whenShortForms_matchesCLibrary() {
+        assertThat(SsrfGuard.parseInetAton("127.1")).containsExactly(127, 0, 0, 1);
+        assertThat(SsrfGuard.parseInetAton("0x7f.1")).containsExactly(127, 0, 0, 1);
+        assertThat(SsrfGuard.parseInetAton("2130706433")).containsExactly(127, 0, 0, 1);
+        assertThat(SsrfGuard.parseInetAton("0177.0.0.01")).containsExactly(127, 0, 0, 1);
+        assertThat(SsrfGuard.parseInetAton("256.1.1.1")).isNull();
+    }
+}
