@@ -239,9 +239,9 @@ public final class LocalRelay implements AutoCloseable {
                   -H 'x-api-key: %3$s' \\
                   -d '{"eventType":"job.created","payload":{"jobId":"job-123","title":"Backend Engineer"}}'
 
-                Subscribe a receiver first to see it delivered, signed:
-                curl -s -X POST %1$s/api/v1/subscriptions -H 'x-admin-key: %4$s' \
-                  -H 'Content-Type: application/json' \
+                To see a delivery, subscribe a receiver listening on loopback, then send an event:
+                curl -s -X POST %1$s/api/v1/subscriptions -H 'x-admin-key: %4$s' \\
+                  -H 'Content-Type: application/json' \\
                   -d '{"url":"http://127.0.0.1:9000/hook","eventTypes":["job.*"],"description":"local receiver"}'
 
                 Read it back:  curl -s %1$s/api/v1/events/<eventId> -H 'x-admin-key: %4$s'
@@ -276,6 +276,10 @@ public final class LocalRelay implements AutoCloseable {
 
     public static void main(String[] args) throws InterruptedException {
         PrintStream out = System.out;
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            out.println(Options.USAGE);
+            return;
+        }
         Options options;
         try {
             options = Options.parse(args, System.getenv());
