@@ -1,0 +1,450 @@
+package com.algohire.relay.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.algohire.relay.config.EnvVars;
+import com.algohire.relay.config.RelaySchema;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.assertions.Match;
+
+/** Assertions on the synthesized template: every property the relay's correctness depends on. */
+class RelayStackTest {
+
+    private static final String INGEST = "com.algohire.relay.api.EventsApiHandler";
+    private static final String SWEEPER = "com.algohire.relay.ingest.SweeperHandler";
+    private static final String DELIVERY = "com.algohire.relay.delivery.DeliveryHandler";
+    private static final String MANAGEMENT = "com.algohire.relay.api.ManagementApiHandler";
+    private static final List<String> HANDLERS = List.of(INGEST, SWEEPER, DELIVERY, MANAGEMENT);
+
+    private static final List<String> OPERATOR_ROUTES = List.of(
+            "GET /api/v1/events", "GET /api/v1/events/{eventId}", "POST /api/v1/events/{eventId}/replay",
+            "GET /api/v1/subscriptions", "POST /api/v1/subscriptions", "GET /api/v1/subscriptions/{id}",
+            "PATCH /api/v1/subscriptions/{id}", "DELETE /api/v1/subscriptions/{id}",
+            "POST /api/v1/subscriptions/{id}/rotate-secret", "GET /api/v1/dlq", "POST /api/v1/dlq/redrive");
+
+    private static SynthesizedTemplate t;
+
+    @BeforeAll
+    static void synthesize() {
+        t = SynthesizedTemplate.synthesize();
+    }
+
+    // --- Queue and DLQ ---
+
+    @Test
+    void deliveryQueue_whenSynthesized_redrivesToDlqAfterMaxRetryAttemptsPlusOneReceives() {
+        String dlq = dlqId();
+        JsonNode redrive = t.properties(deliveryQueueId()).path("RedrivePolicy");
+        assertThat(redrive.path("deadLetterTargetArn").path("Fn::GetAtt").path(0).asText()).isEqualTo(dlq);
+        assertThat(redrive.path("maxReceiveCount").asInt()).isEqualTo(RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1);
+    }
+
+    @Test
+    void deliveryQueue_whenSynthesized_visibilityIsAtLeastSixTimesTheDeliveryFunctionTimeout() {
+        int functionTimeout = t.properties(t.functionId(DELIVERY)).path("Timeout").asInt();
+        int visibility = t.properties(deliveryQueueId()).path("VisibilityTimeout").asInt();
+        assertThat(functionTimeout).isEqualTo(RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS);
+        assertThat(visibility).isGreaterThanOrEqualTo(6 * functionTimeout);
+        // one webhook attempt must give up before the function does
+        assertThat(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS).isLessThan(functionTimeout);
+    }
+
+    @Test
+    void queues_whenSynthesized_areEncryptedAndRefuseInsecureTransport() {
+        for (String queue : List.of(deliveryQueueId(), dlqId())) {
+            assertThat(t.properties(queue).path("SqsManagedSseEnabled").asBoolean()).as(queue).isTrue();
+            assertThat(denySecureTransportFalse("AWS::SQS::QueuePolicy", "Queues", queue)).as(queue).isTrue();
+        }
+    }
+
+    @Test
+    void deadLetterQueue_whenSynthesized_acceptsOnlyTheDeliveryQueueAndKeepsTasksFourteenDays() {
+        JsonNode dlq = t.properties(dlqId());
+        assertThat(dlq.path("RedriveAllowPolicy").path("redrivePermission").asText()).isEqualTo("byQueue");
+        // the source ARN is built from the delivery queue's (stack-derived) name
+        assertThat(dlq.path("RedriveAllowPolicy").path("sourceQueueArns").toString())
+                .contains(t.properties(deliveryQueueId()).path("QueueName").toString());
+        assertThat(dlq.path("MessageRetentionPeriod").asInt()).isEqualTo(14 * 24 * 3600);
+    }
+
+    @Test
+    void deliveryEventSource_whenSynthesized_reportsBatchItemFailuresOnTheLiveAlias() {
+        t.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Map.of(
+                "BatchSize", 10,
+                "FunctionResponseTypes", List.of("ReportBatchItemFailures"),
+                "ScalingConfig", Map.of("MaximumConcurrency", RelayStack.DELIVERY_MAX_CONCURRENCY),
+                "MaximumBatchingWindowInSeconds", Match.anyValue(),
+                "EventSourceArn", Map.of("Fn::GetAtt", List.of(deliveryQueueId(), "Arn"))));
+        List<String> mappings = t.logicalIds("AWS::Lambda::EventSourceMapping");
+        assertThat(mappings).hasSize(1);
+        String functionName = t.properties(mappings.get(0)).path("FunctionName").toString();
+        assertThat(functionName).contains(t.aliasId(t.functionId(DELIVERY))).contains(":live");
+    }
+
+    // --- Functions ---
+
+    @Test
+    void functions_whenSynthesized_runJava21WithSnapStartActiveTracingAndTheirOwnLogGroup() {
+        for (String handler : HANDLERS) {
+            JsonNode fn = t.properties(t.functionId(handler));
+            assertThat(fn.path("Runtime").asText()).as(handler).isEqualTo("java21");
+            assertThat(fn.path("SnapStart").path("ApplyOn").asText()).as(handler).isEqualTo("PublishedVersions");
+            assertThat(fn.path("TracingConfig").path("Mode").asText()).as(handler).isEqualTo("Active");
+            assertThat(fn.path("LoggingConfig").path("LogGroup").path("Ref").asText()).as(handler).isNotEmpty();
+        }
+        assertThat(t.logicalIds("AWS::Lambda::Function")).hasSize(HANDLERS.size());
+    }
+
+    @Test
+    void functions_whenSynthesized_eachHasALiveAliasOnAPublishedVersion() {
+        for (String handler : HANDLERS) {
+            String fn = t.functionId(handler);
+            JsonNode alias = t.properties(t.aliasId(fn));
+            assertThat(alias.path("Name").asText()).isEqualTo(RelayFunction.ALIAS_NAME);
+            String version = alias.path("FunctionVersion").path("Fn::GetAtt").path(0).asText();
+            assertThat(t.resources().path(version).path("Type").asText()).isEqualTo("AWS::Lambda::Version");
+            assertThat(t.properties(version).path("FunctionName").path("Ref").asText()).isEqualTo(fn);
+        }
+    }
+
+    @Test
+    void functions_whenSynthesized_haveTheEnvironmentTheirConfigReads() {
+        for (String handler : HANDLERS) {
+            JsonNode env = t.properties(t.functionId(handler)).path("Environment").path("Variables");
+            for (String name : List.of(EnvVars.EVENTS_TABLE, EnvVars.SUBSCRIPTIONS_TABLE, EnvVars.PAYLOAD_BUCKET,
+                    EnvVars.DELIVERY_QUEUE_URL, EnvVars.DELIVERY_DLQ_URL, EnvVars.DELIVERY_QUEUE_ARN,
+                    EnvVars.DELIVERY_DLQ_ARN)) {
+                assertThat(env.has(name)).as(handler + " " + name).isTrue();
+            }
+            assertThat(env.path(EnvVars.EVENTS_TABLE).path("Ref").asText()).isEqualTo(eventsTableId());
+            assertThat(env.path(EnvVars.MAX_RETRY_ATTEMPTS).asText())
+                    .isEqualTo(String.valueOf(RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS));
+            assertThat(env.path(EnvVars.EVENT_RETENTION_DAYS).asText())
+                    .isEqualTo(String.valueOf(RelaySchema.DEFAULT_EVENT_RETENTION_DAYS));
+            assertThat(env.path("JAVA_TOOL_OPTIONS").asText()).contains("TieredStopAtLevel=1");
+        }
+    }
+
+    @Test
+    void functions_whenSynthesized_timeoutsFitTheirTriggers() {
+        // API Gateway gives up on an integration after 29 s; the sweeper must finish before its next run.
+        assertThat(t.properties(t.functionId(INGEST)).path("Timeout").asInt()).isLessThan(29);
+        assertThat(t.properties(t.functionId(MANAGEMENT)).path("Timeout").asInt()).isLessThan(29);
+        assertThat(t.properties(t.functionId(SWEEPER)).path("Timeout").asInt()).isLessThan(60);
+    }
+
+    @Test
+    void sweeper_whenSynthesized_runsEveryMinuteThroughItsLiveAlias() {
+        List<String> rules = t.logicalIds("AWS::Events::Rule");
+        assertThat(rules).hasSize(1);
+        JsonNode rule = t.properties(rules.get(0));
+        assertThat(rule.path("ScheduleExpression").asText()).isEqualTo("rate(1 minute)");
+        assertThat(rule.path("Targets").path(0).path("Arn").path("Ref").asText())
+                .isEqualTo(t.aliasId(t.functionId(SWEEPER)));
+    }
+
+    // --- Storage ---
+
+    @Test
+    void tables_whenSynthesized_matchRelaySchemaWithPitrTtlEncryptionAndRetain() {
+        for (RelaySchema.Table spec : List.of(RelaySchema.EVENTS, RelaySchema.SUBSCRIPTIONS)) {
+            String id = tableId(spec);
+            JsonNode table = t.properties(id);
+            assertThat(t.resources().path(id).path("DeletionPolicy").asText()).isEqualTo("Retain");
+            assertThat(table.path("BillingMode").asText()).isEqualTo("PAY_PER_REQUEST");
+            assertThat(table.path("PointInTimeRecoverySpecification").path("PointInTimeRecoveryEnabled").asBoolean())
+                    .isTrue();
+            assertThat(table.path("SSESpecification").path("SSEEnabled").asBoolean()).isTrue();
+            assertThat(keySchema(table.path("KeySchema"))).isEqualTo(keys(spec.partitionKey(), spec.sortKey()));
+            if (spec.ttlAttribute() != null) {
+                assertThat(table.path("TimeToLiveSpecification").path("AttributeName").asText())
+                        .isEqualTo(spec.ttlAttribute());
+                assertThat(table.path("TimeToLiveSpecification").path("Enabled").asBoolean()).isTrue();
+            }
+            JsonNode gsis = table.path("GlobalSecondaryIndexes");
+            assertThat(gsis.size()).isEqualTo(spec.indexes().size());
+            for (RelaySchema.Index index : spec.indexes()) {
+                JsonNode gsi = find(gsis, "IndexName", index.name());
+                assertThat(keySchema(gsi.path("KeySchema"))).as(index.name())
+                        .isEqualTo(keys(index.partitionKey(), index.sortKey()));
+                assertThat(gsi.path("Projection").path("ProjectionType").asText()).isEqualTo("ALL");
+            }
+        }
+    }
+
+    @Test
+    void payloadBucket_whenSynthesized_isEncryptedPrivateSslOnlyLoggedAndExpiresPayloads() {
+        String bucket = payloadBucketId();
+        JsonNode props = t.properties(bucket);
+        assertThat(props.path("BucketEncryption").toString()).contains("AES256");
+        JsonNode block = props.path("PublicAccessBlockConfiguration");
+        for (String flag : List.of("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")) {
+            assertThat(block.path(flag).asBoolean()).as(flag).isTrue();
+        }
+        assertThat(denySecureTransportFalse("AWS::S3::BucketPolicy", "Bucket", bucket)).isTrue();
+        assertThat(props.path("LoggingConfiguration").path("DestinationBucketName").path("Ref").asText()).isNotEmpty();
+        JsonNode rule = find(props.path("LifecycleConfiguration").path("Rules"), "Prefix", RelaySchema.PAYLOAD_PREFIX);
+        assertThat(rule.path("Status").asText()).isEqualTo("Enabled");
+        assertThat(rule.path("ExpirationInDays").asInt()).isEqualTo(RelaySchema.DEFAULT_EVENT_RETENTION_DAYS);
+        assertThat(t.resources().path(bucket).path("DeletionPolicy").asText()).isEqualTo("Retain");
+    }
+
+    // --- API ---
+
+    @Test
+    void api_postEvents_requiresTheApiKeyAndInvokesTheIngestAlias() {
+        JsonNode post = t.methodsByRoute().get("POST /api/v1/events");
+        assertThat(post).isNotNull();
+        assertThat(post.path("ApiKeyRequired").asBoolean()).isTrue();
+        assertThat(post.path("Integration").path("Type").asText()).isEqualTo("AWS_PROXY");
+        assertThat(post.path("Integration").path("Uri").toString()).contains(t.aliasId(t.functionId(INGEST)));
+    }
+
+    @Test
+    void api_operatorRoutes_requireIamAuthorization() {
+        Map<String, JsonNode> routes = t.methodsByRoute();
+        for (String route : OPERATOR_ROUTES) {
+            assertThat(routes).as(route).containsKey(route);
+            assertThat(routes.get(route).path("AuthorizationType").asText()).as(route).isEqualTo("AWS_IAM");
+        }
+        String ingestAlias = t.aliasId(t.functionId(INGEST));
+        String managementAlias = t.aliasId(t.functionId(MANAGEMENT));
+        assertThat(routes.get("GET /api/v1/events/{eventId}").path("Integration").path("Uri").toString())
+                .contains(ingestAlias);
+        assertThat(routes.get("POST /api/v1/dlq/redrive").path("Integration").path("Uri").toString())
+                .contains(managementAlias);
+    }
+
+    @Test
+    void api_health_isOpen() {
+        JsonNode health = t.methodsByRoute().get("GET /health");
+        assertThat(health).isNotNull();
+        assertThat(health.path("AuthorizationType").asText()).isEqualTo("NONE");
+        assertThat(health.path("ApiKeyRequired").asBoolean(false)).isFalse();
+    }
+
+    @Test
+    void api_whenSynthesized_hasExactlyTheContractRoutes() {
+        List<String> expected = new ArrayList<>(OPERATOR_ROUTES);
+        expected.add("POST /api/v1/events");
+        expected.add("GET /health");
+        assertThat(t.methodsByRoute().keySet()).containsExactlyInAnyOrderElementsOf(expected);
+        for (JsonNode method : t.methodsByRoute().values()) {
+            assertThat(method.path("RequestValidatorId").path("Ref").asText()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void api_usagePlan_throttlesTheIngestKeyAndTheIngestMethod() {
+        List<String> plans = t.logicalIds("AWS::ApiGateway::UsagePlan");
+        assertThat(plans).hasSize(1);
+        JsonNode plan = t.properties(plans.get(0));
+        assertThat(plan.path("Throttle").path("RateLimit").asInt()).isEqualTo(RelayApi.PER_KEY_RATE_LIMIT);
+        assertThat(plan.path("Throttle").path("BurstLimit").asInt()).isEqualTo(RelayApi.PER_KEY_BURST_LIMIT);
+        assertThat(plan.path("ApiStages").path(0).path("Throttle").has("/api/v1/events/POST")).isTrue();
+        t.template.resourceCountIs("AWS::ApiGateway::ApiKey", 1);
+        t.template.hasResourceProperties("AWS::ApiGateway::UsagePlanKey", Map.of(
+                "KeyType", "API_KEY",
+                "UsagePlanId", Map.of("Ref", plans.get(0))));
+    }
+
+    @Test
+    void api_stage_logsJsonAccessLinesTracesAndThrottles() throws Exception {
+        List<String> stages = t.logicalIds("AWS::ApiGateway::Stage");
+        assertThat(stages).hasSize(1);
+        JsonNode stage = t.properties(stages.get(0));
+        assertThat(stage.path("TracingEnabled").asBoolean()).isTrue();
+        assertThat(stage.path("AccessLogSetting").path("DestinationArn").toString()).contains("AccessLogs");
+        JsonNode format = new ObjectMapper().readTree(stage.path("AccessLogSetting").path("Format").asText());
+        assertThat(format.path("requestId").asText()).isEqualTo("$context.requestId");
+        assertThat(format.path("status").asText()).isEqualTo("$context.status");
+        JsonNode all = find(stage.path("MethodSettings"), "ResourcePath", "/*");
+        assertThat(all.path("ThrottlingRateLimit").asInt()).isEqualTo(RelayApi.STAGE_RATE_LIMIT);
+        assertThat(all.path("DataTraceEnabled").asBoolean()).isFalse();
+        JsonNode ingest = find(stage.path("MethodSettings"), "ResourcePath", "/~1api~1v1~1events");
+        assertThat(ingest.path("ThrottlingRateLimit").asInt()).isEqualTo(RelayApi.INGEST_RATE_LIMIT);
+    }
+
+    @Test
+    void api_gatewayErrors_useTheRelayErrorEnvelope() {
+        for (String type : List.of("DEFAULT_4XX", "DEFAULT_5XX")) {
+            t.template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", Map.of(
+                    "ResponseType", type,
+                    "ResponseTemplates", Map.of("application/json",
+                            Match.stringLikeRegexp(".*\"success\":false,\"error\":\\{\"code\".*"))));
+        }
+    }
+
+    // --- Least privilege ---
+
+    @Test
+    void ingestRole_whenSynthesized_canWriteEventsAndSendButNeverConsumeTheQueue() {
+        String fn = t.functionId(INGEST);
+        assertThat(t.allowedActionsOn(fn, eventsTableId()))
+                .contains("dynamodb:PutItem", "dynamodb:Query", "dynamodb:DescribeTable");
+        assertThat(t.allowedActionsOn(fn, deliveryQueueId())).contains("sqs:SendMessage");
+        assertThat(t.allowedActionsOn(fn, payloadBucketId())).containsExactlyInAnyOrder("s3:PutObject", "s3:GetObject");
+        assertThat(t.allowedActions(fn)).doesNotContain("sqs:ReceiveMessage", "sqs:DeleteMessage",
+                "sqs:ChangeMessageVisibility", "sqs:StartMessageMoveTask");
+        assertThat(t.allowedActionsOn(fn, subscriptionsTableId())).isEmpty();
+        assertThat(t.allowedActionsOn(fn, dlqId())).isEmpty();
+    }
+
+    @Test
+    void sweeperRole_whenSynthesized_touchesOnlyTheEventsTableAndSendsToTheQueue() {
+        String fn = t.functionId(SWEEPER);
+        assertThat(t.allowedActionsOn(fn, eventsTableId())).contains("dynamodb:Query", "dynamodb:UpdateItem");
+        assertThat(t.allowedActionsOn(fn, deliveryQueueId())).contains("sqs:SendMessage")
+                .doesNotContain("sqs:ReceiveMessage", "sqs:DeleteMessage");
+        assertThat(t.allowedActionsOn(fn, payloadBucketId())).isEmpty();
+        assertThat(t.allowedActionsOn(fn, subscriptionsTableId())).isEmpty();
+    }
+
+    @Test
+    void deliveryRole_whenSynthesized_consumesTheQueueAndOnlyReadsPayloads() {
+        String fn = t.functionId(DELIVERY);
+        assertThat(t.allowedActionsOn(fn, deliveryQueueId())).contains("sqs:ReceiveMessage", "sqs:DeleteMessage",
+                "sqs:ChangeMessageVisibility", "sqs:SendMessage");
+        assertThat(t.allowedActionsOn(fn, payloadBucketId())).containsExactly("s3:GetObject");
+        assertThat(t.allowedActionsOn(fn, subscriptionsTableId())).contains("dynamodb:UpdateItem");
+        assertThat(t.allowedActionsOn(fn, eventsTableId())).contains("dynamodb:PutItem");
+        assertThat(t.allowedActionsOn(fn, dlqId())).isEmpty();
+    }
+
+    @Test
+    void managementRole_whenSynthesized_canRedriveTheDlqButNotWriteEventsOrDropTables() {
+        String fn = t.functionId(MANAGEMENT);
+        assertThat(t.allowedActionsOn(fn, dlqId())).contains("sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks",
+                "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes");
+        assertThat(t.allowedActionsOn(fn, deliveryQueueId())).contains("sqs:SendMessage")
+                .doesNotContain("sqs:ReceiveMessage", "sqs:DeleteMessage");
+        assertThat(t.allowedActionsOn(fn, subscriptionsTableId())).contains("dynamodb:PutItem", "dynamodb:DeleteItem");
+        assertThat(t.allowedActionsOn(fn, eventsTableId())).contains("dynamodb:GetItem", "dynamodb:Query")
+                .doesNotContain("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem");
+        assertThat(t.allowedActionsOn(fn, payloadBucketId())).containsExactly("s3:GetObject");
+        assertThat(t.allowedActions(fn)).doesNotContain("dynamodb:DeleteTable", "dynamodb:*", "sqs:*", "s3:*");
+    }
+
+    @Test
+    void roles_whenSynthesized_neverGrantServiceWideWildcards() {
+        for (String handler : HANDLERS) {
+            for (String action : t.allowedActions(t.functionId(handler))) {
+                assertThat(action).as(handler).doesNotEndWith(":*").isNotEqualTo("*");
+            }
+        }
+    }
+
+    // --- Alarms and outputs ---
+
+    @Test
+    void alarms_whenSynthesized_watchDlqDepthAndOldestMessageAgeAndNotifyTheTopic() {
+        String topic = t.logicalIds("AWS::SNS::Topic").get(0);
+        t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "MetricName", "ApproximateNumberOfMessagesVisible",
+                "Namespace", "AWS/SQS",
+                "Threshold", 0,
+                "ComparisonOperator", "GreaterThanThreshold",
+                "Dimensions", List.of(Map.of("Name", "QueueName",
+                        "Value", Map.of("Fn::GetAtt", List.of(dlqId(), "QueueName")))),
+                "AlarmActions", List.of(Map.of("Ref", topic))));
+        t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "MetricName", "ApproximateAgeOfOldestMessage",
+                "Threshold", RelayAlarms.OLDEST_MESSAGE_AGE_THRESHOLD.toSeconds(),
+                "ComparisonOperator", "GreaterThanThreshold",
+                "Dimensions", List.of(Map.of("Name", "QueueName",
+                        "Value", Map.of("Fn::GetAtt", List.of(deliveryQueueId(), "QueueName")))),
+                "AlarmActions", List.of(Map.of("Ref", topic))));
+        t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "MetricName", "5XXError", "Namespace", "AWS/ApiGateway"));
+        assertThat(t.properties(topic).path("KmsMasterKeyId").isMissingNode()).isFalse();
+        assertThat(denySecureTransportFalse("AWS::SNS::TopicPolicy", "Topics", topic)).isTrue();
+    }
+
+    @Test
+    void outputs_whenSynthesized_includeTheApiUrlKeyQueuesAndTables() {
+        Set<String> outputs = new java.util.HashSet<>();
+        t.json.path("Outputs").fieldNames().forEachRemaining(outputs::add);
+        assertThat(outputs).contains("ApiUrl", "IngestApiKeyId", "DeliveryQueueUrl", "DeliveryDlqUrl",
+                "EventsTableName", "SubscriptionsTableName", "PayloadBucketName", "AlarmTopicArn",
+                "OperatorPolicyArn");
+        assertThat(t.json.path("Outputs").path("ApiUrl").path("Value").toString()).contains("execute-api");
+    }
+
+    // --- helpers ---
+
+    private static String deliveryQueueId() {
+        return t.logicalIds("AWS::SQS::Queue").stream()
+                .filter(id -> t.properties(id).has("RedrivePolicy")).findFirst().orElseThrow();
+    }
+
+    private static String dlqId() {
+        return t.logicalIds("AWS::SQS::Queue").stream()
+                .filter(id -> !t.properties(id).has("RedrivePolicy")).findFirst().orElseThrow();
+    }
+
+    private static String tableId(RelaySchema.Table spec) {
+        return t.logicalIds("AWS::DynamoDB::Table").stream()
+                .filter(id -> id.startsWith(spec.logicalName() + "Table")).findFirst().orElseThrow();
+    }
+
+    private static String eventsTableId() {
+        return tableId(RelaySchema.EVENTS);
+    }
+
+    private static String subscriptionsTableId() {
+        return tableId(RelaySchema.SUBSCRIPTIONS);
+    }
+
+    private static String payloadBucketId() {
+        return t.logicalIds("AWS::S3::Bucket").stream()
+                .filter(id -> id.startsWith("PayloadBucket")).findFirst().orElseThrow();
+    }
+
+    /** Whether a policy of {@code type} on the resource denies every request made without TLS. */
+    private static boolean denySecureTransportFalse(String type, String targetProperty, String resourceId) {
+        for (String policyId : t.logicalIds(type)) {
+            JsonNode props = t.properties(policyId);
+            if (!props.path(targetProperty).toString().contains("\"" + resourceId + "\"")) {
+                continue;
+            }
+            for (JsonNode statement : props.path("PolicyDocument").path("Statement")) {
+                if ("Deny".equals(statement.path("Effect").asText())
+                        && "false".equals(statement.path("Condition").path("Bool").path("aws:SecureTransport").asText())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static JsonNode find(JsonNode array, String field, String value) {
+        for (JsonNode element : array) {
+            if (value.equals(element.path(field).asText())) {
+                return element;
+            }
+        }
+        throw new AssertionError("no element with " + field + "=" + value + " in " + array);
+    }
+
+    private static List<String> keySchema(JsonNode keySchema) {
+        List<String> keys = new ArrayList<>();
+        keySchema.forEach(k -> keys.add(k.path("AttributeName").asText() + ":" + k.path("KeyType").asText()));
+        return keys;
+    }
+
+    private static List<String> keys(RelaySchema.Key partition, RelaySchema.Key sort) {
+        List<String> keys = new ArrayList<>();
+        keys.add(partition.name() + ":HASH");
+        if (sort != null) {
+            keys.add(sort.name() + ":RANGE");
+        }
+        return keys;
+    }
+}
