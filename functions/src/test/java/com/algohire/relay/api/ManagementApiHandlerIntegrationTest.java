@@ -1,0 +1,186 @@
+package com.algohire.relay.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.delivery.DeliveryTestEnvironment;
+import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.internal.Json;
+import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.SharedAwsBackend;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@ExtendWith(SharedAwsBackend.class)
+class ManagementApiHandlerIntegrationTest {
+    private record Response(int status, JsonNode body, String raw) {
+    }
+
+    private DeliveryTestEnvironment env;
+    private RelayConfig config;
+    private ManagementApiHandler handler;
+
+    private void start(AwsBackend backend) {
+        env = DeliveryTestEnvironment.create(backend);
+        config = env.config(Map.of(com.algohire.relay.config.EnvVars.SSRF_ALLOWLIST, "127.0.0.1:9"));
+        handler = new ManagementApiHandler(config, env.resources.dynamoDb, env.resources.sqs, env.eventStore(config),
+                Clock.systemUTC(), env.log);
+    }
+
+    private Response call(String method, String path, String body, Map<String, String> query) throws Exception {
+        APIGatewayProxyRequestEvent request = new APIGatewayProxyRequestEvent().withHttpMethod(method).withPath(path)
+                .withHeaders(Map.of("content-type", "application/json")).withBody(body).withQueryStringParameters(query);
+        APIGatewayProxyResponseEvent response = handler.handleRequest(request, null);
+        return new Response(response.getStatusCode(), Json.mapper().readTree(response.getBody()), response.getBody());
+    }
+
+    private Response call(String method, String path, String body) throws Exception {
+        return call(method, path, body, null);
+    }
+
+    private static String createBody(String url) {
+        return "{\"url\":\"" + url + "\",\"eventTypes\":[\"job.created\",\"candidate.*\"],\"description\":\"ATS\"}";
+    }
+
+    @Test
+    void subscriptions_whenCreatedReadPatchedDeleted_followCrudContract(AwsBackend backend) throws Exception {
+        start(backend);
+        Response created = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"));
+        assertThat(created.status()).isEqualTo(201);
+        JsonNode subscription = created.body().get("subscription");
+        String id = subscription.get("subscriptionId").asText();
+        String secret = subscription.get("secret").asText();
+        assertThat(secret).matches("whsec_[A-Za-z0-9+/]{43}=");
+        assertThat(subscription.get("active").asBoolean()).isTrue();
+
+        Response read = call("GET", "/api/v1/subscriptions/" + id, null);
+        assertThat(read.status()).isEqualTo(200);
+        assertThat(read.body().get("subscription").get("eventTypes")).hasSize(2);
+        assertThat(read.raw()).doesNotContain(secret).doesNotContain("\"secret\"");
+
+        Response patched = call("PATCH", "/api/v1/subscriptions/" + id,
+                "{\"eventTypes\":[\"*\"],\"active\":false,\"description\":\"paused\"}");
+        assertThat(patched.status()).isEqualTo(200);
+        assertThat(patched.body().get("subscription").get("active").asBoolean()).isFalse();
+        assertThat(patched.body().get("subscription").get("eventTypes").get(0).asText()).isEqualTo("*");
+        assertThat(patched.raw()).doesNotContain(secret);
+
+        assertThat(call("DELETE", "/api/v1/subscriptions/" + id, null).status()).isEqualTo(200);
+        assertThat(call("GET", "/api/v1/subscriptions/" + id, null).status()).isEqualTo(404);
+        assertThat(call("DELETE", "/api/v1/subscriptions/" + id, null).status()).isEqualTo(404);
+        assertThat(env.logText()).doesNotContain(secret);
+    }
+
+    @Test
+    void list_whenMoreThanOnePage_followsCursorToEveryItem(AwsBackend backend) throws Exception {
+        start(backend);
+        Set<String> created = new HashSet<>();
+        for (int i = 0; i < 5; i++) {
+            created.add(call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/" + i))
+                    .body().get("subscription").get("subscriptionId").asText());
+        }
+        Set<String> seen = new HashSet<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            Map<String, String> query = cursor == null ? Map.of("limit", "2") : Map.of("limit", "2", "cursor", cursor);
+            Response page = call("GET", "/api/v1/subscriptions", null, query);
+            assertThat(page.status()).isEqualTo(200);
+            page.body().get("subscriptions").forEach(s -> seen.add(s.get("subscriptionId").asText()));
+            assertThat(page.raw()).doesNotContain("whsec_");
+            cursor = page.body().get("nextCursor").isNull() ? null : page.body().get("nextCursor").asText();
+            pages++;
+        } while (cursor != null && pages < 10);
+        assertThat(seen).isEqualTo(created);
+        assertThat(pages).isGreaterThanOrEqualTo(3);
+        assertThat(call("GET", "/api/v1/subscriptions", null, Map.of("limit", "0")).body().at("/error/code").asText())
+                .isEqualTo("INVALID_LIMIT");
+        assertThat(call("GET", "/api/v1/subscriptions", null, Map.of("cursor", "garbage!")).body().at("/error/code").asText())
+                .isEqualTo("INVALID_CURSOR");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://hooks.example.com/x", "https://127.0.0.1/x", "https://0177.0.0.1/x",
+            "https://2130706433/x", "https://169.254.169.254/latest/meta-data", "https://[::1]/x",
+            "https://[::ffff:10.0.0.1]/x", "https://localhost/x", "https://u:p@hooks.example.com/x", "relative"})
+    void create_whenUrlRefused_returns400InvalidUrl(String url, AwsBackend backend) throws Exception {
+        start(backend);
+        Response response = call("POST", "/api/v1/subscriptions", createBody(url));
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.body().at("/error/code").asText()).isEqualTo("INVALID_URL");
+        assertThat(response.body().at("/error/field").asText()).isEqualTo("url");
+    }
+
+    @Test
+    void create_whenFieldsInvalid_returns400NamingField(AwsBackend backend) throws Exception {
+        start(backend);
+        Map<String, String> cases = Map.of(
+                "{\"url\":\"https://h.example.com\",\"eventTypes\":[]}", "INVALID_EVENT_TYPES",
+                "{\"url\":\"https://h.example.com\",\"eventTypes\":[\"Job.Created\"]}", "INVALID_EVENT_TYPES",
+                "{\"url\":\"https://h.example.com\",\"eventTypes\":[\"payroll.*\"]}", "INVALID_EVENT_TYPES",
+                "{\"url\":\"https://h.example.com\",\"eventTypes\":[\"*\"],\"description\":5}", "INVALID_DESCRIPTION",
+                "{\"url\":\"https://h.example.com\",\"eventTypes\":[\"*\"],\"secret\":\"x\"}", "UNKNOWN_FIELD",
+                "{\"eventTypes\":[\"*\"]}", "INVALID_URL",
+                "[1]", "INVALID_BODY",
+                "{not json", "INVALID_JSON");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Response response = call("POST", "/api/v1/subscriptions", c.getKey());
+            assertThat(response.status()).as(c.getKey()).isEqualTo(400);
+            assertThat(response.body().at("/error/code").asText()).as(c.getKey()).isEqualTo(c.getValue());
+        }
+        assertThat(call("PATCH", "/api/v1/subscriptions/sub_" + "a".repeat(32), "{\"active\":true}").status())
+                .isEqualTo(404);
+        Response created = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"));
+        String id = created.body().at("/subscription/subscriptionId").asText();
+        assertThat(call("PATCH", "/api/v1/subscriptions/" + id, "{\"active\":\"yes\"}").body().at("/error/code").asText())
+                .isEqualTo("INVALID_ACTIVE");
+    }
+
+    @Test
+    void replay_whenEventKnown_queuesFanOutOrOneDeliveryWithNewWebhookId(AwsBackend backend) throws Exception {
+        start(backend);
+        String eventId = env.putEvent(config, "job.created", "{}");
+        String id = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"))
+                .body().at("/subscription/subscriptionId").asText();
+
+        assertThat(call("POST", "/api/v1/events/" + eventId + "/replay", null).status()).isEqualTo(202);
+        Response one = call("POST", "/api/v1/events/" + eventId + "/replay", "{\"subscriptionId\":\"" + id + "\"}");
+        assertThat(one.status()).isEqualTo(202);
+
+        List<String> bodies = env.resources.sqs.receiveMessage(r -> r.queueUrl(env.queueUrl).maxNumberOfMessages(10)
+                .waitTimeSeconds(1)).messages().stream().map(m -> m.body()).toList();
+        assertThat(bodies).hasSize(2);
+        List<DeliveryTask> tasks = bodies.stream().map(TaskQueue::fromJson).toList();
+        assertThat(tasks).extracting(DeliveryTask::kind)
+                .containsExactlyInAnyOrder(DeliveryTask.Kind.FAN_OUT, DeliveryTask.Kind.DELIVER);
+        DeliveryTask deliver = tasks.stream().filter(t -> t.kind() == DeliveryTask.Kind.DELIVER).findFirst().orElseThrow();
+        assertThat(deliver.subscriptionId()).isEqualTo(id);
+        assertThat(deliver.webhookId()).isEqualTo(one.body().get("webhookId").asText()).startsWith("msg_");
+
+        assertThat(call("POST", "/api/v1/events/evt_unknown/replay", null).body().at("/error/code").asText())
+                .isEqualTo("EVENT_NOT_FOUND");
+        assertThat(call("POST", "/api/v1/events/" + eventId + "/replay", "{\"subscriptionId\":\"sub_nope\"}").status())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void redrive_whenDlqEmpty_startsOrReportsConflictNeverServerError(AwsBackend backend) throws Exception {
+        start(backend);
+        Response dlq = call("GET", "/api/v1/dlq", null);
+        assertThat(dlq.status()).isEqualTo(200);
+        assertThat(dlq.body().get("approximateDepth").asInt()).isZero();
+        assertThat(call("GET", "/api/v1/nothing", null).status()).isEqualTo(404);
+        assertThat(call("PUT", "/api/v1/subscriptions", null).status()).isEqualTo(405);
+    }
+}
