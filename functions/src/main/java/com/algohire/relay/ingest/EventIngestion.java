@@ -12,22 +12,25 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
-import software.amazon.awssdk.services.dynamodb.model.Put;
-import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
-import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * Accepts a validated event exactly once per idempotency key: one transaction stores the key and the event
- * (PENDING, with an enqueue lease), then the fan-out task is sent and the event marked QUEUED. A repeat of the
- * key is answered from the stored record, and finishes the enqueue when the first attempt could not.
+ * Accepts a validated event exactly once per idempotency key: a conditional put claims the key, a second put
+ * stores the event (PENDING, with an enqueue lease), then the fan-out task is sent and the event marked QUEUED.
+ * A repeat of the key is answered from the stored records, and finishes what the first request could not.
+ *
+ * <p>Why two single-item conditional writes and not one TransactWriteItems: single-item conditions are atomic on
+ * every engine we run (DynamoDB, LocalStack, moto_server), while moto_server's transactions are not isolated
+ * (a cancelled transaction restores a whole-table snapshot, resurrecting or erasing concurrent writes), which broke
+ * the 50-concurrent-requests test. The one window the transaction closed, a crash between the two puts, is closed
+ * here by the key's lease: a retry finding the key without its event stores the event itself (same hash, same
+ * event), and a caller that never retries was never told its event was accepted.
  */
 public final class EventIngestion {
     /**
@@ -71,19 +74,22 @@ public final class EventIngestion {
         Instant now = clock.instant();
         String eventId = UUID.randomUUID().toString();
         String receivedAt = EventItems.timestamp(now);
-        String payloadKey = request.payloadJson().getBytes(StandardCharsets.UTF_8).length > INLINE_PAYLOAD_LIMIT
-                ? payloads.put(eventId, request.payloadJson()) : null;
+        String payloadKey = storePayloadIfLarge(eventId, request);
         try {
-            dynamoDb.transactWriteItems(r -> r.transactItems(
-                    put(keyItem(request, eventId, receivedAt, now)),
-                    put(eventItem(request, eventId, receivedAt, now, payloadKey))));
-        } catch (TransactionCanceledException e) {
+            putIfAbsent(keyItem(request, eventId, receivedAt, now));
+        } catch (ConditionalCheckFailedException e) {
             deleteOrphan(payloadKey);
-            if (keyTaken(e)) {
-                return repeat(request);
-            }
-            throw e;
+            return repeat(request);
         } catch (RuntimeException e) {
+            deleteOrphan(payloadKey);
+            throw e;
+        }
+        try {
+            putIfAbsent(eventItem(request, eventId, now, payloadKey));
+        } catch (RuntimeException e) {
+            // Free the key so the caller's retry starts afresh; if this fails too, the retry recovers the event
+            // from its own identical body once the key's lease has run out.
+            releaseKey(request.idempotencyKey(), eventId);
             deleteOrphan(payloadKey);
             throw e;
         }
@@ -91,11 +97,11 @@ public final class EventIngestion {
         return new Accepted(eventId, request.eventType(), request.idempotencyKey(), receivedAt);
     }
 
-    /** The key is already stored: answer from its record, finishing its enqueue if that never happened. */
+    /** The key is already stored: answer from its record, finishing its storage or enqueue if they never happened. */
     private Accepted repeat(IngestRequest request) {
         Map<String, AttributeValue> key = get(EventItems.keyPk(request.idempotencyKey()), EventItems.KEY_SK);
         if (key == null) {
-            // Expired between our failed put and this read: the caller's retry will be accepted as new.
+            // Released or expired between our failed put and this read: the caller's retry will be accepted as new.
             throw inProgress(null);
         }
         String eventId = key.get(EventItems.EVENT_ID).s();
@@ -104,7 +110,20 @@ public final class EventIngestion {
                     + "different request (eventType or payload differ); use a new key for a new event.",
                     Map.of("eventId", eventId));
         }
+        String receivedAt = key.get(EventItems.RECEIVED_AT).s();
         Map<String, AttributeValue> event = get(EventItems.eventPk(eventId), EventItems.EVENT_SK);
+        if (event == null) {
+            if (Long.parseLong(key.get(EventItems.LEASE_UNTIL).n()) >= clock.millis()) {
+                throw inProgress(eventId);
+            }
+            // The request that stored the key died before storing the event. The hashes match, so this request
+            // carries the same event: store it under the key's id and time, owning its enqueue.
+            if (recover(request, eventId, Instant.parse(receivedAt))) {
+                enqueue(eventId, request.eventType());
+                return new Accepted(eventId, request.eventType(), request.idempotencyKey(), receivedAt);
+            }
+            event = get(EventItems.eventPk(eventId), EventItems.EVENT_SK);
+        }
         String status = event == null ? null : event.get(EventItems.STATUS).s();
         if (EventItems.STATUS_QUEUED.equals(status)) {
             throw duplicate(eventId);
@@ -113,8 +132,24 @@ public final class EventIngestion {
             throw inProgress(eventId);
         }
         enqueue(eventId, request.eventType());
-        return new Accepted(eventId, request.eventType(), request.idempotencyKey(),
-                event.get(EventItems.RECEIVED_AT).s());
+        return new Accepted(eventId, request.eventType(), request.idempotencyKey(), receivedAt);
+    }
+
+    /** Stores the event of an orphaned key; false when another request stored it first. */
+    private boolean recover(IngestRequest request, String eventId, Instant receivedAt) {
+        String payloadKey = storePayloadIfLarge(eventId, request);
+        try {
+            putIfAbsent(eventItem(request, eventId, receivedAt, payloadKey));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            // The winner wrote the same bytes under the same object key, so the object is not an orphan.
+            return false;
+        }
+    }
+
+    private String storePayloadIfLarge(String eventId, IngestRequest request) {
+        return request.payloadJson().getBytes(StandardCharsets.UTF_8).length > INLINE_PAYLOAD_LIMIT
+                ? payloads.put(eventId, request.payloadJson()) : null;
     }
 
     private void enqueue(String eventId, String eventType) {
@@ -131,9 +166,17 @@ public final class EventIngestion {
         }
     }
 
-    private static boolean keyTaken(TransactionCanceledException e) {
-        List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
-        return !reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code());
+    private void releaseKey(String idempotencyKey, String eventId) {
+        try {
+            dynamoDb.deleteItem(r -> r.tableName(table)
+                    .key(Map.of(RelaySchema.PK, s(EventItems.keyPk(idempotencyKey)), RelaySchema.SK, s(EventItems.KEY_SK)))
+                    .conditionExpression("#eventId = :eventId")
+                    .expressionAttributeNames(Map.of("#eventId", EventItems.EVENT_ID))
+                    .expressionAttributeValues(Map.of(":eventId", s(eventId))));
+        } catch (RuntimeException e) {
+            log.warn("could not release idempotency key after a failed event write",
+                    Map.of("eventId", eventId, "exception", e.getClass().getName()));
+        }
     }
 
     private Map<String, AttributeValue> keyItem(IngestRequest request, String eventId, String receivedAt, Instant now) {
@@ -143,12 +186,14 @@ public final class EventIngestion {
         item.put(EventItems.EVENT_ID, s(eventId));
         item.put(EventItems.REQUEST_HASH, s(request.requestHash()));
         item.put(EventItems.RECEIVED_AT, s(receivedAt));
+        // Until then, a repeat that finds no event item assumes this request is still writing it.
+        item.put(EventItems.LEASE_UNTIL, n(pending.newLeaseUntil()));
         item.put(RelaySchema.EXPIRES_AT, n(expiresAt(now)));
         return item;
     }
 
-    private Map<String, AttributeValue> eventItem(IngestRequest request, String eventId, String receivedAt,
-                                                  Instant now, String payloadKey) {
+    private Map<String, AttributeValue> eventItem(IngestRequest request, String eventId, Instant now,
+                                                  String payloadKey) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(RelaySchema.PK, s(EventItems.eventPk(eventId)));
         item.put(RelaySchema.SK, s(EventItems.EVENT_SK));
@@ -161,7 +206,7 @@ public final class EventIngestion {
         } else {
             item.put(EventItems.PAYLOAD, s(request.payloadJson()));
         }
-        item.put(EventItems.RECEIVED_AT, s(receivedAt));
+        item.put(EventItems.RECEIVED_AT, s(EventItems.timestamp(now)));
         item.put(RelaySchema.RECEIVED_DAY, s(EventItems.day(now)));
         item.put(RelaySchema.RECEIVED_SORT, s(EventItems.receivedSort(now, eventId)));
         item.put(RelaySchema.PENDING_SHARD, s(EventItems.pendingShard(eventId)));
@@ -171,10 +216,10 @@ public final class EventIngestion {
         return item;
     }
 
-    private TransactWriteItem put(Map<String, AttributeValue> item) {
-        return TransactWriteItem.builder().put(Put.builder().tableName(table).item(item)
+    private void putIfAbsent(Map<String, AttributeValue> item) {
+        dynamoDb.putItem(r -> r.tableName(table).item(item)
                 .conditionExpression("attribute_not_exists(#pk)")
-                .expressionAttributeNames(Map.of("#pk", RelaySchema.PK)).build()).build();
+                .expressionAttributeNames(Map.of("#pk", RelaySchema.PK)));
     }
 
     private Map<String, AttributeValue> get(String pk, String sk) {

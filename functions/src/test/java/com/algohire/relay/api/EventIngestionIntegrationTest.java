@@ -1,0 +1,362 @@
+package com.algohire.relay.api;
+
+import static com.algohire.relay.api.Requests.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doCallRealMethod;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.spy;
+
+import com.algohire.relay.config.EnvVars;
+import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.event.EventItems;
+import com.algohire.relay.event.EventStore;
+import com.algohire.relay.event.StoredEvent;
+import com.algohire.relay.ingest.SweeperHandler;
+import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.testing.MutableClock;
+import com.algohire.relay.testing.TestResources;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
+import software.amazon.awssdk.services.sqs.model.SqsException;
+
+/** Exactly-once acceptance, the dual write, large payloads, listing and health, against real AWS-protocol servers. */
+@ExtendWith(SharedAwsBackend.class)
+class EventIngestionIntegrationTest {
+    private AwsBackend backend;
+    private TestResources aws;
+    private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void setUp(AwsBackend backend) {
+        this.backend = backend;
+        aws = TestResources.create(backend);
+    }
+
+    private EventsApiHandler handler(SqsClient sqs, Clock clock) {
+        return new EventsApiHandler(aws.config(), aws.dynamoDb, sqs, aws.s3, clock,
+                new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8), clock));
+    }
+
+    private EventsApiHandler handler() {
+        return handler(aws.sqs, Clock.systemUTC());
+    }
+
+    @Test
+    void handleRequest_when50ConcurrentRequestsShareOneKey_acceptsExactlyOnceAndQueuesOnce() throws Exception {
+        EventsApiHandler handler = handler();
+        String body = Requests.body("job.created", "{\"jobId\":\"job_race\"}");
+        int requests = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(requests);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<APIGatewayProxyResponseEvent>> futures = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            futures.add(pool.submit(() -> {
+                start.await();
+                return handler.handleRequest(Requests.post("race-key", body), null);
+            }));
+        }
+        start.countDown();
+        List<APIGatewayProxyResponseEvent> responses = new ArrayList<>();
+        for (Future<APIGatewayProxyResponseEvent> future : futures) {
+            responses.add(future.get());
+        }
+        pool.shutdown();
+
+        assertThat(responses).filteredOn(r -> r.getStatusCode() == 202).hasSize(1);
+        List<APIGatewayProxyResponseEvent> conflicts = responses.stream().filter(r -> r.getStatusCode() == 409).toList();
+        assertThat(conflicts).hasSize(requests - 1);
+        String eventId = responses.stream().filter(r -> r.getStatusCode() == 202).map(r -> json(r).get("eventId").textValue())
+                .findFirst().orElseThrow();
+        assertThat(conflicts).allSatisfy(r -> {
+            JsonNode error = json(r).get("error");
+            assertThat(error.get("code").textValue()).isIn("DUPLICATE_EVENT", "REQUEST_IN_PROGRESS");
+            assertThat(error.get("eventId").textValue()).isEqualTo(eventId);
+        });
+        assertThat(eventItems()).hasSize(1);
+        assertThat(aws.drainQueue()).hasSize(1).allSatisfy(m -> assertThat(m).contains(eventId));
+    }
+
+    @Test
+    void handleRequest_mockitoInjectedSqsFault_whenRetriedWithSameKey_returns202WithOriginalEventIdAndQueuesOnce() {
+        SqsClient sqs = spy(aws.sqs);
+        // The one fault a real server cannot produce on cue: SendMessage failing right after the DynamoDB put.
+        doThrow(SqsException.builder().message("injected").statusCode(500).build())
+                .doCallRealMethod()
+                .when(sqs).sendMessage(any(SendMessageRequest.class));
+        EventsApiHandler handler = handler(sqs, Clock.systemUTC());
+        String body = Requests.body("interview.scheduled", "{\"interviewId\":\"int_1\"}");
+
+        APIGatewayProxyResponseEvent failed = handler.handleRequest(Requests.post("dual-write", body), null);
+
+        assertThat(failed.getStatusCode()).isEqualTo(503);
+        JsonNode error = json(failed).get("error");
+        assertThat(error.get("code").textValue()).isEqualTo("QUEUE_UNAVAILABLE");
+        assertThat(error.get("message").textValue()).contains("same x-idempotency-key");
+        assertThat(failed.getBody()).doesNotContain("injected");
+        String eventId = error.get("eventId").textValue();
+        assertThat(aws.drainQueue()).isEmpty();
+
+        APIGatewayProxyResponseEvent retried = handler.handleRequest(Requests.post("dual-write", body), null);
+
+        assertThat(retried.getStatusCode()).isEqualTo(202);
+        assertThat(json(retried).get("eventId").textValue()).isEqualTo(eventId);
+        StoredEvent stored = new EventStore(aws.dynamoDb, aws.s3, aws.config()).find(eventId).orElseThrow();
+        assertThat(json(retried).get("receivedAt").textValue()).isEqualTo(EventItems.timestamp(stored.receivedAt()));
+        assertThat(stored.status()).isEqualTo(EventItems.STATUS_QUEUED);
+        assertThat(aws.drainQueue()).hasSize(1).allSatisfy(m -> assertThat(m).contains(eventId));
+
+        APIGatewayProxyResponseEvent third = handler.handleRequest(Requests.post("dual-write", body), null);
+        assertThat(third.getStatusCode()).isEqualTo(409);
+        assertThat(json(third).get("error").get("code").textValue()).isEqualTo("DUPLICATE_EVENT");
+        assertThat(eventItems()).hasSize(1);
+    }
+
+    @Test
+    void sweep_mockitoInjectedSqsFault_whenCallerNeverRetries_queuesEventAfterGracePeriod() {
+        SqsClient sqs = spy(aws.sqs);
+        doThrow(SqsException.builder().message("injected").statusCode(500).build())
+                .when(sqs).sendMessage(any(SendMessageRequest.class));
+        APIGatewayProxyResponseEvent failed = handler(sqs, Clock.systemUTC())
+                .handleRequest(Requests.post("never-retried", Requests.body("job.closed", "{\"jobId\":\"job_7\"}")), null);
+        assertThat(failed.getStatusCode()).isEqualTo(503);
+        String eventId = json(failed).get("error").get("eventId").textValue();
+
+        Map<String, Integer> early = new SweeperHandler(aws.config(Map.of(EnvVars.SWEEP_GRACE_SECONDS, "3600")),
+                aws.clients).sweepOnce();
+        assertThat(early).containsEntry("found", 0).containsEntry("queued", 0);
+        assertThat(aws.drainQueue()).isEmpty();
+
+        Map<String, Integer> due = new SweeperHandler(aws.config(Map.of(EnvVars.SWEEP_GRACE_SECONDS, "0")),
+                aws.clients).sweepOnce();
+
+        assertThat(due).containsEntry("found", 1).containsEntry("queued", 1).containsEntry("failed", 0);
+        assertThat(aws.drainQueue()).containsExactly("{\"kind\":\"FAN_OUT\",\"eventId\":\"" + eventId
+                + "\",\"eventType\":\"job.closed\",\"subscriptionId\":null,\"webhookId\":null}");
+        Map<String, AttributeValue> item = eventItems().get(0);
+        assertThat(item.get(EventItems.STATUS).s()).isEqualTo(EventItems.STATUS_QUEUED);
+        assertThat(item).doesNotContainKey(RelaySchema.PENDING_SHARD);
+        assertThat(new SweeperHandler(aws.config(Map.of(EnvVars.SWEEP_GRACE_SECONDS, "0")), aws.clients).sweepOnce())
+                .containsEntry("found", 0);
+    }
+
+    @Test
+    void sweep_whenEventPendingWithLiveLease_leavesItToItsOwner() {
+        SqsClient sqs = spy(aws.sqs);
+        doThrow(SqsException.builder().message("injected").statusCode(500).build())
+                .when(sqs).sendMessage(any(SendMessageRequest.class));
+        String eventId = json(handler(sqs, Clock.systemUTC()).handleRequest(Requests.post("leased",
+                Requests.body("job.closed", "{}")), null)).get("error").get("eventId").textValue();
+        // Put it back the way an in-flight request holds it: PENDING, lease far in the future.
+        aws.dynamoDb.updateItem(r -> r.tableName(aws.config().eventsTable())
+                .key(Map.of(RelaySchema.PK, AttributeValue.fromS(EventItems.eventPk(eventId)),
+                        RelaySchema.SK, AttributeValue.fromS(EventItems.EVENT_SK)))
+                .updateExpression("SET #s = :p, #l = :l")
+                .expressionAttributeNames(Map.of("#s", EventItems.STATUS, "#l", EventItems.LEASE_UNTIL))
+                .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(EventItems.STATUS_PENDING),
+                        ":l", AttributeValue.fromN(Long.toString(Instant.now().plusSeconds(600).toEpochMilli())))));
+
+        Map<String, Integer> result = new SweeperHandler(aws.config(Map.of(EnvVars.SWEEP_GRACE_SECONDS, "0")),
+                aws.clients).sweepOnce();
+
+        assertThat(result).containsEntry("found", 1).containsEntry("skipped", 1).containsEntry("queued", 0);
+        assertThat(aws.drainQueue()).isEmpty();
+        APIGatewayProxyResponseEvent retry = handler().handleRequest(Requests.post("leased",
+                Requests.body("job.closed", "{}")), null);
+        assertThat(retry.getStatusCode()).isEqualTo(409);
+        assertThat(json(retry).get("error").get("code").textValue()).isEqualTo("REQUEST_IN_PROGRESS");
+    }
+
+    @Test
+    void handleRequest_whenSameKeyWithDifferentBody_returns409KeyReused() {
+        EventsApiHandler handler = handler();
+        handler.handleRequest(Requests.post("reused", Requests.body("job.created", "{\"a\":1}")), null);
+
+        APIGatewayProxyResponseEvent response = handler.handleRequest(
+                Requests.post("reused", Requests.body("job.created", "{\"a\":2}")), null);
+
+        assertThat(response.getStatusCode()).isEqualTo(409);
+        assertThat(json(response).get("error").get("code").textValue()).isEqualTo("IDEMPOTENCY_KEY_REUSED");
+        APIGatewayProxyResponseEvent sameButReordered = handler.handleRequest(
+                Requests.post("reused", "{\"payload\":{\"a\":1},\"eventType\":\"job.created\"}"), null);
+        assertThat(json(sameButReordered).get("error").get("code").textValue()).isEqualTo("DUPLICATE_EVENT");
+    }
+
+    @Test
+    void handleRequest_whenPayloadJustUnder1MiB_storesItInS3AndGetReturnsItByteIdentical() {
+        EventsApiHandler handler = handler();
+        String envelopeStart = "{\"eventType\":\"assessment.completed\",\"payload\":";
+        String payloadStart = "{\"report\":\"";
+        String payloadEnd = "\",\"score\":99.50}";
+        // Multi-byte characters, so a limit counted in chars instead of bytes would show.
+        String unit = "résumé 😀 ";
+        int fixed = (envelopeStart + payloadStart + payloadEnd + "}").getBytes(StandardCharsets.UTF_8).length;
+        StringBuilder report = new StringBuilder();
+        int unitBytes = unit.getBytes(StandardCharsets.UTF_8).length;
+        while (fixed + report.length() / unit.length() * unitBytes + unitBytes <= 1024 * 1024) {
+            report.append(unit);
+        }
+        String payload = payloadStart + report + payloadEnd;
+        String body = envelopeStart + payload + "}";
+        assertThat(body.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(1024 * 1024)
+                .isGreaterThan(1024 * 1024 - unitBytes);
+
+        APIGatewayProxyResponseEvent accepted = handler.handleRequest(Requests.post("big-one", body), null);
+
+        assertThat(accepted.getStatusCode()).isEqualTo(202);
+        String eventId = json(accepted).get("eventId").textValue();
+        Map<String, AttributeValue> item = eventItems().get(0);
+        assertThat(item).doesNotContainKey(EventItems.PAYLOAD);
+        assertThat(item.get(EventItems.PAYLOAD_KEY).s()).isEqualTo("payloads/" + eventId + ".json");
+        assertThat(aws.s3.getObjectAsBytes(r -> r.bucket(aws.config().payloadBucket()).key("payloads/" + eventId + ".json"))
+                .asUtf8String()).isEqualTo(payload);
+
+        APIGatewayProxyResponseEvent got = handler.handleRequest(Requests.get("/api/v1/events/" + eventId, null), null);
+        assertThat(got.getStatusCode()).isEqualTo(200);
+        assertThat(got.getBody()).contains("\"payload\":" + payload + ",\"receivedAt\"");
+
+        // A repeat writes its own object before losing the race for the key; it must not be left behind.
+        assertThat(handler.handleRequest(Requests.post("big-one", body), null).getStatusCode()).isEqualTo(409);
+        assertThat(aws.s3.listObjectsV2(r -> r.bucket(aws.config().payloadBucket())).contents()).hasSize(1);
+    }
+
+    @Test
+    void handleRequest_whenListingAcrossDays_pagesNewestFirstWithCursor() {
+        Instant now = Instant.parse("2024-01-12T10:00:00Z");
+        MutableClock clock = new MutableClock(now);
+        EventsApiHandler handler = handler(aws.sqs, clock);
+        List<String> newestFirst = new ArrayList<>();
+        List<String> jobsNewestFirst = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            // Every 7 hours backwards from now: the nine events span three days.
+            clock.set(now.minus(Duration.ofHours(7L * i)));
+            String type = i % 3 == 0 ? "job.created" : "candidate.applied";
+            String id = json(handler.handleRequest(Requests.post("list-" + i, Requests.body(type, "{\"i\":" + i + "}")), null))
+                    .get("eventId").textValue();
+            newestFirst.add(id);
+            if (type.equals("job.created")) {
+                jobsNewestFirst.add(id);
+            }
+        }
+        clock.set(now.plusSeconds(60));
+
+        assertThat(walk(handler, Map.of("limit", "2"))).containsExactlyElementsOf(newestFirst);
+        assertThat(walk(handler, Map.of("limit", "1", "eventType", "job.created"))).containsExactlyElementsOf(jobsNewestFirst);
+        assertThat(walk(handler, Map.of("limit", "100", "from", now.minus(Duration.ofHours(14)).toString(),
+                "to", now.minus(Duration.ofHours(7)).toString()))).containsExactlyElementsOf(newestFirst.subList(1, 3));
+    }
+
+    private List<String> walk(EventsApiHandler handler, Map<String, String> query) {
+        List<String> ids = new ArrayList<>();
+        String cursor = null;
+        for (int page = 0; page < 50; page++) {
+            Map<String, String> params = new HashMap<>(query);
+            if (cursor != null) {
+                params.put("cursor", cursor);
+            }
+            APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/api/v1/events", params), null);
+            assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
+            JsonNode body = json(response);
+            assertThat(body.get("events").size()).isLessThanOrEqualTo(Integer.parseInt(query.get("limit")));
+            body.get("events").forEach(e -> ids.add(e.get("id").textValue()));
+            if (body.get("nextCursor").isNull()) {
+                return ids;
+            }
+            cursor = body.get("nextCursor").textValue();
+        }
+        throw new AssertionError("pagination did not end");
+    }
+
+    @Test
+    void handleRequest_whenListParametersInvalid_returns400NamingParameter() {
+        EventsApiHandler handler = handler();
+        Map<Map<String, String>, String> cases = Map.of(
+                Map.of("limit", "0"), "INVALID_LIMIT",
+                Map.of("limit", "101"), "INVALID_LIMIT",
+                Map.of("limit", "ten"), "INVALID_LIMIT",
+                Map.of("from", "yesterday"), "INVALID_FROM",
+                Map.of("to", "2024-13-01T00:00:00Z"), "INVALID_TO",
+                Map.of("from", "2024-02-01T00:00:00Z", "to", "2024-01-01T00:00:00Z"), "INVALID_RANGE",
+                Map.of("eventType", "Job.Created"), "INVALID_EVENT_TYPE",
+                Map.of("cursor", "not-a-cursor"), "INVALID_CURSOR",
+                Map.of("cursor", "eyJpIjoiYnlUeXBlIn0", "limit", "5"), "INVALID_CURSOR");
+        cases.forEach((params, code) -> {
+            APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/api/v1/events", params), null);
+            assertThat(response.getStatusCode()).as(params.toString()).isEqualTo(400);
+            JsonNode error = json(response).get("error");
+            assertThat(error.get("code").textValue()).as(params.toString()).isEqualTo(code);
+            String named = params.containsKey("cursor") ? "cursor" : params.keySet().iterator().next();
+            assertThat(error.get("message").textValue()).as(params.toString()).containsAnyOf(named, "from");
+        });
+    }
+
+    @Test
+    void handleRequest_whenTableUnreachable_healthReturns503() {
+        var dead = TestResources.deadClients(backend);
+        EventsApiHandler handler = new EventsApiHandler(aws.config(), dead.dynamoDb(), aws.sqs, aws.s3,
+                Clock.systemUTC(), StructuredLog.stdout());
+
+        APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/health", null), null);
+
+        assertThat(response.getStatusCode()).isEqualTo(503);
+        assertThat(response.getBody()).isEqualTo(
+                "{\"success\":false,\"status\":\"unavailable\",\"checks\":{\"table\":\"unavailable\",\"queue\":\"ok\"}}");
+    }
+
+    @Test
+    void handleRequest_whenQueueUnreachable_healthReturns503() {
+        var dead = TestResources.deadClients(backend);
+        EventsApiHandler handler = new EventsApiHandler(aws.config(), aws.dynamoDb, dead.sqs(), aws.s3,
+                Clock.systemUTC(), StructuredLog.stdout());
+
+        APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/health", null), null);
+
+        assertThat(response.getStatusCode()).isEqualTo(503);
+        assertThat(json(response).get("checks").get("queue").textValue()).isEqualTo("unavailable");
+    }
+
+    @Test
+    void handleRequest_whenDynamoDbUnreachableOnPost_returns500WithoutDetails() {
+        var dead = TestResources.deadClients(backend);
+        EventsApiHandler handler = new EventsApiHandler(aws.config(), dead.dynamoDb(), aws.sqs, aws.s3,
+                Clock.systemUTC(), new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8), Clock.systemUTC()));
+
+        APIGatewayProxyResponseEvent response = handler.handleRequest(
+                Requests.post("down", Requests.body("job.created", "{\"secret\":\"s3cr3t\"}")), null);
+
+        assertThat(response.getStatusCode()).isEqualTo(500);
+        assertThat(json(response).get("error").get("code").textValue()).isEqualTo("INTERNAL_ERROR");
+        assertThat(response.getBody()).doesNotContain("127.0.0.1", "Exception", "s3cr3t");
+        assertThat(logs.toString(StandardCharsets.UTF_8)).contains("\"exception\":").doesNotContain("s3cr3t", "127.0.0.1");
+    }
+
+    private List<Map<String, AttributeValue>> eventItems() {
+        List<Map<String, AttributeValue>> items = new ArrayList<>(aws.dynamoDb.scan(r -> r.tableName(aws.config().eventsTable())
+                .filterExpression("#sk = :sk").expressionAttributeNames(Map.of("#sk", RelaySchema.SK))
+                .expressionAttributeValues(Map.of(":sk", AttributeValue.fromS(EventItems.EVENT_SK)))).items());
+        return Collections.unmodifiableList(items);
+    }
+}
