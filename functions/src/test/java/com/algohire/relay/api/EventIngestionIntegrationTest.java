@@ -353,6 +353,61 @@ class EventIngestionIntegrationTest {
         assertThat(logs.toString(StandardCharsets.UTF_8)).contains("\"exception\":").doesNotContain("s3cr3t", "127.0.0.1");
     }
 
+    @Test
+    void handleRequest_whenKeyStoredButEventNeverWrittenAndLeaseExpired_retryStoresAndQueuesOriginalEvent() {
+        String body = Requests.body("candidate.hired", "{\"candidateId\":\"cand_1\"}");
+        // What a request that died between its two puts leaves behind: the key, with the hash of this very body.
+        String hash = new com.algohire.relay.ingest.EventValidator(aws.config().knownDomains())
+                        .validate(Map.of("Content-Type", "application/json", "x-idempotency-key", "orphan"), null, body, false)
+                        .requestHash();
+        String eventId = java.util.UUID.randomUUID().toString();
+        Instant receivedAt = Instant.parse("2024-01-10T10:00:00.123Z");
+        aws.dynamoDb.putItem(r -> r.tableName(aws.config().eventsTable()).item(Map.of(
+                RelaySchema.PK, AttributeValue.fromS(EventItems.keyPk("orphan")),
+                RelaySchema.SK, AttributeValue.fromS(EventItems.KEY_SK),
+                EventItems.EVENT_ID, AttributeValue.fromS(eventId),
+                EventItems.REQUEST_HASH, AttributeValue.fromS(hash),
+                EventItems.RECEIVED_AT, AttributeValue.fromS(EventItems.timestamp(receivedAt)),
+                EventItems.LEASE_UNTIL, AttributeValue.fromN(Long.toString(Instant.now().minusSeconds(1).toEpochMilli())))));
+
+        APIGatewayProxyResponseEvent retried = handler().handleRequest(Requests.post("orphan", body), null);
+
+        assertThat(retried.getStatusCode()).as(retried.getBody()).isEqualTo(202);
+        assertThat(json(retried).get("eventId").textValue()).isEqualTo(eventId);
+        assertThat(json(retried).get("receivedAt").textValue()).isEqualTo("2024-01-10T10:00:00.123Z");
+        StoredEvent stored = new EventStore(aws.dynamoDb, aws.s3, aws.config()).find(eventId).orElseThrow();
+        assertThat(stored.payloadJson()).isEqualTo("{\"candidateId\":\"cand_1\"}");
+        assertThat(stored.status()).isEqualTo(EventItems.STATUS_QUEUED);
+        assertThat(aws.drainQueue()).hasSize(1).allSatisfy(m -> assertThat(m).contains(eventId));
+    }
+
+    @Test
+    void handleRequest_whenEventHasDeliveryAttempts_getListsThemOldestFirst() {
+        EventsApiHandler handler = handler();
+        String eventId = json(handler.handleRequest(Requests.post("logged", Requests.body("job.created", "{}")), null))
+                .get("eventId").textValue();
+        for (String at : List.of("2024-01-10T10:00:05.000Z", "2024-01-10T10:00:01.000Z")) {
+            aws.dynamoDb.putItem(r -> r.tableName(aws.config().eventsTable()).item(Map.of(
+                    RelaySchema.PK, AttributeValue.fromS(EventItems.eventPk(eventId)),
+                    RelaySchema.SK, AttributeValue.fromS("ATTEMPT#" + at + "#sub_1#1"),
+                    "attempt", AttributeValue.fromN(at.contains(":05") ? "2" : "1"),
+                    "subscriptionId", AttributeValue.fromS("sub_1"),
+                    "url", AttributeValue.fromS("https://example.com/hook"),
+                    "statusCode", AttributeValue.fromN("500"),
+                    "latencyMs", AttributeValue.fromN("12"),
+                    "outcome", AttributeValue.fromS("RETRYING"),
+                    "attemptedAt", AttributeValue.fromS(at))));
+        }
+
+        JsonNode logsShown = json(handler.handleRequest(Requests.get("/api/v1/events/" + eventId, null), null))
+                .get("event").get("deliveryLogs");
+
+        assertThat(logsShown).extracting(l -> l.get("attemptedAt").textValue())
+                .containsExactly("2024-01-10T10:00:01.000Z", "2024-01-10T10:00:05.000Z");
+        assertThat(logsShown.get(0).get("attempt").intValue()).isEqualTo(1);
+        assertThat(logsShown.get(0).get("statusCode").intValue()).isEqualTo(500);
+    }
+
     private List<Map<String, AttributeValue>> eventItems() {
         List<Map<String, AttributeValue>> items = new ArrayList<>(aws.dynamoDb.scan(r -> r.tableName(aws.config().eventsTable())
                 .filterExpression("#sk = :sk").expressionAttributeNames(Map.of("#sk", RelaySchema.SK))
