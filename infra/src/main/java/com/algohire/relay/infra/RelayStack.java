@@ -281,7 +281,8 @@ public final class RelayStack extends Stack {
 
     private static void grantIngest(RelayFunction ingest, Table events, Bucket payloads, Queue deliveryQueue) {
         events.grantReadWriteData(ingest.alias()); // includes DescribeTable, which GET /health uses
-        allowPayloadObjects(ingest, payloads, "s3:PutObject", "s3:GetObject");
+        // DeleteObject: a payload uploaded for a request that then lost the idempotency race is removed at once.
+        allowPayloadObjects(ingest, payloads, "s3:PutObject", "s3:GetObject", "s3:DeleteObject");
         deliveryQueue.grantSendMessages(ingest.alias());
     }
 

@@ -290,7 +290,8 @@ class RelayStackTest {
         assertThat(t.allowedActionsOn(fn, eventsTableId()))
                 .contains("dynamodb:PutItem", "dynamodb:Query", "dynamodb:DescribeTable");
         assertThat(t.allowedActionsOn(fn, deliveryQueueId())).contains("sqs:SendMessage");
-        assertThat(t.allowedActionsOn(fn, payloadBucketId())).containsExactlyInAnyOrder("s3:PutObject", "s3:GetObject");
+        assertThat(t.allowedActionsOn(fn, payloadBucketId())).containsExactlyInAnyOrder("s3:PutObject", "s3:GetObject",
+                "s3:DeleteObject");
         assertThat(t.allowedActions(fn)).doesNotContain("sqs:ReceiveMessage", "sqs:DeleteMessage",
                 "sqs:ChangeMessageVisibility", "sqs:StartMessageMoveTask");
         assertThat(t.allowedActionsOn(fn, subscriptionsTableId())).isEmpty();
