@@ -3,6 +3,7 @@ package com.algohire.relay.delivery;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.subscription.Subscription;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * Processes one SQS batch: every message on its own virtual thread (a batch takes about as long as its slowest
@@ -30,10 +32,11 @@ final class DeliveryBatch {
     SQSBatchResponse process(SQSEvent event) {
         List<SQSEvent.SQSMessage> messages = event == null || event.getRecords() == null ? List.of() : event.getRecords();
         List<SQSBatchResponse.BatchItemFailure> failures = Collections.synchronizedList(new ArrayList<>());
+        Supplier<List<Subscription>> activeSubscriptions = fanOut.snapshot();
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (SQSEvent.SQSMessage message : messages) {
                 executor.submit(() -> {
-                    if (!handle(message)) {
+                    if (!handle(message, activeSubscriptions)) {
                         failures.add(new SQSBatchResponse.BatchItemFailure(message.getMessageId()));
                     }
                 });
@@ -42,14 +45,14 @@ final class DeliveryBatch {
         return new SQSBatchResponse(new ArrayList<>(failures));
     }
 
-    private boolean handle(SQSEvent.SQSMessage message) {
+    private boolean handle(SQSEvent.SQSMessage message, Supplier<List<Subscription>> activeSubscriptions) {
         try {
             DeliveryTask task = TaskQueue.fromJson(message.getBody());
             if (task.kind() == null || task.eventId() == null) {
                 throw new IllegalArgumentException("task without kind or eventId");
             }
             if (task.kind() == DeliveryTask.Kind.FAN_OUT) {
-                fanOut.run(task, message.getMessageId());
+                fanOut.run(task, message.getMessageId(), activeSubscriptions);
                 return true;
             }
             if (task.subscriptionId() == null || task.webhookId() == null) {

@@ -12,7 +12,6 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -21,9 +20,6 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * out to matching subscriptions and delivering each task as a signed webhook.
  */
 public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
-    /** How long fan-out trusts its list of active subscriptions. */
-    static final Duration SUBSCRIPTION_CACHE_TTL = Duration.ofSeconds(10);
-
     private final DeliveryBatch batch;
 
     public DeliveryHandler() {
@@ -41,7 +37,7 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
         SecureRandom random = new SecureRandom();
         DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(config.ssrfAllowlist()), config.deliveryTimeout(), clock);
         this.batch = new DeliveryBatch(
-                new FanOut(events, new SubscriptionCache(subscriptions, clock, SUBSCRIPTION_CACHE_TTL), sqs,
+                new FanOut(events, subscriptions, sqs,
                         config.deliveryQueueUrl(), log),
                 new WebhookDelivery(events, subscriptions, attempt,
                         new DeliveryLog(dynamoDb, config.eventsTable(), config.retention()),

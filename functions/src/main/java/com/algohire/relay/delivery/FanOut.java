@@ -6,6 +6,7 @@ import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.subscription.Subscription;
+import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.subscription.SubscriptionMatcher;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
@@ -25,12 +27,12 @@ final class FanOut {
     private static final int SQS_BATCH = 10;
 
     private final EventStore events;
-    private final SubscriptionCache subscriptions;
+    private final SubscriptionStore subscriptions;
     private final SqsClient sqs;
     private final String queueUrl;
     private final StructuredLog log;
 
-    FanOut(EventStore events, SubscriptionCache subscriptions, SqsClient sqs, String queueUrl, StructuredLog log) {
+    FanOut(EventStore events, SubscriptionStore subscriptions, SqsClient sqs, String queueUrl, StructuredLog log) {
         this.events = events;
         this.subscriptions = subscriptions;
         this.sqs = sqs;
@@ -38,8 +40,27 @@ final class FanOut {
         this.log = log;
     }
 
+    /**
+     * The active subscriptions, read at most once per SQS batch and only if the batch holds a fan-out: a burst of
+     * events does not scan the table once each, and a subscription is seen by every batch that starts after it was
+     * created (a cache across invocations would silently skip a new subscriber's first events).
+     */
+    Supplier<List<Subscription>> snapshot() {
+        return new Supplier<>() {
+            private List<Subscription> active;
+
+            @Override
+            public synchronized List<Subscription> get() {
+                if (active == null) {
+                    active = subscriptions.listActive();
+                }
+                return active;
+            }
+        };
+    }
+
     /** @throws RuntimeException when a task could not be queued: the fan-out message is then retried whole */
-    void run(DeliveryTask task, String messageId) {
+    void run(DeliveryTask task, String messageId, Supplier<List<Subscription>> activeSubscriptions) {
         Optional<StoredEvent> found = events.find(task.eventId());
         if (found.isEmpty()) {
             log.warn("fan-out dropped: event not found", Map.of("eventId", String.valueOf(task.eventId())));
@@ -47,7 +68,7 @@ final class FanOut {
         }
         StoredEvent event = found.get();
         List<DeliveryTask> deliveries = new ArrayList<>();
-        for (Subscription subscription : subscriptions.active()) {
+        for (Subscription subscription : activeSubscriptions.get()) {
             if (SubscriptionMatcher.matches(subscription.eventTypes(), event.eventType())) {
                 deliveries.add(DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(),
                         webhookId(messageId, subscription.subscriptionId())));

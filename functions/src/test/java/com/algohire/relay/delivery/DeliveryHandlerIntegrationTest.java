@@ -103,9 +103,30 @@ class DeliveryHandlerIntegrationTest {
     }
 
     @Test
+    void handleRequest_whenSubscriptionCreatedAfterAnEarlierFanOut_deliversTheNextEventToIt(AwsBackend backend)
+            throws Exception {
+        Setup s = setup(backend, Map.of());
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(204))) {
+            publish(s, "job.created", "{\"jobId\":\"before\"}");
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // fan-out to nobody
+
+            subscribe(s, receiver.url(), "[\"job.*\"]");
+            String eventId = publish(s, "job.created", "{\"jobId\":\"after\"}");
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // fan-out, same handler
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // delivery
+
+            assertThat(receiver.requests).hasSize(1);
+            assertThat(receiver.requests.get(0).body()).contains("after");
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("DELIVERED");
+        }
+    }
+
+    @Test
     void deliver_whenReceiverAlwaysFails_landsInDlqAfterBudgetAndRedriveReturnsIt(AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of(EnvVars.MAX_RETRY_ATTEMPTS, "3"));
-        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(503))) {
+        java.util.concurrent.atomic.AtomicBoolean fixed = new java.util.concurrent.atomic.AtomicBoolean();
+        try (WebhookReceiver receiver = new WebhookReceiver(
+                n -> WebhookReceiver.Answer.status(fixed.get() ? 200 : 503))) {
             subscribe(s, receiver.url(), "[\"*\"]");
             String eventId = publish(s, "candidate.applied", "{\"candidateId\":\"c-1\"}");
             s.env().poll(s.handler(), 1); // fan-out
@@ -131,6 +152,15 @@ class DeliveryHandlerIntegrationTest {
             }
             assertThat(s.env().depth(s.env().queueUrl)).isEqualTo(1);
             assertThat(s.env().depth(s.env().dlqUrl)).isZero();
+
+            // The operator's story: the receiver is fixed, the redriven task is delivered, signed as before.
+            fixed.set(true);
+            assertThat(s.env().poll(s.handler(), 2).getBatchItemFailures()).isEmpty();
+            assertThat(receiver.requests).hasSize(5);
+            assertThat(receiver.requests.get(4).headers().get("webhook-id"))
+                    .isEqualTo(receiver.requests.get(0).headers().get("webhook-id"));
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).last().isEqualTo("DELIVERED");
+            assertThat(s.env().depth(s.env().queueUrl)).isZero();
         }
     }
 
