@@ -1,6 +1,7 @@
 package com.algohire.relay.infra;
 
 import com.algohire.relay.api.ApiResponses;
+import com.algohire.relay.config.ApiRoutes;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
@@ -20,7 +21,6 @@ import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
 import software.amazon.awscdk.services.apigateway.MethodOptions;
 import software.amazon.awscdk.services.apigateway.RequestValidator;
 import software.amazon.awscdk.services.apigateway.RequestValidatorOptions;
-import software.amazon.awscdk.services.apigateway.Resource;
 import software.amazon.awscdk.services.apigateway.ResponseType;
 import software.amazon.awscdk.services.apigateway.RestApi;
 import software.amazon.awscdk.services.apigateway.StageOptions;
@@ -93,36 +93,19 @@ final class RelayApi extends Construct {
                 .build());
         LambdaIntegration ingestIntegration = integration(ingest);
         LambdaIntegration managementIntegration = integration(management);
-        MethodOptions apiKey = MethodOptions.builder()
-                .apiKeyRequired(true)
-                .requestValidator(validator)
-                .build();
-
-        Resource v1 = api.getRoot().addResource("api").addResource("v1");
-        Resource events = v1.addResource("events");
-        Method postEvents = events.addMethod("POST", ingestIntegration, apiKey);
-        events.addMethod("GET", ingestIntegration, operator(validator));
-        Resource event = events.addResource("{eventId}");
-        event.addMethod("GET", ingestIntegration, operator(validator, "eventId"));
-        event.addResource("replay").addMethod("POST", managementIntegration, operator(validator, "eventId"));
-
-        Resource subscriptions = v1.addResource("subscriptions");
-        subscriptions.addMethod("GET", managementIntegration, operator(validator));
-        subscriptions.addMethod("POST", managementIntegration, operator(validator));
-        Resource subscription = subscriptions.addResource("{id}");
-        for (String verb : List.of("GET", "PATCH", "DELETE")) {
-            subscription.addMethod(verb, managementIntegration, operator(validator, "id"));
+        Method postEvents = null;
+        Method health = null;
+        for (ApiRoutes.Route route : ApiRoutes.ALL) {
+            LambdaIntegration integration = route.function() == ApiRoutes.Function.INGEST
+                    ? ingestIntegration : managementIntegration;
+            Method method = api.getRoot().resourceForPath(route.resource())
+                    .addMethod(route.method(), integration, options(route, validator));
+            if (route.equals(ApiRoutes.POST_EVENT)) {
+                postEvents = method;
+            } else if (route.equals(ApiRoutes.HEALTH)) {
+                health = method;
+            }
         }
-        subscription.addResource("rotate-secret").addMethod("POST", managementIntegration, operator(validator, "id"));
-
-        Resource dlq = v1.addResource("dlq");
-        dlq.addMethod("GET", managementIntegration, operator(validator));
-        dlq.addResource("redrive").addMethod("POST", managementIntegration, operator(validator));
-
-        Method health = api.getRoot().addResource("health").addMethod("GET", ingestIntegration, MethodOptions.builder()
-                .authorizationType(AuthorizationType.NONE)
-                .requestValidator(validator)
-                .build());
 
         this.ingestApiKey = ApiKey.Builder.create(this, "IngestApiKey")
                 .description("Key for AlgoHire modules posting events to POST /api/v1/events")
@@ -154,19 +137,21 @@ final class RelayApi extends Construct {
     }
 
     /**
-     * The management credential: operators sign requests with SigV4 as an IAM principal allowed to call
-     * execute-api:Invoke on these routes, a credential separate from the ingest API key.
+     * What a route's credential means on AWS: the ingest route takes an API key of the usage plan; the management
+     * routes take IAM (operators sign with SigV4 as a principal allowed execute-api:Invoke on them), a credential
+     * separate from the ingest key; the health check is open. Declared path parameters are validated.
      */
-    private static MethodOptions operator(RequestValidator validator, String... pathParameters) {
+    private static MethodOptions options(ApiRoutes.Route route, RequestValidator validator) {
         Map<String, Boolean> parameters = new LinkedHashMap<>();
-        for (String name : pathParameters) {
+        for (String name : route.pathParameters()) {
             parameters.put("method.request.path." + name, true);
         }
-        return MethodOptions.builder()
-                .authorizationType(AuthorizationType.IAM)
-                .requestValidator(validator)
-                .requestParameters(parameters)
-                .build();
+        MethodOptions.Builder options = MethodOptions.builder().requestValidator(validator).requestParameters(parameters);
+        return switch (route.auth()) {
+            case API_KEY -> options.apiKeyRequired(true).build();
+            case OPERATOR -> options.authorizationType(AuthorizationType.IAM).build();
+            case NONE -> options.authorizationType(AuthorizationType.NONE).build();
+        };
     }
 
     private static LambdaIntegration integration(IFunction alias) {

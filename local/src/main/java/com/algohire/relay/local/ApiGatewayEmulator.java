@@ -1,5 +1,6 @@
 package com.algohire.relay.local;
 
+import com.algohire.relay.config.ApiRoutes.Auth;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
@@ -51,16 +52,6 @@ public final class ApiGatewayEmulator implements AutoCloseable {
     private static final DateTimeFormatter REQUEST_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.US);
     private static final Logger LOG = LoggerFactory.getLogger(ApiGatewayEmulator.class);
-
-    /** Which credential a route demands, as the stack configures it. */
-    public enum Auth {
-        /** Open, like {@code /health}. */
-        NONE,
-        /** API key required: the ingest route with its usage plan. */
-        API_KEY,
-        /** The management credential: IAM on AWS, {@link #ADMIN_KEY_HEADER} here. */
-        ADMIN
-    }
 
     /**
      * One method on one API Gateway resource, e.g. {@code GET /api/v1/events/{eventId}}, integrated with a function.
@@ -222,7 +213,7 @@ public final class ApiGatewayEmulator implements AutoCloseable {
         return switch (auth) {
             case NONE -> true;
             case API_KEY -> sameSecret(exchange.getRequestHeaders().getFirst(API_KEY_HEADER), keys.apiKey());
-            case ADMIN -> sameSecret(exchange.getRequestHeaders().getFirst(ADMIN_KEY_HEADER), keys.adminKey());
+            case OPERATOR -> sameSecret(exchange.getRequestHeaders().getFirst(ADMIN_KEY_HEADER), keys.adminKey());
         };
     }
 
@@ -289,7 +280,7 @@ public final class ApiGatewayEmulator implements AutoCloseable {
                 .withUserAgent(headers.get("user-agent"));
         if (route.auth() == Auth.API_KEY) {
             identity.setApiKey(headers.get(API_KEY_HEADER));
-        } else if (route.auth() == Auth.ADMIN) {
+        } else if (route.auth() == Auth.OPERATOR) {
             // What IAM authorization puts in the identity for the calling principal.
             identity.withAccountId(ACCOUNT).withCaller("local-admin").withUser("local-admin")
                     .withUserArn("arn:aws:iam::" + ACCOUNT + ":user/local-admin");

@@ -4,11 +4,11 @@ import com.algohire.relay.api.EventsApiHandler;
 import com.algohire.relay.api.ManagementApiHandler;
 import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.delivery.DeliveryHandler;
+import com.algohire.relay.config.ApiRoutes;
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.ingest.SweeperHandler;
 import com.algohire.relay.internal.AwsClients;
-import com.algohire.relay.local.ApiGatewayEmulator.Auth;
 import com.algohire.relay.local.ApiGatewayEmulator.Keys;
 import com.algohire.relay.local.ApiGatewayEmulator.Route;
 import com.algohire.relay.localaws.AwsBackend;
@@ -185,24 +185,14 @@ public final class LocalRelay implements AutoCloseable {
         return env;
     }
 
-    /** The stack's routes and the credential each demands. */
+    /** The stack's routes ({@link ApiRoutes}), each to the handler class of its function. */
     static List<Route> routes(EventsApiHandler events, ManagementApiHandler management) {
         List<Route> routes = new ArrayList<>();
-        routes.add(new Route("POST", "/api/v1/events", Auth.API_KEY, "ingest", events));
-        routes.add(new Route("GET", "/api/v1/events", Auth.ADMIN, "ingest", events));
-        routes.add(new Route("GET", "/api/v1/events/{eventId}", Auth.ADMIN, "ingest", events));
-        routes.add(new Route("GET", "/health", Auth.NONE, "ingest", events));
-        for (String method : List.of("GET", "POST")) {
-            routes.add(new Route(method, "/api/v1/subscriptions", Auth.ADMIN, "management", management));
+        for (ApiRoutes.Route route : ApiRoutes.ALL) {
+            boolean ingest = route.function() == ApiRoutes.Function.INGEST;
+            routes.add(new Route(route.method(), route.resource(), route.auth(), ingest ? "ingest" : "management",
+                    ingest ? events : management));
         }
-        for (String method : List.of("GET", "PATCH", "DELETE")) {
-            routes.add(new Route(method, "/api/v1/subscriptions/{subscriptionId}", Auth.ADMIN, "management", management));
-        }
-        routes.add(new Route("POST", "/api/v1/subscriptions/{subscriptionId}/rotate-secret", Auth.ADMIN, "management",
-                management));
-        routes.add(new Route("POST", "/api/v1/events/{eventId}/replay", Auth.ADMIN, "management", management));
-        routes.add(new Route("GET", "/api/v1/dlq", Auth.ADMIN, "management", management));
-        routes.add(new Route("POST", "/api/v1/dlq/redrive", Auth.ADMIN, "management", management));
         return routes;
     }
 

@@ -3,7 +3,7 @@ package com.algohire.relay.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.algohire.relay.api.ApiResponses;
-import com.algohire.relay.local.ApiGatewayEmulator.Auth;
+import com.algohire.relay.config.ApiRoutes.Auth;
 import com.algohire.relay.local.ApiGatewayEmulator.Keys;
 import com.algohire.relay.local.ApiGatewayEmulator.Route;
 import com.amazonaws.services.lambda.runtime.Context;
@@ -52,11 +52,11 @@ class ApiGatewayEmulatorTest {
                         .withIsBase64Encoded(true);
         emulator = ApiGatewayEmulator.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), List.of(
                 new Route("POST", "/api/v1/events", Auth.API_KEY, "ingest", ingest),
-                new Route("GET", "/api/v1/events/{eventId}", Auth.ADMIN, "ingest", ingest),
+                new Route("GET", "/api/v1/events/{eventId}", Auth.OPERATOR, "ingest", ingest),
                 new Route("GET", "/health", Auth.NONE, "ingest", ingest),
-                new Route("POST", "/api/v1/events/{eventId}/replay", Auth.ADMIN, "management", management),
-                new Route("POST", "/api/v1/dlq/{action}", Auth.ADMIN, "management", management),
-                new Route("POST", "/api/v1/dlq/redrive", Auth.ADMIN, "management", ingest),
+                new Route("POST", "/api/v1/events/{eventId}/replay", Auth.OPERATOR, "management", management),
+                new Route("POST", "/api/v1/dlq/{action}", Auth.OPERATOR, "management", management),
+                new Route("POST", "/api/v1/dlq/redrive", Auth.OPERATOR, "management", ingest),
                 new Route("GET", "/fails", Auth.NONE, "failing", failing),
                 new Route("GET", "/binary", Auth.NONE, "binary", binary)), KEYS, Duration.ofSeconds(30));
     }

@@ -1,0 +1,67 @@
+package com.algohire.relay.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Every HTTP route of the relay, the function that serves it and the credential it demands: read by the CDK stack
+ * to build the REST API and by the local runtime's API Gateway emulation, so the two cannot drift apart.
+ */
+public final class ApiRoutes {
+
+    /** The Lambda function behind a route. */
+    public enum Function {
+        /** com.algohire.relay.api.EventsApiHandler */
+        INGEST,
+        /** com.algohire.relay.api.ManagementApiHandler */
+        MANAGEMENT
+    }
+
+    /** The credential a route demands. */
+    public enum Auth {
+        /** Open: the health check. */
+        NONE,
+        /** An API key of the ingest usage plan (header x-api-key). */
+        API_KEY,
+        /** The management credential: IAM (SigV4) on AWS; the local runtime's admin key locally. */
+        OPERATOR
+    }
+
+    /** One method on one API Gateway resource path, e.g. GET /api/v1/events/{eventId}. */
+    public record Route(String method, String resource, Function function, Auth auth) {
+        private static final Pattern PARAMETER = Pattern.compile("\\{([^}/]+)}");
+
+        /** The names of the path parameters, in order, e.g. [eventId]. */
+        public List<String> pathParameters() {
+            List<String> names = new ArrayList<>();
+            Matcher matcher = PARAMETER.matcher(resource);
+            while (matcher.find()) {
+                names.add(matcher.group(1));
+            }
+            return names;
+        }
+    }
+
+    public static final Route POST_EVENT = new Route("POST", "/api/v1/events", Function.INGEST, Auth.API_KEY);
+    public static final Route HEALTH = new Route("GET", "/health", Function.INGEST, Auth.NONE);
+
+    public static final List<Route> ALL = List.of(
+            POST_EVENT,
+            new Route("GET", "/api/v1/events", Function.INGEST, Auth.OPERATOR),
+            new Route("GET", "/api/v1/events/{eventId}", Function.INGEST, Auth.OPERATOR),
+            new Route("POST", "/api/v1/events/{eventId}/replay", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("GET", "/api/v1/subscriptions", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("POST", "/api/v1/subscriptions", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("GET", "/api/v1/subscriptions/{id}", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("PATCH", "/api/v1/subscriptions/{id}", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("DELETE", "/api/v1/subscriptions/{id}", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("POST", "/api/v1/subscriptions/{id}/rotate-secret", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("GET", "/api/v1/dlq", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("POST", "/api/v1/dlq/redrive", Function.MANAGEMENT, Auth.OPERATOR),
+            HEALTH);
+
+    private ApiRoutes() {
+    }
+}
