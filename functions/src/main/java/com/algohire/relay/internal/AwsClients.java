@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -23,6 +24,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public record AwsClients(Region region, AwsCredentialsProvider credentials,
                          URI sqsEndpoint, URI dynamoDbEndpoint, URI s3Endpoint) {
 
+    static final String CONTAINER_CREDENTIALS_FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
 
@@ -36,8 +38,21 @@ public record AwsClients(Region region, AwsCredentialsProvider credentials,
 
     static AwsClients fromEnvironment(Map<String, String> env) {
         String region = env.getOrDefault(EnvVars.AWS_REGION, "us-east-1");
-        return new AwsClients(Region.of(region), EnvironmentVariableCredentialsProvider.create(),
+        return new AwsClients(Region.of(region), credentials(env),
                 endpoint(env, "SQS"), endpoint(env, "DYNAMODB"), endpoint(env, "S3"));
+    }
+
+    /**
+     * The function role's credentials, chosen without walking the default chain: with SnapStart, Lambda publishes
+     * them through the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) instead of the
+     * AWS_ACCESS_KEY_ID family of variables, which then are absent.
+     */
+    static AwsCredentialsProvider credentials(Map<String, String> env) {
+        String containerUri = env.get(CONTAINER_CREDENTIALS_FULL_URI);
+        if (containerUri != null && !containerUri.isBlank()) {
+            return ContainerCredentialsProvider.builder().build();
+        }
+        return EnvironmentVariableCredentialsProvider.create();
     }
 
     private static URI endpoint(Map<String, String> env, String service) {
