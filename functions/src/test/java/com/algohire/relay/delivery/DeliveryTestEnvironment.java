@@ -90,7 +90,11 @@ public final class DeliveryTestEnvironment {
 
     /** Stores an accepted event the way ingest does (inline payload). */
     public String putEvent(RelayConfig config, String eventType, String payloadJson) {
-        String eventId = "evt_" + UUID.randomUUID().toString().replace("-", "");
+        return putEvent(config, "evt_" + UUID.randomUUID().toString().replace("-", ""), eventType, payloadJson);
+    }
+
+    /** Stores a queued event under a given id, e.g. the one a sample SQS event in events/ refers to. */
+    public String putEvent(RelayConfig config, String eventId, String eventType, String payloadJson) {
         Instant now = Instant.now();
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(RelaySchema.PK, AttributeValue.fromS(EventItems.eventPk(eventId)));
