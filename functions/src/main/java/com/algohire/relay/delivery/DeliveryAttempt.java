@@ -105,17 +105,31 @@ final class DeliveryAttempt implements AutoCloseable {
             timedOut.set(true);
             request.cancel();
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        try (ClassicHttpResponse response = http.executeOpen(null, request, null)) {
+        ClassicHttpResponse response = null;
+        boolean bodyUnread = false;
+        try {
+            response = http.executeOpen(null, request, null);
             int status = response.getCode();
-            String responseBody = readPrefix(response.getEntity());
             Header retryAfter = response.getFirstHeader("Retry-After");
-            return new Result(status, elapsed(start), status >= 200 && status < 300 ? null : "HTTP_STATUS", responseBody,
+            Prefix prefix = readPrefix(response.getEntity());
+            bodyUnread = prefix.truncated();
+            return new Result(status, elapsed(start), status >= 200 && status < 300 ? null : "HTTP_STATUS", prefix.text(),
                     RetryPolicy.parseRetryAfter(retryAfter == null ? null : retryAfter.getValue(), clock.instant()));
         } catch (IOException | RuntimeException e) {
             return new Result(null, elapsed(start), errorKind(e, timedOut.get()), null, null);
         } finally {
             deadline.cancel(false);
+            if (bodyUnread) {
+                // Closing normally would read the rest of the body to reuse the connection: a receiver streaming
+                // gigabytes would hold the attempt until the deadline. Drop the connection instead.
+                request.cancel();
+            }
+            closeQuietly(response);
         }
+    }
+
+    /** The first bytes of a response body, and whether more followed them unread. */
+    private record Prefix(String text, boolean truncated) {
     }
 
     private static String errorKind(Throwable e, boolean timedOut) {
@@ -141,13 +155,32 @@ final class DeliveryAttempt implements AutoCloseable {
         return "CONNECTION";
     }
 
-    private static String readPrefix(HttpEntity entity) throws IOException {
+    /**
+     * Reads at most {@link #MAX_RESPONSE_BYTES} (and one byte more, to learn whether the body goes on) without
+     * closing the stream, since closing it would drain the rest.
+     */
+    private static Prefix readPrefix(HttpEntity entity) throws IOException {
         if (entity == null) {
-            return null;
+            return new Prefix(null, false);
         }
-        try (InputStream in = entity.getContent()) {
-            byte[] bytes = in.readNBytes(MAX_RESPONSE_BYTES);
-            return new String(bytes, StandardCharsets.UTF_8);
+        InputStream in = entity.getContent();
+        if (in == null) {
+            return new Prefix(null, false);
+        }
+        byte[] bytes = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+        boolean truncated = bytes.length > MAX_RESPONSE_BYTES;
+        int length = Math.min(bytes.length, MAX_RESPONSE_BYTES);
+        return new Prefix(new String(bytes, 0, length, StandardCharsets.UTF_8), truncated);
+    }
+
+    private static void closeQuietly(ClassicHttpResponse response) {
+        if (response == null) {
+            return;
+        }
+        try {
+            response.close();
+        } catch (IOException | RuntimeException ignored) {
+            // the connection was dropped on purpose (unread body) or by the receiver; the result is already known
         }
     }
 

@@ -1,0 +1,116 @@
+package com.algohire.relay.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.algohire.relay.ssrf.SsrfGuard;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** {@link DeliveryAttempt} against raw receivers on 127.0.0.1 that misbehave in ways a friendly server would not. */
+class DeliveryAttemptIntegrationTest {
+
+    /** Answers every connection with the given status line and headers, then writes body bytes until the peer goes. */
+    private static final class StreamingReceiver implements AutoCloseable {
+        final AtomicLong bodyBytesWritten = new AtomicLong();
+        private final ServerSocket server;
+        private final Thread acceptor;
+
+        StreamingReceiver(String statusLineAndHeaders) throws IOException {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            acceptor = Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket socket = server.accept();
+                        Thread.ofVirtual().start(() -> answer(socket, statusLineAndHeaders));
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        private void answer(Socket socket, String head) {
+            try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
+                readRequestHead(in);
+                out.write(head.getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = new byte[64 * 1024];
+                java.util.Arrays.fill(chunk, (byte) 'x');
+                String chunkHeader = Integer.toHexString(chunk.length) + "\r\n";
+                while (true) { // an endless chunked body: the receiver "streams gigabytes"
+                    out.write(chunkHeader.getBytes(StandardCharsets.US_ASCII));
+                    out.write(chunk);
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    bodyBytesWritten.addAndGet(chunk.length);
+                }
+            } catch (IOException peerClosed) {
+                // the relay stopped reading and closed the connection
+            }
+        }
+
+        private static void readRequestHead(InputStream in) throws IOException {
+            int matched = 0;
+            byte[] end = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            int b;
+            while (matched < end.length && (b = in.read()) != -1) {
+                matched = b == end[matched] ? matched + 1 : (b == end[0] ? 1 : 0);
+            }
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getLocalPort() + "/hook";
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            acceptor.interrupt();
+        }
+    }
+
+    @Test
+    void post_whenReceiverStreamsEndlessBody_readsFirstKilobyteAndReturnsStatusWithoutWaitingForTimeout()
+            throws Exception {
+        Duration timeout = Duration.ofSeconds(5);
+        try (StreamingReceiver receiver = new StreamingReceiver(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n");
+             DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(Set.of("127.0.0.1")), timeout,
+                     Clock.systemUTC())) {
+            long start = System.nanoTime();
+            DeliveryAttempt.Result result = attempt.post(receiver.url(), Map.of(), "{}");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(result.statusCode()).as("result %s", result).isEqualTo(200);
+            assertThat(result.delivered()).isTrue();
+            assertThat(result.errorKind()).isNull();
+            assertThat(result.responseBody()).hasSize(DeliveryAttempt.MAX_RESPONSE_BYTES).containsOnlyOnce("x".repeat(1024));
+            assertThat(millis).as("took %d ms", millis).isLessThan(timeout.toMillis() / 2);
+            Thread.sleep(200); // what the receiver manages to push after we hung up is bounded by socket buffers
+            assertThat(receiver.bodyBytesWritten.get()).isLessThan(64L * 1024 * 1024);
+        }
+    }
+
+    @Test
+    void post_whenErrorStatusWithEndlessBody_returnsStatusAndRetryAfter() throws Exception {
+        try (StreamingReceiver receiver = new StreamingReceiver(
+                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 120\r\nTransfer-Encoding: chunked\r\n\r\n");
+             DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(Set.of("127.0.0.1")), Duration.ofSeconds(5),
+                     Clock.systemUTC())) {
+            DeliveryAttempt.Result result = attempt.post(receiver.url(), Map.of(), "{}");
+
+            assertThat(result.statusCode()).as("result %s", result).isEqualTo(503);
+            assertThat(result.errorKind()).isEqualTo("HTTP_STATUS");
+            assertThat(result.retryAfter()).isEqualTo(Duration.ofSeconds(120));
+        }
+    }
+}
