@@ -1,0 +1,198 @@
+package com.algohire.relay.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each function role allows exactly what its handler's AWS SDK calls need, on exactly the resource they are made
+ * on. Nothing here can be deployed, so a missing grant would only show up in production as AccessDenied: the tables
+ * below are the contract, written from the code (the comment on each line names the call), and the synthesized
+ * policies must equal them. An extra grant fails too (least privilege).
+ *
+ * <p>Resources are named by their construct id: {@code EventsTable}, {@code EventsTable/index/byType},
+ * {@code PayloadBucket/payloads/*}, {@code DeliveryQueue}, {@code DeliveryDlq}, {@code *}.
+ */
+class RelayStackPermissionsTest {
+
+    private static final String INGEST = "com.algohire.relay.api.EventsApiHandler";
+    private static final String SWEEPER = "com.algohire.relay.ingest.SweeperHandler";
+    private static final String DELIVERY = "com.algohire.relay.delivery.DeliveryHandler";
+    private static final String MANAGEMENT = "com.algohire.relay.api.ManagementApiHandler";
+
+    /** Active tracing: X-Ray's write actions have no resource-level permissions. Every function has them. */
+    private static final List<String> TRACING = List.of(
+            "* xray:PutTraceSegments",
+            "* xray:PutTelemetryRecords");
+
+    private static final List<String> INGEST_GRANTS = List.of(
+            "EventsTable dynamodb:PutItem",              // EventIngestion.putIfAbsent: key item, then event item
+            "EventsTable dynamodb:GetItem",              // EventIngestion.repeat; EventStore.find (GET /events/{id})
+            "EventsTable dynamodb:UpdateItem",           // PendingEvents.claim / enqueue (mark QUEUED) / markFailed
+            "EventsTable dynamodb:DeleteItem",           // EventIngestion.releaseKey
+            "EventsTable dynamodb:Query",                // EventStore.deliveryLogs (base table, begins_with sk)
+            "EventsTable dynamodb:DescribeTable",        // HealthCheck (GET /health)
+            "EventsTable/index/byType dynamodb:Query",   // EventList with eventType (GET /events?eventType=)
+            "EventsTable/index/byDay dynamodb:Query",    // EventList without eventType
+            "PayloadBucket/payloads/* s3:PutObject",     // PayloadStore.put (payload over the inline limit)
+            "PayloadBucket/payloads/* s3:GetObject",     // PayloadStore.get via EventStore.find
+            "PayloadBucket/payloads/* s3:DeleteObject",  // EventIngestion.deleteOrphan
+            "DeliveryQueue sqs:SendMessage",             // TaskQueue.send (FAN_OUT task)
+            "DeliveryQueue sqs:GetQueueAttributes");     // HealthCheck (GET /health)
+
+    private static final List<String> SWEEPER_GRANTS = List.of(
+            "EventsTable/index/pendingEnqueue dynamodb:Query", // Sweeper.run
+            "EventsTable dynamodb:UpdateItem",                 // PendingEvents.claim / enqueue / markFailed
+            "DeliveryQueue sqs:SendMessage");                  // TaskQueue.send
+
+    private static final List<String> DELIVERY_GRANTS = List.of(
+            "EventsTable dynamodb:GetItem",              // EventStore.find (FanOut.run, WebhookDelivery.deliver)
+            "EventsTable dynamodb:PutItem",              // DeliveryLog.record
+            "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.listActive (FanOut.snapshot)
+            "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (WebhookDelivery.deliver)
+            "SubscriptionsTable dynamodb:UpdateItem",    // SubscriptionStore.disable (410 Gone)
+            "PayloadBucket/payloads/* s3:GetObject",     // PayloadStore.get via EventStore.find
+            "DeliveryQueue sqs:SendMessage",             // FanOut: SendMessageBatch
+            "DeliveryQueue sqs:ChangeMessageVisibility", // WebhookDelivery.changeVisibility (backoff, DLQ handoff)
+            // The SQS event source mapping polls as the function's role (SqsEventSource's grantConsumeMessages):
+            "DeliveryQueue sqs:ReceiveMessage",
+            "DeliveryQueue sqs:DeleteMessage",
+            "DeliveryQueue sqs:GetQueueAttributes",
+            "DeliveryQueue sqs:GetQueueUrl");
+
+    private static final List<String> MANAGEMENT_GRANTS = List.of(
+            "SubscriptionsTable dynamodb:PutItem",       // SubscriptionStore.create / replace (PATCH, rotate-secret)
+            "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (GET, PATCH, rotate, replay)
+            "SubscriptionsTable dynamodb:DeleteItem",    // SubscriptionStore.delete
+            "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.list
+            "EventsTable dynamodb:GetItem",              // replay: EventStore.find
+            "PayloadBucket/payloads/* s3:GetObject",     // replay: EventStore.find of a large event
+            "DeliveryQueue sqs:SendMessage",             // replay: TaskQueue.send; redrive's destination
+            "DeliveryQueue sqs:GetQueueAttributes",      // DeadLetterQueue.arn(destination)
+            "DeliveryDlq sqs:GetQueueAttributes",        // DeadLetterQueue.describe, .arn; StartMessageMoveTask
+            "DeliveryDlq sqs:ReceiveMessage",            // DeadLetterQueue.describe (peek); StartMessageMoveTask
+            "DeliveryDlq sqs:DeleteMessage",             // StartMessageMoveTask (SQS requires it on the source)
+            "DeliveryDlq sqs:ListMessageMoveTasks",      // DeadLetterQueue.redrive: one already running?
+            "DeliveryDlq sqs:StartMessageMoveTask");     // DeadLetterQueue.redrive
+
+    /** Never on a function role, whatever the resource. */
+    private static final List<String> DANGEROUS = List.of(
+            "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:CreateTable", "dynamodb:BatchWriteItem",
+            "dynamodb:RestoreTableFromBackup", "dynamodb:UpdateTimeToLive", "dynamodb:UpdateContinuousBackups",
+            "sqs:PurgeQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:AddPermission", "sqs:CreateQueue",
+            "sqs:CancelMessageMoveTask",
+            "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:PutLifecycleConfiguration", "s3:PutBucketAcl",
+            "s3:PutObjectAcl", "s3:ListBucket",
+            "iam:PassRole", "lambda:InvokeFunction", "lambda:UpdateFunctionCode", "kms:Decrypt");
+
+    private static SynthesizedTemplate t;
+
+    @BeforeAll
+    static void synthesize() {
+        t = SynthesizedTemplate.synthesize();
+    }
+
+    @Test
+    void ingestRole_whenSynthesized_grantsExactlyItsSdkCalls() {
+        assertThat(grants(INGEST)).containsExactlyInAnyOrderElementsOf(expected(INGEST_GRANTS));
+    }
+
+    @Test
+    void sweeperRole_whenSynthesized_grantsExactlyItsSdkCalls() {
+        assertThat(grants(SWEEPER)).containsExactlyInAnyOrderElementsOf(expected(SWEEPER_GRANTS));
+    }
+
+    @Test
+    void deliveryRole_whenSynthesized_grantsExactlyItsSdkCalls() {
+        assertThat(grants(DELIVERY)).containsExactlyInAnyOrderElementsOf(expected(DELIVERY_GRANTS));
+    }
+
+    @Test
+    void managementRole_whenSynthesized_grantsExactlyItsSdkCalls() {
+        assertThat(grants(MANAGEMENT)).containsExactlyInAnyOrderElementsOf(expected(MANAGEMENT_GRANTS));
+    }
+
+    @Test
+    void roles_whenSynthesized_neverAllowDangerousActionsOrWildcards() {
+        for (String handler : List.of(INGEST, SWEEPER, DELIVERY, MANAGEMENT)) {
+            Set<String> actions = t.allowedActions(t.functionId(handler));
+            assertThat(actions).as(handler).doesNotContainAnyElementsOf(DANGEROUS);
+            assertThat(actions).as(handler).allSatisfy(action -> assertThat(action).doesNotContain("*"));
+            for (JsonNode statement : t.roleStatements(t.functionId(handler))) {
+                assertThat(statement.has("NotAction") || statement.has("NotResource")).as(handler).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void roles_whenSynthesized_carryOnlyTheBasicExecutionManagedPolicy() {
+        for (String handler : List.of(INGEST, SWEEPER, DELIVERY, MANAGEMENT)) {
+            String roleId = t.properties(t.functionId(handler)).path("Role").path("Fn::GetAtt").path(0).asText();
+            JsonNode managed = t.properties(roleId).path("ManagedPolicyArns");
+            assertThat(managed.size()).as(handler).isEqualTo(1);
+            assertThat(managed.toString()).as(handler).contains("service-role/AWSLambdaBasicExecutionRole");
+        }
+    }
+
+    // --- helpers ---
+
+    private static List<String> expected(List<String> grants) {
+        List<String> all = new ArrayList<>(TRACING);
+        all.addAll(grants);
+        return all;
+    }
+
+    /** "resource action" for every action on every resource of every statement of the function's role. */
+    private static Set<String> grants(String handler) {
+        Set<String> grants = new TreeSet<>();
+        for (JsonNode statement : t.roleStatements(t.functionId(handler))) {
+            assertThat(statement.path("Effect").asText()).isEqualTo("Allow");
+            assertThat(statement.has("Condition")).as("conditions are not modelled here: " + statement).isFalse();
+            for (JsonNode resource : each(statement.path("Resource"))) {
+                for (JsonNode action : each(statement.path("Action"))) {
+                    grants.add(resourceName(resource) + " " + action.asText());
+                }
+            }
+        }
+        return grants;
+    }
+
+    private static List<JsonNode> each(JsonNode node) {
+        List<JsonNode> nodes = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(nodes::add);
+        } else {
+            nodes.add(node);
+        }
+        return nodes;
+    }
+
+    /**
+     * {@code *}, {@code Fn::GetAtt [Id, Arn]} or {@code Fn::Join ["", [Fn::GetAtt [Id, Arn], "/suffix"]]} as the
+     * construct id (the logical id without CDK's hash) plus suffix; anything else verbatim, so it fails visibly.
+     */
+    private static String resourceName(JsonNode resource) {
+        if (resource.isTextual()) {
+            return resource.asText();
+        }
+        if (resource.has("Fn::GetAtt") && "Arn".equals(resource.path("Fn::GetAtt").path(1).asText())) {
+            return constructId(resource.path("Fn::GetAtt").path(0).asText());
+        }
+        JsonNode join = resource.path("Fn::Join");
+        if (join.isArray() && join.path(0).asText().isEmpty() && join.path(1).size() == 2
+                && join.path(1).path(1).isTextual()) {
+            return resourceName(join.path(1).path(0)) + join.path(1).path(1).asText();
+        }
+        return resource.toString();
+    }
+
+    private static String constructId(String logicalId) {
+        return logicalId.matches(".*[0-9A-F]{8}") ? logicalId.substring(0, logicalId.length() - 8) : logicalId;
+    }
+}
