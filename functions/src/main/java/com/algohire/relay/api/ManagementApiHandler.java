@@ -40,7 +40,6 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
     private static final int MAX_BODY_CHARS = 64 * 1024;
 
     private final SubscriptionApi subscriptions;
-    private final SubscriptionStore subscriptionStore;
     private final EventStore events;
     private final TaskQueue queue;
     private final DeadLetterQueue dlq;
@@ -57,8 +56,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
 
     ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
                          StructuredLog log) {
-        this.subscriptionStore = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
-        this.subscriptions = new SubscriptionApi(subscriptionStore, new SsrfGuard(config.ssrfAllowlist()),
+        this.subscriptions = new SubscriptionApi(new SubscriptionStore(dynamoDb, config.subscriptionsTable()), new SsrfGuard(config.ssrfAllowlist()),
                 config.knownDomains(), config.secretRotationOverlap(), clock);
         this.events = events;
         this.queue = new TaskQueue(sqs, config.deliveryQueueUrl());
@@ -163,7 +161,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 throw new ApiException(400, "INVALID_SUBSCRIPTION_ID",
                         "body must be empty or {\"subscriptionId\": \"sub_...\"}", Map.of("field", "subscriptionId"));
             }
-            Subscription subscription = subscriptionStore.find(subscriptionId.textValue())
+            // Validated by form first: an empty or over-long key is a DynamoDB ValidationException, i.e. a 500.
+            Subscription subscription = subscriptions.find(subscriptionId.textValue())
                     .orElseThrow(() -> new ApiException(404, "SUBSCRIPTION_NOT_FOUND", "No subscription with this subscriptionId",
                             Map.of("subscriptionId", truncate(subscriptionId.textValue()))));
             if (!subscription.active()) {

@@ -145,6 +145,11 @@ public final class SubscriptionApi {
         return envelope("subscription", view);
     }
 
+    /** The subscription with this id; empty also for a string that cannot be an id (never sent to the table). */
+    public java.util.Optional<Subscription> find(String id) {
+        return id != null && ID.matcher(id).matches() ? store.find(id) : java.util.Optional.empty();
+    }
+
     private Subscription existing(String id) {
         if (!ID.matcher(id).matches()) {
             throw notFound(id);

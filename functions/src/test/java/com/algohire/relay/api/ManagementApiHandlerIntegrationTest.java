@@ -183,4 +183,37 @@ class ManagementApiHandlerIntegrationTest {
         assertThat(call("GET", "/api/v1/nothing", null).status()).isEqualTo(404);
         assertThat(call("PUT", "/api/v1/subscriptions", null).status()).isEqualTo(405);
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "sub_nope", "sub_with/slash", "very-long"})
+    void replay_whenSubscriptionIdMalformed_returns404NeverServerError(String subscriptionId, AwsBackend backend)
+            throws Exception {
+        start(backend);
+        String eventId = env.putEvent(config, "job.created", "{}");
+        String id = subscriptionId.equals("very-long") ? "sub_" + "a".repeat(4000) : subscriptionId;
+        Response response = call("POST", "/api/v1/events/" + eventId + "/replay", "{\"subscriptionId\":\"" + id + "\"}");
+        assertThat(response.status()).as(response.raw()).isEqualTo(404);
+        assertThat(response.body().at("/error/code").asText()).isEqualTo("SUBSCRIPTION_NOT_FOUND");
+        assertThat(env.depth(env.queueUrl)).isZero();
+    }
+
+    @Test
+    void redrive_whenDlqEmpty_returnsNotServerError(AwsBackend backend) throws Exception {
+        start(backend);
+        Response response = call("POST", "/api/v1/dlq/redrive", null);
+        assertThat(response.status()).as(response.raw()).isLessThan(500);
+    }
+
+    @Test
+    void redrive_whenCalledTwiceQuickly_secondIsStartedOrConflictNeverServerError(AwsBackend backend) throws Exception {
+        start(backend);
+        for (int i = 0; i < 50; i++) {
+            String body = TaskQueue.toJson(DeliveryTask.fanOut("evt_" + i, "job.created"));
+            env.resources.sqs.sendMessage(r -> r.queueUrl(env.dlqUrl).messageBody(body));
+        }
+        Response first = call("POST", "/api/v1/dlq/redrive", null);
+        Response second = call("POST", "/api/v1/dlq/redrive", null);
+        assertThat(first.status()).as(first.raw()).isEqualTo(202);
+        assertThat(second.status()).as(second.raw()).isIn(202, 409);
+    }
 }
