@@ -28,10 +28,17 @@ final class RelayAlarms extends Construct {
     static final Duration OLDEST_MESSAGE_AGE_THRESHOLD = Duration.minutes(30);
     /** 5xx answers from the API in five minutes before anyone is paged: a lone failure is retried by the caller. */
     static final int API_5XX_THRESHOLD = 5;
+    /**
+     * Failed sweeper runs in five minutes (it runs every minute) before anyone is paged. Nothing else notices a
+     * broken sweeper (a lost permission, a throttled index): events whose enqueue failed would stay un-delivered
+     * with no caller left to retry them, and no queue or API metric moves.
+     */
+    static final int SWEEPER_ERRORS_THRESHOLD = 3;
 
     private final Topic topic;
 
-    RelayAlarms(Construct scope, String id, IQueue deliveryQueue, IQueue deadLetterQueue, IMetric apiServerErrors) {
+    RelayAlarms(Construct scope, String id, IQueue deliveryQueue, IQueue deadLetterQueue, IMetric apiServerErrors,
+                IMetric sweeperErrors) {
         super(scope, id);
         // CloudWatch can only publish to an encrypted topic whose key lets it use the key; the AWS-managed SNS key's
         // policy cannot be changed, so the topic gets its own customer-managed key.
@@ -81,7 +88,17 @@ final class RelayAlarms extends Construct {
                         .evaluationPeriods(1)
                         .treatMissingData(TreatMissingData.NOT_BREACHING)
                         .build());
-        for (Alarm alarm : List.of(dlqDepth, oldestAge, serverErrors)) {
+        Alarm sweeperFailing = new Alarm(this, "SweeperFailing", AlarmProps.builder()
+                        .metric(sweeperErrors)
+                        .alarmDescription("The sweeper failed " + SWEEPER_ERRORS_THRESHOLD + " or more of its runs in "
+                                + "five minutes: events stored but never queued are not being recovered. Check the "
+                                + "sweeper function's logs.")
+                        .threshold(SWEEPER_ERRORS_THRESHOLD)
+                        .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                        .evaluationPeriods(1)
+                        .treatMissingData(TreatMissingData.NOT_BREACHING)
+                        .build());
+        for (Alarm alarm : List.of(dlqDepth, oldestAge, serverErrors, sweeperFailing)) {
             alarm.addAlarmAction(notify);
             alarm.addOkAction(notify);
         }

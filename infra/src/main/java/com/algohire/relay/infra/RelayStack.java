@@ -131,6 +131,9 @@ public final class RelayStack extends Stack {
         ManagedPolicy operators = operatorPolicy(api);
         RelayAlarms alarms = new RelayAlarms(this, "Alarms", deliveryQueue, deadLetters,
                 api.restApi().metricServerError(MetricOptions.builder()
+                        .period(Duration.minutes(5)).statistic("Sum").build()),
+                // The function's own metric (FunctionName only) counts every version the alias has pointed at.
+                sweeper.function().metricErrors(MetricOptions.builder()
                         .period(Duration.minutes(5)).statistic("Sum").build()));
 
         outputs(api, operators, alarms, events, subscriptions, payloads, deliveryQueue, deadLetters);

@@ -369,6 +369,21 @@ class RelayStackTest {
     }
 
     @Test
+    void alarms_whenSynthesized_pageWhenTheSweeperKeepsFailing() {
+        String topic = t.logicalIds("AWS::SNS::Topic").get(0);
+        t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "MetricName", "Errors",
+                "Namespace", "AWS/Lambda",
+                "Statistic", "Sum",
+                "Period", 300,
+                "Threshold", RelayAlarms.SWEEPER_ERRORS_THRESHOLD,
+                "ComparisonOperator", "GreaterThanOrEqualToThreshold",
+                "Dimensions", List.of(Map.of("Name", "FunctionName",
+                        "Value", Map.of("Ref", t.functionId(SWEEPER)))),
+                "AlarmActions", List.of(Map.of("Ref", topic))));
+    }
+
+    @Test
     void outputs_whenSynthesized_includeTheApiUrlKeyQueuesAndTables() {
         Set<String> outputs = new java.util.HashSet<>();
         t.json.path("Outputs").fieldNames().forEachRemaining(outputs::add);
