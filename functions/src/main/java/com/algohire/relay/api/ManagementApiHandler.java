@@ -56,8 +56,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
 
     ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
                          StructuredLog log) {
-        this.subscriptions = new SubscriptionApi(new SubscriptionStore(dynamoDb, config.subscriptionsTable()), new SsrfGuard(config.ssrfAllowlist()),
-                config.knownDomains(), config.secretRotationOverlap(), clock);
+        this.subscriptions = new SubscriptionApi(new SubscriptionStore(dynamoDb, config.subscriptionsTable()),
+                new SsrfGuard(config.ssrfAllowlist()), config.knownDomains(), config.secretRotationOverlap(), clock);
         this.events = events;
         this.queue = new TaskQueue(sqs, config.deliveryQueueUrl());
         this.dlq = new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl());

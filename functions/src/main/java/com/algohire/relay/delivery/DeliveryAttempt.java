@@ -207,7 +207,7 @@ final class DeliveryAttempt implements AutoCloseable {
 
         @Override
         public List<InetSocketAddress> resolve(String host, int port) throws UnknownHostException {
-            return Arrays.stream(guard.resolve(host)).map(a -> new InetSocketAddress(a, port)).toList();
+            return Arrays.stream(guard.resolve(host, port)).map(a -> new InetSocketAddress(a, port)).toList();
         }
 
         @Override

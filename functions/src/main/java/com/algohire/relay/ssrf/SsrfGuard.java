@@ -35,7 +35,6 @@ public final class SsrfGuard {
     private static final int MAX_URL_LENGTH = 2048;
 
     private final Set<String> allowlist;
-    private final Set<String> allowlistedHosts;
     private final Resolver resolver;
 
     public SsrfGuard(Set<String> allowlist) {
@@ -43,8 +42,8 @@ public final class SsrfGuard {
     }
 
     public SsrfGuard(Set<String> allowlist, Resolver resolver) {
-        this.allowlist = allowlist.stream().map(e -> e.trim().toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
-        this.allowlistedHosts = this.allowlist.stream().map(SsrfGuard::hostOfEntry).collect(Collectors.toUnmodifiableSet());
+        this.allowlist = allowlist.stream().map(e -> e.trim().toLowerCase(Locale.ROOT)).map(SsrfGuard::bracketIpv6)
+                .collect(Collectors.toUnmodifiableSet());
         this.resolver = resolver;
     }
 
@@ -108,20 +107,31 @@ public final class SsrfGuard {
     }
 
     /**
-     * Resolves a host for a connection: all its addresses, each checked. Any blocked address refuses the whole
-     * host, since a resolver may hand out the blocked one next time.
+     * Resolves a host for a connection to {@code port}: all its addresses, each checked unless {@code host} or
+     * {@code host:port} is allowlisted. Any blocked address refuses the whole host, since a resolver may hand out
+     * the blocked one next time.
      */
-    public InetAddress[] resolve(String host) throws UnknownHostException {
-        if (allowlistedHosts.contains(normalizeHost(host))) {
+    public InetAddress[] resolve(String host, int port) throws UnknownHostException {
+        if (isAllowlisted(host, port)) {
             return resolver.resolve(unbracket(host));
         }
         return resolveChecked(host);
     }
 
+    /** As {@link #resolve(String, int)} when the port is unknown: only a port-less allowlist entry exempts the host. */
+    public InetAddress[] resolve(String host) throws UnknownHostException {
+        return resolve(host, -1);
+    }
+
     public boolean isAllowlisted(URI uri) {
-        String host = normalizeHost(uri.getHost());
         int port = uri.getPort() != -1 ? uri.getPort() : "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
-        return allowlist.contains(host) || allowlist.contains(host + ":" + port);
+        return isAllowlisted(uri.getHost(), port);
+    }
+
+    /** Exact match of {@code host} or {@code host:port}; a port-specific entry exempts that port only. */
+    private boolean isAllowlisted(String rawHost, int port) {
+        String host = bracketIpv6(normalizeHost(rawHost));
+        return allowlist.contains(host) || (port >= 0 && allowlist.contains(host + ":" + port));
     }
 
     /** Why an address is refused, or null when it is public. */
@@ -243,13 +253,9 @@ public final class SsrfGuard {
         }
     }
 
-    private static String hostOfEntry(String entry) {
-        if (entry.startsWith("[")) {
-            int end = entry.indexOf(']');
-            return end > 0 ? entry.substring(0, end + 1) : entry;
-        }
-        int colon = entry.lastIndexOf(':');
-        return colon > 0 && entry.indexOf(':') == colon ? entry.substring(0, colon) : entry;
+    /** {@code ::1} and {@code [::1]} name the same host; entries and hosts are compared in the bracketed form. */
+    private static String bracketIpv6(String host) {
+        return host.indexOf(':') != host.lastIndexOf(':') && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     private static String normalizeHost(String host) {

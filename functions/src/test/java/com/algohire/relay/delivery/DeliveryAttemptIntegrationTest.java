@@ -113,4 +113,16 @@ class DeliveryAttemptIntegrationTest {
             assertThat(result.retryAfter()).isEqualTo(Duration.ofSeconds(120));
         }
     }
+
+    @Test
+    void post_whenHostAllowlistedOnlyForAnotherPort_refusesWithoutConnecting() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200));
+             DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(Set.of("localhost:1")), Duration.ofSeconds(2),
+                     Clock.systemUTC())) {
+            DeliveryAttempt.Result result = attempt.post("https://localhost:" + receiver.port() + "/hook", Map.of(), "{}");
+
+            assertThat(result.errorKind()).as("result %s", result).isEqualTo("SSRF_BLOCKED");
+            assertThat(result.statusCode()).isNull();
+        }
+    }
 }

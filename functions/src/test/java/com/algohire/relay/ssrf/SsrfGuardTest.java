@@ -52,8 +52,29 @@ class SsrfGuardTest {
     }
 
     @Test
-    void resolve_whenAllowlistedHost_returnsLoopback() throws Exception {
-        assertThat(guard.resolve("127.0.0.1")).extracting(InetAddress::getHostAddress).containsExactly("127.0.0.1");
+    void resolve_whenAllowlistedHostAndPort_returnsLoopback() throws Exception {
+        assertThat(guard.resolve("127.0.0.1", 8080)).extracting(InetAddress::getHostAddress).containsExactly("127.0.0.1");
+    }
+
+    @Test
+    void resolve_whenAllowlistEntryNamesAnotherPort_refuses() {
+        SsrfGuard byName = new SsrfGuard(Set.of("localhost:8080", "[::1]:8080"),
+                host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")});
+        assertThatCode(() -> byName.resolve("localhost", 8080)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> byName.resolve("localhost", 9090)).isInstanceOf(UrlRejectedException.class);
+        assertThatThrownBy(() -> byName.resolve("localhost")).isInstanceOf(UrlRejectedException.class);
+        assertThatThrownBy(() -> byName.resolve("::1", 9090)).isInstanceOf(UrlRejectedException.class);
+    }
+
+    @Test
+    void resolve_whenPortlessEntry_exemptsEveryPortButOnlyThatExactHost() throws Exception {
+        SsrfGuard byName = new SsrfGuard(Set.of("localhost", "::1"),
+                host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")});
+        assertThat(byName.resolve("localhost", 9090)).hasSize(1);
+        assertThat(byName.resolve("[::1]", 9090)).hasSize(1);
+        assertThatThrownBy(() -> byName.resolve("evil-localhost", 9090)).isInstanceOf(UrlRejectedException.class);
+        assertThatThrownBy(() -> byName.resolve("localhost.evil.com", 9090)).isInstanceOf(UrlRejectedException.class);
+        assertThat(byName.isAllowlisted(java.net.URI.create("http://[::1]:3000/x"))).isTrue();
     }
 
     @Test
