@@ -27,6 +27,8 @@ public final class SubscriptionApi {
     static final int MAX_DESCRIPTION = 500;
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
+    /** Rotated-out secrets kept signing at once; bounds the item and the signature header under rapid rotation. */
+    static final int MAX_PREVIOUS_SECRETS = 4;
     private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+");
     private static final Pattern DOMAIN_WILDCARD = Pattern.compile("([a-z][a-z0-9_]*)\\.\\*");
     private static final Pattern ID = Pattern.compile("sub_[0-9a-f]{32}");
@@ -133,8 +135,14 @@ public final class SubscriptionApi {
         List<Subscription.SigningSecret> next = new ArrayList<>();
         next.add(new Subscription.SigningSecret(secret, null));
         if (!rotationOverlap.isZero()) {
+            // The replaced secret starts its overlap; secrets rotated out earlier keep theirs (a second rotation
+            // within the window must not cut off receivers still on the first secret). Newest first.
             current.secrets().stream().filter(s -> s.expiresAt() == null).findFirst()
                     .ifPresent(old -> next.add(new Subscription.SigningSecret(old.secret(), now.plus(rotationOverlap))));
+            current.secrets().stream().filter(s -> s.expiresAt() != null && s.activeAt(now))
+                    .sorted(java.util.Comparator.comparing(Subscription.SigningSecret::expiresAt).reversed())
+                    .limit(MAX_PREVIOUS_SECRETS - (next.size() - 1L))
+                    .forEach(next::add);
         }
         Subscription rotated = current.withSecrets(next, now);
         if (!store.replace(rotated)) {

@@ -1,0 +1,85 @@
+package com.algohire.relay.subscription;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.algohire.relay.delivery.DeliveryTestEnvironment;
+import com.algohire.relay.internal.Json;
+import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.ssrf.SsrfGuard;
+import com.algohire.relay.testing.MutableClock;
+import com.algohire.relay.verifier.WebhookSignature;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(SharedAwsBackend.class)
+class SubscriptionApiIntegrationTest {
+    private static final Duration OVERLAP = Duration.ofHours(24);
+
+    private record Fixture(SubscriptionApi api, SubscriptionStore store, MutableClock clock) {
+    }
+
+    private static Fixture fixture(AwsBackend backend) {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        SubscriptionStore store = new SubscriptionStore(env.resources.dynamoDb, env.subscriptionsTable);
+        MutableClock clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
+        SubscriptionApi api = new SubscriptionApi(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP, clock);
+        return new Fixture(api, store, clock);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String secretOf(Map<String, Object> response) {
+        return (String) ((Map<String, Object>) response.get("subscription")).get("secret");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String idOf(Map<String, Object> response) {
+        return (String) ((Map<String, Object>) response.get("subscription")).get("subscriptionId");
+    }
+
+    @Test
+    void rotateSecret_whenRotatedTwiceWithinOverlap_everySecretSignsUntilItsOwnOverlapEnds(AwsBackend backend)
+            throws Exception {
+        Fixture f = fixture(backend);
+        Map<String, Object> created = f.api().create(Json.mapper().readTree(
+                "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}"));
+        String id = idOf(created);
+        String a = secretOf(created);
+        Instant firstRotation = f.clock().instant();
+        String b = secretOf(f.api().rotateSecret(id));
+        f.clock().advance(Duration.ofHours(1));
+        Instant secondRotation = f.clock().instant();
+        String c = secretOf(f.api().rotateSecret(id));
+
+        Subscription s = f.store().find(id).orElseThrow();
+        assertThat(s.signingSecrets(secondRotation)).containsExactly(c, b, a);
+        assertThat(s.signingSecrets(firstRotation.plus(OVERLAP).minusSeconds(1))).containsExactlyInAnyOrder(a, b, c);
+        assertThat(s.signingSecrets(firstRotation.plus(OVERLAP).plusSeconds(1))).containsExactlyInAnyOrder(b, c);
+        assertThat(s.signingSecrets(secondRotation.plus(OVERLAP).plusSeconds(1))).containsExactly(c);
+        assertThat(s.toString()).doesNotContain(a).doesNotContain(b).doesNotContain(c);
+    }
+
+    @Test
+    void rotateSecret_whenOverlapOfOldSecretsHasEnded_dropsThemFromTheItem(AwsBackend backend) throws Exception {
+        Fixture f = fixture(backend);
+        String id = idOf(f.api().create(Json.mapper().readTree(
+                "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
+        for (int i = 0; i < 20; i++) {
+            f.api().rotateSecret(id);
+        }
+        Subscription s = f.store().find(id).orElseThrow();
+        assertThat(s.secrets()).hasSizeLessThanOrEqualTo(1 + SubscriptionApi.MAX_PREVIOUS_SECRETS);
+        f.clock().advance(OVERLAP.plusSeconds(1));
+        String latest = secretOf(f.api().rotateSecret(id));
+        s = f.store().find(id).orElseThrow();
+        assertThat(s.secrets()).hasSize(2); // the new one, and the one it replaced, for the overlap
+        assertThat(s.signingSecrets(f.clock().instant())).first().isEqualTo(latest);
+        for (String secret : s.signingSecrets(f.clock().instant())) {
+            assertThat(WebhookSignature.decodeSecret(secret).length).isBetween(24, 64);
+        }
+    }
+}
