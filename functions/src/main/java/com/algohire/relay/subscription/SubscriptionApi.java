@@ -115,8 +115,8 @@ public final class SubscriptionApi {
         Instant now = clock.instant();
         Subscription updated = new Subscription(current.subscriptionId(), url, eventTypes, description, active,
                 current.secrets(), current.createdAt(), now, disabledReason);
-        if (!store.replace(updated)) {
-            throw notFound(id);
+        if (!store.replace(updated, current.updatedAt())) {
+            throw changedOrGone(id);
         }
         return envelope("subscription", view(updated, now));
     }
@@ -145,8 +145,8 @@ public final class SubscriptionApi {
                     .forEach(next::add);
         }
         Subscription rotated = current.withSecrets(next, now);
-        if (!store.replace(rotated)) {
-            throw notFound(id);
+        if (!store.replace(rotated, current.updatedAt())) {
+            throw changedOrGone(id);
         }
         Map<String, Object> view = view(rotated, now);
         view.put("secret", secret);
@@ -163,6 +163,16 @@ public final class SubscriptionApi {
             throw notFound(id);
         }
         return store.find(id).orElseThrow(() -> notFound(id));
+    }
+
+    /** After a refused conditional write: 404 when the subscription is gone, else 409 (changed since read). */
+    private ApiException changedOrGone(String id) {
+        if (store.find(id).isEmpty()) {
+            return notFound(id);
+        }
+        return new ApiException(409, "SUBSCRIPTION_MODIFIED",
+                "The subscription changed while this request was processed; read it again and retry",
+                Map.of("subscriptionId", id));
     }
 
     private static ApiException notFound(String id) {

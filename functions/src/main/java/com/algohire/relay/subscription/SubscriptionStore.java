@@ -47,12 +47,18 @@ public final class SubscriptionStore {
                 .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID)));
     }
 
-    /** Replaces an existing subscription; false when it was deleted meanwhile. */
-    public boolean replace(Subscription subscription) {
+    /**
+     * Replaces a subscription read earlier, provided nobody changed it since (its updatedAt is still
+     * {@code readUpdatedAt}): a PATCH must not undo a concurrent rotation or a 410 disable it never saw.
+     *
+     * @return false when it was deleted or changed meanwhile
+     */
+    public boolean replace(Subscription subscription, Instant readUpdatedAt) {
         try {
             dynamoDb.putItem(r -> r.tableName(table).item(toItem(subscription))
-                    .conditionExpression("attribute_exists(#id)")
-                    .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID)));
+                    .conditionExpression("attribute_exists(#id) AND #updated = :read")
+                    .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID, "#updated", UPDATED_AT))
+                    .expressionAttributeValues(Map.of(":read", AttributeValue.fromS(readUpdatedAt.toString()))));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;

@@ -82,4 +82,24 @@ class SubscriptionApiIntegrationTest {
             assertThat(WebhookSignature.decodeSecret(secret).length).isBetween(24, 64);
         }
     }
+
+    @Test
+    void replace_whenSubscriptionChangedSinceRead_refusesSoA410DisableIsNotUndone(AwsBackend backend) throws Exception {
+        Fixture f = fixture(backend);
+        String id = idOf(f.api().create(Json.mapper().readTree(
+                "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
+        Subscription read = f.store().find(id).orElseThrow(); // a PATCH reads ...
+        f.clock().advance(Duration.ofSeconds(1));
+        f.store().disable(id, "receiver answered 410 Gone", f.clock().instant()); // ... a delivery disables ...
+        Subscription patched = new Subscription(id, read.url(), read.eventTypes(), "renamed", read.active(),
+                read.secrets(), read.createdAt(), f.clock().instant(), null);
+
+        assertThat(f.store().replace(patched, read.updatedAt())).isFalse(); // ... and the PATCH's write is refused
+        Subscription stored = f.store().find(id).orElseThrow();
+        assertThat(stored.active()).isFalse();
+        assertThat(stored.disabledReason()).contains("410");
+
+        Map<String, Object> fresh = f.api().patch(id, Json.mapper().readTree("{\"description\":\"renamed\"}"));
+        assertThat(fresh.toString()).contains("renamed").contains("active=false");
+    }
 }
