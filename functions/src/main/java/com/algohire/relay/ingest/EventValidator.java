@@ -210,6 +210,10 @@ public final class EventValidator {
                     + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").");
         } catch (JsonProcessingException e) {
             throw bad("INVALID_JSON", "The request body is not valid JSON.");
+        } catch (NumberFormatException | ArithmeticException e) {
+            // BigDecimal cannot hold an exponent beyond an int (e.g. 1e-2147483648, 1e99999999999); Jackson lets
+            // that escape unwrapped, and it is the sender's number, not our fault.
+            throw bad("INVALID_JSON", "The request body has a number out of range (its exponent is too large).");
         }
     }
 
