@@ -36,6 +36,9 @@ final class EventsApi {
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
 
+    private static final Instant EARLIEST = Instant.EPOCH;
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
+
     private static final Pattern EVENT_PATH = Pattern.compile("/api/v1/events/([^/]+)");
     private static final Pattern UUID_TEXT =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
@@ -184,10 +187,17 @@ final class EventsApi {
                 throw new ApiException(400, "INVALID_EVENT_TYPE", "Parameter " + e.getMessage().replaceFirst("^Field ", ""));
             }
         }
-        Instant to = params.containsKey("to") ? instant("to", params.get("to")) : clock.instant();
-        Instant from = params.containsKey("from") ? instant("from", params.get("from")) : to.minus(retention);
-        if (from.isAfter(to)) {
+        Instant now = clock.instant();
+        Instant requestedTo = params.containsKey("to") ? instant("to", params.get("to")) : now;
+        Instant from = params.containsKey("from") ? instant("from", params.get("from")) : null;
+        if (from != null && from.isAfter(requestedTo)) {
             throw new ApiException(400, "INVALID_RANGE", "Parameter from must not be after parameter to.");
+        }
+        // Nothing is received after now: a later `to` is read as now, or the list would walk (and, bounded by the
+        // retention period, only walk) days that cannot hold an event, and answer empty.
+        Instant to = requestedTo.isAfter(now) ? now : requestedTo;
+        if (from == null) {
+            from = to.minus(retention);
         }
         int limit = DEFAULT_LIMIT;
         if (params.containsKey("limit")) {
@@ -202,7 +212,8 @@ final class EventsApi {
             }
         }
         String cursor = params.get("cursor");
-        EventPage page = list.list(eventType, from, to, limit, cursor == null || cursor.isEmpty() ? null : cursor);
+        EventPage page = from.isAfter(to) ? new EventPage(List.of(), null)
+                : list.list(eventType, from, to, limit, cursor == null || cursor.isEmpty() ? null : cursor);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
         body.put("events", page.events());
@@ -220,13 +231,19 @@ final class EventsApi {
     }
 
     private static Instant instant(String name, String value) {
+        Instant instant;
         try {
-            return OffsetDateTime.parse(value.trim()).toInstant();
+            instant = OffsetDateTime.parse(value.trim()).toInstant();
         } catch (DateTimeParseException e) {
-            throw new ApiException(400, "INVALID_" + name.toUpperCase(Locale.ROOT), "Parameter " + name
-                    + " must be an ISO-8601 date-time with offset (e.g. 2024-01-10T10:00:00Z), was: "
-                    + printable(value) + ".");
+            instant = null;
         }
+        // The stored sort keys are four-digit-year text: outside these years a bound would not sort with them.
+        if (instant == null || instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+            throw new ApiException(400, "INVALID_" + name.toUpperCase(Locale.ROOT), "Parameter " + name
+                    + " must be an ISO-8601 date-time with offset (e.g. 2024-01-10T10:00:00Z) between years 1970 and "
+                    + "9999, was: " + printable(value) + ".");
+        }
+        return instant;
     }
 
     private static Map<String, String> queryParameters(APIGatewayProxyRequestEvent request) {

@@ -48,6 +48,24 @@ public final class EventList {
         // '~' sorts after every character of "#<uuid>", so events at exactly `to` are included.
         String high = EventItems.timestamp(to) + "#~";
         List<EventSummary> events = new ArrayList<>();
+        if (position != null && position.key() != null) {
+            // DynamoDB refuses (ValidationException, so a 500) a start key outside the query's partition or range:
+            // a cursor from another filter is the caller's mistake, and a changed range is answered, not refused.
+            Map<String, AttributeValue> key = position.key();
+            String partition = key.get(eventType == null ? RelaySchema.RECEIVED_DAY : RelaySchema.EVENT_TYPE).s();
+            if (!partition.equals(eventType == null ? position.day().toString() : eventType)) {
+                throw Cursor.invalid();
+            }
+            String sort = key.get(RelaySchema.RECEIVED_SORT).s();
+            if (sort.compareTo(low) < 0) {
+                // Newest first: everything after this key is older than `from`.
+                return new EventPage(events, null);
+            }
+            if (sort.compareTo(high) > 0) {
+                // Everything in the range is older than this key: start at the range's newest event.
+                position = new Cursor(index, position.day(), null);
+            }
+        }
         if (eventType != null) {
             Map<String, AttributeValue> start = position == null ? null : position.key();
             do {

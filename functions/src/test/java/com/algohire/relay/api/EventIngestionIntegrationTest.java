@@ -269,6 +269,81 @@ class EventIngestionIntegrationTest {
                 "to", now.minus(Duration.ofHours(7)).toString()))).containsExactlyElementsOf(newestFirst.subList(1, 3));
     }
 
+    @Test
+    void handleRequest_whenListToIsInTheFuture_listsEventsUpToNow() {
+        Instant now = Instant.parse("2024-01-12T10:00:00Z");
+        EventsApiHandler handler = handler(aws.sqs, new MutableClock(now));
+        String id = json(handler.handleRequest(Requests.post("future-to", Requests.body("job.created", "{}")), null))
+                .get("eventId").textValue();
+
+        assertThat(walk(handler, Map.of("limit", "10", "to", "2030-01-01T00:00:00Z"))).containsExactly(id);
+        assertThat(walk(handler, Map.of("limit", "10", "to", "2030-01-01T00:00:00Z", "eventType", "job.created")))
+                .containsExactly(id);
+        assertThat(walk(handler, Map.of("limit", "10", "from", "2029-01-01T00:00:00Z", "to", "2030-01-01T00:00:00Z")))
+                .isEmpty();
+    }
+
+    @Test
+    void handleRequest_whenListBoundIsOutsideFourDigitYears_returns400NotA500() {
+        EventsApiHandler handler = handler();
+        Map<Map<String, String>, String> cases = Map.of(
+                Map.of("to", "-999999999-01-01T00:00:00Z"), "INVALID_TO",
+                Map.of("from", "-999999999-01-01T00:00:00Z"), "INVALID_FROM",
+                Map.of("to", "+10000-01-01T00:00:00Z"), "INVALID_TO",
+                Map.of("from", "1969-12-31T23:59:59Z"), "INVALID_FROM");
+        cases.forEach((params, code) -> {
+            APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/api/v1/events", params), null);
+            assertThat(response.getStatusCode()).as(params.toString()).isEqualTo(400);
+            assertThat(json(response).get("error").get("code").textValue()).as(params.toString()).isEqualTo(code);
+        });
+    }
+
+    @Test
+    void handleRequest_whenCursorComesFromAnotherFilterOrRange_answers400OrThePageNotA500() {
+        Instant now = Instant.parse("2024-01-12T10:00:00Z");
+        MutableClock clock = new MutableClock(now);
+        EventsApiHandler handler = handler(aws.sqs, clock);
+        List<String> newestFirst = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            clock.set(now.minus(Duration.ofHours(i)));
+            newestFirst.add(json(handler.handleRequest(Requests.post("cursor-" + i, Requests.body("job.created", "{}")),
+                    null)).get("eventId").textValue());
+        }
+        clock.set(now.plusSeconds(60));
+        String jobCursor = json(handler.handleRequest(Requests.get("/api/v1/events",
+                Map.of("limit", "1", "eventType", "job.created")), null)).get("nextCursor").textValue();
+        String dayCursor = json(handler.handleRequest(Requests.get("/api/v1/events", Map.of("limit", "1")), null))
+                .get("nextCursor").textValue();
+
+        // DynamoDB refuses a start key from another partition: the relay must say whose mistake it is.
+        APIGatewayProxyResponseEvent otherType = handler.handleRequest(Requests.get("/api/v1/events",
+                Map.of("limit", "1", "eventType", "candidate.applied", "cursor", jobCursor)), null);
+        assertThat(otherType.getStatusCode()).as(otherType.getBody()).isEqualTo(400);
+        assertThat(json(otherType).get("error").get("code").textValue()).isEqualTo("INVALID_CURSOR");
+
+        // A range narrowed below the cursor's position (DynamoDB: "outside query boundaries") has no more events.
+        for (Map<String, String> query : List.of(
+                Map.of("limit", "5", "eventType", "job.created", "cursor", jobCursor,
+                        "from", now.minusSeconds(1).toString()),
+                Map.of("limit", "5", "cursor", dayCursor, "from", now.minusSeconds(1).toString()))) {
+            APIGatewayProxyResponseEvent narrowed = handler.handleRequest(Requests.get("/api/v1/events", query), null);
+            assertThat(narrowed.getStatusCode()).as(narrowed.getBody()).isEqualTo(200);
+            assertThat(json(narrowed).get("events")).as(query.toString()).isEmpty();
+        }
+
+        // A range ending before the cursor's position: every event in it is older, so the page starts at its top.
+        for (Map<String, String> query : List.of(
+                Map.of("limit", "5", "eventType", "job.created", "cursor", jobCursor,
+                        "to", now.minus(Duration.ofMinutes(90)).toString()),
+                Map.of("limit", "5", "cursor", dayCursor, "to", now.minus(Duration.ofMinutes(90)).toString()))) {
+            APIGatewayProxyResponseEvent earlier = handler.handleRequest(Requests.get("/api/v1/events", query), null);
+            assertThat(earlier.getStatusCode()).as(earlier.getBody()).isEqualTo(200);
+            List<String> ids = new ArrayList<>();
+            json(earlier).get("events").forEach(e -> ids.add(e.get("id").textValue()));
+            assertThat(ids).as(query.toString()).containsExactly(newestFirst.get(2));
+        }
+    }
+
     private List<String> walk(EventsApiHandler handler, Map<String, String> query) {
         List<String> ids = new ArrayList<>();
         String cursor = null;
