@@ -76,7 +76,7 @@ public final class EventIngestion {
         String receivedAt = EventItems.timestamp(now);
         String payloadKey = storePayloadIfLarge(eventId, request);
         try {
-            putIfAbsent(keyItem(request, eventId, receivedAt, now));
+            claimKey(keyItem(request, eventId, receivedAt, now), now);
         } catch (ConditionalCheckFailedException e) {
             deleteOrphan(payloadKey);
             return repeat(request);
@@ -214,6 +214,18 @@ public final class EventIngestion {
         item.put(EventItems.LEASE_UNTIL, n(pending.newLeaseUntil()));
         item.put(RelaySchema.EXPIRES_AT, n(expiresAt(now)));
         return item;
+    }
+
+    /**
+     * A key is remembered for the retention period, then accepted as new. DynamoDB's TTL deletes an expired item
+     * only eventually (often days later), so an expired key item counts as absent here: otherwise a reuse would be
+     * refused, or "recovered" as the long-expired event, depending on when the deletion ran.
+     */
+    private void claimKey(Map<String, AttributeValue> item, Instant now) {
+        dynamoDb.putItem(r -> r.tableName(table).item(item)
+                .conditionExpression("attribute_not_exists(#pk) OR #expiresAt < :now")
+                .expressionAttributeNames(Map.of("#pk", RelaySchema.PK, "#expiresAt", RelaySchema.EXPIRES_AT))
+                .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond()))));
     }
 
     private void putIfAbsent(Map<String, AttributeValue> item) {

@@ -270,6 +270,31 @@ class EventIngestionIntegrationTest {
     }
 
     @Test
+    void handleRequest_whenKeyOutlivedRetentionButTtlHasNotDeletedIt_acceptsKeyAsNewEvent() {
+        Instant now = Instant.parse("2024-01-10T10:00:00Z");
+        MutableClock clock = new MutableClock(now);
+        EventsApiHandler handler = handler(aws.sqs, clock);
+        String first = json(handler.handleRequest(Requests.post("expiring", Requests.body("job.created", "{\"v\":1}")),
+                null)).get("eventId").textValue();
+        clock.set(now.plus(aws.config().retention()).minusSeconds(1));
+        assertThat(handler.handleRequest(Requests.post("expiring", Requests.body("job.created", "{\"v\":2}")), null)
+                .getStatusCode()).isEqualTo(409);
+
+        // DynamoDB's TTL deletes expired items only eventually (moto_server never): the key must not outlive it.
+        clock.set(now.plus(aws.config().retention()).plusSeconds(1));
+        APIGatewayProxyResponseEvent reused = handler.handleRequest(
+                Requests.post("expiring", Requests.body("job.created", "{\"v\":2}")), null);
+
+        assertThat(reused.getStatusCode()).as(reused.getBody()).isEqualTo(202);
+        String second = json(reused).get("eventId").textValue();
+        assertThat(second).isNotEqualTo(first);
+        APIGatewayProxyResponseEvent repeat = handler.handleRequest(
+                Requests.post("expiring", Requests.body("job.created", "{\"v\":2}")), null);
+        assertThat(repeat.getStatusCode()).isEqualTo(409);
+        assertThat(json(repeat).get("error").get("eventId").textValue()).isEqualTo(second);
+    }
+
+    @Test
     void handleRequest_whenListToIsInTheFuture_listsEventsUpToNow() {
         Instant now = Instant.parse("2024-01-12T10:00:00Z");
         EventsApiHandler handler = handler(aws.sqs, new MutableClock(now));
