@@ -10,6 +10,7 @@ import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.subscription.SubscriptionMatcher;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
  */
 final class FanOut {
     private static final int SQS_BATCH = 10;
+    static final int SEND_ATTEMPTS = 3;
 
     private final EventStore events;
     private final SubscriptionStore subscriptions;
@@ -75,19 +77,34 @@ final class FanOut {
             }
         }
         for (int from = 0; from < deliveries.size(); from += SQS_BATCH) {
-            List<DeliveryTask> chunk = deliveries.subList(from, Math.min(from + SQS_BATCH, deliveries.size()));
-            List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
-            for (int i = 0; i < chunk.size(); i++) {
-                entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i))
-                        .messageBody(TaskQueue.toJson(chunk.get(i))).build());
-            }
-            SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
-            if (response.hasFailed() && !response.failed().isEmpty()) {
-                throw new IllegalStateException("could not queue " + response.failed().size() + " delivery tasks");
-            }
+            send(deliveries.subList(from, Math.min(from + SQS_BATCH, deliveries.size())));
         }
         log.info("fan-out", Map.of("eventId", event.eventId(), "eventType", event.eventType(),
                 "subscriptions", deliveries.size()));
+    }
+
+    /**
+     * Sends one SendMessageBatch of tasks, re-sending only the entries SQS reports as failed: re-sending the whole
+     * fan-out instead would queue a second copy of every task that did get through.
+     *
+     * @throws IllegalStateException when some entries still fail after {@link #SEND_ATTEMPTS} tries: the fan-out
+     *                               message is then retried whole (duplicates carry the same webhook-id)
+     */
+    private void send(List<DeliveryTask> chunk) {
+        Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
+        for (int i = 0; i < chunk.size(); i++) {
+            String id = Integer.toString(i);
+            pending.put(id, SendMessageBatchRequestEntry.builder().id(id)
+                    .messageBody(TaskQueue.toJson(chunk.get(i))).build());
+        }
+        for (int attempt = 1; attempt <= SEND_ATTEMPTS && !pending.isEmpty(); attempt++) {
+            List<SendMessageBatchRequestEntry> entries = List.copyOf(pending.values());
+            SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
+            response.successful().forEach(ok -> pending.remove(ok.id()));
+        }
+        if (!pending.isEmpty()) {
+            throw new IllegalStateException("could not queue " + pending.size() + " delivery tasks");
+        }
     }
 
     /**
