@@ -12,6 +12,7 @@ import software.amazon.awssdk.services.sqs.model.ListMessageMoveTasksResultEntry
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.SqsException;
 
 /**
  * The operator's view of parked delivery tasks: depth, a peek at some of them, and redrive back to the delivery
@@ -85,11 +86,24 @@ public final class DeadLetterQueue {
     public String redrive() {
         String dlqArn = arn(dlqUrl);
         String sourceArn = arn(sourceQueueUrl);
+        throwIfRunning(dlqArn);
+        try {
+            return sqs.startMessageMoveTask(r -> r.sourceArn(dlqArn).destinationArn(sourceArn)).taskHandle();
+        } catch (SqsException e) {
+            // Another operator's redrive may have started since the check (SQS allows one per queue): that is a
+            // conflict to report, not our fault.
+            if (e.statusCode() >= 400 && e.statusCode() < 500) {
+                throwIfRunning(dlqArn);
+            }
+            throw e;
+        }
+    }
+
+    private void throwIfRunning(String dlqArn) {
         List<ListMessageMoveTasksResultEntry> tasks = sqs.listMessageMoveTasks(r -> r.sourceArn(dlqArn).maxResults(1)).results();
         if (!tasks.isEmpty() && "RUNNING".equals(tasks.getFirst().status())) {
             throw new RedriveInProgressException(tasks.getFirst().taskHandle());
         }
-        return sqs.startMessageMoveTask(r -> r.sourceArn(dlqArn).destinationArn(sourceArn)).taskHandle();
     }
 
     /** Asked of SQS rather than configured: one fewer setting to keep in step with the stack. */
