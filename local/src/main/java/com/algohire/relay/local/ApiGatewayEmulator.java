@@ -1,6 +1,8 @@
 package com.algohire.relay.local;
 
+import com.algohire.relay.api.ApiResponses;
 import com.algohire.relay.config.ApiRoutes.Auth;
+import com.algohire.relay.internal.Json;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
@@ -134,17 +136,22 @@ public final class ApiGatewayEmulator implements AutoCloseable {
             String rawPath = exchange.getRequestURI().getRawPath();
             Match match = match(method, rawPath);
             if (match == null) {
-                gatewayError(exchange, requestId, 404, "NotFoundException",
-                        "No route for " + method + " " + rawPath);
+                // What a REST API answers for a path or method it does not have.
+                gatewayError(exchange, requestId, 403, "MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token");
                 return;
             }
             if (!authorized(match.route().auth(), exchange)) {
-                gatewayError(exchange, requestId, 403, "ForbiddenException", "Forbidden");
+                if (match.route().auth() == Auth.API_KEY) {
+                    gatewayError(exchange, requestId, 403, "INVALID_API_KEY", "Forbidden");
+                } else {
+                    // An IAM route called without a SigV4 signature.
+                    gatewayError(exchange, requestId, 403, "MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token");
+                }
                 return;
             }
             byte[] body = readBody(exchange);
             if (body == null) {
-                gatewayError(exchange, requestId, 413, "RequestTooLongException", "Request Too Long");
+                gatewayError(exchange, requestId, 413, "REQUEST_TOO_LARGE", "Request Too Long");
                 return;
             }
             APIGatewayProxyRequestEvent event = toProxyEvent(exchange, match, body, requestId);
@@ -155,7 +162,7 @@ public final class ApiGatewayEmulator implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 // On AWS an unhandled exception in a proxy integration is a 502 with this fixed body.
                 LOG.error("{} threw on {} {} (request {})", match.route().functionName(), method, rawPath, requestId, e);
-                gatewayError(exchange, requestId, 502, "InternalServerErrorException", "Internal server error");
+                gatewayError(exchange, requestId, 502, "DEFAULT_5XX", "Internal server error");
                 return;
             }
             writeResponse(exchange, requestId, response);
@@ -387,7 +394,7 @@ public final class ApiGatewayEmulator implements AutoCloseable {
         if (response == null || response.getStatusCode() == null) {
             // API Gateway's answer to a malformed Lambda proxy response.
             LOG.error("handler returned no status code (request {})", requestId);
-            gatewayError(exchange, requestId, 502, "InternalServerErrorException", "Internal server error");
+            gatewayError(exchange, requestId, 502, "DEFAULT_5XX", "Internal server error");
             return;
         }
         var out = exchange.getResponseHeaders();
@@ -408,14 +415,24 @@ public final class ApiGatewayEmulator implements AutoCloseable {
         send(exchange, response.getStatusCode(), body);
     }
 
-    private static void gatewayError(HttpExchange exchange, String requestId, int status, String errorType,
+    /**
+     * An answer API Gateway gives without invoking the function, in the envelope the stack's gateway responses
+     * give it ({@code RelayApi}: the response type as the code), with the security headers.
+     */
+    private static void gatewayError(HttpExchange exchange, String requestId, int status, String responseType,
                                      String message) throws IOException {
         var headers = exchange.getResponseHeaders();
+        ApiResponses.SECURITY_HEADERS.forEach(headers::set);
         headers.set("Content-Type", "application/json");
-        headers.set("x-amzn-ErrorType", errorType);
+        headers.set("x-amzn-ErrorType", responseType);
         headers.set("x-amzn-RequestId", requestId);
-        String json = "{\"message\":\"" + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
-        send(exchange, status, json.getBytes(StandardCharsets.UTF_8));
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", responseType);
+        error.put("message", message);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("success", false);
+        body.put("error", error);
+        send(exchange, status, Json.mapper().writeValueAsBytes(body));
     }
 
     private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {

@@ -146,8 +146,11 @@ class ApiGatewayEmulatorTest {
 
         assertThat(List.of(missing, wrong)).allSatisfy(response -> {
             assertThat(response.statusCode()).isEqualTo(403);
-            assertThat(response.body()).isEqualTo("{\"message\":\"Forbidden\"}");
+            assertThat(response.body())
+                    .isEqualTo("{\"success\":false,\"error\":{\"code\":\"INVALID_API_KEY\",\"message\":\"Forbidden\"}}");
             assertThat(response.headers().firstValue("Content-Type")).contains("application/json");
+            ApiResponses.SECURITY_HEADERS.forEach((name, value) ->
+                    assertThat(response.headers().firstValue(name)).as(name).contains(value));
         });
         assertThat(ingest.events).isEmpty();
     }
@@ -178,15 +181,16 @@ class ApiGatewayEmulatorTest {
     }
 
     @Test
-    void request_whenNoResourceOrMethodMatches_answers404Json() throws Exception {
+    void request_whenNoResourceOrMethodMatches_answers403MissingAuthenticationTokenLikeApiGateway() throws Exception {
         HttpResponse<String> unknown = send(HttpRequest.newBuilder(uri("/api/v1/nothing")).GET());
         HttpResponse<String> wrongMethod = send(HttpRequest.newBuilder(uri("/health"))
                 .DELETE());
         HttpResponse<String> trailingSlash = send(HttpRequest.newBuilder(uri("/api/v1/events/")).GET());
 
         assertThat(List.of(unknown, wrongMethod, trailingSlash)).allSatisfy(response -> {
-            assertThat(response.statusCode()).isEqualTo(404);
-            assertThat(response.body()).startsWith("{\"message\":\"No route for ");
+            assertThat(response.statusCode()).isEqualTo(403);
+            assertThat(response.body()).isEqualTo("{\"success\":false,\"error\":{\"code\":"
+                    + "\"MISSING_AUTHENTICATION_TOKEN\",\"message\":\"Missing Authentication Token\"}}");
         });
         assertThat(ingest.events).isEmpty();
     }
@@ -220,7 +224,8 @@ class ApiGatewayEmulatorTest {
         HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/fails")).GET());
 
         assertThat(response.statusCode()).isEqualTo(502);
-        assertThat(response.body()).isEqualTo("{\"message\":\"Internal server error\"}");
+        assertThat(response.body()).isEqualTo(
+                "{\"success\":false,\"error\":{\"code\":\"DEFAULT_5XX\",\"message\":\"Internal server error\"}}");
     }
 
     @Test
