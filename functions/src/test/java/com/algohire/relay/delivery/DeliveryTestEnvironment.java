@@ -22,19 +22,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * The delivery side's resources on the test backend: the shared events table and bucket, plus a subscriptions
- * table and a delivery queue whose DLQ redrive policy comes from {@link RelaySchema#DELIVERY}; and a poller that
+ * The delivery side's view of {@link TestResources} (the delivery queue, its DLQ with the redrive policy of
+ * {@link RelaySchema#DELIVERY}, the subscriptions table), a short retry schedule, and a poller that
  * feeds the handler the way Lambda's event source mapping does (receive, invoke, delete what did not fail).
  */
 public final class DeliveryTestEnvironment {
@@ -44,40 +39,23 @@ public final class DeliveryTestEnvironment {
     public final String subscriptionsTable;
     public final ByteArrayOutputStream logs = new ByteArrayOutputStream();
     public final StructuredLog log = new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8), Clock.systemUTC());
-    private final Map<String, String> env = new HashMap<>();
 
     private DeliveryTestEnvironment(TestResources resources, String queueUrl, String dlqUrl, String subscriptionsTable) {
         this.resources = resources;
         this.queueUrl = queueUrl;
         this.dlqUrl = dlqUrl;
         this.subscriptionsTable = subscriptionsTable;
-        env.put(EnvVars.DELIVERY_QUEUE_URL, queueUrl);
-        env.put(EnvVars.DELIVERY_DLQ_URL, dlqUrl);
-        env.put(EnvVars.SUBSCRIPTIONS_TABLE, subscriptionsTable);
     }
 
     public static DeliveryTestEnvironment create(AwsBackend backend) {
         TestResources resources = TestResources.create(backend);
-        String suffix = UUID.randomUUID().toString().substring(0, 8);
-        var sqs = resources.sqs;
-        String dlqUrl = sqs.createQueue(r -> r.queueName("delivery-dlq-" + suffix)).queueUrl();
-        String dlqArn = sqs.getQueueAttributes(r -> r.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
-                .attributes().get(QueueAttributeName.QUEUE_ARN);
-        String queueUrl = sqs.createQueue(r -> r.queueName("delivery-q-" + suffix).attributes(Map.of(
-                QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(RelaySchema.DELIVERY.visibilityTimeoutSeconds()),
-                QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
-                        + RelaySchema.DELIVERY.maxReceiveCount() + "\"}"))).queueUrl();
-        String table = "subscriptions-" + suffix;
-        resources.dynamoDb.createTable(r -> r.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
-                .keySchema(KeySchemaElement.builder().attributeName(RelaySchema.SUBSCRIPTION_ID).keyType(KeyType.HASH).build())
-                .attributeDefinitions(AttributeDefinition.builder().attributeName(RelaySchema.SUBSCRIPTION_ID)
-                        .attributeType(ScalarAttributeType.S).build()));
-        return new DeliveryTestEnvironment(resources, queueUrl, dlqUrl, table);
+        return new DeliveryTestEnvironment(resources, resources.names.deliveryQueue().queueUrl(),
+                resources.names.deliveryQueue().dlqUrl(), resources.names.subscriptionsTable());
     }
 
     /** Config with a short test schedule; {@code overrides} win. */
     public RelayConfig config(Map<String, String> overrides) {
-        Map<String, String> merged = new HashMap<>(env);
+        Map<String, String> merged = new HashMap<>();
         merged.put(EnvVars.RETRY_SCHEDULE_SECONDS, "0");
         merged.put(EnvVars.SSRF_ALLOWLIST, "127.0.0.1");
         merged.putAll(overrides);

@@ -2,11 +2,12 @@ package com.algohire.relay.local;
 
 import com.algohire.relay.api.EventsApiHandler;
 import com.algohire.relay.api.ManagementApiHandler;
-import com.algohire.relay.config.RelaySchema;
-import com.algohire.relay.delivery.DeliveryHandler;
 import com.algohire.relay.config.ApiRoutes;
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.config.ResourceProvisioner;
+import com.algohire.relay.delivery.DeliveryHandler;
 import com.algohire.relay.ingest.SweeperHandler;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.local.ApiGatewayEmulator.Keys;
@@ -16,13 +17,13 @@ import com.algohire.relay.localaws.AwsBackends;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.security.SecureRandom;
 import java.util.concurrent.CountDownLatch;
 
 /**

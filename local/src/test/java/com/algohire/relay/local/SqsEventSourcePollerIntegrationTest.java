@@ -1,8 +1,7 @@
 package com.algohire.relay.local;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.config.ResourceProvisioner;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.amazonaws.services.lambda.runtime.Context;
@@ -26,6 +25,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import static org.assertj.core.api.Assertions.assertThat;
 
 @ExtendWith(SharedAwsBackend.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

@@ -1,6 +1,5 @@
-package com.algohire.relay.local;
+package com.algohire.relay.config;
 
-import com.algohire.relay.config.RelaySchema;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

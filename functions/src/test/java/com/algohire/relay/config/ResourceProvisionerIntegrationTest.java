@@ -1,9 +1,9 @@
-package com.algohire.relay.local;
+package com.algohire.relay.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.testing.TestResources;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import java.util.Map;
 import java.util.UUID;
@@ -36,7 +36,7 @@ class ResourceProvisionerIntegrationTest {
 
     @BeforeAll
     void clients(AwsBackend backend) {
-        var clients = TestClients.of(backend);
+        var clients = TestResources.clients(backend);
         dynamoDb = clients.dynamoDb();
         s3 = clients.s3();
         sqs = clients.sqs();
