@@ -10,9 +10,6 @@ public final class EnvVars {
     public static final String PAYLOAD_BUCKET = "PAYLOAD_BUCKET";
     public static final String DELIVERY_QUEUE_URL = "DELIVERY_QUEUE_URL";
     public static final String DELIVERY_DLQ_URL = "DELIVERY_DLQ_URL";
-    /** ARNs for StartMessageMoveTask (DLQ redrive). */
-    public static final String DELIVERY_QUEUE_ARN = "DELIVERY_QUEUE_ARN";
-    public static final String DELIVERY_DLQ_ARN = "DELIVERY_DLQ_ARN";
     /** Comma-separated event domains accepted in {@code eventType} (default: job,candidate,interview,assessment). */
     public static final String KNOWN_EVENT_DOMAINS = "KNOWN_EVENT_DOMAINS";
     /** Days an event, its payload object and its delivery log are kept (default 30). */

@@ -272,8 +272,6 @@ public final class RelayStack extends Stack {
         env.put(EnvVars.PAYLOAD_BUCKET, payloads.getBucketName());
         env.put(EnvVars.DELIVERY_QUEUE_URL, deliveryQueue.getQueueUrl());
         env.put(EnvVars.DELIVERY_DLQ_URL, deadLetters.getQueueUrl());
-        env.put(EnvVars.DELIVERY_QUEUE_ARN, deliveryQueue.getQueueArn());
-        env.put(EnvVars.DELIVERY_DLQ_ARN, deadLetters.getQueueArn());
         env.put(EnvVars.MAX_RETRY_ATTEMPTS, String.valueOf(RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS));
         env.put(EnvVars.RETRY_SCHEDULE_SECONDS, RETRY_SCHEDULE_SECONDS);
         env.put(EnvVars.DELIVERY_TIMEOUT_MS, String.valueOf(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS * 1000));

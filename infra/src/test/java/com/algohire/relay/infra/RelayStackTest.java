@@ -119,8 +119,7 @@ class RelayStackTest {
         for (String handler : HANDLERS) {
             JsonNode env = t.properties(t.functionId(handler)).path("Environment").path("Variables");
             for (String name : List.of(EnvVars.EVENTS_TABLE, EnvVars.SUBSCRIPTIONS_TABLE, EnvVars.PAYLOAD_BUCKET,
-                    EnvVars.DELIVERY_QUEUE_URL, EnvVars.DELIVERY_DLQ_URL, EnvVars.DELIVERY_QUEUE_ARN,
-                    EnvVars.DELIVERY_DLQ_ARN)) {
+                    EnvVars.DELIVERY_QUEUE_URL, EnvVars.DELIVERY_DLQ_URL)) {
                 assertThat(env.has(name)).as(handler + " " + name).isTrue();
             }
             assertThat(env.path(EnvVars.EVENTS_TABLE).path("Ref").asText()).isEqualTo(eventsTableId());

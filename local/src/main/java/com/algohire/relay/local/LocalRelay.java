@@ -177,9 +177,7 @@ public final class LocalRelay implements AutoCloseable {
         env.put(EnvVars.SUBSCRIPTIONS_TABLE, resources.subscriptionsTable());
         env.put(EnvVars.PAYLOAD_BUCKET, resources.payloadBucket());
         env.put(EnvVars.DELIVERY_QUEUE_URL, resources.deliveryQueue().queueUrl());
-        env.put(EnvVars.DELIVERY_QUEUE_ARN, resources.deliveryQueue().queueArn());
         env.put(EnvVars.DELIVERY_DLQ_URL, resources.deliveryQueue().dlqUrl());
-        env.put(EnvVars.DELIVERY_DLQ_ARN, resources.deliveryQueue().dlqArn());
         env.put(EnvVars.AWS_REGION, backend.region().id());
         // Local receivers live on loopback, which the SSRF guard refuses everywhere else.
         env.put(EnvVars.SSRF_ALLOWLIST, options.ssrfAllowlist());
