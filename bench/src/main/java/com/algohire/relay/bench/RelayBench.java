@@ -42,7 +42,12 @@ public final class RelayBench {
         this.relay = relay;
     }
 
+    /** {@code cold} runs {@link ColdStartBench}; no argument, this one. */
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && "cold".equals(args[0])) {
+            ColdStartBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         try (AwsBackend backend = AwsBackends.start()) {
             LocalRelay relay = LocalRelay.start(LocalRelay.Options.defaults().withPort(0)
                     .withResourcePrefix("bench-" + UUID.randomUUID().toString().substring(0, 8)), backend);

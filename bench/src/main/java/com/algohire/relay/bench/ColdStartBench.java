@@ -1,0 +1,96 @@
+package com.algohire.relay.bench;
+
+import com.algohire.relay.config.ResourceProvisioner;
+import com.algohire.relay.internal.AwsClients;
+import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.AwsBackends;
+import java.io.File;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Compares the cold start of the SDK's HTTP clients (STYLE.md: measure CRT against URLConnection): for each
+ * client, fresh JVMs run {@link ColdStartProbe} against the local backends, interleaved round by round so that
+ * machine noise hits every client alike. Run with {@code ./relay bench cold}.
+ */
+public final class ColdStartBench {
+    private static final List<String> CLIENTS = List.of("urlconnection", "apache", "crt");
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 7);
+    private static final Pattern RESULT = Pattern.compile("built=(\\d+) firstCalls=(\\d+)");
+
+    private ColdStartBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try (AwsBackend backend = AwsBackends.start()) {
+            AwsClients clients = new AwsClients(backend.region(), backend.credentials(),
+                    backend.sqsEndpoint(), backend.dynamoDbEndpoint(), backend.s3Endpoint());
+            ResourceProvisioner.Resources resources = new ResourceProvisioner(clients.dynamoDb(), clients.s3(),
+                    clients.sqs()).provision("cold-" + UUID.randomUUID().toString().substring(0, 8));
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String classpath = classpath();
+            Map<String, List<long[]>> results = new LinkedHashMap<>();
+            CLIENTS.forEach(c -> results.put(c, new ArrayList<>()));
+            for (int round = 0; round < ROUNDS; round++) {
+                for (String client : CLIENTS) {
+                    Process probe = new ProcessBuilder(java, "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
+                            "-cp", classpath, ColdStartProbe.class.getName(), client,
+                            backend.dynamoDbEndpoint().toString(), resources.eventsTable(),
+                            backend.sqsEndpoint().toString(), resources.deliveryQueue().queueUrl())
+                            .redirectErrorStream(true).start();
+                    String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    if (!probe.waitFor(60, TimeUnit.SECONDS) || probe.exitValue() != 0) {
+                        throw new IllegalStateException(client + " probe failed: " + output);
+                    }
+                    Matcher m = RESULT.matcher(output);
+                    if (!m.find()) {
+                        throw new IllegalStateException(client + " probe printed no result: " + output);
+                    }
+                    results.get(client).add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+                }
+            }
+            System.out.println("backend: " + backend.description() + "; " + ROUNDS + " fresh JVMs per client, "
+                    + "JVM flags as the functions' JAVA_TOOL_OPTIONS (C1 only)");
+            System.out.println();
+            System.out.println("| HTTP client | clients built, median ms since JVM start | first DynamoDB + SQS call done, median ms | vs urlconnection |");
+            System.out.println("|---|---|---|---|");
+            long base = median(results.get("urlconnection"), 1);
+            for (String client : CLIENTS) {
+                long done = median(results.get(client), 1);
+                System.out.printf("| %s | %d | %d | %.2fx |%n", client, median(results.get(client), 0), done,
+                        (double) done / base);
+            }
+        }
+        System.exit(0);
+    }
+
+    /** The bench module's runtime classpath, as exec:java loaded it. */
+    private static String classpath() {
+        ClassLoader loader = ColdStartBench.class.getClassLoader();
+        List<String> entries = new ArrayList<>();
+        if (loader instanceof URLClassLoader urls) {
+            for (URL url : urls.getURLs()) {
+                entries.add(new File(url.getPath()).getPath());
+            }
+        }
+        return entries.isEmpty() ? System.getProperty("java.class.path") : String.join(File.pathSeparator, entries);
+    }
+
+    private static long median(List<long[]> samples, int index) {
+        List<Long> values = new ArrayList<>();
+        samples.forEach(s -> values.add(s[index]));
+        Collections.sort(values);
+        return values.get(values.size() / 2);
+    }
+}
