@@ -85,7 +85,7 @@ final class EventsApi {
                 outcome.eventId = id;
             }
             response = ApiResponses.error(e, e.status() == 405
-                    ? Map.of("Allow", allowed(path(request))) : Map.of());
+                    ? Map.of("Allow", allowed(ApiRequests.path(request))) : Map.of());
         } catch (RuntimeException e) {
             outcome.errorCode = "INTERNAL_ERROR";
             // The class name only: an exception's message can carry payload data or resource names.
@@ -108,7 +108,7 @@ final class EventsApi {
 
     private APIGatewayProxyResponseEvent route(APIGatewayProxyRequestEvent request, String method, long started,
                                                Outcome outcome) {
-        String path = path(request);
+        String path = ApiRequests.path(request);
         if (path.equals(EVENTS_PATH)) {
             outcome.route = method + " " + EVENTS_PATH;
             return switch (method) {
@@ -266,10 +266,6 @@ final class EventsApi {
         return params;
     }
 
-    static String path(APIGatewayProxyRequestEvent request) {
-        String path = request.getPath() == null ? "" : request.getPath();
-        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-    }
 
     private static String allowed(String path) {
         return path.equals(EVENTS_PATH) ? "GET, POST" : "GET";

@@ -69,7 +69,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         String requestId = request.getRequestContext() != null && request.getRequestContext().getRequestId() != null
                 ? request.getRequestContext().getRequestId() : context == null ? null : context.getAwsRequestId();
         String method = request.getHttpMethod() == null ? "" : request.getHttpMethod().toUpperCase(Locale.ROOT);
-        String path = normalize(request.getPath());
+        String path = ApiRequests.path(request);
         long start = System.nanoTime();
         APIGatewayProxyResponseEvent response;
         try {
@@ -216,13 +216,6 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
 
     private static String query(APIGatewayProxyRequestEvent request, String name) {
         return request.getQueryStringParameters() == null ? null : request.getQueryStringParameters().get(name);
-    }
-
-    private static String normalize(String path) {
-        if (path == null || path.isEmpty()) {
-            return "/";
-        }
-        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 
     private static ApiException methodNotAllowed(String allowed) {

@@ -184,6 +184,21 @@ class EventsApiHandlerIntegrationTest {
                 "{\"success\":true,\"status\":\"ok\",\"checks\":{\"table\":\"ok\",\"queue\":\"ok\"}}");
     }
 
+    @ParameterizedTest
+    @Event(value = "get-event.json", type = APIGatewayProxyRequestEvent.class)
+    void handleRequest_whenCustomDomainBasePathPrefixesThePath_routesOnTheResource(APIGatewayProxyRequestEvent request) {
+        String eventId = json(handler.handleRequest(Requests.post("base-path", Requests.body("job.created",
+                "{\"jobId\":\"job_bp\"}")), null)).get("eventId").textValue();
+        // Behind a custom domain mapped at /relay, API Gateway puts the base path in front of path, not resource.
+        request.setPath("/relay/api/v1/events/" + eventId);
+        request.setPathParameters(Map.of("eventId", eventId));
+
+        APIGatewayProxyResponseEvent response = handler.handleRequest(request, null);
+
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
+        assertThat(json(response).get("event").get("id").textValue()).isEqualTo(eventId);
+    }
+
     @Test
     void handleRequest_whenRouteUnknown_returns404() {
         assertError(handler.handleRequest(Requests.get("/api/v2/things", null), null), 404, "ROUTE_NOT_FOUND");
