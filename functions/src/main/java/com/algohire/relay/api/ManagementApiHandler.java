@@ -27,6 +27,7 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -50,8 +51,13 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
     }
 
     public ManagementApiHandler(RelayConfig config, AwsClients clients) {
-        this(config, clients.dynamoDb(), clients.sqs(), new EventStore(clients.dynamoDb(), clients.s3(), config),
-                Clock.systemUTC(), StructuredLog.stdout());
+        this(config, clients.dynamoDb(), clients.sqs(), clients.s3(), Clock.systemUTC(), StructuredLog.stdout());
+    }
+
+    /** One client per service for the whole container, shared by everything the handler builds. */
+    private ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
+                                 StructuredLog log) {
+        this(config, dynamoDb, sqs, new EventStore(dynamoDb, s3, config), clock, log);
     }
 
     ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,

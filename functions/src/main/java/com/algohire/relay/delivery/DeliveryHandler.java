@@ -13,6 +13,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import java.security.SecureRandom;
 import java.time.Clock;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -27,8 +28,13 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
     }
 
     public DeliveryHandler(RelayConfig config, AwsClients clients) {
-        this(config, clients.dynamoDb(), clients.sqs(), new EventStore(clients.dynamoDb(), clients.s3(), config),
-                Clock.systemUTC(), StructuredLog.stdout());
+        this(config, clients.dynamoDb(), clients.sqs(), clients.s3(), Clock.systemUTC(), StructuredLog.stdout());
+    }
+
+    /** One client per service for the whole container, shared by everything the handler builds. */
+    private DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
+                            StructuredLog log) {
+        this(config, dynamoDb, sqs, new EventStore(dynamoDb, s3, config), clock, log);
     }
 
     DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
