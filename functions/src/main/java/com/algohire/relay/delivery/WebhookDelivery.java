@@ -90,7 +90,15 @@ final class WebhookDelivery {
         DeliveryLogEntry entry = new DeliveryLogEntry(attemptNumber, subscription.subscriptionId(), task.webhookId(),
                 withoutQuery(subscription.url()), result.statusCode(), result.latencyMs(), result.errorKind(),
                 result.responseBody(), outcome, EventItems.timestamp(now));
-        deliveryLog.record(task.eventId(), entry, now);
+        try {
+            deliveryLog.record(task.eventId(), entry, now);
+        } catch (RuntimeException e) {
+            // The attempt happened either way: failing the message over a lost log entry would send the webhook
+            // again (a delivered one) or skip its backoff (a failed one).
+            Map<String, Object> fields = ids(task, attemptNumber);
+            fields.put("exception", e.getClass().getName());
+            log.error("delivery log entry could not be written", fields);
+        }
 
         Map<String, Object> line = ids(task, attemptNumber);
         line.put("statusCode", result.statusCode());

@@ -2,6 +2,8 @@ package com.algohire.relay.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.spy;
 
 import com.algohire.relay.api.ManagementApiHandler;
 import com.algohire.relay.config.EnvVars;
@@ -27,6 +29,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.mockito.ArgumentMatchers;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException;
 
 @ExtendWith(SharedAwsBackend.class)
 class DeliveryHandlerIntegrationTest {
@@ -118,6 +124,30 @@ class DeliveryHandlerIntegrationTest {
             assertThat(receiver.requests).hasSize(1);
             assertThat(receiver.requests.get(0).body()).contains("after");
             assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("DELIVERED");
+        }
+    }
+
+    @Test
+    void deliver_mockitoInjectedDeliveryLogWriteFault_stillAcknowledgesTheDeliveredWebhook(AwsBackend backend)
+            throws Exception {
+        Setup s = setup(backend, Map.of());
+        DynamoDbClient dynamoDb = spy(s.env().resources.dynamoDb);
+        // DynamoDB throttles exactly the attempt record's write.
+        doThrow(ProvisionedThroughputExceededException.builder().message("injected").build())
+                .when(dynamoDb).putItem(ArgumentMatchers.<PutItemRequest>argThat(r -> r != null
+                        && r.item().get("sk") != null && r.item().get("sk").s().startsWith(DeliveryLogEntry.SK_PREFIX)));
+        DeliveryHandler handler = new DeliveryHandler(s.config(), dynamoDb, s.env().resources.sqs,
+                s.env().eventStore(s.config()), Clock.systemUTC(), s.env().log);
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200))) {
+            subscribe(s, receiver.url(), "[\"job.*\"]");
+            publish(s, "job.created", "{\"jobId\":\"j-log\"}");
+            assertThat(s.env().poll(handler, 1).getBatchItemFailures()).isEmpty(); // fan-out
+
+            assertThat(s.env().poll(handler, 1).getBatchItemFailures()).isEmpty();
+            assertThat(s.env().pollReceived(handler, 1)).isZero();
+
+            assertThat(receiver.requests).hasSize(1);
+            assertThat(s.env().logText()).contains("delivery log entry could not be written");
         }
     }
 
