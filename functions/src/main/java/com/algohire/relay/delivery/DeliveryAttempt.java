@@ -78,6 +78,8 @@ final class DeliveryAttempt implements AutoCloseable {
                 .disableRedirectHandling()
                 .disableAutomaticRetries()
                 .disableCookieManagement()
+                // Only the first 1 KB of a response is read: no reason to ask receivers for compressed bodies.
+                .disableContentCompression()
                 .disableAuthCaching()
                 .setUserAgent(USER_AGENT)
                 .build();

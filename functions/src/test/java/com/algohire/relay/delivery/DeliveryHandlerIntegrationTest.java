@@ -91,6 +91,7 @@ class DeliveryHandlerIntegrationTest {
             assertThat(last.headers().get("webhook-id")).isEqualTo(receiver.requests.get(0).headers().get("webhook-id"));
             assertThat(last.headers().get("user-agent")).isEqualTo("AlgoHire-Webhook-Relay/1.0");
             assertThat(last.headers().get("content-type")).isEqualTo("application/json");
+            assertThat(last.headers()).doesNotContainKey("accept-encoding");
             assertThatCode(() -> new WebhookVerifier(secret).verify(last.body(), last.headers())).doesNotThrowAnyException();
             JsonNode body = Json.mapper().readTree(last.body());
             assertThat(body.get("id").asText()).isEqualTo(eventId);
