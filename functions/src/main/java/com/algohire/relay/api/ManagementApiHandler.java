@@ -77,21 +77,36 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         String method = request.getHttpMethod() == null ? "" : request.getHttpMethod().toUpperCase(Locale.ROOT);
         String path = ApiRequests.path(request);
         long start = System.nanoTime();
+        String errorCode = null;
         APIGatewayProxyResponseEvent response;
         try {
             response = route(method, path, request);
         } catch (ApiException e) {
+            errorCode = e.code();
             response = ApiResponses.error(e);
         } catch (RuntimeException e) {
-            log.error("management request failed", Map.of("method", method, "path", path,
-                    "error", e.getClass().getSimpleName(), "requestId", String.valueOf(requestId)));
-            response = ApiResponses.error(new ApiException(500, "INTERNAL_ERROR",
+            errorCode = "INTERNAL_ERROR";
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("requestId", requestId);
+            fields.put("method", method);
+            fields.put("path", path);
+            fields.put("exception", e.getClass().getName());
+            log.error("request failed", fields);
+            response = ApiResponses.error(new ApiException(500, errorCode,
                     "The relay failed to process the request; it is safe to retry.",
                     requestId == null ? Map.of() : Map.of("requestId", requestId)));
         }
-        // Path only: ids are fine to log, bodies (URLs with tokens, secrets) are not.
-        log.info("management request", Map.of("method", method, "path", path, "status", response.getStatusCode(),
-                "latencyMs", (System.nanoTime() - start) / 1_000_000, "requestId", String.valueOf(requestId)));
+        // The same line as the ingest function's, so one log query covers both. Path only: ids are fine to log,
+        // bodies (URLs with tokens, secrets) are not.
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("requestId", requestId);
+        fields.put("method", method);
+        fields.put("route", method + " " + (request.getResource() != null ? request.getResource() : path));
+        fields.put("path", path);
+        fields.put("status", response.getStatusCode());
+        fields.put("errorCode", errorCode);
+        fields.put("processingTimeMs", (System.nanoTime() - start) / 1_000_000);
+        log.info("request", fields);
         return response;
     }
 

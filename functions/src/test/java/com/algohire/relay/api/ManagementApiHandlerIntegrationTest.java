@@ -54,6 +54,21 @@ class ManagementApiHandlerIntegrationTest {
     }
 
     @Test
+    void handleRequest_whenAnswered_writesOneRequestLineLikeTheIngestFunction(AwsBackend backend) throws Exception {
+        start(backend);
+        call("GET", "/api/v1/subscriptions/sub_unknown", null);
+
+        String[] lines = env.logText().strip().split("\n");
+        JsonNode line = Json.mapper().readTree(lines[lines.length - 1]);
+        assertThat(line.get("message").asText()).isEqualTo("request");
+        assertThat(line.get("method").asText()).isEqualTo("GET");
+        assertThat(line.get("route").asText()).isEqualTo("GET /api/v1/subscriptions/sub_unknown");
+        assertThat(line.get("status").asInt()).isEqualTo(404);
+        assertThat(line.get("errorCode").asText()).isEqualTo("SUBSCRIPTION_NOT_FOUND");
+        assertThat(line.has("processingTimeMs")).isTrue();
+    }
+
+    @Test
     void subscriptions_whenCreatedReadPatchedDeleted_followCrudContract(AwsBackend backend) throws Exception {
         start(backend);
         Response created = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"));
