@@ -58,7 +58,8 @@ public final class ApiResponses {
     /** Our own fault: a fixed message, never the exception's text (it may name resources or carry data). */
     public static APIGatewayProxyResponseEvent internalError(String requestId) {
         return error(new ApiException(500, "INTERNAL_ERROR",
-                "The relay failed to process the request; it is safe to retry with the same x-idempotency-key.",
+                "The relay failed to process the request; it is safe to retry (a POST /api/v1/events with the same "
+                        + "x-idempotency-key).",
                 requestId == null ? Map.of() : Map.of("requestId", requestId)));
     }
 }

@@ -92,9 +92,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
             fields.put("path", path);
             fields.put("exception", e.getClass().getName());
             log.error("request failed", fields);
-            response = ApiResponses.error(new ApiException(500, errorCode,
-                    "The relay failed to process the request; it is safe to retry.",
-                    requestId == null ? Map.of() : Map.of("requestId", requestId)));
+            response = ApiResponses.internalError(requestId);
         }
         // The same line as the ingest function's, so one log query covers both. Path only: ids are fine to log,
         // bodies (URLs with tokens, secrets) are not.
