@@ -2,6 +2,7 @@ package com.algohire.relay.bench;
 
 import com.algohire.relay.config.ResourceProvisioner;
 import com.algohire.relay.internal.AwsClients;
+import com.algohire.relay.local.LocalRelay;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.AwsBackends;
 import java.io.File;
@@ -34,8 +35,7 @@ public final class ColdStartBench {
 
     public static void main(String[] args) throws Exception {
         try (AwsBackend backend = AwsBackends.start()) {
-            AwsClients clients = new AwsClients(backend.region(), backend.credentials(),
-                    backend.sqsEndpoint(), backend.dynamoDbEndpoint(), backend.s3Endpoint());
+            AwsClients clients = LocalRelay.clients(backend);
             ResourceProvisioner.Resources resources = new ResourceProvisioner(clients.dynamoDb(), clients.s3(),
                     clients.sqs()).provision("cold-" + UUID.randomUUID().toString().substring(0, 8));
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

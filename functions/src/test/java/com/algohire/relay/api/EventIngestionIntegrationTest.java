@@ -309,21 +309,6 @@ class EventIngestionIntegrationTest {
     }
 
     @Test
-    void handleRequest_whenListBoundIsOutsideFourDigitYears_returns400NotA500() {
-        EventsApiHandler handler = handler();
-        Map<Map<String, String>, String> cases = Map.of(
-                Map.of("to", "-999999999-01-01T00:00:00Z"), "INVALID_TO",
-                Map.of("from", "-999999999-01-01T00:00:00Z"), "INVALID_FROM",
-                Map.of("to", "+10000-01-01T00:00:00Z"), "INVALID_TO",
-                Map.of("from", "1969-12-31T23:59:59Z"), "INVALID_FROM");
-        cases.forEach((params, code) -> {
-            APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/api/v1/events", params), null);
-            assertThat(response.getStatusCode()).as(params.toString()).isEqualTo(400);
-            assertThat(json(response).get("error").get("code").textValue()).as(params.toString()).isEqualTo(code);
-        });
-    }
-
-    @Test
     void handleRequest_whenCursorComesFromAnotherFilterOrRange_answers400OrThePageNotA500() {
         Instant now = Instant.parse("2024-01-12T10:00:00Z");
         MutableClock clock = new MutableClock(now);
@@ -393,16 +378,21 @@ class EventIngestionIntegrationTest {
     @Test
     void handleRequest_whenListParametersInvalid_returns400NamingParameter() {
         EventsApiHandler handler = handler();
-        Map<Map<String, String>, String> cases = Map.of(
-                Map.of("limit", "0"), "INVALID_LIMIT",
-                Map.of("limit", "101"), "INVALID_LIMIT",
-                Map.of("limit", "ten"), "INVALID_LIMIT",
-                Map.of("from", "yesterday"), "INVALID_FROM",
-                Map.of("to", "2024-13-01T00:00:00Z"), "INVALID_TO",
-                Map.of("from", "2024-02-01T00:00:00Z", "to", "2024-01-01T00:00:00Z"), "INVALID_RANGE",
-                Map.of("eventType", "Job.Created"), "INVALID_EVENT_TYPE",
-                Map.of("cursor", "not-a-cursor"), "INVALID_CURSOR",
-                Map.of("cursor", "eyJpIjoiYnlUeXBlIn0", "limit", "5"), "INVALID_CURSOR");
+        Map<Map<String, String>, String> cases = Map.ofEntries(
+                Map.entry(Map.of("limit", "0"), "INVALID_LIMIT"),
+                Map.entry(Map.of("limit", "101"), "INVALID_LIMIT"),
+                Map.entry(Map.of("limit", "ten"), "INVALID_LIMIT"),
+                Map.entry(Map.of("from", "yesterday"), "INVALID_FROM"),
+                Map.entry(Map.of("to", "2024-13-01T00:00:00Z"), "INVALID_TO"),
+                // Outside four-digit years: the stored sort keys would no longer order as text.
+                Map.entry(Map.of("to", "-999999999-01-01T00:00:00Z"), "INVALID_TO"),
+                Map.entry(Map.of("from", "-999999999-01-01T00:00:00Z"), "INVALID_FROM"),
+                Map.entry(Map.of("to", "+10000-01-01T00:00:00Z"), "INVALID_TO"),
+                Map.entry(Map.of("from", "1969-12-31T23:59:59Z"), "INVALID_FROM"),
+                Map.entry(Map.of("from", "2024-02-01T00:00:00Z", "to", "2024-01-01T00:00:00Z"), "INVALID_RANGE"),
+                Map.entry(Map.of("eventType", "Job.Created"), "INVALID_EVENT_TYPE"),
+                Map.entry(Map.of("cursor", "not-a-cursor"), "INVALID_CURSOR"),
+                Map.entry(Map.of("cursor", "eyJpIjoiYnlUeXBlIn0", "limit", "5"), "INVALID_CURSOR"));
         cases.forEach((params, code) -> {
             APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/api/v1/events", params), null);
             assertThat(response.getStatusCode()).as(params.toString()).isEqualTo(400);

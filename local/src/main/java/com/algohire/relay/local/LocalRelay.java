@@ -129,10 +129,15 @@ public final class LocalRelay implements AutoCloseable {
         this.workers = workers;
     }
 
+    /** The functions' SDK client factory pointed at a local backend's per-service endpoints. */
+    public static AwsClients clients(AwsBackend backend) {
+        return new AwsClients(backend.region(), backend.credentials(),
+                backend.sqsEndpoint(), backend.dynamoDbEndpoint(), backend.s3Endpoint());
+    }
+
     /** Provisions the resources on {@code backend} and starts serving; the backend stays the caller's to close. */
     public static LocalRelay start(Options options, AwsBackend backend) {
-        AwsClients clients = new AwsClients(backend.region(), backend.credentials(),
-                backend.sqsEndpoint(), backend.dynamoDbEndpoint(), backend.s3Endpoint());
+        AwsClients clients = clients(backend);
         ResourceProvisioner.Resources resources;
         try (var dynamoDb = clients.dynamoDb(); var s3 = clients.s3(); var sqs = clients.sqs()) {
             resources = new ResourceProvisioner(dynamoDb, s3, sqs).provision(options.resourcePrefix());

@@ -40,7 +40,7 @@ class SqsEventSourcePollerIntegrationTest {
 
     @BeforeAll
     void clients(AwsBackend backend) {
-        var clients = TestClients.of(backend);
+        var clients = LocalRelay.clients(backend);
         sqs = clients.sqs();
         provisioner = new ResourceProvisioner(clients.dynamoDb(), clients.s3(), sqs);
         region = backend.region().id();
