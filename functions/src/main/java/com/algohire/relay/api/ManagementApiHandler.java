@@ -6,6 +6,7 @@ import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.event.WebhookIds;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.internal.StructuredLog;
@@ -23,7 +24,6 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -166,7 +166,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         throw new ApiException(404, "NOT_FOUND", "No route for " + method + " " + truncate(path));
     }
 
-    /** FAN_OUT again (all matching subscriptions) or one DELIVER with a fresh webhook-id for the named subscription. */
+    /** FAN_OUT again (all matching subscriptions) or one DELIVER for the named one, under webhook-ids of this replay's own. */
     private APIGatewayProxyResponseEvent replay(String eventId, JsonNode body) {
         StoredEvent event = (eventId.length() <= 128 ? events.find(eventId) : java.util.Optional.<StoredEvent>empty())
                 .orElseThrow(() -> new ApiException(404, "EVENT_NOT_FOUND", "No event with this eventId",
@@ -174,6 +174,9 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("success", true);
         response.put("eventId", event.eventId());
+        // A replay is a new delivery: new webhook-ids, the same for every copy of this replay's tasks.
+        String replayId = WebhookIds.newReplayId();
+        response.put("replayId", replayId);
         if (body != null && !body.isNull() && !(body.isObject() && body.isEmpty())) {
             JsonNode subscriptionId = body.isObject() ? body.get("subscriptionId") : null;
             if (subscriptionId == null || !subscriptionId.isTextual() || body.size() != 1) {
@@ -188,13 +191,13 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 throw new ApiException(409, "SUBSCRIPTION_INACTIVE", "The subscription is inactive; PATCH active=true first",
                         Map.of("subscriptionId", subscription.subscriptionId()));
             }
-            String webhookId = "msg_" + UUID.randomUUID().toString().replace("-", "");
+            String webhookId = WebhookIds.of(event.eventId(), subscription.subscriptionId(), replayId);
             queue.send(DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(), webhookId));
             response.put("message", "Replay queued for one subscription");
             response.put("subscriptionId", subscription.subscriptionId());
             response.put("webhookId", webhookId);
         } else {
-            queue.send(DeliveryTask.fanOut(event.eventId(), event.eventType()));
+            queue.send(DeliveryTask.replayFanOut(event.eventId(), event.eventType(), replayId));
             response.put("message", "Replay queued for all matching subscriptions");
         }
         return ApiResponses.json(202, response);

@@ -52,7 +52,7 @@ final class DeliveryBatch {
                 throw new IllegalArgumentException("task without kind or eventId");
             }
             if (task.kind() == DeliveryTask.Kind.FAN_OUT) {
-                fanOut.run(task, message.getMessageId(), activeSubscriptions);
+                fanOut.run(task, activeSubscriptions);
                 return true;
             }
             if (task.subscriptionId() == null || task.webhookId() == null) {

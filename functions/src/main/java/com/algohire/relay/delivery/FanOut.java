@@ -4,17 +4,16 @@ import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.event.WebhookIds;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.subscription.SubscriptionMatcher;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
@@ -62,7 +61,7 @@ final class FanOut {
     }
 
     /** @throws RuntimeException when a task could not be queued: the fan-out message is then retried whole */
-    void run(DeliveryTask task, String messageId, Supplier<List<Subscription>> activeSubscriptions) {
+    void run(DeliveryTask task, Supplier<List<Subscription>> activeSubscriptions) {
         Optional<StoredEvent> found = events.find(task.eventId());
         if (found.isEmpty()) {
             log.warn("fan-out dropped: event not found", Map.of("eventId", String.valueOf(task.eventId())));
@@ -73,7 +72,7 @@ final class FanOut {
         for (Subscription subscription : activeSubscriptions.get()) {
             if (SubscriptionMatcher.matches(subscription.eventTypes(), event.eventType())) {
                 deliveries.add(DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(),
-                        webhookId(messageId, subscription.subscriptionId())));
+                        WebhookIds.of(event.eventId(), subscription.subscriptionId(), task.replayId())));
             }
         }
         for (int from = 0; from < deliveries.size(); from += SQS_BATCH) {
@@ -105,15 +104,5 @@ final class FanOut {
         if (!pending.isEmpty()) {
             throw new IllegalStateException("could not queue " + pending.size() + " delivery tasks");
         }
-    }
-
-    /**
-     * Derived from the fan-out message and the subscription, so that a fan-out retried after a partial send
-     * re-queues duplicates under the same webhook-id, which receivers deduplicate; a replay is a new message and
-     * gets new ids.
-     */
-    static String webhookId(String fanOutMessageId, String subscriptionId) {
-        UUID id = UUID.nameUUIDFromBytes((fanOutMessageId + "/" + subscriptionId).getBytes(StandardCharsets.UTF_8));
-        return "msg_" + id.toString().replace("-", "");
     }
 }
