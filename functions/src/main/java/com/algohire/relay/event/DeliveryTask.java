@@ -1,5 +1,7 @@
 package com.algohire.relay.event;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * A message on the delivery queue, carrying ids only (the event itself stays in DynamoDB/S3), as Svix does.
  * {@code FAN_OUT}: an accepted event, to be split into one {@code DELIVER} task per matching subscription.
@@ -9,6 +11,7 @@ package com.algohire.relay.event;
  * derived from eventId and subscriptionId alone (so any re-queue of the event repeats them), a replay's from the
  * replay as well (so receivers that deduplicate on webhook-id do not discard what the operator asked for).
  */
+@JsonInclude(JsonInclude.Include.NON_NULL) // absent, not null: a FAN_OUT carries only what it has
 public record DeliveryTask(Kind kind, String eventId, String eventType, String subscriptionId, String webhookId,
                            String replayId) {
 

@@ -26,6 +26,8 @@ public final class EventItems {
     public static final String STATUS = "status";
     /** Epoch millis until which the request (or sweeper) that set PENDING owns the enqueue. */
     public static final String LEASE_UNTIL = "leaseUntil";
+    /** A token of the claim that took over an event's enqueue: tells a claim whose reply was lost that it won. */
+    public static final String LEASE_OWNER = "leaseOwner";
 
     public static final String STATUS_PENDING = "PENDING";
     public static final String STATUS_QUEUED = "QUEUED";

@@ -69,32 +69,99 @@ public final class EventIngestion {
                 config.eventsTable(), config.retention(), clock, log);
     }
 
-    /** @throws ApiException 409 for a repeat or reused key, 503 when the queue refused the task */
+    /**
+     * Every write here can have happened even when its call threw (a reply lost after DynamoDB committed, then the
+     * SDK's retry answering ConditionalCheckFailed to our own write). So a failed write is followed by a read that
+     * tells which it was, and nothing (the key, the payload object) is released or deleted unless that read shows
+     * the write did not happen. When even the read fails, the outcome stays unknown: everything is left in place
+     * for the caller's retry or the sweeper, which finish it, and the caller hears 500 (safe to retry).
+     *
+     * @throws ApiException 409 for a repeat or reused key, 503 when the queue refused the task
+     */
     public Accepted accept(IngestRequest request) {
         Instant now = clock.instant();
         String eventId = UUID.randomUUID().toString();
         String receivedAt = EventItems.timestamp(now);
         String payloadKey = storePayloadIfLarge(eventId, request);
-        try {
-            claimKey(keyItem(request, eventId, receivedAt, now), now);
-        } catch (ConditionalCheckFailedException e) {
+        if (!claimKey(keyItem(request, eventId, receivedAt, now), eventId, now)) {
             deleteOrphan(payloadKey);
             return repeat(request);
-        } catch (RuntimeException e) {
-            deleteOrphan(payloadKey);
-            throw e;
         }
-        try {
-            putIfAbsent(eventItem(request, eventId, now, payloadKey));
-        } catch (RuntimeException e) {
-            // Free the key so the caller's retry starts afresh; if this fails too, the retry recovers the event
-            // from its own identical body once the key's lease has run out.
-            releaseKey(request.idempotencyKey(), eventId);
-            deleteOrphan(payloadKey);
-            throw e;
-        }
+        storeEvent(eventItem(request, eventId, now, payloadKey), request.idempotencyKey(), payloadKey);
         enqueue(eventId, request.eventType());
         return new Accepted(eventId, request.eventType(), request.idempotencyKey(), receivedAt);
+    }
+
+    /**
+     * Claims the key for {@code eventId}; false when another request holds it. A conditional failure or an error
+     * is settled by reading the key back: it holds our eventId only if our own write committed.
+     *
+     * @throws RuntimeException when the key is certainly not claimed after an error, or when the outcome cannot
+     *                          be known (the write failed and so did the read); in neither case is it another's
+     */
+    private boolean claimKey(Map<String, AttributeValue> item, String eventId, Instant now) {
+        RuntimeException failure;
+        try {
+            putKey(item, now);
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            failure = null;
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        Map<String, AttributeValue> stored = readBack(item.get(RelaySchema.PK).s(), EventItems.KEY_SK, failure);
+        if (stored != null && eventId.equals(stored.get(EventItems.EVENT_ID).s())) {
+            log.info("idempotency key claim committed although its call failed", Map.of("eventId", eventId));
+            return true;
+        }
+        if (failure != null && stored == null) {
+            throw failure; // certainly not written: the caller's retry starts afresh
+        }
+        return false;
+    }
+
+    /**
+     * Stores the event item. Its key holds a fresh eventId, so a conditional failure can only be our own write,
+     * retried by the SDK after it committed; any other error is settled by reading the item back. Only when the
+     * item is certainly absent are the key and the payload object released.
+     */
+    private void storeEvent(Map<String, AttributeValue> item, String idempotencyKey, String payloadKey) {
+        String eventId = item.get(EventItems.EVENT_ID).s();
+        try {
+            putIfAbsent(item);
+        } catch (ConditionalCheckFailedException ownRetry) {
+            log.info("event write committed although its call failed", Map.of("eventId", eventId));
+        } catch (RuntimeException e) {
+            if (readBack(item.get(RelaySchema.PK).s(), EventItems.EVENT_SK, e) != null) {
+                log.info("event write committed although its call failed", Map.of("eventId", eventId));
+                return;
+            }
+            // Free the key so the caller's retry starts afresh; if this fails too, the retry recovers the event
+            // from its own identical body once the key's lease has run out. Should the write still land after
+            // this read (a request held up in flight), the sweeper finds an event its key no longer names and
+            // discards it instead of queueing it.
+            releaseKey(idempotencyKey, eventId);
+            deleteOrphan(payloadKey);
+            throw e;
+        }
+    }
+
+    /**
+     * Reads an item back after a failed write. When the read fails too, the write's own failure is rethrown (with
+     * the read's as suppressed), since nothing can be concluded.
+     */
+    private Map<String, AttributeValue> readBack(String pk, String sk, RuntimeException writeFailure) {
+        try {
+            return get(pk, sk);
+        } catch (RuntimeException readFailure) {
+            if (writeFailure == null) {
+                throw readFailure;
+            }
+            writeFailure.addSuppressed(readFailure);
+            log.error("write outcome unknown: the write and the read-back both failed; left for a retry or the "
+                    + "sweeper", Map.of("pk", pk, "exception", writeFailure.getClass().getName()));
+            throw writeFailure;
+        }
     }
 
     /** The key is already stored: answer from its record, finishing its storage or enqueue if they never happened. */
@@ -221,7 +288,7 @@ public final class EventIngestion {
      * only eventually (often days later), so an expired key item counts as absent here: otherwise a reuse would be
      * refused, or "recovered" as the long-expired event, depending on when the deletion ran.
      */
-    private void claimKey(Map<String, AttributeValue> item, Instant now) {
+    private void putKey(Map<String, AttributeValue> item, Instant now) {
         dynamoDb.putItem(r -> r.tableName(table).item(item)
                 .conditionExpression("attribute_not_exists(#pk) OR #expiresAt < :now")
                 .expressionAttributeNames(Map.of("#pk", RelaySchema.PK, "#expiresAt", RelaySchema.EXPIRES_AT))

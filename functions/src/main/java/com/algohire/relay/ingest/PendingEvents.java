@@ -7,6 +7,7 @@ import com.algohire.relay.event.TaskQueue;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -36,23 +37,47 @@ final class PendingEvents {
 
     /**
      * Takes over an event whose enqueue failed or whose owner's lease ran out; false when someone else holds it
-     * or it is already queued.
+     * or it is already queued. Each claim writes a token of its own beside the lease, so that a claim whose reply
+     * was lost (the SDK's retry then fails the condition on our own committed write) is recognised as ours.
      */
     boolean claim(String eventId) {
+        String token = UUID.randomUUID().toString();
+        RuntimeException failure = null;
         try {
             dynamoDb.updateItem(r -> r.tableName(table).key(key(eventId))
-                    .updateExpression("SET #status = :pending, #lease = :lease")
+                    .updateExpression("SET #status = :pending, #lease = :lease, #owner = :token")
                     .conditionExpression("#status = :failed OR (#status = :pending AND #lease < :now)")
-                    .expressionAttributeNames(Map.of("#status", EventItems.STATUS, "#lease", EventItems.LEASE_UNTIL))
+                    .expressionAttributeNames(Map.of("#status", EventItems.STATUS, "#lease", EventItems.LEASE_UNTIL,
+                            "#owner", EventItems.LEASE_OWNER))
                     .expressionAttributeValues(Map.of(
                             ":pending", AttributeValue.fromS(EventItems.STATUS_PENDING),
                             ":failed", AttributeValue.fromS(EventItems.STATUS_ENQUEUE_FAILED),
                             ":lease", AttributeValue.fromN(Long.toString(newLeaseUntil())),
+                            ":token", AttributeValue.fromS(token),
                             ":now", AttributeValue.fromN(Long.toString(clock.millis())))));
             return true;
         } catch (ConditionalCheckFailedException e) {
-            return false;
+            // ours if our own write committed before the SDK's retry; read back to tell
+        } catch (RuntimeException e) {
+            failure = e;
         }
+        Map<String, AttributeValue> item;
+        try {
+            item = dynamoDb.getItem(r -> r.tableName(table).key(key(eventId)).consistentRead(true)).item();
+        } catch (RuntimeException readFailure) {
+            if (failure == null) {
+                throw readFailure;
+            }
+            failure.addSuppressed(readFailure);
+            throw failure;
+        }
+        boolean ours = item != null && item.containsKey(EventItems.LEASE_OWNER)
+                && token.equals(item.get(EventItems.LEASE_OWNER).s())
+                && EventItems.STATUS_PENDING.equals(item.get(EventItems.STATUS).s());
+        if (!ours && failure != null) {
+            throw failure;
+        }
+        return ours;
     }
 
     /**
@@ -71,10 +96,10 @@ final class PendingEvents {
         }
         try {
             dynamoDb.updateItem(r -> r.tableName(table).key(key(eventId))
-                    .updateExpression("SET #status = :queued REMOVE #shard, #lease")
+                    .updateExpression("SET #status = :queued REMOVE #shard, #lease, #owner")
                     .conditionExpression("attribute_exists(#pk)")
                     .expressionAttributeNames(Map.of("#status", EventItems.STATUS, "#lease", EventItems.LEASE_UNTIL,
-                            "#shard", RelaySchema.PENDING_SHARD, "#pk", RelaySchema.PK))
+                            "#shard", RelaySchema.PENDING_SHARD, "#pk", RelaySchema.PK, "#owner", EventItems.LEASE_OWNER))
                     .expressionAttributeValues(Map.of(":queued", AttributeValue.fromS(EventItems.STATUS_QUEUED))));
             return true;
         } catch (RuntimeException e) {

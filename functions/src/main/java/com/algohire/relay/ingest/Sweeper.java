@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
@@ -18,7 +19,7 @@ final class Sweeper {
     static final int MAX_PER_RUN = 200;
 
     /** What one run did, for its log line and for tests. */
-    record Result(int found, int queued, int skipped, int failed) {
+    record Result(int found, int queued, int skipped, int failed, int discarded) {
     }
 
     private final DynamoDbClient dynamoDb;
@@ -42,6 +43,7 @@ final class Sweeper {
         int queued = 0;
         int skipped = 0;
         int failed = 0;
+        int discarded = 0;
         for (int shard = 0; shard < EventItems.PENDING_SHARDS && found < MAX_PER_RUN; shard++) {
             int budget = MAX_PER_RUN - found;
             String shardName = "P" + shard;
@@ -55,6 +57,10 @@ final class Sweeper {
             for (Map<String, AttributeValue> item : page.items()) {
                 found++;
                 String eventId = item.get(EventItems.EVENT_ID).s();
+                if (!namedByItsKey(item)) {
+                    discarded += discard(eventId) ? 1 : 0;
+                    continue;
+                }
                 // The claim re-checks status and lease on the base table: the index may lag behind it.
                 if (!pending.claim(eventId)) {
                     skipped++;
@@ -68,6 +74,41 @@ final class Sweeper {
                 }
             }
         }
-        return new Result(found, queued, skipped, failed);
+        return new Result(found, queued, skipped, failed, discarded);
+    }
+
+    /**
+     * Whether the event's idempotency key still names it. The key is written before the event and released only
+     * when ingest read the event back after a failed write and found it absent; an event whose key names another
+     * (or nothing) is a write that landed after that read. Its caller was told it failed and has since retried
+     * under a new eventId, so queueing this one would deliver the event twice.
+     */
+    private boolean namedByItsKey(Map<String, AttributeValue> event) {
+        AttributeValue idempotencyKey = event.get(EventItems.IDEMPOTENCY_KEY);
+        if (idempotencyKey == null) {
+            return true; // not an ingest-written event; nothing to check against
+        }
+        Map<String, AttributeValue> key = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(Map.of(RelaySchema.PK, AttributeValue.fromS(EventItems.keyPk(idempotencyKey.s())),
+                        RelaySchema.SK, AttributeValue.fromS(EventItems.KEY_SK)))).item();
+        return key != null && key.containsKey(EventItems.EVENT_ID)
+                && event.get(EventItems.EVENT_ID).s().equals(key.get(EventItems.EVENT_ID).s());
+    }
+
+    /** Deletes an event its key disowns, if it is still unqueued; its payload object expires with the bucket's rule. */
+    private boolean discard(String eventId) {
+        try {
+            dynamoDb.deleteItem(r -> r.tableName(table)
+                    .key(Map.of(RelaySchema.PK, AttributeValue.fromS(EventItems.eventPk(eventId)),
+                            RelaySchema.SK, AttributeValue.fromS(EventItems.EVENT_SK)))
+                    .conditionExpression("#status IN (:pending, :failed)")
+                    .expressionAttributeNames(Map.of("#status", EventItems.STATUS))
+                    .expressionAttributeValues(Map.of(
+                            ":pending", AttributeValue.fromS(EventItems.STATUS_PENDING),
+                            ":failed", AttributeValue.fromS(EventItems.STATUS_ENQUEUE_FAILED))));
+            return true;
+        } catch (ConditionalCheckFailedException alreadyQueued) {
+            return false;
+        }
     }
 }

@@ -41,9 +41,13 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
     /** For the local runtime's schedule and tests: one run, its counts returned. */
     public Map<String, Integer> sweepOnce() {
         Sweeper.Result result = sweeper.run();
-        log.info("sweep finished", Map.of("found", result.found(), "queued", result.queued(),
-                "skipped", result.skipped(), "failed", result.failed()));
-        return Map.of("found", result.found(), "queued", result.queued(), "skipped", result.skipped(),
-                "failed", result.failed());
+        Map<String, Integer> counts = Map.of("found", result.found(), "queued", result.queued(),
+                "skipped", result.skipped(), "failed", result.failed(), "discarded", result.discarded());
+        if (result.discarded() > 0) {
+            log.warn("sweep discarded events whose idempotency key names another event (a write that landed after "
+                    + "its request had read it back as absent)", Map.of("discarded", result.discarded()));
+        }
+        log.info("sweep finished", counts);
+        return counts;
     }
 }

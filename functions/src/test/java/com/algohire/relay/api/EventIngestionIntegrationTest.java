@@ -155,7 +155,7 @@ class EventIngestionIntegrationTest {
 
         assertThat(due).containsEntry("found", 1).containsEntry("queued", 1).containsEntry("failed", 0);
         assertThat(aws.drainQueue()).containsExactly("{\"kind\":\"FAN_OUT\",\"eventId\":\"" + eventId
-                + "\",\"eventType\":\"job.closed\",\"subscriptionId\":null,\"webhookId\":null}");
+                + "\",\"eventType\":\"job.closed\"}");
         Map<String, AttributeValue> item = eventItems().get(0);
         assertThat(item.get(EventItems.STATUS).s()).isEqualTo(EventItems.STATUS_QUEUED);
         assertThat(item).doesNotContainKey(RelaySchema.PENDING_SHARD);

@@ -306,6 +306,9 @@ public final class RelayStack extends Stack {
     private static void grantSweeper(RelayFunction sweeper, Table events, Queue deliveryQueue) {
         allow(sweeper, List.of(index(events, RelaySchema.INDEX_PENDING)), "dynamodb:Query"); // Sweeper.run
         allow(sweeper, List.of(events.getTableArn()), "dynamodb:UpdateItem"); // PendingEvents claim / mark QUEUED
+        // PendingEvents.claim read-back after a lost reply; Sweeper.namedByItsKey
+        allow(sweeper, List.of(events.getTableArn()), "dynamodb:GetItem");
+        allow(sweeper, List.of(events.getTableArn()), "dynamodb:DeleteItem"); // Sweeper.discard
         allow(sweeper, List.of(deliveryQueue.getQueueArn()), "sqs:SendMessage"); // TaskQueue.send
     }
 

@@ -49,6 +49,8 @@ class RelayStackPermissionsTest {
     private static final List<String> SWEEPER_GRANTS = List.of(
             "EventsTable/index/pendingEnqueue dynamodb:Query", // Sweeper.run
             "EventsTable dynamodb:UpdateItem",                 // PendingEvents.claim / enqueue / markFailed
+            "EventsTable dynamodb:GetItem",                    // PendingEvents.claim read-back; Sweeper.namedByItsKey
+            "EventsTable dynamodb:DeleteItem",                 // Sweeper.discard (an event its key disowns)
             "DeliveryQueue sqs:SendMessage");                  // TaskQueue.send
 
     private static final List<String> DELIVERY_GRANTS = List.of(
