@@ -10,6 +10,7 @@ import com.algohire.relay.event.WebhookIds;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.internal.Text;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionApi;
@@ -39,6 +40,10 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
     private static final Pattern ROTATE = Pattern.compile("/api/v1/subscriptions/([^/]+)/rotate-secret");
     private static final Pattern REPLAY = Pattern.compile("/api/v1/events/([^/]+)/replay");
     private static final int MAX_BODY_CHARS = 64 * 1024;
+    private static final Pattern EVENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+    /** Body fields whose errors have a code of their own (INVALID_URL, ...); any other is INVALID_BODY. */
+    private static final java.util.Set<String> NAMED_FIELDS = java.util.Set.of("url", "eventTypes", "description",
+            "subscriptionId");
 
     private final SubscriptionApi subscriptions;
     private final EventStore events;
@@ -168,7 +173,9 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
 
     /** FAN_OUT again (all matching subscriptions) or one DELIVER for the named one, under webhook-ids of this replay's own. */
     private APIGatewayProxyResponseEvent replay(String eventId, JsonNode body) {
-        StoredEvent event = (eventId.length() <= 128 ? events.find(eventId) : java.util.Optional.<StoredEvent>empty())
+        // Only ingest's UUIDs (and the plain ids tests and samples use) can name an event; anything else (an
+        // over-long or non-ASCII id) would be a DynamoDB ValidationException, i.e. a 500, before it was a 404.
+        StoredEvent event = (EVENT_ID.matcher(eventId).matches() ? events.find(eventId) : java.util.Optional.<StoredEvent>empty())
                 .orElseThrow(() -> new ApiException(404, "EVENT_NOT_FOUND", "No event with this eventId",
                         Map.of("eventId", truncate(eventId))));
         Map<String, Object> response = new LinkedHashMap<>();
@@ -221,11 +228,48 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         if (text.length() > MAX_BODY_CHARS) {
             throw new ApiException(413, "PAYLOAD_TOO_LARGE", "request body is larger than " + MAX_BODY_CHARS + " characters");
         }
+        JsonNode body;
         try {
-            return Json.mapper().readTree(text);
+            body = Json.mapper().readTree(text);
         } catch (JsonProcessingException e) {
             throw new ApiException(400, "INVALID_JSON", "request body is not valid JSON");
         }
+        refuseLoneSurrogates(body, null);
+        return body;
+    }
+
+    /**
+     * Unpaired surrogates (JSON escapes like {@code \ud800}) anywhere in a body: DynamoDB refuses such strings,
+     * which would be a 500 on every retry. The code names the top-level field (INVALID_URL, INVALID_DESCRIPTION...).
+     */
+    private static void refuseLoneSurrogates(JsonNode node, String field) {
+        if (node == null) {
+            return;
+        }
+        if (node.isTextual() && Text.hasLoneSurrogate(node.textValue())) {
+            String name = field == null ? "body" : field;
+            throw new ApiException(400, field == null || !NAMED_FIELDS.contains(field) ? "INVALID_BODY"
+                            : "INVALID_" + upperSnake(field),
+                    "Field " + truncate(name) + " contains an unpaired UTF-16 surrogate (an escape such as \\ud800 "
+                            + "without its pair), which is not Unicode text", Map.of("field", truncate(name)));
+        }
+        if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> entry : node.properties()) {
+                String name = field == null ? entry.getKey() : field;
+                if (Text.hasLoneSurrogate(entry.getKey())) {
+                    throw new ApiException(400, "INVALID_BODY", "A field name contains an unpaired UTF-16 surrogate",
+                            Map.of("field", "body"));
+                }
+                refuseLoneSurrogates(entry.getValue(), name);
+            }
+        } else if (node.isArray()) {
+            node.forEach(element -> refuseLoneSurrogates(element, field));
+        }
+    }
+
+    /** {@code eventTypes} → {@code EVENT_TYPES}, the form of the relay's error codes. */
+    private static String upperSnake(String field) {
+        return field.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replaceAll("[^A-Za-z0-9_]", "_").toUpperCase(Locale.ROOT);
     }
 
     private static String header(APIGatewayProxyRequestEvent request, String name) {

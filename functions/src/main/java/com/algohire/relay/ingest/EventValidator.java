@@ -2,6 +2,7 @@ package com.algohire.relay.ingest;
 
 import com.algohire.relay.api.ApiException;
 import com.algohire.relay.internal.Json;
+import com.algohire.relay.internal.Text;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
@@ -245,6 +246,10 @@ public final class EventValidator {
         return eventType(Json.mapper().getNodeFactory().textNode(type));
     }
 
+    private static final String LONE_SURROGATE = " contains an unpaired UTF-16 surrogate (an escape such as \\ud800 "
+            + "without its pair), which is not Unicode text.";
+
+    /** NUL characters and unpaired surrogates, in every string and key of the payload. */
     private static void checkNoNul(JsonNode node, String path) {
         // Iterative, so a wide document cannot overflow the stack (depth is already bounded by the parser).
         List<Map.Entry<String, JsonNode>> work = new ArrayList<>();
@@ -255,10 +260,16 @@ public final class EventValidator {
             if (current.isTextual() && current.textValue().indexOf('\0') >= 0) {
                 throw bad("INVALID_PAYLOAD", "Field " + next.getKey() + " contains a NUL character.");
             }
+            if (current.isTextual() && Text.hasLoneSurrogate(current.textValue())) {
+                throw bad("INVALID_PAYLOAD", "Field " + next.getKey() + LONE_SURROGATE);
+            }
             if (current.isObject()) {
                 for (Map.Entry<String, JsonNode> field : current.properties()) {
                     if (field.getKey().indexOf('\0') >= 0) {
                         throw bad("INVALID_PAYLOAD", "A key in " + next.getKey() + " contains a NUL character.");
+                    }
+                    if (Text.hasLoneSurrogate(field.getKey())) {
+                        throw bad("INVALID_PAYLOAD", "A key in " + next.getKey() + LONE_SURROGATE);
                     }
                     work.add(Map.entry(next.getKey() + "." + printable(field.getKey(), 40), field.getValue()));
                 }
