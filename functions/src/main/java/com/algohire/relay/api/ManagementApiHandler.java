@@ -4,6 +4,7 @@ import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.dlq.DeadLetterQueue;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventStore;
+import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.event.WebhookIds;
@@ -62,7 +63,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
     /** One client per service for the whole container, shared by everything the handler builds. */
     private ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
                                  StructuredLog log) {
-        this(config, dynamoDb, sqs, new EventStore(dynamoDb, s3, config), clock, log);
+        this(config, dynamoDb, sqs, new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()), config.eventsTable(),
+                clock), clock, log);
     }
 
     ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,

@@ -2,6 +2,7 @@ package com.algohire.relay.delivery;
 
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.event.EventStore;
+import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.ssrf.SsrfGuard;
@@ -34,7 +35,8 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
     /** One client per service for the whole container, shared by everything the handler builds. */
     private DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
                             StructuredLog log) {
-        this(config, dynamoDb, sqs, new EventStore(dynamoDb, s3, config), clock, log);
+        this(config, dynamoDb, sqs, new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()), config.eventsTable(),
+                clock), clock, log);
     }
 
     DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,

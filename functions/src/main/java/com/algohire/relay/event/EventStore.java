@@ -2,6 +2,7 @@ package com.algohire.relay.event;
 
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.config.RelaySchema;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,26 +25,47 @@ public final class EventStore {
     private final DynamoDbClient dynamoDb;
     private final PayloadStore payloads;
     private final String table;
+    private final Clock clock;
 
     public EventStore(DynamoDbClient dynamoDb, S3Client s3, RelayConfig config) {
-        this(dynamoDb, new PayloadStore(s3, config.payloadBucket()), config.eventsTable());
+        this(dynamoDb, new PayloadStore(s3, config.payloadBucket()), config.eventsTable(), Clock.systemUTC());
     }
 
-    public EventStore(DynamoDbClient dynamoDb, PayloadStore payloads, String table) {
+    public EventStore(DynamoDbClient dynamoDb, PayloadStore payloads, String table, Clock clock) {
         this.dynamoDb = dynamoDb;
         this.payloads = payloads;
         this.table = table;
+        this.clock = clock;
     }
 
-    /** The event with its payload (from S3 when large), or empty when unknown or expired. Strongly consistent. */
+    /**
+     * The event with its payload (from S3 when large), or empty when unknown or expired. Strongly consistent.
+     *
+     * <p>An event past its {@code expiresAt} is gone, whether or not DynamoDB's TTL has deleted the item yet (TTL
+     * runs days late): its payload object may already be gone with the bucket's lifecycle rule, and a retention
+     * period that ends at a different moment for each reader is no retention period.
+     */
     public Optional<StoredEvent> find(String eventId) {
         Map<String, AttributeValue> item = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
                 .key(Map.of(RelaySchema.PK, s(EventItems.eventPk(eventId)), RelaySchema.SK, s(EventItems.EVENT_SK))))
                 .item();
-        if (item == null || item.isEmpty()) {
+        if (item == null || item.isEmpty() || expired(item, clock.instant())) {
             return Optional.empty();
         }
         return Optional.of(toEvent(item));
+    }
+
+    /** Whether an item's {@code expiresAt} (epoch seconds, DynamoDB's TTL attribute) has passed. */
+    public static boolean expired(Map<String, AttributeValue> item, Instant now) {
+        AttributeValue expiresAt = item.get(RelaySchema.EXPIRES_AT);
+        if (expiresAt == null || expiresAt.n() == null) {
+            return false;
+        }
+        try {
+            return Long.parseLong(expiresAt.n()) <= now.getEpochSecond();
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** The event's delivery attempts, oldest first (the sort key starts with the attempt time). */

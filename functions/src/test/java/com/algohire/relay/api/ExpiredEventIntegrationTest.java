@@ -1,0 +1,61 @@
+package com.algohire.relay.api;
+
+import static com.algohire.relay.api.Requests.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.event.EventItems;
+import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.testing.MutableClock;
+import com.algohire.relay.testing.TestResources;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** An event past its expiresAt is gone everywhere, whether or not DynamoDB's TTL has deleted its item yet. */
+@ExtendWith(SharedAwsBackend.class)
+class ExpiredEventIntegrationTest {
+
+    @Test
+    void getAndReplay_whenLargeEventExpiredAndLifecycleDeletedItsPayloadBeforeTtl_return404Not500(AwsBackend backend) {
+        TestResources aws = TestResources.create(backend);
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        StructuredLog log = new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                clock);
+        EventsApiHandler events = new EventsApiHandler(aws.config(), aws.dynamoDb, aws.sqs, aws.s3, clock, log);
+        ManagementApiHandler management = new ManagementApiHandler(aws.config(), aws.dynamoDb, aws.sqs,
+                new com.algohire.relay.event.EventStore(aws.dynamoDb,
+                        new com.algohire.relay.event.PayloadStore(aws.s3, aws.config().payloadBucket()),
+                        aws.config().eventsTable(), clock), clock, log);
+        String payload = "{\"blob\":\"" + "z".repeat(400_000) + "\"}";
+        String eventId = json(events.handleRequest(Requests.post("expiring", Requests.body("job.created", payload)), null))
+                .get("eventId").textValue();
+        assertThat(events.handleRequest(Requests.get("/api/v1/events/" + eventId, null), null).getStatusCode())
+                .isEqualTo(200);
+
+        // The retention period passes; S3's lifecycle rule removes the payload object, TTL has not run yet.
+        clock.advance(aws.config().retention().plus(Duration.ofHours(1)));
+        aws.s3.deleteObject(r -> r.bucket(aws.config().payloadBucket()).key(EventItems.payloadKey(eventId)));
+        assertThat(aws.dynamoDb.getItem(r -> r.tableName(aws.config().eventsTable()).key(Map.of(
+                RelaySchema.PK, software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(EventItems.eventPk(eventId)),
+                RelaySchema.SK, software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(EventItems.EVENT_SK))))
+                .item()).as("the item outlives its expiresAt until TTL runs").isNotEmpty();
+
+        APIGatewayProxyResponseEvent get = events.handleRequest(Requests.get("/api/v1/events/" + eventId, null), null);
+        APIGatewayProxyResponseEvent replay = management.handleRequest(new APIGatewayProxyRequestEvent()
+                .withHttpMethod("POST").withPath("/api/v1/events/" + eventId + "/replay"), null);
+
+        assertThat(get.getStatusCode()).as(get.getBody()).isEqualTo(404);
+        assertThat(json(get).at("/error/code").asText()).isEqualTo("EVENT_NOT_FOUND");
+        assertThat(replay.getStatusCode()).as(replay.getBody()).isEqualTo(404);
+    }
+}
