@@ -91,7 +91,7 @@ final class EventsApi {
             // The class name only: an exception's message can carry payload data or resource names.
             log.error("unexpected failure", Map.of("requestId", String.valueOf(requestId),
                     "route", outcome.route, "exception", e.getClass().getName()));
-            response = ApiResponses.internalError(requestId);
+            response = ApiResponses.internalError(requestId, method, ApiRequests.path(request));
         }
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("requestId", requestId);

@@ -99,7 +99,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
             fields.put("path", path);
             fields.put("exception", e.getClass().getName());
             log.error("request failed", fields);
-            response = ApiResponses.internalError(requestId);
+            response = ApiResponses.internalError(requestId, method, path);
         }
         // The same line as the ingest function's, so one log query covers both. Path only: ids are fine to log,
         // bodies (URLs with tokens, secrets) are not.
