@@ -10,6 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.elasticmq.NodeAddress;
 import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
@@ -32,7 +35,22 @@ final class EmbeddedBackend implements AwsBackend {
         this.motoPort = motoPort;
     }
 
+    /**
+     * Starts both servers. The shutdown hook that stops {@code moto_server} is registered before the process is
+     * started, so a JVM stopped at any moment (Ctrl-C or SIGTERM during start-up, an IDE's stop button) takes the
+     * child down with it; only SIGKILL, which runs no hooks, can leave it behind.
+     */
     static EmbeddedBackend start() {
+        AtomicReference<Process> child = new AtomicReference<>();
+        AtomicReference<EmbeddedBackend> started = new AtomicReference<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            EmbeddedBackend backend = started.get();
+            if (backend != null) {
+                backend.close();
+            } else if (child.get() != null) {
+                stop(child.get());
+            }
+        }, "stop-local-aws"));
         int sqsPort = freePort();
         SQSRestServer sqs = SQSRestServerBuilder.withInterface(HOST)
                 .withPort(sqsPort)
@@ -41,23 +59,22 @@ final class EmbeddedBackend implements AwsBackend {
                 .withAWSAccountId("000000000000")
                 .start();
         sqs.waitUntilStarted();
-        Process moto = null;
         try {
             int motoPort = freePort();
-            moto = startMoto(motoPort);
+            Process moto = startMoto(motoPort, child::set);
             EmbeddedBackend backend = new EmbeddedBackend(sqs, sqsPort, moto, motoPort);
-            Runtime.getRuntime().addShutdownHook(new Thread(backend::close, "stop-local-aws"));
+            started.set(backend);
             return backend;
         } catch (RuntimeException e) {
             sqs.stopAndWait();
-            if (moto != null) {
-                moto.destroyForcibly();
+            if (child.get() != null) {
+                stop(child.get());
             }
             throw e;
         }
     }
 
-    private static Process startMoto(int port) {
+    private static Process startMoto(int port, Consumer<Process> started) {
         String executable = System.getenv().getOrDefault(MOTO_SERVER, "moto_server");
         Path log;
         Process process;
@@ -72,6 +89,7 @@ final class EmbeddedBackend implements AwsBackend {
                     + "Install moto[server], set " + MOTO_SERVER + " to its path, or set AWS_ENDPOINT_URL / "
                     + "RELAY_BACKEND=localstack.", e);
         }
+        started.accept(process);
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
@@ -84,8 +102,23 @@ final class EmbeddedBackend implements AwsBackend {
                 sleep(100);
             }
         }
-        process.destroyForcibly();
         throw new IllegalStateException(executable + " did not listen on " + HOST + ":" + port + " within 60 s; see " + log);
+    }
+
+    /** Stops a child and whatever it started: SIGTERM, then SIGKILL after 5 s. */
+    private static void stop(Process process) {
+        List<ProcessHandle> descendants = process.descendants().toList();
+        process.destroy();
+        descendants.forEach(ProcessHandle::destroy);
+        try {
+            if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     }
 
     private static int freePort() {
@@ -128,15 +161,7 @@ final class EmbeddedBackend implements AwsBackend {
     @Override
     public synchronized void close() {
         if (moto.isAlive()) {
-            moto.destroy();
-            try {
-                if (!moto.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
-                    moto.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                moto.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+            stop(moto);
             sqs.stopAndWait();
         }
     }
