@@ -1,5 +1,6 @@
 package com.algohire.relay.event;
 
+import com.algohire.relay.config.RelaySchema;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -15,13 +16,13 @@ public final class EventItems {
     public static final String KEY_PK_PREFIX = "KEY#";
     public static final String KEY_SK = "KEY";
 
-    public static final String EVENT_ID = "eventId";
-    public static final String IDEMPOTENCY_KEY = "idempotencyKey";
+    public static final String EVENT_ID = RelaySchema.EVENT_ID;
+    public static final String IDEMPOTENCY_KEY = RelaySchema.IDEMPOTENCY_KEY;
     /** SHA-256 of eventType and the canonical payload: tells a true retry from a reused key. */
     public static final String REQUEST_HASH = "requestHash";
     public static final String PAYLOAD = "payload";
     public static final String PAYLOAD_KEY = "payloadKey";
-    public static final String RECEIVED_AT = "receivedAt";
+    public static final String RECEIVED_AT = RelaySchema.RECEIVED_AT;
     /** PENDING until the fan-out task is on the queue, then QUEUED; ENQUEUE_FAILED after a failed send. */
     public static final String STATUS = "status";
     /** Epoch millis until which the request (or sweeper) that set PENDING owns the enqueue. */
@@ -70,6 +71,6 @@ public final class EventItems {
     }
 
     public static String payloadKey(String eventId) {
-        return com.algohire.relay.config.RelaySchema.PAYLOAD_PREFIX + eventId + ".json";
+        return RelaySchema.PAYLOAD_PREFIX + eventId + ".json";
     }
 }
