@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * Attribute names and key formats of event and idempotency items in the events table, shared by the code that
@@ -34,6 +36,12 @@ public final class EventItems {
 
     /** Shards of the sparse pendingEnqueue index, so a burst of in-flight events does not all hit one partition. */
     public static final int PENDING_SHARDS = 8;
+    /**
+     * Shards of each day's and each event type's partition in the list indexes; {@link EventList}'s class comment
+     * has the arithmetic. Changing it re-homes stored events (an event's shard is its id's hash modulo this), so
+     * it is sized for growth rather than tuned.
+     */
+    public static final int LIST_SHARDS = 8;
 
     /**
      * Fixed-width millisecond timestamps: {@link Instant#toString()} drops trailing zeros, which would break the
@@ -64,6 +72,27 @@ public final class EventItems {
 
     public static String receivedSort(Instant receivedAt, String eventId) {
         return timestamp(receivedAt) + "#" + eventId;
+    }
+
+    /** The list index keys of an event: {@code receivedSort}, {@code dayShard} and {@code typeShard}. */
+    public static Map<String, AttributeValue> listKeys(String eventId, String eventType, Instant receivedAt) {
+        int shard = listShard(eventId);
+        return Map.of(
+                RelaySchema.RECEIVED_SORT, AttributeValue.fromS(receivedSort(receivedAt, eventId)),
+                RelaySchema.DAY_SHARD, AttributeValue.fromS(dayShard(day(receivedAt), shard)),
+                RelaySchema.TYPE_SHARD, AttributeValue.fromS(typeShard(eventType, shard)));
+    }
+
+    static int listShard(String eventId) {
+        return Math.floorMod(eventId.hashCode(), LIST_SHARDS);
+    }
+
+    static String dayShard(String day, int shard) {
+        return day + "#" + shard;
+    }
+
+    static String typeShard(String eventType, int shard) {
+        return eventType + "#" + shard;
     }
 
     public static String pendingShard(String eventId) {

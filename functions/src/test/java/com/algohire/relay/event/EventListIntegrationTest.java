@@ -14,17 +14,21 @@ import com.algohire.relay.testing.TestResources;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
-/** The event list and its indexes on a real DynamoDB-protocol server, events stored by ingestion. */
+/** The event list over the sharded list indexes on a real DynamoDB-protocol server, events stored by ingestion. */
 @ExtendWith(SharedAwsBackend.class)
 class EventListIntegrationTest {
     private static final Instant NOW = Instant.parse("2024-01-12T10:00:00Z");
@@ -33,6 +37,15 @@ class EventListIntegrationTest {
     private RelayConfig config;
     private MutableClock clock;
     private EventIngestion ingestion;
+    private EventList list;
+    /** What was stored, for computing the expected pages. */
+    private final List<Stored> stored = new ArrayList<>();
+
+    private record Stored(String id, String eventType, Instant receivedAt) {
+        String sort() {
+            return EventItems.receivedSort(receivedAt, id);
+        }
+    }
 
     @BeforeEach
     void setUp(AwsBackend backend) {
@@ -41,11 +54,103 @@ class EventListIntegrationTest {
         clock = new MutableClock(NOW);
         ingestion = EventIngestion.create(aws.dynamoDb, aws.sqs, aws.s3, config, clock,
                 new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), clock));
+        list = new EventList(aws.dynamoDb, config.eventsTable(), config.retention());
+    }
+
+    private void store(String eventType, Instant at) {
+        clock.set(at);
+        String key = "k-" + stored.size();
+        String id = ingestion.accept(new IngestRequest(key, eventType, "{\"n\":" + stored.size() + "}", "hash-" + key))
+                .eventId();
+        stored.add(new Stored(id, eventType, at));
+    }
+
+    /** 30 events over three days, pairs of them sharing a millisecond, two types; spread over the shards. */
+    private void storeSpread() {
+        for (int i = 0; i < 30; i++) {
+            // Back from NOW in steps of 2.5 hours; events 3k and 3k+1 are received in the very same millisecond.
+            Instant at = NOW.minus(Duration.ofMinutes(150L * (i / 3 * 2 + (i % 3 == 2 ? 1 : 0))));
+            store(i % 2 == 0 ? "job.created" : "candidate.applied", at);
+        }
+        clock.set(NOW.plusSeconds(60));
+        Set<String> days = new HashSet<>();
+        Set<Integer> shards = new HashSet<>();
+        stored.forEach(e -> {
+            days.add(EventItems.day(e.receivedAt()));
+            shards.add(EventItems.listShard(e.id()));
+        });
+        // Random ids: 30 events miss one of 8 shards with a chance of about 0.2%; the point is that they spread.
+        assertThat(days).hasSize(3);
+        assertThat(shards).hasSizeGreaterThanOrEqualTo(EventItems.LIST_SHARDS - 1);
+    }
+
+    private List<String> expected(Predicate<Stored> filter) {
+        return stored.stream().filter(filter).sorted(Comparator.comparing(Stored::sort).reversed())
+                .map(Stored::id).toList();
+    }
+
+    /** Every page of a list, following nextCursor; fails if it does not end. */
+    private List<EventPage> walk(String eventType, Instant from, Instant to, int limit) {
+        List<EventPage> pages = new ArrayList<>();
+        String cursor = null;
+        do {
+            EventPage page = list.list(eventType, from, to, limit, cursor);
+            assertThat(page.events().size()).isLessThanOrEqualTo(limit);
+            pages.add(page);
+            cursor = page.nextCursor();
+        } while (cursor != null && pages.size() < 200);
+        assertThat(cursor).as("pagination ends").isNull();
+        return pages;
+    }
+
+    private static List<String> ids(List<EventPage> pages) {
+        return pages.stream().flatMap(p -> p.events().stream()).map(EventSummary::id).toList();
+    }
+
+    @Test
+    void list_whenEventsSpreadOverShardsAndDays_pagesEveryEventOnceNewestFirst() {
+        storeSpread();
+        // The three days of events (the walk through an empty rest of the retention period has its own test).
+        Instant from = NOW.minus(Duration.ofDays(2));
+
+        for (int limit : List.of(1, 2, 7, 100)) {
+            List<EventPage> pages = walk(null, from, NOW.plusSeconds(60), limit);
+            assertThat(ids(pages)).as("limit " + limit).containsExactlyElementsOf(expected(e -> true));
+            // Merging the shards never cuts a page short by itself: only the last one may be (even empty, when
+            // the previous page could not know that its last event was the last one).
+            assertThat(pages.subList(0, pages.size() - 1)).as("limit " + limit)
+                    .allSatisfy(p -> assertThat(p.events()).hasSize(limit));
+        }
+        EventSummary newest = list.list(null, from, NOW.plusSeconds(60), 1, null).events().get(0);
+        Stored first = stored.stream().filter(e -> e.id().equals(expected(e2 -> true).get(0))).findFirst().orElseThrow();
+        assertThat(newest).isEqualTo(new EventSummary(first.id(), first.eventType(), "k-" + stored.indexOf(first),
+                EventItems.timestamp(first.receivedAt())));
+    }
+
+    @Test
+    void list_whenFilteredByTypeOrTimeRange_pagesOnlyMatchingEventsNewestFirst() {
+        storeSpread();
+        Instant retained = NOW.minus(config.retention());
+        Instant from = NOW.minus(Duration.ofHours(30));
+        Instant to = NOW.minus(Duration.ofHours(5));
+        Predicate<Stored> inRange = e -> !e.receivedAt().isBefore(from) && !e.receivedAt().isAfter(to);
+
+        for (int limit : List.of(1, 2, 7)) {
+            assertThat(ids(walk("job.created", retained, NOW, limit))).as("type, limit " + limit)
+                    .containsExactlyElementsOf(expected(e -> e.eventType().equals("job.created")));
+            assertThat(ids(walk(null, from, to, limit))).as("range, limit " + limit)
+                    .containsExactlyElementsOf(expected(inRange));
+            assertThat(ids(walk("candidate.applied", from, to, limit))).as("type and range, limit " + limit)
+                    .containsExactlyElementsOf(expected(inRange.and(e -> e.eventType().equals("candidate.applied"))));
+        }
+        assertThat(ids(walk("assessment.completed", retained, NOW, 5))).isEmpty();
     }
 
     @Test
     void listIndexes_whenEventStored_holdItsKeysAndSummaryButNeverThePayload() {
-        String id = ingestion.accept(new IngestRequest("k-0", "job.created", "{\"n\":0}", "hash-k-0")).eventId();
+        store("job.created", NOW);
+        String id = stored.get(0).id();
+        Map<String, AttributeValue> keys = EventItems.listKeys(id, "job.created", NOW);
         // The event is queued by now, so it has left the sparse pending index: put it back there to look.
         aws.dynamoDb.updateItem(r -> r.tableName(config.eventsTable())
                 .key(Map.of(RelaySchema.PK, AttributeValue.fromS(EventItems.eventPk(id)),
@@ -54,8 +159,8 @@ class EventListIntegrationTest {
                 .expressionAttributeNames(Map.of("#shard", RelaySchema.PENDING_SHARD))
                 .expressionAttributeValues(Map.of(":shard", AttributeValue.fromS(EventItems.pendingShard(id)))));
         Map<String, String> partitions = Map.of(
-                RelaySchema.INDEX_BY_DAY, EventItems.day(NOW),
-                RelaySchema.INDEX_BY_TYPE, "job.created",
+                RelaySchema.INDEX_BY_DAY, keys.get(RelaySchema.DAY_SHARD).s(),
+                RelaySchema.INDEX_BY_TYPE, keys.get(RelaySchema.TYPE_SHARD).s(),
                 RelaySchema.INDEX_PENDING, EventItems.pendingShard(id));
 
         for (RelaySchema.Index index : RelaySchema.EVENTS.indexes()) {
