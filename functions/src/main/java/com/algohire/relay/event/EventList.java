@@ -18,7 +18,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
  * Lists events newest first from the sharded list indexes: byTypeShard with an eventType filter, byDayShard
- * (walked from {@code to}'s day back to {@code from}'s) without; never a table scan.
+ * (walked from {@code to}'s day back to {@code from}'s) without; never a table scan, and never more than
+ * {@link #MAX_QUERIES} queries per call, whatever the range or the cursor.
  *
  * <p>Why shards. Every event lands in its day's partition of byDayShard and its type's partition of byTypeShard,
  * and one index partition takes at most 1,000 write units a second; a GSI that cannot keep up throttles the writes
@@ -38,8 +39,21 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * for at most the events the page still lacks, the newest head is taken until the page is full, and the cursor
  * records for each shard the sort key of the last event taken from it (events read but not taken are read again by
  * the next page). So one page of one day costs one query per shard, and an empty day costs as much.
+ *
+ * <p>Bounded work. The day walk covers only [from, to] cut to the retention period, a cursor's positions are cut
+ * to the requested range, and one call issues at most {@link #MAX_QUERIES} queries: when they run out before the
+ * page is full, the page is returned short (possibly empty) with a nextCursor, and the client's next call goes on
+ * from there. A cursor is only accepted if signed ({@link ListCursorCodec}), but even a signed one cannot make a
+ * call do more than this.
  */
 public final class EventList {
+    /**
+     * Queries one list call may issue: eight empty days of shards, a few hundred milliseconds of DynamoDB round
+     * trips; an empty 30-day window takes four or five calls. It must be at least one query per shard, so that
+     * every call makes progress.
+     */
+    static final int MAX_QUERIES = 8 * EventItems.LIST_SHARDS;
+
     private final DynamoDbClient dynamoDb;
     private final String table;
     private final Duration retention;
@@ -49,7 +63,7 @@ public final class EventList {
         this.dynamoDb = dynamoDb;
         this.table = table;
         this.retention = retention;
-        this.cursors = new ListCursorCodec();
+        this.cursors = ListCursorCodec.forTable(table);
     }
 
     /**
@@ -63,12 +77,13 @@ public final class EventList {
         String low = EventItems.timestamp(from);
         // '~' sorts after every character of "#<uuid>", so events at exactly `to` are included.
         String high = EventItems.timestamp(to) + "#~";
+        Budget budget = new Budget();
         List<EventSummary> events = new ArrayList<>();
         if (eventType != null) {
             Merge merge = new Merge(RelaySchema.INDEX_BY_TYPE, RelaySchema.TYPE_SHARD,
                     shard -> EventItems.typeShard(eventType, shard), low, high,
                     position == null ? null : position.positions());
-            boolean exhausted = merge.take(limit, events);
+            boolean exhausted = merge.take(limit, events, budget);
             return page(events, exhausted ? null : new ListCursor(eventType, null, merge.positions()));
         }
         LocalDate lastDay = LocalDate.parse(EventItems.day(to));
@@ -85,14 +100,17 @@ public final class EventList {
                 // Everything after the cursor is older than `from` (or than the retention period).
                 return page(events, null);
             }
-            day = position.day();
-            positions = position.positions();
+            // A cursor past the range's last day (say, a range moved earlier) starts at the range's newest event.
+            if (!position.day().isAfter(lastDay)) {
+                day = position.day();
+                positions = position.positions();
+            }
         }
         while (true) {
             LocalDate walked = day;
             Merge merge = new Merge(RelaySchema.INDEX_BY_DAY, RelaySchema.DAY_SHARD,
                     shard -> EventItems.dayShard(walked.toString(), shard), low, high, positions);
-            if (!merge.take(limit - events.size(), events)) {
+            if (!merge.take(limit - events.size(), events, budget)) {
                 return page(events, new ListCursor(null, day, merge.positions()));
             }
             if (!day.isAfter(firstDay)) {
@@ -156,17 +174,31 @@ public final class EventList {
         }
 
         /**
-         * Moves up to {@code wanted} events, newest first, into {@code out}.
+         * Moves up to {@code wanted} events, newest first, into {@code out}, spending queries from the budget.
          *
-         * @return true when every shard is exhausted; false when the page is full, {@link #positions()} being
-         * where to go on
+         * @return true when every shard is exhausted; false when it stopped for the page being full or the budget
+         * being spent, {@link #positions()} being where to go on
          */
-        boolean take(int wanted, List<EventSummary> out) {
+        boolean take(int wanted, List<EventSummary> out, Budget budget) {
             int taken = 0;
             while (taken < wanted) {
                 // The newest event is only known once every live shard shows its newest one.
+                int needed = 0;
+                for (int shard = 0; shard < positions.length; shard++) {
+                    if (live(shard) && read.get(shard).isEmpty()) {
+                        needed++;
+                    }
+                }
+                if (needed > budget.left) {
+                    // Not enough left to know the next event: what this call would read now is read next call.
+                    return false;
+                }
                 for (int shard = 0; shard < positions.length; shard++) {
                     while (live(shard) && read.get(shard).isEmpty()) {
+                        if (budget.left == 0) {
+                            return false;
+                        }
+                        budget.left--;
                         fetch(shard, wanted - taken);
                     }
                 }
@@ -227,6 +259,11 @@ public final class EventList {
                 positions[shard] = more ? page.lastEvaluatedKey().get(RelaySchema.RECEIVED_SORT).s() : ListCursor.DONE;
             }
         }
+    }
+
+    /** The queries one call has left. */
+    private static final class Budget {
+        int left = MAX_QUERIES;
     }
 
     private static String sort(Map<String, AttributeValue> item) {

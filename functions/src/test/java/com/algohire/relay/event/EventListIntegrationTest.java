@@ -1,7 +1,13 @@
 package com.algohire.relay.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.mockito.Mockito.clearInvocations;
+import static org.mockito.Mockito.mockingDetails;
+import static org.mockito.Mockito.spy;
 
+import com.algohire.relay.api.ApiException;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.ingest.EventIngestion;
@@ -16,7 +22,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -26,7 +35,9 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 
 /** The event list over the sharded list indexes on a real DynamoDB-protocol server, events stored by ingestion. */
 @ExtendWith(SharedAwsBackend.class)
@@ -37,6 +48,8 @@ class EventListIntegrationTest {
     private RelayConfig config;
     private MutableClock clock;
     private EventIngestion ingestion;
+    /** The real client, spied on only to count the queries a list call makes. */
+    private DynamoDbClient dynamoDb;
     private EventList list;
     /** What was stored, for computing the expected pages. */
     private final List<Stored> stored = new ArrayList<>();
@@ -54,7 +67,8 @@ class EventListIntegrationTest {
         clock = new MutableClock(NOW);
         ingestion = EventIngestion.create(aws.dynamoDb, aws.sqs, aws.s3, config, clock,
                 new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), clock));
-        list = new EventList(aws.dynamoDb, config.eventsTable(), config.retention());
+        dynamoDb = spy(aws.dynamoDb);
+        list = new EventList(dynamoDb, config.eventsTable(), config.retention());
     }
 
     private void store(String eventType, Instant at) {
@@ -107,6 +121,15 @@ class EventListIntegrationTest {
         return pages.stream().flatMap(p -> p.events().stream()).map(EventSummary::id).toList();
     }
 
+    private long queriesSinceLastCheck() {
+        long queries = mockingDetails(dynamoDb).getInvocations().stream()
+                .filter(i -> i.getMethod().getName().equals("query") && i.getArguments().length == 1
+                        && i.getArguments()[0] instanceof QueryRequest)
+                .count();
+        clearInvocations(dynamoDb);
+        return queries;
+    }
+
     @Test
     void list_whenEventsSpreadOverShardsAndDays_pagesEveryEventOnceNewestFirst() {
         storeSpread();
@@ -122,7 +145,8 @@ class EventListIntegrationTest {
                     .allSatisfy(p -> assertThat(p.events()).hasSize(limit));
         }
         EventSummary newest = list.list(null, from, NOW.plusSeconds(60), 1, null).events().get(0);
-        Stored first = stored.stream().filter(e -> e.id().equals(expected(e2 -> true).get(0))).findFirst().orElseThrow();
+        String newestId = expected(e -> true).get(0);
+        Stored first = stored.stream().filter(e -> e.id().equals(newestId)).findFirst().orElseThrow();
         assertThat(newest).isEqualTo(new EventSummary(first.id(), first.eventType(), "k-" + stored.indexOf(first),
                 EventItems.timestamp(first.receivedAt())));
     }
@@ -177,5 +201,101 @@ class EventListIntegrationTest {
             assertThat(entries.get(0).keySet()).as(index.name()).containsExactlyInAnyOrderElementsOf(expected)
                     .doesNotContain(EventItems.PAYLOAD);
         }
+    }
+
+    @Test
+    void list_whenCursorForgedTamperedOrFromAnotherFilter_throwsInvalidCursorWithoutQuerying() {
+        store("job.created", NOW);
+        store("job.created", NOW.minusSeconds(1));
+        Instant from = NOW.minus(config.retention());
+        String byDay = list.list(null, from, NOW, 1, null).nextCursor();
+        String byType = list.list("job.created", from, NOW, 1, null).nextCursor();
+        queriesSinceLastCheck();
+        String payload = byDay.substring(0, byDay.indexOf('.'));
+        String tag = byDay.substring(byDay.indexOf('.') + 1);
+        String json = new String(Base64.getUrlDecoder().decode(payload), StandardCharsets.UTF_8);
+        String farFuture = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                json.replaceFirst("\"d\":\"[0-9-]+\"", "\"d\":\"9999-12-31\"").getBytes(StandardCharsets.UTF_8));
+        ListCursor signedElsewhere = new ListCursor(null, LocalDate.parse("9999-12-31"),
+                Collections.nCopies(EventItems.LIST_SHARDS, null));
+
+        Map<String, String> forged = Map.of(
+                "day moved, old tag", farFuture + "." + tag,
+                "tag flipped", payload + "." + (tag.charAt(0) == 'A' ? 'B' : 'A') + tag.substring(1),
+                "no tag", payload,
+                "signed for another table", ListCursorCodec.forTable("other-table").encode(signedElsewhere),
+                "the old unsigned format", Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        "{\"i\":\"byDay\",\"d\":\"9999-12-31\"}".getBytes(StandardCharsets.UTF_8)),
+                "garbage", "not-a-cursor",
+                "oversized", payload + "." + "A".repeat(ListCursorCodec.MAX_LENGTH));
+        forged.forEach((what, cursor) -> {
+            ApiException e = catchThrowableOfType(ApiException.class, () -> list.list(null, from, NOW, 1, cursor));
+            assertThat(e).as(what).isNotNull();
+            assertThat(e.status()).as(what).isEqualTo(400);
+            assertThat(e.code()).as(what).isEqualTo("INVALID_CURSOR");
+        });
+        for (String[] swapped : List.of(new String[] {"job.created", byDay}, new String[] {null, byType},
+                new String[] {"candidate.applied", byType})) {
+            ApiException e = catchThrowableOfType(ApiException.class,
+                    () -> list.list(swapped[0], from, NOW, 1, swapped[1]));
+            assertThat(e).as(swapped[0]).isNotNull();
+            assertThat(e.code()).isEqualTo("INVALID_CURSOR");
+        }
+        assertThat(queriesSinceLastCheck()).isZero();
+    }
+
+    @Test
+    void list_whenSignedCursorPointsFarOutsideTheRange_answersQuicklyFromTheRange() {
+        store("job.created", NOW);
+        store("job.created", NOW.minus(Duration.ofDays(1)));
+        List<String> all = expected(e -> true);
+        ListCursorCodec codec = ListCursorCodec.forTable(config.eventsTable());
+        Instant from = NOW.minus(Duration.ofDays(2));
+        queriesSinceLastCheck();
+
+        // Day 9999-12-31 made one call walk about 2.9 million days, one query each, before the walk was cut to
+        // the range: the page now starts at the range's newest event.
+        String future = codec.encode(new ListCursor(null, LocalDate.parse("9999-12-31"),
+                Collections.nCopies(EventItems.LIST_SHARDS, "9999-12-31T23:59:59.999Z#~")));
+        EventPage page = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> list.list(null, from, NOW, 10, future));
+        assertThat(page.events()).extracting(EventSummary::id).containsExactlyElementsOf(all);
+        assertThat(page.nextCursor()).isNull();
+        assertThat(queriesSinceLastCheck()).as("three days of shards").isLessThanOrEqualTo(3 * EventItems.LIST_SHARDS);
+
+        String past = codec.encode(new ListCursor(null, LocalDate.parse("1970-01-01"),
+                Collections.nCopies(EventItems.LIST_SHARDS, null)));
+        EventPage none = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> list.list(null, from, NOW, 10, past));
+        assertThat(none.events()).isEmpty();
+        assertThat(none.nextCursor()).isNull();
+        assertThat(queriesSinceLastCheck()).isZero();
+    }
+
+    @Test
+    void list_whenRangeIsLongAndMostlyEmpty_queriesAtMostTheBudgetPerCallAndStillPagesEveryEvent() {
+        store("job.created", NOW);
+        store("candidate.applied", NOW.minus(Duration.ofDays(15)));
+        store("job.created", NOW.minus(Duration.ofDays(29)));
+        Instant from = NOW.minus(config.retention());
+        queriesSinceLastCheck();
+
+        List<String> ids = new ArrayList<>();
+        List<Long> queries = new ArrayList<>();
+        String cursor = null;
+        int calls = 0;
+        do {
+            EventPage page = list.list(null, from, NOW, 10, cursor);
+            queries.add(queriesSinceLastCheck());
+            page.events().forEach(e -> ids.add(e.id()));
+            cursor = page.nextCursor();
+        } while (cursor != null && ++calls < 50);
+
+        assertThat(cursor).isNull();
+        assertThat(ids).containsExactlyElementsOf(expected(e -> true));
+        // About 32 days of 8 shards: more than one call may do, so the walk is split, none over the budget.
+        assertThat(queries).allSatisfy(q -> assertThat(q).isLessThanOrEqualTo(EventList.MAX_QUERIES));
+        assertThat(queries.size()).isGreaterThanOrEqualTo(4);
+        assertThat(queries.stream().mapToLong(Long::longValue).sum())
+                .isGreaterThan(EventList.MAX_QUERIES * 3L);
     }
 }
