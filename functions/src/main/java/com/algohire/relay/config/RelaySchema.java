@@ -12,8 +12,15 @@ public final class RelaySchema {
     public record Key(String name) {
     }
 
-    /** A global secondary index projecting all attributes. */
-    public record Index(String name, Key partitionKey, Key sortKey) {
+    /**
+     * A global secondary index. It holds its own keys, the table's keys and exactly the {@code projected}
+     * attributes (DynamoDB's INCLUDE projection; KEYS_ONLY when the list is empty), never whole items: an index
+     * entry is written for every item write that touches it, so its size is paid on every write.
+     */
+    public record Index(String name, Key partitionKey, Key sortKey, List<String> projected) {
+        public Index {
+            projected = List.copyOf(projected);
+        }
     }
 
     /** An on-demand table. {@code logicalName} names it in the stack and, suffixed, locally. */
@@ -29,21 +36,31 @@ public final class RelaySchema {
     public static final String PK = "pk";
     public static final String SK = "sk";
     public static final String EXPIRES_AT = "expiresAt";
+    public static final String EVENT_ID = "eventId";
     public static final String EVENT_TYPE = "eventType";
-    public static final String RECEIVED_DAY = "receivedDay";
+    public static final String IDEMPOTENCY_KEY = "idempotencyKey";
+    public static final String RECEIVED_AT = "receivedAt";
+    /** {@code receivedDay + "#" + shard}: the list index's partition for one day (see EventItems.LIST_SHARDS). */
+    public static final String DAY_SHARD = "dayShard";
+    /** {@code eventType + "#" + shard}: the list index's partition for one event type. */
+    public static final String TYPE_SHARD = "typeShard";
     /** {@code receivedAt + "#" + eventId}: sorts by time and stays unique. */
     public static final String RECEIVED_SORT = "receivedSort";
     /** Present only while an event is stored but not yet queued: makes the pending index sparse. */
     public static final String PENDING_SHARD = "pendingShard";
 
-    public static final String INDEX_BY_TYPE = "byType";
-    public static final String INDEX_BY_DAY = "byDay";
+    public static final String INDEX_BY_TYPE = "byTypeShard";
+    public static final String INDEX_BY_DAY = "byDayShard";
     public static final String INDEX_PENDING = "pendingEnqueue";
 
+    /** What a list page shows of an event (EventSummary), and so all the list indexes hold besides keys. */
+    public static final List<String> EVENT_SUMMARY = List.of(EVENT_ID, EVENT_TYPE, IDEMPOTENCY_KEY, RECEIVED_AT);
+
     public static final Table EVENTS = new Table("Events", new Key(PK), new Key(SK), EXPIRES_AT, List.of(
-            new Index(INDEX_BY_TYPE, new Key(EVENT_TYPE), new Key(RECEIVED_SORT)),
-            new Index(INDEX_BY_DAY, new Key(RECEIVED_DAY), new Key(RECEIVED_SORT)),
-            new Index(INDEX_PENDING, new Key(PENDING_SHARD), new Key(RECEIVED_SORT))));
+            new Index(INDEX_BY_TYPE, new Key(TYPE_SHARD), new Key(RECEIVED_SORT), EVENT_SUMMARY),
+            new Index(INDEX_BY_DAY, new Key(DAY_SHARD), new Key(RECEIVED_SORT), EVENT_SUMMARY),
+            // The sweeper needs only which event and its type to queue it.
+            new Index(INDEX_PENDING, new Key(PENDING_SHARD), new Key(RECEIVED_SORT), List.of(EVENT_ID, EVENT_TYPE))));
 
     // --- Subscriptions table. ---
     public static final String SUBSCRIPTION_ID = "subscriptionId";

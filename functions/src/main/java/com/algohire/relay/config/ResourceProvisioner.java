@@ -61,7 +61,7 @@ public final class ResourceProvisioner {
         return new Resources(events, subscriptions, bucket, delivery);
     }
 
-    /** An on-demand table with the schema's keys and all-attribute GSIs, TTL enabled when the schema names one. */
+    /** An on-demand table with the schema's keys and GSIs, TTL enabled when the schema names one. */
     public String createTable(RelaySchema.Table table, String name) {
         Map<String, AttributeDefinition> attributes = new LinkedHashMap<>();
         List<KeySchemaElement> keySchema = keySchema(table.partitionKey(), table.sortKey(), attributes);
@@ -70,7 +70,7 @@ public final class ResourceProvisioner {
             indexes.add(GlobalSecondaryIndex.builder()
                     .indexName(index.name())
                     .keySchema(keySchema(index.partitionKey(), index.sortKey(), attributes))
-                    .projection(Projection.builder().projectionType(ProjectionType.ALL).build())
+                    .projection(projection(index))
                     .build());
         }
         try {
@@ -102,6 +102,13 @@ public final class ResourceProvisioner {
             dynamoDb.updateTimeToLive(r -> r.tableName(tableName)
                     .timeToLiveSpecification(s -> s.attributeName(attribute).enabled(true)));
         }
+    }
+
+    /** The same projection the stack gives the index (RelayStack.table). */
+    static Projection projection(RelaySchema.Index index) {
+        return index.projected().isEmpty()
+                ? Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()
+                : Projection.builder().projectionType(ProjectionType.INCLUDE).nonKeyAttributes(index.projected()).build();
     }
 
     private static List<KeySchemaElement> keySchema(RelaySchema.Key partition, RelaySchema.Key sort,

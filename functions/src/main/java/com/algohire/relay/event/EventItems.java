@@ -1,9 +1,12 @@
 package com.algohire.relay.event;
 
+import com.algohire.relay.config.RelaySchema;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * Attribute names and key formats of event and idempotency items in the events table, shared by the code that
@@ -15,13 +18,13 @@ public final class EventItems {
     public static final String KEY_PK_PREFIX = "KEY#";
     public static final String KEY_SK = "KEY";
 
-    public static final String EVENT_ID = "eventId";
-    public static final String IDEMPOTENCY_KEY = "idempotencyKey";
+    public static final String EVENT_ID = RelaySchema.EVENT_ID;
+    public static final String IDEMPOTENCY_KEY = RelaySchema.IDEMPOTENCY_KEY;
     /** SHA-256 of eventType and the canonical payload: tells a true retry from a reused key. */
     public static final String REQUEST_HASH = "requestHash";
     public static final String PAYLOAD = "payload";
     public static final String PAYLOAD_KEY = "payloadKey";
-    public static final String RECEIVED_AT = "receivedAt";
+    public static final String RECEIVED_AT = RelaySchema.RECEIVED_AT;
     /** PENDING until the fan-out task is on the queue, then QUEUED; ENQUEUE_FAILED after a failed send. */
     public static final String STATUS = "status";
     /** Epoch millis until which the request (or sweeper) that set PENDING owns the enqueue. */
@@ -35,6 +38,12 @@ public final class EventItems {
 
     /** Shards of the sparse pendingEnqueue index, so a burst of in-flight events does not all hit one partition. */
     public static final int PENDING_SHARDS = 8;
+    /**
+     * Shards of each day's and each event type's partition in the list indexes; {@link EventList}'s class comment
+     * has the arithmetic. Changing it re-homes stored events (an event's shard is its id's hash modulo this), so
+     * it is sized for growth rather than tuned.
+     */
+    public static final int LIST_SHARDS = 8;
 
     /**
      * Fixed-width millisecond timestamps: {@link Instant#toString()} drops trailing zeros, which would break the
@@ -67,11 +76,32 @@ public final class EventItems {
         return timestamp(receivedAt) + "#" + eventId;
     }
 
+    /** The list index keys of an event: {@code receivedSort}, {@code dayShard} and {@code typeShard}. */
+    public static Map<String, AttributeValue> listKeys(String eventId, String eventType, Instant receivedAt) {
+        int shard = listShard(eventId);
+        return Map.of(
+                RelaySchema.RECEIVED_SORT, AttributeValue.fromS(receivedSort(receivedAt, eventId)),
+                RelaySchema.DAY_SHARD, AttributeValue.fromS(dayShard(day(receivedAt), shard)),
+                RelaySchema.TYPE_SHARD, AttributeValue.fromS(typeShard(eventType, shard)));
+    }
+
+    static int listShard(String eventId) {
+        return Math.floorMod(eventId.hashCode(), LIST_SHARDS);
+    }
+
+    static String dayShard(String day, int shard) {
+        return day + "#" + shard;
+    }
+
+    static String typeShard(String eventType, int shard) {
+        return eventType + "#" + shard;
+    }
+
     public static String pendingShard(String eventId) {
         return "P" + Math.floorMod(eventId.hashCode(), PENDING_SHARDS);
     }
 
     public static String payloadKey(String eventId) {
-        return com.algohire.relay.config.RelaySchema.PAYLOAD_PREFIX + eventId + ".json";
+        return RelaySchema.PAYLOAD_PREFIX + eventId + ".json";
     }
 }

@@ -274,8 +274,7 @@ public final class EventIngestion {
             item.put(EventItems.PAYLOAD, s(request.payloadJson()));
         }
         item.put(EventItems.RECEIVED_AT, s(EventItems.timestamp(now)));
-        item.put(RelaySchema.RECEIVED_DAY, s(EventItems.day(now)));
-        item.put(RelaySchema.RECEIVED_SORT, s(EventItems.receivedSort(now, eventId)));
+        item.putAll(EventItems.listKeys(eventId, request.eventType(), now));
         item.put(RelaySchema.PENDING_SHARD, s(EventItems.pendingShard(eventId)));
         item.put(EventItems.STATUS, s(EventItems.STATUS_PENDING));
         item.put(EventItems.LEASE_UNTIL, n(pending.newLeaseUntil()));

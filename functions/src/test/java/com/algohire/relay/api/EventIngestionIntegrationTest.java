@@ -2,6 +2,7 @@ package com.algohire.relay.api;
 
 import static com.algohire.relay.api.Requests.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doCallRealMethod;
 import static org.mockito.Mockito.doThrow;
@@ -27,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -351,6 +353,27 @@ class EventIngestionIntegrationTest {
             List<String> ids = new ArrayList<>();
             json(earlier).get("events").forEach(e -> ids.add(e.get("id").textValue()));
             assertThat(ids).as(query.toString()).containsExactly(newestFirst.get(2));
+        }
+    }
+
+    @Test
+    void handleRequest_whenCursorForgedWithFarFutureDay_returns400InvalidCursorQuickly() {
+        EventsApiHandler handler = handler();
+        handler.handleRequest(Requests.post("forged-1", Requests.body("job.created", "{}")), null);
+        handler.handleRequest(Requests.post("forged-2", Requests.body("job.created", "{}")), null);
+        String real = json(handler.handleRequest(Requests.get("/api/v1/events", Map.of("limit", "1")), null))
+                .get("nextCursor").textValue();
+        String forgedPayload = Base64.getUrlEncoder().withoutPadding().encodeToString(new String(
+                Base64.getUrlDecoder().decode(real.substring(0, real.indexOf('.'))), StandardCharsets.UTF_8)
+                .replaceFirst("\"d\":\"[0-9-]+\"", "\"d\":\"9999-12-31\"").getBytes(StandardCharsets.UTF_8));
+
+        // The unsigned format of the first release: day 9999-12-31 made one request walk ~2.9 million days.
+        for (String forged : List.of("eyJpIjoiYnlEYXkiLCJkIjoiOTk5OS0xMi0zMSJ9",
+                forgedPayload + real.substring(real.indexOf('.')))) {
+            APIGatewayProxyResponseEvent response = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                    () -> handler.handleRequest(Requests.get("/api/v1/events", Map.of("cursor", forged)), null));
+            assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(400);
+            assertThat(json(response).get("error").get("code").textValue()).isEqualTo("INVALID_CURSOR");
         }
     }
 

@@ -64,7 +64,10 @@ class ResourceProvisionerIntegrationTest {
                     .filter(i -> i.indexName().equals(index.name())).findFirst().orElseThrow();
             assertThat(created.keySchema()).containsExactly(key(index.partitionKey().name(), KeyType.HASH),
                     key(index.sortKey().name(), KeyType.RANGE));
-            assertThat(created.projection().projectionType()).isEqualTo(ProjectionType.ALL);
+            // Never ALL: an index entry would carry the inline payload (up to 350 KB) on every write.
+            assertThat(created.projection().projectionType()).as(index.name()).isEqualTo(ProjectionType.INCLUDE);
+            assertThat(created.projection().nonKeyAttributes()).as(index.name())
+                    .containsExactlyInAnyOrderElementsOf(index.projected());
         }
         var ttl = dynamoDb.describeTimeToLive(r -> r.tableName(resources.eventsTable())).timeToLiveDescription();
         assertThat(ttl.attributeName()).isEqualTo(RelaySchema.EXPIRES_AT);

@@ -82,8 +82,7 @@ public final class DeliveryTestEnvironment {
         item.put(EventItems.IDEMPOTENCY_KEY, AttributeValue.fromS("key-" + eventId));
         item.put(EventItems.PAYLOAD, AttributeValue.fromS(payloadJson));
         item.put(EventItems.RECEIVED_AT, AttributeValue.fromS(EventItems.timestamp(now)));
-        item.put(RelaySchema.RECEIVED_DAY, AttributeValue.fromS(EventItems.day(now)));
-        item.put(RelaySchema.RECEIVED_SORT, AttributeValue.fromS(EventItems.receivedSort(now, eventId)));
+        item.putAll(EventItems.listKeys(eventId, eventType, now));
         item.put(EventItems.STATUS, AttributeValue.fromS(EventItems.STATUS_QUEUED));
         resources.dynamoDb.putItem(r -> r.tableName(config.eventsTable()).item(item));
         return eventId;

@@ -182,7 +182,9 @@ public final class RelayStack extends Stack {
                     .indexName(index.name())
                     .partitionKey(attribute(index.partitionKey()))
                     .sortKey(attribute(index.sortKey()))
-                    .projectionType(ProjectionType.ALL)
+                    // Only what the readers of the index use: never the payload (see RelaySchema.Index).
+                    .projectionType(index.projected().isEmpty() ? ProjectionType.KEYS_ONLY : ProjectionType.INCLUDE)
+                    .nonKeyAttributes(index.projected().isEmpty() ? null : index.projected())
                     .build());
         }
         return table;

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * below are the contract, written from the code (the comment on each line names the call), and the synthesized
  * policies must equal them. An extra grant fails too (least privilege).
  *
- * <p>Resources are named by their construct id: {@code EventsTable}, {@code EventsTable/index/byType},
+ * <p>Resources are named by their construct id: {@code EventsTable}, {@code EventsTable/index/byTypeShard},
  * {@code PayloadBucket/payloads/*}, {@code DeliveryQueue}, {@code DeliveryDlq}, {@code *}.
  */
 class RelayStackPermissionsTest {
@@ -38,8 +38,8 @@ class RelayStackPermissionsTest {
             "EventsTable dynamodb:DeleteItem",           // EventIngestion.releaseKey
             "EventsTable dynamodb:Query",                // EventStore.deliveryLogs (base table, begins_with sk)
             "EventsTable dynamodb:DescribeTable",        // HealthCheck (GET /health)
-            "EventsTable/index/byType dynamodb:Query",   // EventList with eventType (GET /events?eventType=)
-            "EventsTable/index/byDay dynamodb:Query",    // EventList without eventType
+            "EventsTable/index/byTypeShard dynamodb:Query", // EventList with eventType (GET /events?eventType=)
+            "EventsTable/index/byDayShard dynamodb:Query",  // EventList without eventType
             "PayloadBucket/payloads/* s3:PutObject",     // PayloadStore.put (payload over the inline limit)
             "PayloadBucket/payloads/* s3:GetObject",     // PayloadStore.get via EventStore.find
             "PayloadBucket/payloads/* s3:DeleteObject",  // EventIngestion.deleteOrphan

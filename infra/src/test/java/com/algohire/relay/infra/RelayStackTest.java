@@ -173,7 +173,13 @@ class RelayStackTest {
                 JsonNode gsi = find(gsis, "IndexName", index.name());
                 assertThat(keySchema(gsi.path("KeySchema"))).as(index.name())
                         .isEqualTo(keys(index.partitionKey(), index.sortKey()));
-                assertThat(gsi.path("Projection").path("ProjectionType").asText()).isEqualTo("ALL");
+                // The projection RelaySchema names, as ResourceProvisioner creates it locally; never ALL, which
+                // would copy inline payloads (up to 350 KB) into every index entry.
+                assertThat(gsi.path("Projection").path("ProjectionType").asText()).as(index.name())
+                        .isEqualTo(index.projected().isEmpty() ? "KEYS_ONLY" : "INCLUDE");
+                List<String> projected = new ArrayList<>();
+                gsi.path("Projection").path("NonKeyAttributes").forEach(a -> projected.add(a.asText()));
+                assertThat(projected).as(index.name()).containsExactlyInAnyOrderElementsOf(index.projected());
             }
         }
     }
