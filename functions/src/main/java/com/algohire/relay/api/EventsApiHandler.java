@@ -36,7 +36,7 @@ public final class EventsApiHandler implements RequestHandler<APIGatewayProxyReq
                 new EventValidator(config.knownDomains()),
                 EventIngestion.create(dynamoDb, sqs, s3, config, clock, log),
                 new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()), config.eventsTable(), clock),
-                new EventList(dynamoDb, config.eventsTable(), config.retention()),
+                new EventList(dynamoDb, config.eventsTable(), config.retention(), clock),
                 new HealthCheck(dynamoDb, sqs, config.eventsTable(), config.deliveryQueueUrl()),
                 config.retention(), clock, log);
     }

@@ -54,13 +54,15 @@ public final class RelaySchema {
     public static final String INDEX_PENDING = "pendingEnqueue";
 
     /** What a list page shows of an event (EventSummary), and so all the list indexes hold besides keys. */
-    public static final List<String> EVENT_SUMMARY = List.of(EVENT_ID, EVENT_TYPE, IDEMPOTENCY_KEY, RECEIVED_AT);
+    public static final List<String> EVENT_SUMMARY = List.of(EVENT_ID, EVENT_TYPE, IDEMPOTENCY_KEY, RECEIVED_AT,
+            EXPIRES_AT); // expiresAt: the list leaves out expired events before TTL deletes them
 
     public static final Table EVENTS = new Table("Events", new Key(PK), new Key(SK), EXPIRES_AT, List.of(
             new Index(INDEX_BY_TYPE, new Key(TYPE_SHARD), new Key(RECEIVED_SORT), EVENT_SUMMARY),
             new Index(INDEX_BY_DAY, new Key(DAY_SHARD), new Key(RECEIVED_SORT), EVENT_SUMMARY),
-            // The sweeper needs only which event and its type to queue it.
-            new Index(INDEX_PENDING, new Key(PENDING_SHARD), new Key(RECEIVED_SORT), List.of(EVENT_ID, EVENT_TYPE))));
+            // The sweeper needs which event, its type to queue it, and its key to check the key still names it.
+            new Index(INDEX_PENDING, new Key(PENDING_SHARD), new Key(RECEIVED_SORT),
+                    List.of(EVENT_ID, EVENT_TYPE, IDEMPOTENCY_KEY))));
 
     // --- Subscriptions table. ---
     public static final String SUBSCRIPTION_ID = "subscriptionId";

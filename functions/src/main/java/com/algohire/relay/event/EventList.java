@@ -1,6 +1,7 @@
 package com.algohire.relay.event;
 
 import com.algohire.relay.config.RelaySchema;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -58,11 +59,17 @@ public final class EventList {
     private final String table;
     private final Duration retention;
     private final ListCursorCodec cursors;
+    private final Clock clock;
 
     public EventList(DynamoDbClient dynamoDb, String table, Duration retention) {
+        this(dynamoDb, table, retention, Clock.systemUTC());
+    }
+
+    public EventList(DynamoDbClient dynamoDb, String table, Duration retention, Clock clock) {
         this.dynamoDb = dynamoDb;
         this.table = table;
         this.retention = retention;
+        this.clock = clock;
         this.cursors = ListCursorCodec.forTable(table);
     }
 
@@ -235,14 +242,16 @@ public final class EventList {
             // BETWEEN is inclusive: the event at the position (already taken) comes back first and is dropped.
             QueryResponse page = dynamoDb.query(QueryRequest.builder().tableName(table).indexName(index)
                     .keyConditionExpression("#p = :p AND #sort BETWEEN :low AND :high")
-                    // Only event items belong in a list, whatever else someday carries these attributes.
-                    .filterExpression("#sk = :eventSk")
+                    // Only event items belong in a list, whatever else someday carries these attributes, and
+                    // only live ones: an event past its expiresAt is gone even before TTL deletes it (EventStore).
+                    .filterExpression("#sk = :eventSk AND (attribute_not_exists(#exp) OR #exp > :now)")
                     .expressionAttributeNames(Map.of("#p", partitionName, "#sort", RelaySchema.RECEIVED_SORT,
-                            "#sk", RelaySchema.SK))
+                            "#sk", RelaySchema.SK, "#exp", RelaySchema.EXPIRES_AT))
                     .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(partition.apply(shard)),
                             ":low", AttributeValue.fromS(low),
                             ":high", AttributeValue.fromS(after == null ? high : after),
-                            ":eventSk", AttributeValue.fromS(EventItems.EVENT_SK)))
+                            ":eventSk", AttributeValue.fromS(EventItems.EVENT_SK),
+                            ":now", AttributeValue.fromN(Long.toString(clock.instant().getEpochSecond()))))
                     .scanIndexForward(false)
                     .limit(after == null ? wanted : wanted + 1)
                     .build());

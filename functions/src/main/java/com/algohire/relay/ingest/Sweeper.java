@@ -57,19 +57,20 @@ final class Sweeper {
             for (Map<String, AttributeValue> item : page.items()) {
                 found++;
                 String eventId = item.get(EventItems.EVENT_ID).s();
-                if (!namedByItsKey(item)) {
-                    discarded += discard(eventId) ? 1 : 0;
-                    continue;
-                }
-                // The claim re-checks status and lease on the base table: the index may lag behind it.
-                if (!pending.claim(eventId)) {
-                    skipped++;
-                    continue;
-                }
                 try {
+                    if (!namedByItsKey(item)) {
+                        discarded += discard(eventId) ? 1 : 0;
+                        continue;
+                    }
+                    // The claim re-checks status and lease on the base table: the index may lag behind it.
+                    if (!pending.claim(eventId)) {
+                        skipped++;
+                        continue;
+                    }
                     pending.enqueue(eventId, item.get(RelaySchema.EVENT_TYPE).s());
                     queued++;
                 } catch (RuntimeException e) {
+                    // One event's trouble does not stop the run; the next run tries it again.
                     failed++;
                 }
             }
@@ -86,7 +87,8 @@ final class Sweeper {
     private boolean namedByItsKey(Map<String, AttributeValue> event) {
         AttributeValue idempotencyKey = event.get(EventItems.IDEMPOTENCY_KEY);
         if (idempotencyKey == null) {
-            return true; // not an ingest-written event; nothing to check against
+            // The pendingEnqueue index projects the key (RelaySchema): without it there is nothing to check.
+            throw new IllegalStateException("pending index entry without " + EventItems.IDEMPOTENCY_KEY);
         }
         Map<String, AttributeValue> key = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
                 .key(Map.of(RelaySchema.PK, AttributeValue.fromS(EventItems.keyPk(idempotencyKey.s())),

@@ -58,4 +58,28 @@ class ExpiredEventIntegrationTest {
         assertThat(json(get).at("/error/code").asText()).isEqualTo("EVENT_NOT_FOUND");
         assertThat(replay.getStatusCode()).as(replay.getBody()).isEqualTo(404);
     }
+
+    @Test
+    void list_whenAnEventIsPastItsExpiresAtButInsideTheListedRange_leavesItOut(AwsBackend backend) {
+        TestResources aws = TestResources.create(backend);
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        StructuredLog log = new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                clock);
+        // Stored while the retention period was one day; listed after it was raised to thirty.
+        EventsApiHandler shortRetention = new EventsApiHandler(aws.config(Map.of(
+                com.algohire.relay.config.EnvVars.EVENT_RETENTION_DAYS, "1")), aws.dynamoDb, aws.sqs, aws.s3, clock, log);
+        String expired = json(shortRetention.handleRequest(Requests.post("short", Requests.body("job.created", "{}")),
+                null)).get("eventId").textValue();
+        clock.advance(Duration.ofDays(2));
+        EventsApiHandler events = new EventsApiHandler(aws.config(), aws.dynamoDb, aws.sqs, aws.s3, clock, log);
+        String live = json(events.handleRequest(Requests.post("live", Requests.body("job.created", "{}")), null))
+                .get("eventId").textValue();
+
+        for (Map<String, String> query : java.util.List.of(Map.<String, String>of(), Map.of("eventType", "job.created"))) {
+            APIGatewayProxyResponseEvent page = events.handleRequest(Requests.get("/api/v1/events", query), null);
+            assertThat(page.getStatusCode()).as(page.getBody()).isEqualTo(200);
+            assertThat(json(page).get("events")).as(query.toString()).extracting(e -> e.get("id").asText())
+                    .containsExactly(live).doesNotContain(expired);
+        }
+    }
 }

@@ -68,7 +68,9 @@ class EventListIntegrationTest {
         ingestion = EventIngestion.create(aws.dynamoDb, aws.sqs, aws.s3, config, clock,
                 new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), clock));
         dynamoDb = spy(aws.dynamoDb);
-        list = new EventList(dynamoDb, config.eventsTable(), config.retention());
+        // The list reads at NOW: events stored before it are live (inside their retention period).
+        list = new EventList(dynamoDb, config.eventsTable(), config.retention(),
+                java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC));
     }
 
     private void store(String eventType, Instant at) {
