@@ -106,6 +106,7 @@ public final class RelayStack extends Stack {
     public RelayStack(Construct scope, String id, StackProps props) {
         super(scope, id, props);
         checkDeliveryArithmetic();
+        DeployOptions options = DeployOptions.fromContext(getNode());
 
         Table events = table(RelaySchema.EVENTS);
         Table subscriptions = table(RelaySchema.SUBSCRIPTIONS);
@@ -134,7 +135,8 @@ public final class RelayStack extends Stack {
                         .period(Duration.minutes(5)).statistic("Sum").build()),
                 // The function's own metric (FunctionName only) counts every version the alias has pointed at.
                 sweeper.function().metricErrors(MetricOptions.builder()
-                        .period(Duration.minutes(5)).statistic("Sum").build()));
+                        .period(Duration.minutes(5)).statistic("Sum").build()),
+                options.alarmEmail());
 
         outputs(api, operators, alarms, events, subscriptions, payloads, deliveryQueue, deadLetters);
         suppressFunctionFindings(List.of(ingest, sweeper, delivery, management), payloads);

@@ -1,6 +1,7 @@
 package com.algohire.relay.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelaySchema;
@@ -368,6 +369,56 @@ class RelayStackTest {
     }
 
     @Test
+    void alarmTopic_whenSynthesized_letsCloudWatchAlarmsOfThisAccountPublishAndUseItsKey() {
+        String topic = t.logicalIds("AWS::SNS::Topic").get(0);
+        // enforceSsl replaces SNS's default topic policy: without an Allow for CloudWatch every alarm action fails
+        JsonNode allow = topicPolicyStatements(topic).stream()
+                .filter(st -> "Allow".equals(st.path("Effect").asText()))
+                .filter(st -> "cloudwatch.amazonaws.com".equals(st.path("Principal").path("Service").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("no Allow for cloudwatch.amazonaws.com on the topic"));
+        assertThat(allow.path("Action").asText()).isEqualTo("sns:Publish");
+        assertThat(allow.path("Resource").path("Ref").asText()).isEqualTo(topic);
+        assertThat(allow.path("Condition").path("StringEquals").path("aws:SourceAccount").path("Ref").asText())
+                .isEqualTo("AWS::AccountId");
+        assertThat(allow.path("Condition").path("ArnLike").path("aws:SourceArn").toString())
+                .contains(":cloudwatch:", "AWS::Region", "AWS::AccountId", ":alarm:*");
+        // the topic's own key (not alias/aws/sns, whose policy CloudWatch cannot be granted), usable by CloudWatch
+        String key = t.properties(topic).path("KmsMasterKeyId").path("Fn::GetAtt").path(0).asText();
+        assertThat(t.resources().path(key).path("Type").asText()).isEqualTo("AWS::KMS::Key");
+        JsonNode keyGrant = null;
+        for (JsonNode st : t.properties(key).path("KeyPolicy").path("Statement")) {
+            if ("cloudwatch.amazonaws.com".equals(st.path("Principal").path("Service").asText())) {
+                keyGrant = st;
+            }
+        }
+        assertThat(keyGrant).as("key policy statement for cloudwatch.amazonaws.com").isNotNull();
+        assertThat(keyGrant.path("Action").toString()).contains("kms:Decrypt", "kms:GenerateDataKey*");
+    }
+
+    @Test
+    void alarmTopic_withoutAlarmEmail_hasNoSubscription() {
+        t.template.resourceCountIs("AWS::SNS::Subscription", 0);
+    }
+
+    @Test
+    void alarmTopic_withAlarmEmailContext_subscribesTheAddress() {
+        SynthesizedTemplate withEmail = SynthesizedTemplate.synthesize(
+                Map.of(DeployOptions.ALARM_EMAIL, "ops@example.com"));
+        String topic = withEmail.logicalIds("AWS::SNS::Topic").get(0);
+        withEmail.template.resourceCountIs("AWS::SNS::Subscription", 1);
+        withEmail.template.hasResourceProperties("AWS::SNS::Subscription", Map.of(
+                "Protocol", "email",
+                "Endpoint", "ops@example.com",
+                "TopicArn", Map.of("Ref", topic)));
+    }
+
+    @Test
+    void alarmEmail_whenNotAnAddress_failsSynthNamingTheContextKey() {
+        assertThatThrownBy(() -> SynthesizedTemplate.synthesize(Map.of(DeployOptions.ALARM_EMAIL, "ops-at-example")))
+                .hasMessageContaining("alarmEmail").hasMessageContaining("ops-at-example");
+    }
+
+    @Test
     void alarms_whenSynthesized_pageWhenTheSweeperKeepsFailing() {
         String topic = t.logicalIds("AWS::SNS::Topic").get(0);
         t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
@@ -420,6 +471,17 @@ class RelayStackTest {
     private static String payloadBucketId() {
         return t.logicalIds("AWS::S3::Bucket").stream()
                 .filter(id -> id.startsWith("PayloadBucket")).findFirst().orElseThrow();
+    }
+
+    private static List<JsonNode> topicPolicyStatements(String topicId) {
+        List<JsonNode> statements = new ArrayList<>();
+        for (String policyId : t.logicalIds("AWS::SNS::TopicPolicy")) {
+            JsonNode props = t.properties(policyId);
+            if (props.path("Topics").toString().contains("\"" + topicId + "\"")) {
+                props.path("PolicyDocument").path("Statement").forEach(statements::add);
+            }
+        }
+        return statements;
     }
 
     /** Whether a policy of {@code type} on the resource denies every request made without TLS. */

@@ -32,9 +32,14 @@ final class SynthesizedTemplate {
 
     /** The same app wiring as RelayApp.main (cdk.json flags, cdk-nag), written to a scratch directory. */
     static SynthesizedTemplate synthesize() {
+        return synthesize(Map.of());
+    }
+
+    /** As {@link #synthesize()}, with CDK context as a deployer passes it ({@code cdk deploy -c key=value}). */
+    static SynthesizedTemplate synthesize(Map<String, Object> context) {
         try {
             Path outdir = Files.createTempDirectory("relay-cdk-test");
-            App app = RelayApp.newApp(outdir);
+            App app = RelayApp.newApp(outdir, context);
             RelayStack stack = RelayApp.createStack(app);
             return new SynthesizedTemplate(stack, Template.fromStack(stack));
         } catch (IOException e) {
