@@ -128,7 +128,8 @@ public final class RelayStack extends Stack {
         scheduleSweeper(sweeper);
         consumeDeliveryQueue(delivery, deliveryQueue);
 
-        RelayApi api = new RelayApi(this, "RelayApi", ingest.alias(), management.alias());
+        RelayApi api = new RelayApi(this, "RelayApi", ingest.alias(), management.alias(),
+                options.apiGatewayCloudWatchRole());
         ManagedPolicy operators = operatorPolicy(api);
         RelayAlarms alarms = new RelayAlarms(this, "Alarms", deliveryQueue, deadLetters,
                 api.restApi().metricServerError(MetricOptions.builder()

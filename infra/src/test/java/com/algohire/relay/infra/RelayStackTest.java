@@ -273,6 +273,37 @@ class RelayStackTest {
     }
 
     @Test
+    void api_byDefault_leavesTheAccountsApiGatewayCloudWatchRoleAlone() {
+        // API Gateway's CloudWatch role is one setting per account and region: creating it would take it over
+        t.template.resourceCountIs("AWS::ApiGateway::Account", 0);
+        assertThat(rolesWithManagedPolicy("AmazonAPIGatewayPushToCloudWatchLogs", t)).isEmpty();
+    }
+
+    @Test
+    void api_withApiGatewayCloudWatchRoleContext_createsTheRoleSetsItOnTheAccountAndRetainsBoth() {
+        SynthesizedTemplate withRole = SynthesizedTemplate.synthesize(
+                Map.of(DeployOptions.API_GATEWAY_CLOUDWATCH_ROLE, "true"));
+        List<String> accounts = withRole.logicalIds("AWS::ApiGateway::Account");
+        assertThat(accounts).hasSize(1);
+        List<String> roles = rolesWithManagedPolicy("AmazonAPIGatewayPushToCloudWatchLogs", withRole);
+        assertThat(roles).hasSize(1);
+        assertThat(withRole.properties(accounts.get(0)).path("CloudWatchRoleArn").path("Fn::GetAtt").path(0).asText())
+                .isEqualTo(roles.get(0));
+        assertThat(withRole.properties(roles.get(0)).path("AssumeRolePolicyDocument").toString())
+                .contains("apigateway.amazonaws.com");
+        // other APIs of the account may log through the role by the time this stack is deleted
+        assertThat(withRole.resources().path(accounts.get(0)).path("DeletionPolicy").asText()).isEqualTo("Retain");
+        assertThat(withRole.resources().path(roles.get(0)).path("DeletionPolicy").asText()).isEqualTo("Retain");
+    }
+
+    @Test
+    void apiGatewayCloudWatchRole_whenNotABoolean_failsSynthNamingTheContextKey() {
+        assertThatThrownBy(() -> SynthesizedTemplate.synthesize(
+                Map.of(DeployOptions.API_GATEWAY_CLOUDWATCH_ROLE, "yes")))
+                .hasMessageContaining("apiGatewayCloudWatchRole").hasMessageContaining("yes");
+    }
+
+    @Test
     void api_gatewayErrors_useTheRelayErrorEnvelope() {
         for (String type : List.of("DEFAULT_4XX", "DEFAULT_5XX")) {
             t.template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", Map.of(
@@ -471,6 +502,12 @@ class RelayStackTest {
     private static String payloadBucketId() {
         return t.logicalIds("AWS::S3::Bucket").stream()
                 .filter(id -> id.startsWith("PayloadBucket")).findFirst().orElseThrow();
+    }
+
+    private static List<String> rolesWithManagedPolicy(String policyName, SynthesizedTemplate template) {
+        return template.logicalIds("AWS::IAM::Role").stream()
+                .filter(id -> template.properties(id).path("ManagedPolicyArns").toString().contains(policyName))
+                .toList();
     }
 
     private static List<JsonNode> topicPolicyStatements(String topicId) {

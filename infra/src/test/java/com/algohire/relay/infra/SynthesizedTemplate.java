@@ -20,6 +20,11 @@ import software.amazon.awscdk.assertions.Template;
 /** The relay stack synthesized once per test class, with lookups the assertions need (routes, roles, actions). */
 final class SynthesizedTemplate {
 
+    /** Every deploy-time choice switched on, so the checks that run on the default stack also see what they add. */
+    static final Map<String, Object> EVERY_DEPLOY_OPTION = Map.of(
+            DeployOptions.ALARM_EMAIL, "ops@example.com",
+            DeployOptions.API_GATEWAY_CLOUDWATCH_ROLE, "true");
+
     final RelayStack stack;
     final Template template;
     final JsonNode json;
