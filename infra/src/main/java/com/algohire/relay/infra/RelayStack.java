@@ -26,6 +26,7 @@ import software.amazon.awscdk.services.dynamodb.ProjectionType;
 import software.amazon.awscdk.services.dynamodb.Table;
 import software.amazon.awscdk.services.dynamodb.TableEncryption;
 import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.RuleTargetInput;
 import software.amazon.awscdk.services.events.Schedule;
 import software.amazon.awscdk.services.events.targets.LambdaFunction;
 import software.amazon.awscdk.services.events.targets.LambdaFunctionProps;
@@ -82,6 +83,24 @@ public final class RelayStack extends Stack {
      */
     static final String JAVA_TOOL_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
 
+    /**
+     * How often every alias not otherwise invoked regularly gets one harmless invocation. Lambda marks a SnapStart
+     * version Inactive once it "hasn't been invoked for 14 days" (and also when it periodically recycles the
+     * execution environment); invoking an Inactive version fails with SnapStartNotReadyException while Lambda
+     * re-creates the snapshot. Daily keeps thirteen days of slack, and when a version went Inactive anyway, the
+     * warm-up's invocation is the one that fails and triggers the re-creation, not a caller's or a delivery's.
+     */
+    static final Duration WARM_UP_INTERVAL = Duration.days(1);
+    /**
+     * The warm-up event of the API functions: an API Gateway proxy request for a path API Gateway never forwards
+     * (it only sends the declared routes), which both API handlers answer 404 from their routing alone, with no
+     * AWS call; each writes its usual request log line, status 404.
+     */
+    static final Map<String, Object> WARM_UP_API_REQUEST = Map.of(
+            "httpMethod", "GET", "resource", "/warm-up", "path", "/warm-up");
+    /** The delivery function's warm-up event: an SQS batch with no records, answered with no failures and no call. */
+    static final Map<String, Object> WARM_UP_SQS_BATCH = Map.of("Records", List.of());
+
     // Memory and timeouts. Lambda allocates CPU in proportion to memory; at 1024 MB a function gets about
     // 0.6 vCPU, which is what parsing a 1 MiB JSON body, TLS handshakes and SDK marshalling need to stay in
     // the tens of milliseconds. API-facing timeouts stay under API Gateway's 29 s integration limit.
@@ -127,6 +146,7 @@ public final class RelayStack extends Stack {
         grantManagement(management, events, subscriptions, payloads, deliveryQueue, deadLetters);
         scheduleSweeper(sweeper);
         consumeDeliveryQueue(delivery, deliveryQueue);
+        keepSnapStartVersionsActive(ingest, delivery, management);
 
         RelayApi api = new RelayApi(this, "RelayApi", ingest.alias(), management.alias(),
                 options.apiGatewayCloudWatchRole());
@@ -383,6 +403,30 @@ public final class RelayStack extends Stack {
                         .maxEventAge(Duration.minutes(1))
                         .build())))
                 .build();
+    }
+
+    /**
+     * A daily invocation of each live alias that may sit idle for two weeks: management (operators call it
+     * rarely), ingest and delivery (a quiet environment, or a lull). The sweeper runs every minute already. See
+     * {@link #WARM_UP_INTERVAL}. Cost: three scheduled events and three invocations of a few milliseconds a day
+     * (SnapStart itself adds no charge for Java functions).
+     */
+    private void keepSnapStartVersionsActive(RelayFunction ingest, RelayFunction delivery, RelayFunction management) {
+        Rule.Builder.create(this, "WarmUpSchedule")
+                .description("Invokes the idle-prone functions' live aliases daily so their SnapStart versions "
+                        + "never reach 14 days without an invocation (Inactive)")
+                .schedule(Schedule.rate(WARM_UP_INTERVAL))
+                .targets(List.of(
+                        warmUp(ingest, WARM_UP_API_REQUEST),
+                        warmUp(delivery, WARM_UP_SQS_BATCH),
+                        warmUp(management, WARM_UP_API_REQUEST)))
+                .build();
+    }
+
+    private static LambdaFunction warmUp(RelayFunction fn, Map<String, Object> event) {
+        return new LambdaFunction(fn.alias(), LambdaFunctionProps.builder()
+                .event(RuleTargetInput.fromObject(event))
+                .build());
     }
 
     private static void consumeDeliveryQueue(RelayFunction delivery, Queue deliveryQueue) {

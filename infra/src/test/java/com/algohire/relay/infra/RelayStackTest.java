@@ -142,12 +142,30 @@ class RelayStackTest {
 
     @Test
     void sweeper_whenSynthesized_runsEveryMinuteThroughItsLiveAlias() {
-        List<String> rules = t.logicalIds("AWS::Events::Rule");
-        assertThat(rules).hasSize(1);
-        JsonNode rule = t.properties(rules.get(0));
-        assertThat(rule.path("ScheduleExpression").asText()).isEqualTo("rate(1 minute)");
+        JsonNode rule = t.properties(ruleWithSchedule("rate(1 minute)"));
+        assertThat(rule.path("Targets")).hasSize(1);
         assertThat(rule.path("Targets").path(0).path("Arn").path("Ref").asText())
                 .isEqualTo(t.aliasId(t.functionId(SWEEPER)));
+    }
+
+    @Test
+    void warmUpSchedule_whenSynthesized_invokesEveryOtherLiveAliasDailyWithAnEvent() {
+        // A SnapStart version not invoked for 14 days goes Inactive; the sweeper is invoked every minute anyway.
+        String ruleId = ruleWithSchedule("rate(1 day)");
+        Map<String, String> inputByAlias = new java.util.HashMap<>();
+        for (JsonNode target : t.properties(ruleId).path("Targets")) {
+            inputByAlias.put(target.path("Arn").path("Ref").asText(), target.path("Input").asText());
+        }
+        assertThat(inputByAlias).containsOnlyKeys(t.aliasId(t.functionId(INGEST)), t.aliasId(t.functionId(DELIVERY)),
+                t.aliasId(t.functionId(MANAGEMENT)));
+        assertThat(inputByAlias.values()).allSatisfy(input -> assertThat(input).isNotBlank());
+        for (String alias : inputByAlias.keySet()) {
+            t.template.hasResourceProperties("AWS::Lambda::Permission", Map.of(
+                    "Action", "lambda:InvokeFunction",
+                    "FunctionName", Map.of("Ref", alias),
+                    "Principal", "events.amazonaws.com",
+                    "SourceArn", Map.of("Fn::GetAtt", List.of(ruleId, "Arn"))));
+        }
     }
 
     // --- Storage ---
@@ -502,6 +520,14 @@ class RelayStackTest {
     private static String payloadBucketId() {
         return t.logicalIds("AWS::S3::Bucket").stream()
                 .filter(id -> id.startsWith("PayloadBucket")).findFirst().orElseThrow();
+    }
+
+    private static String ruleWithSchedule(String expression) {
+        List<String> rules = t.logicalIds("AWS::Events::Rule").stream()
+                .filter(id -> expression.equals(t.properties(id).path("ScheduleExpression").asText()))
+                .toList();
+        assertThat(rules).as("rules with " + expression).hasSize(1);
+        return rules.get(0);
     }
 
     private static List<String> rolesWithManagedPolicy(String policyName, SynthesizedTemplate template) {
