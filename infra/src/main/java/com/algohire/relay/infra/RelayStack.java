@@ -16,6 +16,7 @@ import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.Token;
 import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.dynamodb.Attribute;
 import software.amazon.awscdk.services.dynamodb.AttributeType;
@@ -71,6 +72,8 @@ public final class RelayStack extends Stack {
 
     /** SQS's upper bound on a message's visibility timeout. */
     static final int SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+    /** SQS's upper bound on a queue name's length. */
+    static final int SQS_MAX_QUEUE_NAME_LENGTH = 80;
     static final int EVENT_RETENTION_DAYS = RelaySchema.DEFAULT_EVENT_RETENTION_DAYS;
     static final String RETRY_SCHEDULE_SECONDS = RelayConfig.DEFAULT_RETRY_SCHEDULE;
     /** Delivery invocations running at once: each runs up to 10 deliveries, so at most 200 webhooks in flight. */
@@ -125,6 +128,7 @@ public final class RelayStack extends Stack {
     public RelayStack(Construct scope, String id, StackProps props) {
         super(scope, id, props);
         checkDeliveryArithmetic();
+        checkDeliveryQueueNameFits();
         DeployOptions options = DeployOptions.fromContext(getNode());
 
         Table events = table(RelaySchema.EVENTS);
@@ -251,11 +255,35 @@ public final class RelayStack extends Stack {
     }
 
     /**
-     * The delivery queue's name is fixed (from the stack name) so the DLQ's redrive allow policy can name the
-     * queue's ARN without referencing the queue resource, which itself references the DLQ: a cycle otherwise.
+     * The delivery queue's name is derived from the stack name ({@code <stack name>-Delivery}) so the DLQ's
+     * redrive allow policy can name the queue's ARN without referencing the queue resource, which itself
+     * references the DLQ: a cycle otherwise (CDK's deadLetterQueue wiring does not fill the allow policy in).
+     * The alternatives are worse: without the name, the DLQ would have to allow every queue of the account and
+     * region ("allowAll"), so any queue could park messages there that our redrive then moves into the delivery
+     * queue; and dropping the name from a deployed stack replaces the queue, deleting the tasks in it. The costs,
+     * accepted: the stack name is limited (checked at synth, {@link #checkDeliveryQueueNameFits}); and
+     * CloudFormation cannot replace a custom-named resource, so a change that needs a new queue (only QueueName and
+     * FifoQueue do) must come with a new name, i.e. a new {@code RelaySchema.DELIVERY} logical name.
      */
     private static String deliveryQueueName() {
         return Fn.join("-", List.of(Aws.STACK_NAME, RelaySchema.DELIVERY.logicalName()));
+    }
+
+    /**
+     * SQS refuses names over 80 characters; say so at synth, with the limit, rather than in a failed deployment.
+     * Checked against the name CDK deploys this stack as (the template uses AWS::StackName, so deploying the
+     * template under another name must respect the same limit).
+     */
+    private void checkDeliveryQueueNameFits() {
+        String stackName = getStackName();
+        if (Token.isUnresolved(stackName)) {
+            return;
+        }
+        int longest = SQS_MAX_QUEUE_NAME_LENGTH - 1 - RelaySchema.DELIVERY.logicalName().length();
+        require(stackName.length() <= longest, "stack name '" + stackName + "' is " + stackName.length()
+                + " characters; it can be at most " + longest + ": the delivery queue is named '" + stackName + "-"
+                + RelaySchema.DELIVERY.logicalName() + "' (so that its DLQ can allow exactly that queue as its "
+                + "source) and SQS queue names are at most " + SQS_MAX_QUEUE_NAME_LENGTH + " characters");
     }
 
     private Queue deadLetterQueue() {

@@ -7,12 +7,15 @@ import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelaySchema;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.assertions.Match;
 
 /** Assertions on the synthesized template: every property the relay's correctness depends on. */
@@ -73,6 +76,17 @@ class RelayStackTest {
         assertThat(dlq.path("RedriveAllowPolicy").path("sourceQueueArns").toString())
                 .contains(t.properties(deliveryQueueId()).path("QueueName").toString());
         assertThat(dlq.path("MessageRetentionPeriod").asInt()).isEqualTo(14 * 24 * 3600);
+    }
+
+    @Test
+    void relayStack_whenTheStackNameLeavesNoRoomForTheDeliveryQueueName_failsSynthNamingTheLimit() throws Exception {
+        // <stack name>-Delivery must fit SQS's 80 characters: 71 is the longest stack name that does
+        int longest = RelayStack.SQS_MAX_QUEUE_NAME_LENGTH - 1 - RelaySchema.DELIVERY.logicalName().length();
+        App app = RelayApp.newApp(Files.createTempDirectory("relay-cdk-test"));
+        String tooLong = "R".repeat(longest + 1);
+        assertThatThrownBy(() -> new RelayStack(app, tooLong, StackProps.builder().build()))
+                .hasMessageContaining(tooLong).hasMessageContaining("at most " + longest);
+        new RelayStack(app, "R".repeat(longest), StackProps.builder().build());
     }
 
     @Test
