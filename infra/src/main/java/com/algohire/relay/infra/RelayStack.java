@@ -79,12 +79,6 @@ public final class RelayStack extends Stack {
     /** Delivery invocations running at once: each runs up to 10 deliveries, so at most 200 webhooks in flight. */
     static final int DELIVERY_MAX_CONCURRENCY = 20;
     static final int DELIVERY_BATCH_SIZE = 10;
-    /**
-     * C1 only: these functions live for short bursts of I/O-bound work, where the C2 compiler's warm-up costs
-     * CPU that never pays back; AWS recommends it for Lambda Java cold starts, and it keeps SnapStart restores
-     * from spending their first invocations compiling.
-     */
-    static final String JAVA_TOOL_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
 
     /**
      * How often every alias not otherwise invoked regularly gets one harmless invocation. Lambda marks a SnapStart
@@ -327,7 +321,6 @@ public final class RelayStack extends Stack {
         env.put(EnvVars.RETRY_SCHEDULE_SECONDS, RETRY_SCHEDULE_SECONDS);
         env.put(EnvVars.DELIVERY_TIMEOUT_MS, String.valueOf(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS * 1000));
         env.put(EnvVars.EVENT_RETENTION_DAYS, String.valueOf(EVENT_RETENTION_DAYS));
-        env.put("JAVA_TOOL_OPTIONS", JAVA_TOOL_OPTIONS);
         return env;
     }
 

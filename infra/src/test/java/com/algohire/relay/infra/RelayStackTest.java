@@ -142,7 +142,16 @@ class RelayStackTest {
                     .isEqualTo(String.valueOf(RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS));
             assertThat(env.path(EnvVars.EVENT_RETENTION_DAYS).asText())
                     .isEqualTo(String.valueOf(RelaySchema.DEFAULT_EVENT_RETENTION_DAYS));
-            assertThat(env.path("JAVA_TOOL_OPTIONS").asText()).contains("TieredStopAtLevel=1");
+        }
+    }
+
+    @Test
+    void functions_whenSynthesized_leaveJvmFlagsToTheJavaRuntimesDefaults() {
+        // java21 already stops tiered compilation at level 1; a JAVA_TOOL_OPTIONS copy of that would override the
+        // runtime's own choice after an upgrade (java25 uses the JVM's default settings for SnapStart functions)
+        for (String handler : HANDLERS) {
+            JsonNode env = t.properties(t.functionId(handler)).path("Environment").path("Variables");
+            assertThat(env.has("JAVA_TOOL_OPTIONS")).as(handler).isFalse();
         }
     }
 
