@@ -61,7 +61,7 @@ public final class ColdStartBench {
                 }
             }
             System.out.println("backend: " + backend.description() + "; " + ROUNDS + " fresh JVMs per client, "
-                    + "JVM flags as the functions' JAVA_TOOL_OPTIONS (C1 only)");
+                    + "JVM flags as Lambda's java21 runtime sets them by default (C1 only)");
             System.out.println();
             System.out.println("| HTTP client | clients built, median ms since JVM start | first DynamoDB + SQS call done, median ms | vs urlconnection |");
             System.out.println("|---|---|---|---|");

@@ -1,7 +1,12 @@
 package com.algohire.relay.infra;
 
 import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.ArnComponents;
+import software.amazon.awscdk.ArnFormat;
+import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.cloudwatch.AlarmProps;
 import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
@@ -14,6 +19,7 @@ import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kms.Key;
 import software.amazon.awscdk.services.sns.Topic;
+import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.amazon.awscdk.services.sqs.IQueue;
 import software.constructs.Construct;
 
@@ -37,25 +43,16 @@ final class RelayAlarms extends Construct {
 
     private final Topic topic;
 
+    /**
+     * @param alarmEmail an address to subscribe to the topic (SNS mails it a confirmation link first), or null
+     */
     RelayAlarms(Construct scope, String id, IQueue deliveryQueue, IQueue deadLetterQueue, IMetric apiServerErrors,
-                IMetric sweeperErrors) {
+                IMetric sweeperErrors, String alarmEmail) {
         super(scope, id);
-        // CloudWatch can only publish to an encrypted topic whose key lets it use the key; the AWS-managed SNS key's
-        // policy cannot be changed, so the topic gets its own customer-managed key.
-        Key key = Key.Builder.create(this, "TopicKey")
-                .description("Encrypts the webhook relay's alarm topic")
-                .enableKeyRotation(true)
-                .build();
-        key.addToResourcePolicy(PolicyStatement.Builder.create()
-                .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
-                .actions(List.of("kms:Decrypt", "kms:GenerateDataKey*"))
-                .resources(List.of("*"))
-                .build());
-        this.topic = Topic.Builder.create(this, "Topic")
-                .displayName("Webhook relay alarms")
-                .masterKey(key)
-                .enforceSsl(true)
-                .build();
+        this.topic = alarmTopic();
+        if (alarmEmail != null) {
+            topic.addSubscription(new EmailSubscription(alarmEmail));
+        }
         SnsAction notify = new SnsAction(topic);
 
         Alarm dlqDepth = deadLetterQueue.metricApproximateNumberOfMessagesVisible(MetricOptions.builder()
@@ -102,6 +99,50 @@ final class RelayAlarms extends Construct {
             alarm.addAlarmAction(notify);
             alarm.addOkAction(notify);
         }
+    }
+
+    /**
+     * An encrypted, SSL-only topic that CloudWatch alarms may publish to. Two grants make alarm actions work:
+     * <ul>
+     *   <li>the topic policy: enforceSsl makes CDK attach a topic policy, which replaces SNS's default policy
+     *   (the one that let the account publish), so it must itself allow CloudWatch's service principal to publish;
+     *   limited to alarms of this account and region (aws:SourceAccount, aws:SourceArn) against the confused
+     *   deputy. Without it every alarm action fails with "not authorized to perform: SNS:Publish".</li>
+     *   <li>the key policy: SNS encrypts with the topic's KMS key as the publisher, so CloudWatch needs
+     *   kms:GenerateDataKey* and kms:Decrypt on the key. The AWS-managed alias/aws/sns key's policy cannot be
+     *   changed to grant that, so an alarm cannot publish to a topic encrypted with it; hence a key of our own,
+     *   used by this topic only. The statement has no conditions, as in SNS's documentation for AWS service
+     *   publishers: whether CloudWatch's KMS calls carry aws:SourceAccount is not documented, and a condition
+     *   that does not match would silently drop every notification.</li>
+     * </ul>
+     */
+    private Topic alarmTopic() {
+        Key key = Key.Builder.create(this, "TopicKey")
+                .description("Encrypts the webhook relay's alarm topic")
+                .enableKeyRotation(true)
+                .build();
+        key.addToResourcePolicy(PolicyStatement.Builder.create()
+                .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
+                .actions(List.of("kms:Decrypt", "kms:GenerateDataKey*"))
+                .resources(List.of("*"))
+                .build());
+        Topic topic = Topic.Builder.create(this, "Topic")
+                .displayName("Webhook relay alarms")
+                .masterKey(key)
+                .enforceSsl(true)
+                .build();
+        topic.addToResourcePolicy(PolicyStatement.Builder.create()
+                .sid("AllowCloudWatchAlarmsOfThisAccount")
+                .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
+                .actions(List.of("sns:Publish"))
+                .resources(List.of(topic.getTopicArn()))
+                .conditions(Map.of(
+                        "StringEquals", Map.of("aws:SourceAccount", Aws.ACCOUNT_ID),
+                        "ArnLike", Map.of("aws:SourceArn", Stack.of(this).formatArn(ArnComponents.builder()
+                                .service("cloudwatch").resource("alarm").resourceName("*")
+                                .arnFormat(ArnFormat.COLON_RESOURCE_NAME).build()))))
+                .build());
+        return topic;
     }
 
     Topic topic() {

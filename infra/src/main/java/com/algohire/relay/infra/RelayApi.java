@@ -55,7 +55,14 @@ final class RelayApi extends Construct {
     private final IApiKey ingestApiKey;
     private final LogGroup accessLogs;
 
-    RelayApi(Construct scope, String id, IFunction ingest, IFunction management) {
+    /**
+     * @param createCloudWatchRole see {@link DeployOptions#apiGatewayCloudWatchRole()}: the stage's access logs and
+     *                             execution logs are written with the account's API Gateway CloudWatch role, a
+     *                             per-region account setting; true creates one and points the setting at it
+     *                             (taking the setting over from whatever role it named), false relies on the
+     *                             role the account already has
+     */
+    RelayApi(Construct scope, String id, IFunction ingest, IFunction management, boolean createCloudWatchRole) {
         super(scope, id);
         this.accessLogs = LogGroup.Builder.create(this, "AccessLogs").retention(RetentionDays.THREE_MONTHS).build();
         this.api = RestApi.Builder.create(this, "Api")
@@ -63,8 +70,9 @@ final class RelayApi extends Construct {
                 .description("AlgoHire webhook event relay: event ingestion and subscription management")
                 // Callers are AlgoHire services in AWS: a regional endpoint avoids the edge (CloudFront) hop.
                 .endpointTypes(List.of(EndpointType.REGIONAL))
-                // Execution logs (level ERROR) need the account-level CloudWatch role.
-                .cloudWatchRole(true)
+                // Both AWS::ApiGateway::Account and the role are retained when the stack is deleted (CDK's
+                // default), since other APIs of the account may be logging through them by then.
+                .cloudWatchRole(createCloudWatchRole)
                 .deployOptions(StageOptions.builder()
                         .stageName(STAGE_NAME)
                         .tracingEnabled(true)
@@ -125,7 +133,7 @@ final class RelayApi extends Construct {
                 .build());
         plan.addApiKey(ingestApiKey);
 
-        suppressFindings(postEvents, health);
+        suppressFindings(postEvents, health, createCloudWatchRole);
     }
 
     RestApi restApi() {
@@ -214,7 +222,7 @@ final class RelayApi extends Construct {
         }
     }
 
-    private void suppressFindings(Method postEvents, Method health) {
+    private void suppressFindings(Method postEvents, Method health, boolean createCloudWatchRole) {
         Nag.suppress(health, "AwsSolutions-APIG4", "GET /health is deliberately unauthenticated: load balancers and "
                 + "uptime probes call it, and it returns only whether the table and queue are reachable, no data.");
         Nag.suppress(postEvents, "AwsSolutions-APIG4", "POST /api/v1/events is authenticated by an API key "
@@ -226,8 +234,10 @@ final class RelayApi extends Construct {
                 + "key or SigV4, and requests are throttled per stage, per method and per key. A WAF web ACL can be "
                 + "associated with the stage without code changes if the API is exposed more widely (mind the "
                 + "1 MiB bodies, which the AWS common rule set's 8 KB body limit would block).");
-        Nag.suppress(api, "AwsSolutions-IAM4", "The account-level API Gateway CloudWatch role uses AWS's managed "
-                + "AmazonAPIGatewayPushToCloudWatchLogs policy, the documented way to enable execution logging.",
-                List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"));
+        if (createCloudWatchRole) {
+            Nag.suppress(api, "AwsSolutions-IAM4", "The account-level API Gateway CloudWatch role uses AWS's managed "
+                    + "AmazonAPIGatewayPushToCloudWatchLogs policy, the documented way to enable execution logging.",
+                    List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"));
+        }
     }
 }

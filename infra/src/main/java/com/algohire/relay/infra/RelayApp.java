@@ -37,7 +37,13 @@ public final class RelayApp {
      * and the tests run without the CLI, and must synthesize the same template it would.
      */
     static App newApp(Path outdir) {
+        return newApp(outdir, Map.of());
+    }
+
+    /** As {@link #newApp(Path)}, plus context as {@code cdk -c key=value} would give it (tests' deploy options). */
+    static App newApp(Path outdir, Map<String, Object> extraContext) {
         Map<String, Object> context = new LinkedHashMap<>(cdkJsonContext(InfraPaths.cdkJson()));
+        context.putAll(extraContext);
         // Asset and construct-path metadata let `sam local invoke` find each function's code in cdk.out.
         context.putIfAbsent("aws:cdk:enable-asset-metadata", true);
         context.putIfAbsent("aws:cdk:enable-path-metadata", true);

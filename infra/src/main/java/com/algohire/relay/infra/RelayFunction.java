@@ -52,6 +52,11 @@ final class RelayFunction extends Construct {
                 .memorySize(spec.memoryMb())
                 .timeout(spec.timeout())
                 .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
+                // No JAVA_TOOL_OPTIONS for the JIT. AWS documents ("Customize Java runtime startup behavior") that
+                // for Java 17 and Java 21 "Lambda configures the JVM to stop tiered compilation at level 1 by
+                // default" (C1 only), and that for Java 25 it does so except with SnapStart or provisioned
+                // concurrency, where it uses the JVM's default settings. Setting level 1 ourselves would repeat
+                // today's default and, after a runtime upgrade, override the one AWS chose for SnapStart.
                 .tracing(Tracing.ACTIVE)
                 .logGroup(logs)
                 .environment(environment)

@@ -16,6 +16,7 @@ import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.Token;
 import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.dynamodb.Attribute;
 import software.amazon.awscdk.services.dynamodb.AttributeType;
@@ -26,6 +27,7 @@ import software.amazon.awscdk.services.dynamodb.ProjectionType;
 import software.amazon.awscdk.services.dynamodb.Table;
 import software.amazon.awscdk.services.dynamodb.TableEncryption;
 import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.RuleTargetInput;
 import software.amazon.awscdk.services.events.Schedule;
 import software.amazon.awscdk.services.events.targets.LambdaFunction;
 import software.amazon.awscdk.services.events.targets.LambdaFunctionProps;
@@ -70,17 +72,31 @@ public final class RelayStack extends Stack {
 
     /** SQS's upper bound on a message's visibility timeout. */
     static final int SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+    /** SQS's upper bound on a queue name's length. */
+    static final int SQS_MAX_QUEUE_NAME_LENGTH = 80;
     static final int EVENT_RETENTION_DAYS = RelaySchema.DEFAULT_EVENT_RETENTION_DAYS;
     static final String RETRY_SCHEDULE_SECONDS = RelayConfig.DEFAULT_RETRY_SCHEDULE;
     /** Delivery invocations running at once: each runs up to 10 deliveries, so at most 200 webhooks in flight. */
     static final int DELIVERY_MAX_CONCURRENCY = 20;
     static final int DELIVERY_BATCH_SIZE = 10;
+
     /**
-     * C1 only: these functions live for short bursts of I/O-bound work, where the C2 compiler's warm-up costs
-     * CPU that never pays back; AWS recommends it for Lambda Java cold starts, and it keeps SnapStart restores
-     * from spending their first invocations compiling.
+     * How often every alias not otherwise invoked regularly gets one harmless invocation. Lambda marks a SnapStart
+     * version Inactive once it "hasn't been invoked for 14 days" (and also when it periodically recycles the
+     * execution environment); invoking an Inactive version fails with SnapStartNotReadyException while Lambda
+     * re-creates the snapshot. Daily keeps thirteen days of slack, and when a version went Inactive anyway, the
+     * warm-up's invocation is the one that fails and triggers the re-creation, not a caller's or a delivery's.
      */
-    static final String JAVA_TOOL_OPTIONS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
+    static final Duration WARM_UP_INTERVAL = Duration.days(1);
+    /**
+     * The warm-up event of the API functions: an API Gateway proxy request for a path API Gateway never forwards
+     * (it only sends the declared routes), which both API handlers answer 404 from their routing alone, with no
+     * AWS call; each writes its usual request log line, status 404.
+     */
+    static final Map<String, Object> WARM_UP_API_REQUEST = Map.of(
+            "httpMethod", "GET", "resource", "/warm-up", "path", "/warm-up");
+    /** The delivery function's warm-up event: an SQS batch with no records, answered with no failures and no call. */
+    static final Map<String, Object> WARM_UP_SQS_BATCH = Map.of("Records", List.of());
 
     // Memory and timeouts. Lambda allocates CPU in proportion to memory; at 1024 MB a function gets about
     // 0.6 vCPU, which is what parsing a 1 MiB JSON body, TLS handshakes and SDK marshalling need to stay in
@@ -106,6 +122,8 @@ public final class RelayStack extends Stack {
     public RelayStack(Construct scope, String id, StackProps props) {
         super(scope, id, props);
         checkDeliveryArithmetic();
+        checkDeliveryQueueNameFits();
+        DeployOptions options = DeployOptions.fromContext(getNode());
 
         Table events = table(RelaySchema.EVENTS);
         Table subscriptions = table(RelaySchema.SUBSCRIPTIONS);
@@ -126,15 +144,18 @@ public final class RelayStack extends Stack {
         grantManagement(management, events, subscriptions, payloads, deliveryQueue, deadLetters);
         scheduleSweeper(sweeper);
         consumeDeliveryQueue(delivery, deliveryQueue);
+        keepSnapStartVersionsActive(ingest, delivery, management);
 
-        RelayApi api = new RelayApi(this, "RelayApi", ingest.alias(), management.alias());
+        RelayApi api = new RelayApi(this, "RelayApi", ingest.alias(), management.alias(),
+                options.apiGatewayCloudWatchRole());
         ManagedPolicy operators = operatorPolicy(api);
         RelayAlarms alarms = new RelayAlarms(this, "Alarms", deliveryQueue, deadLetters,
                 api.restApi().metricServerError(MetricOptions.builder()
                         .period(Duration.minutes(5)).statistic("Sum").build()),
                 // The function's own metric (FunctionName only) counts every version the alias has pointed at.
                 sweeper.function().metricErrors(MetricOptions.builder()
-                        .period(Duration.minutes(5)).statistic("Sum").build()));
+                        .period(Duration.minutes(5)).statistic("Sum").build()),
+                options.alarmEmail());
 
         outputs(api, operators, alarms, events, subscriptions, payloads, deliveryQueue, deadLetters);
         suppressFunctionFindings(List.of(ingest, sweeper, delivery, management), payloads);
@@ -230,11 +251,35 @@ public final class RelayStack extends Stack {
     }
 
     /**
-     * The delivery queue's name is fixed (from the stack name) so the DLQ's redrive allow policy can name the
-     * queue's ARN without referencing the queue resource, which itself references the DLQ: a cycle otherwise.
+     * The delivery queue's name is derived from the stack name ({@code <stack name>-Delivery}) so the DLQ's
+     * redrive allow policy can name the queue's ARN without referencing the queue resource, which itself
+     * references the DLQ: a cycle otherwise (CDK's deadLetterQueue wiring does not fill the allow policy in).
+     * The alternatives are worse: without the name, the DLQ would have to allow every queue of the account and
+     * region ("allowAll"), so any queue could park messages there that our redrive then moves into the delivery
+     * queue; and dropping the name from a deployed stack replaces the queue, deleting the tasks in it. The costs,
+     * accepted: the stack name is limited (checked at synth, {@link #checkDeliveryQueueNameFits}); and
+     * CloudFormation cannot replace a custom-named resource, so a change that needs a new queue (only QueueName and
+     * FifoQueue do) must come with a new name, i.e. a new {@code RelaySchema.DELIVERY} logical name.
      */
     private static String deliveryQueueName() {
         return Fn.join("-", List.of(Aws.STACK_NAME, RelaySchema.DELIVERY.logicalName()));
+    }
+
+    /**
+     * SQS refuses names over 80 characters; say so at synth, with the limit, rather than in a failed deployment.
+     * Checked against the name CDK deploys this stack as (the template uses AWS::StackName, so deploying the
+     * template under another name must respect the same limit).
+     */
+    private void checkDeliveryQueueNameFits() {
+        String stackName = getStackName();
+        if (Token.isUnresolved(stackName)) {
+            return;
+        }
+        int longest = SQS_MAX_QUEUE_NAME_LENGTH - 1 - RelaySchema.DELIVERY.logicalName().length();
+        require(stackName.length() <= longest, "stack name '" + stackName + "' is " + stackName.length()
+                + " characters; it can be at most " + longest + ": the delivery queue is named '" + stackName + "-"
+                + RelaySchema.DELIVERY.logicalName() + "' (so that its DLQ can allow exactly that queue as its "
+                + "source) and SQS queue names are at most " + SQS_MAX_QUEUE_NAME_LENGTH + " characters");
     }
 
     private Queue deadLetterQueue() {
@@ -278,7 +323,6 @@ public final class RelayStack extends Stack {
         env.put(EnvVars.RETRY_SCHEDULE_SECONDS, RETRY_SCHEDULE_SECONDS);
         env.put(EnvVars.DELIVERY_TIMEOUT_MS, String.valueOf(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS * 1000));
         env.put(EnvVars.EVENT_RETENTION_DAYS, String.valueOf(EVENT_RETENTION_DAYS));
-        env.put("JAVA_TOOL_OPTIONS", JAVA_TOOL_OPTIONS);
         return env;
     }
 
@@ -385,6 +429,30 @@ public final class RelayStack extends Stack {
                         .maxEventAge(Duration.minutes(1))
                         .build())))
                 .build();
+    }
+
+    /**
+     * A daily invocation of each live alias that may sit idle for two weeks: management (operators call it
+     * rarely), ingest and delivery (a quiet environment, or a lull). The sweeper runs every minute already. See
+     * {@link #WARM_UP_INTERVAL}. Cost: three scheduled events and three invocations of a few milliseconds a day
+     * (SnapStart itself adds no charge for Java functions).
+     */
+    private void keepSnapStartVersionsActive(RelayFunction ingest, RelayFunction delivery, RelayFunction management) {
+        Rule.Builder.create(this, "WarmUpSchedule")
+                .description("Invokes the idle-prone functions' live aliases daily so their SnapStart versions "
+                        + "never reach 14 days without an invocation (Inactive)")
+                .schedule(Schedule.rate(WARM_UP_INTERVAL))
+                .targets(List.of(
+                        warmUp(ingest, WARM_UP_API_REQUEST),
+                        warmUp(delivery, WARM_UP_SQS_BATCH),
+                        warmUp(management, WARM_UP_API_REQUEST)))
+                .build();
+    }
+
+    private static LambdaFunction warmUp(RelayFunction fn, Map<String, Object> event) {
+        return new LambdaFunction(fn.alias(), LambdaFunctionProps.builder()
+                .event(RuleTargetInput.fromObject(event))
+                .build());
     }
 
     private static void consumeDeliveryQueue(RelayFunction delivery, Queue deliveryQueue) {

@@ -3,6 +3,7 @@ package com.algohire.relay.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cdklabs.cdknag.AwsSolutionsChecks;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +38,17 @@ class CdkNagTest {
         assertThat(warnings).as(describe(warnings)).isEmpty();
     }
 
-    /** Guards the two tests above against passing because the checks never ran. */
+    @Test
+    void relayStack_withEveryDeployOption_hasNoUnsuppressedFindings() {
+        Annotations withOptions = Annotations.fromStack(
+                SynthesizedTemplate.synthesize(SynthesizedTemplate.EVERY_DEPLOY_OPTION).stack);
+        List<SynthesisMessage> findings = new ArrayList<>(
+                withOptions.findError("*", Match.stringLikeRegexp("AwsSolutions-.*")));
+        findings.addAll(withOptions.findWarning("*", Match.stringLikeRegexp("AwsSolutions-.*")));
+        assertThat(findings).as(describe(findings)).isEmpty();
+    }
+
+    /** Guards the tests above against passing because the checks never ran. */
     @Test
     void awsSolutionsChecks_whenAResourceViolatesThem_reportAnError() {
         App app = new App();

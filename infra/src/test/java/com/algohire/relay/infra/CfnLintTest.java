@@ -31,17 +31,29 @@ class CfnLintTest {
 
     @BeforeAll
     static void writeTemplate() throws IOException {
-        SynthesizedTemplate synthesized = SynthesizedTemplate.synthesize();
-        Path dir = Files.createDirectories(Path.of("target", "cfn-lint"));
-        template = dir.resolve(RelayApp.STACK_NAME + ".template.json");
-        Files.writeString(template, new ObjectMapper().writerWithDefaultPrettyPrinter()
-                .writeValueAsString(synthesized.template.toJSON()));
+        template = write(SynthesizedTemplate.synthesize(), RelayApp.STACK_NAME + ".template.json");
     }
 
     @Test
     void relayTemplate_whenLinted_hasNoErrorsOrWarnings() throws Exception {
         Result result = cfnLint(template);
         assertThat(result.exitCode()).as("cfn-lint output:\n" + result.output()).isZero();
+    }
+
+    @Test
+    void relayTemplate_withEveryDeployOption_hasNoErrorsOrWarnings() throws Exception {
+        Path withOptions = write(SynthesizedTemplate.synthesize(SynthesizedTemplate.EVERY_DEPLOY_OPTION),
+                RelayApp.STACK_NAME + ".every-option.template.json");
+        Result result = cfnLint(withOptions);
+        assertThat(result.exitCode()).as("cfn-lint output:\n" + result.output()).isZero();
+    }
+
+    private static Path write(SynthesizedTemplate synthesized, String fileName) throws IOException {
+        Path dir = Files.createDirectories(Path.of("target", "cfn-lint"));
+        Path file = dir.resolve(fileName);
+        Files.writeString(file, new ObjectMapper().writerWithDefaultPrettyPrinter()
+                .writeValueAsString(synthesized.template.toJSON()));
+        return file;
     }
 
     /** Guards the test above against a linter that accepts anything (or is not really run). */

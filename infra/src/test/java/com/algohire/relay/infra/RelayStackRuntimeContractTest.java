@@ -7,8 +7,15 @@ import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.internal.AwsClients;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -130,7 +137,54 @@ class RelayStackRuntimeContractTest {
         assertThat(t.properties(accessLogs).path("RetentionInDays").asInt()).isEqualTo(90);
     }
 
+    /**
+     * The daily warm-up keeps SnapStart versions Active only if it costs nothing but an invocation: each target's
+     * input, read with Lambda's own event deserializer into its handler's input type, is answered by the handler
+     * built from the template environment without an AWS call. The clients point at a closed port, so any call
+     * would fail: the API handlers would answer 500 instead of 404, the delivery handler would report failures.
+     */
+    @Test
+    void warmUpEvents_whenDeliveredToTheirAliasesHandlers_areAnsweredWithoutAnAwsCall() throws Exception {
+        Map<String, String> handlerByAlias = new LinkedHashMap<>();
+        for (String handler : HANDLERS) {
+            handlerByAlias.put(t.aliasId(t.functionId(handler)), handler);
+        }
+        String warmUpRule = t.logicalIds("AWS::Events::Rule").stream()
+                .filter(id -> "rate(1 day)".equals(t.properties(id).path("ScheduleExpression").asText()))
+                .findFirst().orElseThrow();
+        List<String> warmed = new java.util.ArrayList<>();
+        for (JsonNode target : t.properties(warmUpRule).path("Targets")) {
+            String handler = handlerByAlias.get(target.path("Arn").path("Ref").asText());
+            assertThat(handler).as("warm-up target " + target.path("Arn")).isNotNull();
+            String input = target.path("Input").asText();
+            Object response = invoke(handler, input);
+            if (response instanceof APIGatewayProxyResponseEvent api) {
+                assertThat(api.getStatusCode()).as(handler + " answering " + input).isEqualTo(404);
+            } else {
+                assertThat(response).as(handler + " answering " + input).isInstanceOf(SQSBatchResponse.class);
+                assertThat(((SQSBatchResponse) response).getBatchItemFailures()).as(handler).isEmpty();
+            }
+            warmed.add(handler);
+        }
+        assertThat(warmed).containsExactlyInAnyOrder(INGEST, DELIVERY, MANAGEMENT);
+    }
+
     // --- helpers ---
+
+    /** Deserializes {@code input} as the Java runtime does for the handler's event type, then calls the handler. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object invoke(String handler, String input) throws Exception {
+        Class<?> type = Class.forName(handler);
+        Class<?> eventType = handler.equals(DELIVERY) ? SQSEvent.class : APIGatewayProxyRequestEvent.class;
+        Object event = LambdaEventSerializers.serializerFor(eventType, RelayStackRuntimeContractTest.class
+                .getClassLoader()).fromJson(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+        AwsClients unreachable = new AwsClients(Region.US_EAST_1,
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("unused", "unused")),
+                URI.create("http://127.0.0.1:9"), URI.create("http://127.0.0.1:9"), URI.create("http://127.0.0.1:9"));
+        RequestHandler function = (RequestHandler) type.getConstructor(RelayConfig.class, AwsClients.class)
+                .newInstance(RelayConfig.fromEnvironment(environment(handler)), unreachable);
+        return function.handleRequest(event, null);
+    }
 
     /** The function's environment, CloudFormation references standing in as non-blank placeholders. */
     private static Map<String, String> environment(String handler) {

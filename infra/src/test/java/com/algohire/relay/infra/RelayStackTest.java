@@ -1,17 +1,21 @@
 package com.algohire.relay.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelaySchema;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.assertions.Match;
 
 /** Assertions on the synthesized template: every property the relay's correctness depends on. */
@@ -75,6 +79,17 @@ class RelayStackTest {
     }
 
     @Test
+    void relayStack_whenTheStackNameLeavesNoRoomForTheDeliveryQueueName_failsSynthNamingTheLimit() throws Exception {
+        // <stack name>-Delivery must fit SQS's 80 characters: 71 is the longest stack name that does
+        int longest = RelayStack.SQS_MAX_QUEUE_NAME_LENGTH - 1 - RelaySchema.DELIVERY.logicalName().length();
+        App app = RelayApp.newApp(Files.createTempDirectory("relay-cdk-test"));
+        String tooLong = "R".repeat(longest + 1);
+        assertThatThrownBy(() -> new RelayStack(app, tooLong, StackProps.builder().build()))
+                .hasMessageContaining(tooLong).hasMessageContaining("at most " + longest);
+        new RelayStack(app, "R".repeat(longest), StackProps.builder().build());
+    }
+
+    @Test
     void deliveryEventSource_whenSynthesized_reportsBatchItemFailuresOnTheLiveAlias() {
         t.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Map.of(
                 "BatchSize", 10,
@@ -127,7 +142,16 @@ class RelayStackTest {
                     .isEqualTo(String.valueOf(RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS));
             assertThat(env.path(EnvVars.EVENT_RETENTION_DAYS).asText())
                     .isEqualTo(String.valueOf(RelaySchema.DEFAULT_EVENT_RETENTION_DAYS));
-            assertThat(env.path("JAVA_TOOL_OPTIONS").asText()).contains("TieredStopAtLevel=1");
+        }
+    }
+
+    @Test
+    void functions_whenSynthesized_leaveJvmFlagsToTheJavaRuntimesDefaults() {
+        // java21 already stops tiered compilation at level 1; a JAVA_TOOL_OPTIONS copy of that would override the
+        // runtime's own choice after an upgrade (java25 uses the JVM's default settings for SnapStart functions)
+        for (String handler : HANDLERS) {
+            JsonNode env = t.properties(t.functionId(handler)).path("Environment").path("Variables");
+            assertThat(env.has("JAVA_TOOL_OPTIONS")).as(handler).isFalse();
         }
     }
 
@@ -141,12 +165,30 @@ class RelayStackTest {
 
     @Test
     void sweeper_whenSynthesized_runsEveryMinuteThroughItsLiveAlias() {
-        List<String> rules = t.logicalIds("AWS::Events::Rule");
-        assertThat(rules).hasSize(1);
-        JsonNode rule = t.properties(rules.get(0));
-        assertThat(rule.path("ScheduleExpression").asText()).isEqualTo("rate(1 minute)");
+        JsonNode rule = t.properties(ruleWithSchedule("rate(1 minute)"));
+        assertThat(rule.path("Targets")).hasSize(1);
         assertThat(rule.path("Targets").path(0).path("Arn").path("Ref").asText())
                 .isEqualTo(t.aliasId(t.functionId(SWEEPER)));
+    }
+
+    @Test
+    void warmUpSchedule_whenSynthesized_invokesEveryOtherLiveAliasDailyWithAnEvent() {
+        // A SnapStart version not invoked for 14 days goes Inactive; the sweeper is invoked every minute anyway.
+        String ruleId = ruleWithSchedule("rate(1 day)");
+        Map<String, String> inputByAlias = new java.util.HashMap<>();
+        for (JsonNode target : t.properties(ruleId).path("Targets")) {
+            inputByAlias.put(target.path("Arn").path("Ref").asText(), target.path("Input").asText());
+        }
+        assertThat(inputByAlias).containsOnlyKeys(t.aliasId(t.functionId(INGEST)), t.aliasId(t.functionId(DELIVERY)),
+                t.aliasId(t.functionId(MANAGEMENT)));
+        assertThat(inputByAlias.values()).allSatisfy(input -> assertThat(input).isNotBlank());
+        for (String alias : inputByAlias.keySet()) {
+            t.template.hasResourceProperties("AWS::Lambda::Permission", Map.of(
+                    "Action", "lambda:InvokeFunction",
+                    "FunctionName", Map.of("Ref", alias),
+                    "Principal", "events.amazonaws.com",
+                    "SourceArn", Map.of("Fn::GetAtt", List.of(ruleId, "Arn"))));
+        }
     }
 
     // --- Storage ---
@@ -278,6 +320,37 @@ class RelayStackTest {
     }
 
     @Test
+    void api_byDefault_leavesTheAccountsApiGatewayCloudWatchRoleAlone() {
+        // API Gateway's CloudWatch role is one setting per account and region: creating it would take it over
+        t.template.resourceCountIs("AWS::ApiGateway::Account", 0);
+        assertThat(rolesWithManagedPolicy("AmazonAPIGatewayPushToCloudWatchLogs", t)).isEmpty();
+    }
+
+    @Test
+    void api_withApiGatewayCloudWatchRoleContext_createsTheRoleSetsItOnTheAccountAndRetainsBoth() {
+        SynthesizedTemplate withRole = SynthesizedTemplate.synthesize(
+                Map.of(DeployOptions.API_GATEWAY_CLOUDWATCH_ROLE, "true"));
+        List<String> accounts = withRole.logicalIds("AWS::ApiGateway::Account");
+        assertThat(accounts).hasSize(1);
+        List<String> roles = rolesWithManagedPolicy("AmazonAPIGatewayPushToCloudWatchLogs", withRole);
+        assertThat(roles).hasSize(1);
+        assertThat(withRole.properties(accounts.get(0)).path("CloudWatchRoleArn").path("Fn::GetAtt").path(0).asText())
+                .isEqualTo(roles.get(0));
+        assertThat(withRole.properties(roles.get(0)).path("AssumeRolePolicyDocument").toString())
+                .contains("apigateway.amazonaws.com");
+        // other APIs of the account may log through the role by the time this stack is deleted
+        assertThat(withRole.resources().path(accounts.get(0)).path("DeletionPolicy").asText()).isEqualTo("Retain");
+        assertThat(withRole.resources().path(roles.get(0)).path("DeletionPolicy").asText()).isEqualTo("Retain");
+    }
+
+    @Test
+    void apiGatewayCloudWatchRole_whenNotABoolean_failsSynthNamingTheContextKey() {
+        assertThatThrownBy(() -> SynthesizedTemplate.synthesize(
+                Map.of(DeployOptions.API_GATEWAY_CLOUDWATCH_ROLE, "yes")))
+                .hasMessageContaining("apiGatewayCloudWatchRole").hasMessageContaining("yes");
+    }
+
+    @Test
     void api_gatewayErrors_useTheRelayErrorEnvelope() {
         for (String type : List.of("DEFAULT_4XX", "DEFAULT_5XX")) {
             t.template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", Map.of(
@@ -374,6 +447,56 @@ class RelayStackTest {
     }
 
     @Test
+    void alarmTopic_whenSynthesized_letsCloudWatchAlarmsOfThisAccountPublishAndUseItsKey() {
+        String topic = t.logicalIds("AWS::SNS::Topic").get(0);
+        // enforceSsl replaces SNS's default topic policy: without an Allow for CloudWatch every alarm action fails
+        JsonNode allow = topicPolicyStatements(topic).stream()
+                .filter(st -> "Allow".equals(st.path("Effect").asText()))
+                .filter(st -> "cloudwatch.amazonaws.com".equals(st.path("Principal").path("Service").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("no Allow for cloudwatch.amazonaws.com on the topic"));
+        assertThat(allow.path("Action").asText()).isEqualTo("sns:Publish");
+        assertThat(allow.path("Resource").path("Ref").asText()).isEqualTo(topic);
+        assertThat(allow.path("Condition").path("StringEquals").path("aws:SourceAccount").path("Ref").asText())
+                .isEqualTo("AWS::AccountId");
+        assertThat(allow.path("Condition").path("ArnLike").path("aws:SourceArn").toString())
+                .contains(":cloudwatch:", "AWS::Region", "AWS::AccountId", ":alarm:*");
+        // the topic's own key (not alias/aws/sns, whose policy CloudWatch cannot be granted), usable by CloudWatch
+        String key = t.properties(topic).path("KmsMasterKeyId").path("Fn::GetAtt").path(0).asText();
+        assertThat(t.resources().path(key).path("Type").asText()).isEqualTo("AWS::KMS::Key");
+        JsonNode keyGrant = null;
+        for (JsonNode st : t.properties(key).path("KeyPolicy").path("Statement")) {
+            if ("cloudwatch.amazonaws.com".equals(st.path("Principal").path("Service").asText())) {
+                keyGrant = st;
+            }
+        }
+        assertThat(keyGrant).as("key policy statement for cloudwatch.amazonaws.com").isNotNull();
+        assertThat(keyGrant.path("Action").toString()).contains("kms:Decrypt", "kms:GenerateDataKey*");
+    }
+
+    @Test
+    void alarmTopic_withoutAlarmEmail_hasNoSubscription() {
+        t.template.resourceCountIs("AWS::SNS::Subscription", 0);
+    }
+
+    @Test
+    void alarmTopic_withAlarmEmailContext_subscribesTheAddress() {
+        SynthesizedTemplate withEmail = SynthesizedTemplate.synthesize(
+                Map.of(DeployOptions.ALARM_EMAIL, "ops@example.com"));
+        String topic = withEmail.logicalIds("AWS::SNS::Topic").get(0);
+        withEmail.template.resourceCountIs("AWS::SNS::Subscription", 1);
+        withEmail.template.hasResourceProperties("AWS::SNS::Subscription", Map.of(
+                "Protocol", "email",
+                "Endpoint", "ops@example.com",
+                "TopicArn", Map.of("Ref", topic)));
+    }
+
+    @Test
+    void alarmEmail_whenNotAnAddress_failsSynthNamingTheContextKey() {
+        assertThatThrownBy(() -> SynthesizedTemplate.synthesize(Map.of(DeployOptions.ALARM_EMAIL, "ops-at-example")))
+                .hasMessageContaining("alarmEmail").hasMessageContaining("ops-at-example");
+    }
+
+    @Test
     void alarms_whenSynthesized_pageWhenTheSweeperKeepsFailing() {
         String topic = t.logicalIds("AWS::SNS::Topic").get(0);
         t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
@@ -426,6 +549,31 @@ class RelayStackTest {
     private static String payloadBucketId() {
         return t.logicalIds("AWS::S3::Bucket").stream()
                 .filter(id -> id.startsWith("PayloadBucket")).findFirst().orElseThrow();
+    }
+
+    private static String ruleWithSchedule(String expression) {
+        List<String> rules = t.logicalIds("AWS::Events::Rule").stream()
+                .filter(id -> expression.equals(t.properties(id).path("ScheduleExpression").asText()))
+                .toList();
+        assertThat(rules).as("rules with " + expression).hasSize(1);
+        return rules.get(0);
+    }
+
+    private static List<String> rolesWithManagedPolicy(String policyName, SynthesizedTemplate template) {
+        return template.logicalIds("AWS::IAM::Role").stream()
+                .filter(id -> template.properties(id).path("ManagedPolicyArns").toString().contains(policyName))
+                .toList();
+    }
+
+    private static List<JsonNode> topicPolicyStatements(String topicId) {
+        List<JsonNode> statements = new ArrayList<>();
+        for (String policyId : t.logicalIds("AWS::SNS::TopicPolicy")) {
+            JsonNode props = t.properties(policyId);
+            if (props.path("Topics").toString().contains("\"" + topicId + "\"")) {
+                props.path("PolicyDocument").path("Statement").forEach(statements::add);
+            }
+        }
+        return statements;
     }
 
     /** Whether a policy of {@code type} on the resource denies every request made without TLS. */

@@ -20,6 +20,11 @@ import software.amazon.awscdk.assertions.Template;
 /** The relay stack synthesized once per test class, with lookups the assertions need (routes, roles, actions). */
 final class SynthesizedTemplate {
 
+    /** Every deploy-time choice switched on, so the checks that run on the default stack also see what they add. */
+    static final Map<String, Object> EVERY_DEPLOY_OPTION = Map.of(
+            DeployOptions.ALARM_EMAIL, "ops@example.com",
+            DeployOptions.API_GATEWAY_CLOUDWATCH_ROLE, "true");
+
     final RelayStack stack;
     final Template template;
     final JsonNode json;
@@ -32,9 +37,14 @@ final class SynthesizedTemplate {
 
     /** The same app wiring as RelayApp.main (cdk.json flags, cdk-nag), written to a scratch directory. */
     static SynthesizedTemplate synthesize() {
+        return synthesize(Map.of());
+    }
+
+    /** As {@link #synthesize()}, with CDK context as a deployer passes it ({@code cdk deploy -c key=value}). */
+    static SynthesizedTemplate synthesize(Map<String, Object> context) {
         try {
             Path outdir = Files.createTempDirectory("relay-cdk-test");
-            App app = RelayApp.newApp(outdir);
+            App app = RelayApp.newApp(outdir, context);
             RelayStack stack = RelayApp.createStack(app);
             return new SynthesizedTemplate(stack, Template.fromStack(stack));
         } catch (IOException e) {

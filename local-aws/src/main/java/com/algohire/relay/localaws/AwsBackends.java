@@ -31,7 +31,7 @@ public final class AwsBackends {
                 }
                 return new EndpointBackend(URI.create(endpoint));
             case "localstack":
-                return LocalStackBackend.start();
+                return LocalStackBackend.start(env);
             case "embedded":
                 return EmbeddedBackend.start();
             case "":
@@ -43,7 +43,7 @@ public final class AwsBackends {
             return new EndpointBackend(URI.create(endpoint));
         }
         if (LocalStackBackend.dockerAvailable()) {
-            return LocalStackBackend.start();
+            return LocalStackBackend.start(env);
         }
         return EmbeddedBackend.start();
     }
