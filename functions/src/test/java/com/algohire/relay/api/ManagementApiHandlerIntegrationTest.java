@@ -128,13 +128,31 @@ class ManagementApiHandlerIntegrationTest {
     @ParameterizedTest
     @ValueSource(strings = {"http://hooks.example.com/x", "https://127.0.0.1/x", "https://0177.0.0.1/x",
             "https://2130706433/x", "https://169.254.169.254/latest/meta-data", "https://[::1]/x",
-            "https://[::ffff:10.0.0.1]/x", "https://localhost/x", "https://u:p@hooks.example.com/x", "relative"})
+            "https://[::ffff:10.0.0.1]/x", "https://localhost/x", "https://u:p@hooks.example.com/x", "relative",
+            "https://hooks.example.com:99999/", "https://hooks.example.com:0/"})
     void create_whenUrlRefused_returns400InvalidUrl(String url, AwsBackend backend) throws Exception {
         start(backend);
         Response response = call("POST", "/api/v1/subscriptions", createBody(url));
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.body().at("/error/code").asText()).isEqualTo("INVALID_URL");
         assertThat(response.body().at("/error/field").asText()).isEqualTo("url");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://hooks.example.com:99999/", "https://hooks.example.com:0/"})
+    void patch_whenUrlPortOutOfRange_returns400InvalidUrlAndKeepsTheOldUrl(String url, AwsBackend backend)
+            throws Exception {
+        start(backend);
+        String id = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"))
+                .body().at("/subscription/subscriptionId").asText();
+
+        Response response = call("PATCH", "/api/v1/subscriptions/" + id, "{\"url\":\"" + url + "\"}");
+
+        assertThat(response.status()).as(response.raw()).isEqualTo(400);
+        assertThat(response.body().at("/error/code").asText()).isEqualTo("INVALID_URL");
+        assertThat(response.body().at("/error/field").asText()).isEqualTo("url");
+        assertThat(call("GET", "/api/v1/subscriptions/" + id, null).body().at("/subscription/url").asText())
+                .isEqualTo("https://hooks.example.com/ats");
     }
 
     @Test

@@ -32,7 +32,9 @@ class SsrfGuardTest {
             "https://[::ffff:169.254.169.254]/", "https://[::127.0.0.1]/", "https://[64:ff9b::a9fe:a9fe]/",
             "https://[2002:7f00:1::]/", "https://localhost/hook", "https://rebind.test/hook",
             "http://hooks.example.com/hook", "https://user:pass@hooks.example.com/hook", "ftp://hooks.example.com/",
-            "/relative/path", "not a url", "https://08.8.8.8/", "https://999.1.1.1/", "http://127.0.0.1:9090/hook"})
+            "/relative/path", "not a url", "https://08.8.8.8/", "https://999.1.1.1/", "http://127.0.0.1:9090/hook",
+            "https://hooks.example.com:99999/", "https://hooks.example.com:0/", "https://hooks.example.com:65536/",
+            "https://93.184.216.34:70000/hook"})
     void checkUrl_whenUrlIsNotPublicHttps_rejects(String url) {
         assertThatThrownBy(() -> guard.checkUrl(url)).isInstanceOf(UrlRejectedException.class)
                 .hasMessageNotContaining("pass");
@@ -40,7 +42,8 @@ class SsrfGuardTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"https://hooks.example.com/hook", "https://93.184.216.34/hook", "https://[2606:4700::1111]/",
-            "https://[64:ff9b::808:808]/", "https://unresolvable.invalid/hook", "http://127.0.0.1:8080/hook"})
+            "https://[64:ff9b::808:808]/", "https://unresolvable.invalid/hook", "http://127.0.0.1:8080/hook",
+            "https://hooks.example.com:1/", "https://hooks.example.com:65535/hook", "https://hooks.example.com:8443/"})
     void checkUrl_whenPublicHttpsOrAllowlisted_accepts(String url) {
         assertThatCode(() -> guard.checkUrl(url)).doesNotThrowAnyException();
     }
