@@ -64,18 +64,8 @@ final class WebhookDelivery {
             return true;
         }
         Subscription subscription = found.get();
-        String body = WebhookPayload.body(event.get());
         Instant now = clock.instant();
-        long timestamp = now.getEpochSecond();
-        // One signature per secret still in its rotation overlap, so receivers on either secret verify.
-        String signatures = subscription.signingSecrets(now).stream()
-                .map(secret -> WebhookSignature.sign(WebhookSignature.decodeSecret(secret), task.webhookId(), timestamp, body))
-                .collect(Collectors.joining(" "));
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("webhook-id", task.webhookId());
-        headers.put("webhook-timestamp", Long.toString(timestamp));
-        headers.put("webhook-signature", signatures);
-        DeliveryAttempt.Result result = attempt.post(subscription.url(), headers, body);
+        DeliveryAttempt.Result result = attempt(task, event.get(), subscription, now);
 
         String outcome;
         if (result.delivered()) {
@@ -130,6 +120,38 @@ final class WebhookDelivery {
                         : "delivery attempt: retrying", line);
                 return false;
             }
+        }
+    }
+
+    /**
+     * Signs and POSTs. Whatever goes wrong in between is this attempt's failure: logged with an error kind and
+     * retried like any other, never thrown out of the delivery, where it would spend a receive without a log entry
+     * and end in the DLQ unexplained.
+     */
+    private DeliveryAttempt.Result attempt(DeliveryTask task, StoredEvent event, Subscription subscription, Instant now) {
+        long start = System.nanoTime();
+        String body;
+        String signatures;
+        try {
+            body = WebhookPayload.body(event);
+            long timestamp = now.getEpochSecond();
+            // One signature per secret still in its rotation overlap, so receivers on either secret verify.
+            signatures = subscription.signingSecrets(now).stream()
+                    .map(secret -> WebhookSignature.sign(WebhookSignature.decodeSecret(secret), task.webhookId(),
+                            timestamp, body))
+                    .collect(Collectors.joining(" "));
+        } catch (RuntimeException e) {
+            return DeliveryAttempt.Result.notSent("SIGNING_FAILED", start);
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("webhook-id", task.webhookId());
+        headers.put("webhook-timestamp", Long.toString(now.getEpochSecond()));
+        headers.put("webhook-signature", signatures);
+        try {
+            return attempt.post(subscription.url(), headers, body);
+        } catch (RuntimeException e) {
+            return DeliveryAttempt.Result.notSent(e instanceof IllegalArgumentException ? "INVALID_URL" : "INTERNAL_ERROR",
+                    start);
         }
     }
 

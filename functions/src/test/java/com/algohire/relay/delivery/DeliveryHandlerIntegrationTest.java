@@ -281,6 +281,52 @@ class DeliveryHandlerIntegrationTest {
         }
     }
 
+    /** A subscription item written as an older version of the relay (or a hand edit) could have left it. */
+    private static String storeSubscription(Setup s, String url, String secret) {
+        Instant now = Instant.now();
+        String id = "sub_" + java.util.UUID.randomUUID().toString().replace("-", "");
+        new SubscriptionStore(s.env().resources.dynamoDb, s.config().subscriptionsTable()).create(new Subscription(id, url,
+                List.of("*"), null, true, List.of(new Subscription.SigningSecret(secret, null)), now, now, null));
+        return id;
+    }
+
+    @Test
+    void deliver_whenSigningThrows_logsEachAttemptWithErrorKindAndSettlesInTheDlq(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of());
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200))) {
+            storeSubscription(s, receiver.url(), "whsec_not*base64*at*all");
+            String eventId = publish(s, "job.created", "{}");
+            s.env().poll(s.handler(), 1); // fan-out
+            for (int i = 0; i < 6 && s.env().depth(s.env().dlqUrl) == 0; i++) {
+                s.env().poll(s.handler(), 1);
+            }
+
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::attempt, DeliveryLogEntry::errorKind,
+                    DeliveryLogEntry::statusCode, DeliveryLogEntry::outcome).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple(1, "SIGNING_FAILED", null, "RETRYING"),
+                    org.assertj.core.groups.Tuple.tuple(2, "SIGNING_FAILED", null, "RETRYING"),
+                    org.assertj.core.groups.Tuple.tuple(3, "SIGNING_FAILED", null, "RETRYING"),
+                    org.assertj.core.groups.Tuple.tuple(4, "SIGNING_FAILED", null, "FAILED"));
+            assertThat(s.env().depth(s.env().dlqUrl)).isEqualTo(1);
+            assertThat(receiver.requests).isEmpty();
+        }
+    }
+
+    @Test
+    void deliver_whenStoredUrlHasPortOutOfRange_logsInvalidUrlAttemptAndRetries(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
+        storeSubscription(s, "https://hooks.example.com:99999/hook", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        String eventId = publish(s, "job.created", "{}");
+        s.env().poll(s.handler(), 1); // fan-out
+
+        assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1);
+        DeliveryLogEntry entry = logs(s, eventId).getFirst();
+        assertThat(entry.errorKind()).isEqualTo("INVALID_URL");
+        assertThat(entry.statusCode()).isNull();
+        assertThat(entry.outcome()).isEqualTo("RETRYING");
+        assertThat(s.env().pollReceived(s.handler(), 1)).isZero(); // deferred by the backoff like any failure
+    }
+
     @Test
     void deliver_duringSecretRotationOverlap_sendsTwoSignaturesEachVerifying(AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of());
