@@ -68,9 +68,10 @@ final class WebhookDelivery {
         DeliveryAttempt.Result result = attempt(task, event.get(), subscription, now);
 
         String outcome;
+        boolean gone = result.statusCode() != null && result.statusCode() == 410;
         if (result.delivered()) {
             outcome = DELIVERED;
-        } else if (result.statusCode() != null && result.statusCode() == 410) {
+        } else if (gone && subscriptions.disable(subscription, "receiver answered 410 Gone", clock.instant())) {
             outcome = DISABLED;
         } else if (retryPolicy.exhausted(attemptNumber)) {
             outcome = FAILED;
@@ -101,7 +102,6 @@ final class WebhookDelivery {
                 return true;
             }
             case DISABLED -> {
-                subscriptions.disable(subscription.subscriptionId(), "receiver answered 410 Gone", now);
                 log.warn("delivery attempt: subscription disabled", line);
                 return true;
             }
@@ -115,9 +115,7 @@ final class WebhookDelivery {
                 Duration backoff = retryPolicy.backoff(attemptNumber, result.retryAfter());
                 changeVisibility(receiptHandle, backoff);
                 line.put("retryInSeconds", seconds(backoff));
-                log.warn(result.statusCode() != null && result.statusCode() >= 400 && result.statusCode() < 500
-                        && result.statusCode() != 429 ? "delivery attempt: receiver rejected (4xx), retrying"
-                        : "delivery attempt: retrying", line);
+                log.warn(retryMessage(result.statusCode()), line);
                 return false;
             }
         }
@@ -164,6 +162,16 @@ final class WebhookDelivery {
 
     private static int seconds(Duration delay) {
         return (int) Math.min(RetryPolicy.MAX_VISIBILITY.toSeconds(), Math.max(0, Math.round(delay.toMillis() / 1000.0)));
+    }
+
+    private static String retryMessage(Integer status) {
+        if (status == null || status == 429 || status < 400 || status >= 500) {
+            return "delivery attempt: retrying";
+        }
+        // A 410 that did not disable: the subscription changed while the attempt was in flight (re-pointed,
+        // re-enabled, ...), so its current version gets an attempt of its own.
+        return status == 410 ? "delivery attempt: 410 from a subscription changed since it was read; not disabled, retrying"
+                : "delivery attempt: receiver rejected (4xx), retrying";
     }
 
     /** Query strings often carry receivers' tokens; logs and deliveryLogs keep scheme, host and path only. */

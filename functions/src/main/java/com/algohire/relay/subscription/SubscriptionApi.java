@@ -112,7 +112,7 @@ public final class SubscriptionApi {
             active = body.get("active").booleanValue();
             disabledReason = active ? null : "disabled by operator";
         }
-        Instant now = clock.instant();
+        Instant now = SubscriptionStore.nextUpdatedAt(current.updatedAt(), clock.instant());
         Subscription updated = new Subscription(current.subscriptionId(), url, eventTypes, description, active,
                 current.secrets(), current.createdAt(), now, disabledReason);
         if (!store.replace(updated, current.updatedAt())) {
@@ -130,7 +130,7 @@ public final class SubscriptionApi {
     /** A new current secret; the old one keeps signing for the overlap, so receivers can switch without a gap. */
     public Map<String, Object> rotateSecret(String id) {
         Subscription current = existing(id);
-        Instant now = clock.instant();
+        Instant now = SubscriptionStore.nextUpdatedAt(current.updatedAt(), clock.instant());
         String secret = secrets.next();
         List<Subscription.SigningSecret> next = new ArrayList<>();
         next.add(new Subscription.SigningSecret(secret, null));

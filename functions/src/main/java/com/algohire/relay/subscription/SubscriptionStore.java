@@ -77,19 +77,41 @@ public final class SubscriptionStore {
         return old != null && !old.isEmpty();
     }
 
-    /** Stops deliveries to a subscription (e.g. its receiver answered 410 Gone). */
-    public void disable(String subscriptionId, String reason, Instant now) {
+    /**
+     * Stops deliveries to the subscription as {@code read} describes it (e.g. its receiver answered 410 Gone),
+     * provided it is still that version: active, at the same URL, not updated since. A 410 from an attempt that
+     * started before an operator re-pointed, re-enabled or otherwise changed the subscription says nothing about
+     * the subscription as it is now, so it must not disable it.
+     *
+     * @return true when this call disabled it; false when it changed, was disabled or deleted meanwhile
+     */
+    public boolean disable(Subscription read, String reason, Instant now) {
+        Instant stamp = nextUpdatedAt(read.updatedAt(), now);
         try {
-            dynamoDb.updateItem(r -> r.tableName(table).key(key(subscriptionId))
-                    .updateExpression("SET #active = :false, #reason = :reason, #updated = :now")
-                    .conditionExpression("attribute_exists(#id)")
+            dynamoDb.updateItem(r -> r.tableName(table).key(key(read.subscriptionId()))
+                    .updateExpression("SET #active = :false, #reason = :reason, #updated = :stamp")
+                    .conditionExpression("attribute_exists(#id) AND #active = :true AND #url = :url AND #updated = :read")
                     .expressionAttributeNames(Map.of("#active", ACTIVE, "#reason", DISABLED_REASON,
-                            "#updated", UPDATED_AT, "#id", RelaySchema.SUBSCRIPTION_ID))
+                            "#updated", UPDATED_AT, "#id", RelaySchema.SUBSCRIPTION_ID, "#url", URL))
                     .expressionAttributeValues(Map.of(":false", AttributeValue.fromBool(false),
-                            ":reason", AttributeValue.fromS(reason), ":now", AttributeValue.fromS(now.toString()))));
-        } catch (ConditionalCheckFailedException deletedMeanwhile) {
-            // nothing left to disable
+                            ":true", AttributeValue.fromBool(true), ":reason", AttributeValue.fromS(reason),
+                            ":stamp", AttributeValue.fromS(stamp.toString()), ":url", AttributeValue.fromS(read.url()),
+                            ":read", AttributeValue.fromS(read.updatedAt().toString()))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            // Also what the SDK's retry of a write whose reply was lost gets: then the item is exactly ours.
+            return find(read.subscriptionId()).filter(s -> !s.active() && reason.equals(s.disabledReason())
+                    && stamp.equals(s.updatedAt()) && read.url().equals(s.url())).isPresent();
         }
+    }
+
+    /**
+     * The updatedAt of a write that replaces a version stamped {@code previous}: now, or just after
+     * {@code previous} when this function's clock is behind the writer of that version. updatedAt is the version
+     * that conditional writes compare, and readers sort by it, so it never moves backwards.
+     */
+    public static Instant nextUpdatedAt(Instant previous, Instant now) {
+        return now.isAfter(previous) ? now : previous.plusMillis(1);
     }
 
     /** One page in table order; the cursor is the last key, base64url-encoded. */

@@ -222,6 +222,68 @@ class DeliveryHandlerIntegrationTest {
         }
     }
 
+    /** Answers 410, but first lets an operator change the subscription while the attempt is in flight. */
+    private static WebhookReceiver goneAfter(Setup s, String[] subscriptionId, String patchBody) {
+        return new WebhookReceiver(n -> {
+            if (n == 1) {
+                try {
+                    call(s.management(), "PATCH", "/api/v1/subscriptions/" + subscriptionId[0], patchBody);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return WebhookReceiver.Answer.status(410);
+        });
+    }
+
+    @Test
+    void deliver_when410ArrivesAfterAPatchRepointedTheSubscription_keepsItActiveAndDeliversToTheNewUrl(
+            AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of());
+        String[] id = new String[1];
+        try (WebhookReceiver fresh = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200));
+             WebhookReceiver old = goneAfter(s, id, "{\"url\":\"" + fresh.url() + "\"}")) {
+            id[0] = subscribe(s, old.url(), "[\"job.*\"]").get("subscriptionId").asText();
+            String eventId = publish(s, "job.created", "{}");
+            s.env().poll(s.handler(), 1); // fan-out
+
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1); // 410 from the old URL
+            JsonNode view = call(s.management(), "GET", "/api/v1/subscriptions/" + id[0], null).get("subscription");
+            assertThat(view.get("active").asBoolean()).isTrue();
+            assertThat(view.get("url").asText()).isEqualTo(fresh.url());
+            assertThat(view.get("disabledReason").isNull()).isTrue();
+
+            assertThat(s.env().poll(s.handler(), 2).getBatchItemFailures()).isEmpty(); // retried at the new URL
+            assertThat(old.requests).hasSize(1);
+            assertThat(fresh.requests).hasSize(1);
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::statusCode, DeliveryLogEntry::outcome)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(410, "RETRYING"),
+                            org.assertj.core.groups.Tuple.tuple(200, "DELIVERED"));
+        }
+    }
+
+    @Test
+    void deliver_when410ArrivesAfterOperatorReEnabledTheSubscription_leavesItEnabled(AwsBackend backend)
+            throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
+        String[] id = new String[1];
+        try (WebhookReceiver receiver = goneAfter(s, id, "{\"active\":true,\"description\":\"fixed, re-enabled\"}")) {
+            id[0] = subscribe(s, receiver.url(), "[\"job.*\"]").get("subscriptionId").asText();
+            String eventId = publish(s, "job.created", "{}");
+            s.env().poll(s.handler(), 1); // fan-out
+            String updatedBefore = call(s.management(), "GET", "/api/v1/subscriptions/" + id[0], null)
+                    .get("subscription").get("updatedAt").asText();
+
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1);
+
+            JsonNode view = call(s.management(), "GET", "/api/v1/subscriptions/" + id[0], null).get("subscription");
+            assertThat(view.get("active").asBoolean()).isTrue();
+            assertThat(view.get("description").asText()).isEqualTo("fixed, re-enabled");
+            assertThat(Instant.parse(view.get("updatedAt").asText())).isAfter(Instant.parse(updatedBefore));
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("RETRYING");
+        }
+    }
+
     @Test
     void deliver_whenReceiverSlowerThanTimeout_logsTimeoutAndRetriesLater(AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of(EnvVars.DELIVERY_TIMEOUT_MS, "300", EnvVars.RETRY_SCHEDULE_SECONDS, "60"));

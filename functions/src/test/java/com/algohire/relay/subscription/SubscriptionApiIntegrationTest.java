@@ -90,7 +90,8 @@ class SubscriptionApiIntegrationTest {
                 "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
         Subscription read = f.store().find(id).orElseThrow(); // a PATCH reads ...
         f.clock().advance(Duration.ofSeconds(1));
-        f.store().disable(id, "receiver answered 410 Gone", f.clock().instant()); // ... a delivery disables ...
+        // ... a delivery disables ...
+        assertThat(f.store().disable(read, "receiver answered 410 Gone", f.clock().instant())).isTrue();
         Subscription patched = new Subscription(id, read.url(), read.eventTypes(), "renamed", read.active(),
                 read.secrets(), read.createdAt(), f.clock().instant(), null);
 
@@ -101,5 +102,40 @@ class SubscriptionApiIntegrationTest {
 
         Map<String, Object> fresh = f.api().patch(id, Json.mapper().readTree("{\"description\":\"renamed\"}"));
         assertThat(fresh.toString()).contains("renamed").contains("active=false");
+    }
+
+    @Test
+    void disable_whenSubscriptionChangedSinceTheAttemptReadIt_leavesItActive(AwsBackend backend) throws Exception {
+        Fixture f = fixture(backend);
+        String id = idOf(f.api().create(Json.mapper().readTree(
+                "{\"url\":\"https://old.example.com/x\",\"eventTypes\":[\"*\"]}")));
+        Subscription readByAttempt = f.store().find(id).orElseThrow();
+        f.clock().advance(Duration.ofSeconds(1));
+        f.api().patch(id, Json.mapper().readTree("{\"url\":\"https://new.example.com/x\"}"));
+        Subscription patched = f.store().find(id).orElseThrow();
+
+        assertThat(f.store().disable(readByAttempt, "receiver answered 410 Gone", f.clock().instant())).isFalse();
+        assertThat(f.store().find(id).orElseThrow()).usingRecursiveComparison().isEqualTo(patched);
+    }
+
+    @Test
+    void writes_whenThisClockIsBehindTheLastWriter_neverMoveUpdatedAtBackwards(AwsBackend backend) throws Exception {
+        Fixture f = fixture(backend);
+        String id = idOf(f.api().create(Json.mapper().readTree(
+                "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
+        Instant created = f.store().find(id).orElseThrow().updatedAt();
+
+        f.clock().set(created.minus(Duration.ofMinutes(5))); // this function's clock runs behind the creator's
+        f.api().patch(id, Json.mapper().readTree("{\"description\":\"skewed\"}"));
+        Instant patched = f.store().find(id).orElseThrow().updatedAt();
+        f.api().rotateSecret(id);
+        Instant rotated = f.store().find(id).orElseThrow().updatedAt();
+        Subscription beforeDisable = f.store().find(id).orElseThrow();
+        assertThat(f.store().disable(beforeDisable, "receiver answered 410 Gone", f.clock().instant())).isTrue();
+        Instant disabled = f.store().find(id).orElseThrow().updatedAt();
+
+        assertThat(patched).isAfter(created);
+        assertThat(rotated).isAfter(patched);
+        assertThat(disabled).isAfter(rotated);
     }
 }
