@@ -12,6 +12,7 @@ import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionApi;
+import com.algohire.relay.subscription.SubscriptionMatcher;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -187,6 +188,12 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
             if (!subscription.active()) {
                 throw new ApiException(409, "SUBSCRIPTION_INACTIVE", "The subscription is inactive; PATCH active=true first",
                         Map.of("subscriptionId", subscription.subscriptionId()));
+            }
+            // A replay re-sends what the subscriber asked for; an event type it did not subscribe to is not that.
+            if (!SubscriptionMatcher.matches(subscription.eventTypes(), event.eventType())) {
+                throw new ApiException(409, "SUBSCRIPTION_NOT_MATCHING", "The subscription's eventTypes do not include "
+                        + event.eventType() + "; PATCH its eventTypes first to replay this event to it",
+                        Map.of("subscriptionId", subscription.subscriptionId(), "eventType", event.eventType()));
             }
             String webhookId = "msg_" + UUID.randomUUID().toString().replace("-", "");
             queue.send(DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(), webhookId));

@@ -208,6 +208,39 @@ class ManagementApiHandlerIntegrationTest {
     }
 
     @Test
+    void replay_toOneSubscriptionWhoseEventTypesDoNotMatch_returns409NotMatchingAndQueuesNothing(AwsBackend backend)
+            throws Exception {
+        start(backend);
+        String eventId = env.putEvent(config, "interview.scheduled", "{}");
+        String id = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats")) // job.created, candidate.*
+                .body().at("/subscription/subscriptionId").asText();
+
+        Response response = call("POST", "/api/v1/events/" + eventId + "/replay", "{\"subscriptionId\":\"" + id + "\"}");
+
+        assertThat(response.status()).as(response.raw()).isEqualTo(409);
+        assertThat(response.body().at("/error/code").asText()).isEqualTo("SUBSCRIPTION_NOT_MATCHING");
+        assertThat(response.body().at("/error/subscriptionId").asText()).isEqualTo(id);
+        assertThat(response.body().at("/error/eventType").asText()).isEqualTo("interview.scheduled");
+        assertThat(env.depth(env.queueUrl)).isZero();
+    }
+
+    @Test
+    void replay_toOneInactiveSubscription_returns409InactiveAndQueuesNothing(AwsBackend backend) throws Exception {
+        start(backend);
+        String eventId = env.putEvent(config, "candidate.applied", "{}");
+        String id = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"))
+                .body().at("/subscription/subscriptionId").asText();
+        call("PATCH", "/api/v1/subscriptions/" + id, "{\"active\":false}");
+
+        Response response = call("POST", "/api/v1/events/" + eventId + "/replay", "{\"subscriptionId\":\"" + id + "\"}");
+
+        assertThat(response.status()).as(response.raw()).isEqualTo(409);
+        assertThat(response.body().at("/error/code").asText()).isEqualTo("SUBSCRIPTION_INACTIVE");
+        assertThat(response.body().at("/error/subscriptionId").asText()).isEqualTo(id);
+        assertThat(env.depth(env.queueUrl)).isZero();
+    }
+
+    @Test
     void redrive_whenDlqEmpty_startsOrReportsConflictNeverServerError(AwsBackend backend) throws Exception {
         start(backend);
         Response dlq = call("GET", "/api/v1/dlq", null);
