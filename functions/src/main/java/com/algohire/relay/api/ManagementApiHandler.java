@@ -67,7 +67,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 new SsrfGuard(config.ssrfAllowlist()), config.knownDomains(), config.secretRotationOverlap(), clock);
         this.events = events;
         this.queue = new TaskQueue(sqs, config.deliveryQueueUrl());
-        this.dlq = new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl());
+        this.dlq = new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock);
         this.log = log;
     }
 
@@ -160,7 +160,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 log.info("dlq redrive started", Map.of("taskHandle", handle));
                 return ApiResponses.json(202, Map.of("success", true, "message", "Redrive started", "taskHandle", handle));
             } catch (DeadLetterQueue.RedriveInProgressException e) {
-                throw new ApiException(409, "REDRIVE_IN_PROGRESS", "A redrive is already moving messages; wait for it to finish",
+                throw new ApiException(409, "REDRIVE_IN_PROGRESS",
+                        "A redrive is moving messages or has just moved them; check GET /api/v1/dlq before starting another",
                         e.taskHandle() == null ? Map.of() : Map.of("taskHandle", e.taskHandle()));
             }
         }

@@ -270,16 +270,55 @@ class ManagementApiHandlerIntegrationTest {
         assertThat(response.status()).as(response.raw()).isLessThan(500);
     }
 
-    @Test
-    void redrive_whenCalledTwiceQuickly_secondIsStartedOrConflictNeverServerError(AwsBackend backend) throws Exception {
-        start(backend);
-        for (int i = 0; i < 50; i++) {
+    private void parkInDlq(int count) {
+        for (int i = 0; i < count; i++) {
             String body = TaskQueue.toJson(DeliveryTask.fanOut("evt_" + i, "job.created"));
             env.resources.sqs.sendMessage(r -> r.queueUrl(env.dlqUrl).messageBody(body));
         }
+    }
+
+    @Test
+    void redrive_whenCalledTwiceQuickly_secondIsConflictNeverServerError(AwsBackend backend) throws Exception {
+        start(backend);
+        parkInDlq(50);
         Response first = call("POST", "/api/v1/dlq/redrive", null);
         Response second = call("POST", "/api/v1/dlq/redrive", null);
         assertThat(first.status()).as(first.raw()).isEqualTo(202);
-        assertThat(second.status()).as(second.raw()).isIn(202, 409);
+        assertThat(second.status()).as(second.raw()).isEqualTo(409);
+        assertThat(second.body().at("/error/code").asText()).isEqualTo("REDRIVE_IN_PROGRESS");
+    }
+
+    @Test
+    void redrive_whenEightOperatorsStartItAtOnce_exactlyOneIsAcceptedTheRestConflictNoneServerError(AwsBackend backend)
+            throws Exception {
+        start(backend);
+        parkInDlq(50);
+        int callers = 8;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(callers);
+        List<Response> responses;
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(callers)) {
+            List<java.util.concurrent.Future<Response>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                calls.add(pool.submit(() -> {
+                    together.await();
+                    return call("POST", "/api/v1/dlq/redrive", null);
+                }));
+            }
+            responses = new java.util.ArrayList<>();
+            for (var c : calls) {
+                responses.add(c.get());
+            }
+        }
+
+        assertThat(responses).extracting(Response::status).as(responses.toString()).doesNotContain(500)
+                .filteredOn(status -> status == 202).hasSize(1);
+        assertThat(responses).filteredOn(r -> r.status() != 202).hasSize(callers - 1)
+                .allSatisfy(r -> assertThat(r.body().at("/error/code").asText()).as(r.raw()).isEqualTo("REDRIVE_IN_PROGRESS"));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (env.depth(env.dlqUrl) > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(env.depth(env.dlqUrl)).isZero();
+        assertThat(env.depth(env.queueUrl)).isEqualTo(50);
     }
 }
