@@ -49,7 +49,7 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                         new DeliveryLog(dynamoDb, config.eventsTable(), config.retention()),
                         new RetryPolicy(config.maxRetryAttempts(), config.retrySchedule(), random::nextDouble),
                         sqs, config.deliveryQueueUrl(), clock, log),
-                log);
+                clock, log);
     }
 
     @Override

@@ -51,8 +51,11 @@ final class WebhookDelivery {
         this.log = log;
     }
 
-    /** @return true when the message is done with (delete it), false when it must come back (batch failure) */
-    boolean deliver(DeliveryTask task, int attemptNumber, String receiptHandle) {
+    /**
+     * @param received when SQS handed out this message, at the latest: its visibility can reach 12 h from then
+     * @return true when the message is done with (delete it), false when it must come back (batch failure)
+     */
+    boolean deliver(DeliveryTask task, int attemptNumber, String receiptHandle, Instant received) {
         Optional<Subscription> found = subscriptions.find(task.subscriptionId());
         if (found.isEmpty() || !found.get().active()) {
             log.info("delivery dropped: subscription deleted or inactive", ids(task, attemptNumber));
@@ -112,7 +115,8 @@ final class WebhookDelivery {
                 return false;
             }
             default -> {
-                Duration backoff = retryPolicy.backoff(attemptNumber, result.retryAfter());
+                Duration backoff = retryPolicy.withinReceiveWindow(retryPolicy.backoff(attemptNumber,
+                        result.retryAfter()), received, clock.instant());
                 changeVisibility(receiptHandle, backoff);
                 line.put("retryInSeconds", seconds(backoff));
                 log.warn(retryMessage(result.statusCode()), line);
@@ -160,8 +164,9 @@ final class WebhookDelivery {
         sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(receiptHandle).visibilityTimeout(seconds(delay)));
     }
 
+    /** Whole seconds, rounded down: rounding up could ask SQS for more than is left of the message's window. */
     private static int seconds(Duration delay) {
-        return (int) Math.min(RetryPolicy.MAX_VISIBILITY.toSeconds(), Math.max(0, Math.round(delay.toMillis() / 1000.0)));
+        return (int) Math.min(RetryPolicy.MAX_VISIBILITY.toSeconds(), Math.max(0, delay.toSeconds()));
     }
 
     private static String retryMessage(Integer status) {

@@ -16,12 +16,14 @@ import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionStore;
+import com.algohire.relay.testing.MutableClock;
 import com.algohire.relay.verifier.WebhookVerifier;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -304,6 +306,34 @@ class DeliveryHandlerIntegrationTest {
             // Backoff of ~60 s: still on the queue, but not handed out again now.
             assertThat(s.env().depth(s.env().queueUrl)).isEqualTo(1);
             assertThat(s.env().pollReceived(s.handler(), 1)).isZero();
+        }
+    }
+
+    @Test
+    void deliver_whenRetryAfterOutlastsWhatIsLeftOfTheReceiveWindow_capsVisibilitySoTheTaskComesBackThen(
+            AwsBackend backend) throws Exception {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        RelayConfig config = env.config(Map.of());
+        MutableClock clock = new MutableClock(Instant.now());
+        DeliveryHandler handler = new DeliveryHandler(config, env.resources.dynamoDb, env.resources.sqs,
+                env.eventStore(config), clock, env.log);
+        Setup s = new Setup(env, config, handler, new ManagementApiHandler(config, env.resources.clients));
+        // The receiver asks for two days; by the time it answers, this receive has used all but ~4 minutes of its
+        // 12 h window, less than RetryPolicy.RECEIVE_MARGIN: nothing of it may be asked for.
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> {
+            if (n == 1) {
+                clock.advance(Duration.ofHours(11).plusMinutes(56));
+            }
+            return new WebhookReceiver.Answer(n == 1 ? 503 : 200, 0, Map.of("Retry-After", "172800"));
+        })) {
+            subscribe(s, receiver.url(), "[\"*\"]");
+            String eventId = publish(s, "job.created", "{}");
+            s.env().poll(handler, 1); // fan-out
+
+            assertThat(s.env().poll(handler, 1).getBatchItemFailures()).hasSize(1);
+            assertThat(s.env().logText()).contains("\"retryInSeconds\":0");
+            assertThat(s.env().poll(handler, 2).getBatchItemFailures()).isEmpty(); // back at once, not in 12 h
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("RETRYING", "DELIVERED");
         }
     }
 
