@@ -4,7 +4,6 @@ import com.algohire.relay.api.ApiException;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.ssrf.UrlRejectedException;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,7 +48,7 @@ public final class SubscriptionApi {
         this.knownDomains = knownDomains;
         this.rotationOverlap = rotationOverlap;
         this.clock = clock;
-        this.secrets = new SecretGenerator(new SecureRandom());
+        this.secrets = new SecretGenerator();
     }
 
     public Map<String, Object> create(JsonNode body) {
