@@ -120,10 +120,13 @@ public final class SubscriptionApi {
         return envelope("subscription", view(updated, now));
     }
 
+    /**
+     * 404 only when there was nothing to delete. Decided by a read first, not by what the delete returns: when its
+     * reply is lost, the SDK's retry finds the item gone, and the caller would hear 404 for its own delete.
+     */
     public void delete(String id) {
-        if (!ID.matcher(id).matches() || !store.delete(id)) {
-            throw notFound(id);
-        }
+        existing(id);
+        store.delete(id);
     }
 
     /** A new current secret; the old one keeps signing for the overlap, so receivers can switch without a gap. */

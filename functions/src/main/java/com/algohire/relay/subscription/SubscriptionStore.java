@@ -41,10 +41,22 @@ public final class SubscriptionStore {
         this.table = table;
     }
 
+    /**
+     * Writes a new subscription.
+     *
+     * @throws IllegalStateException when another subscription has this id (random ids: not expected to happen)
+     */
     public void create(Subscription subscription) {
-        dynamoDb.putItem(r -> r.tableName(table).item(toItem(subscription))
-                .conditionExpression("attribute_not_exists(#id)")
-                .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID)));
+        Map<String, AttributeValue> item = toItem(subscription);
+        try {
+            dynamoDb.putItem(r -> r.tableName(table).item(item)
+                    .conditionExpression("attribute_not_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID)));
+        } catch (ConditionalCheckFailedException e) {
+            if (!holds(subscription.subscriptionId(), item)) {
+                throw new IllegalStateException("subscription id already taken", e);
+            }
+        }
     }
 
     /**
@@ -54,15 +66,28 @@ public final class SubscriptionStore {
      * @return false when it was deleted or changed meanwhile
      */
     public boolean replace(Subscription subscription, Instant readUpdatedAt) {
+        Map<String, AttributeValue> item = toItem(subscription);
         try {
-            dynamoDb.putItem(r -> r.tableName(table).item(toItem(subscription))
+            dynamoDb.putItem(r -> r.tableName(table).item(item)
                     .conditionExpression("attribute_exists(#id) AND #updated = :read")
                     .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID, "#updated", UPDATED_AT))
                     .expressionAttributeValues(Map.of(":read", AttributeValue.fromS(readUpdatedAt.toString()))));
             return true;
         } catch (ConditionalCheckFailedException e) {
-            return false;
+            return holds(subscription.subscriptionId(), item);
         }
+    }
+
+    /**
+     * Whether the table holds exactly {@code item}: after a refused conditional write, tells "someone else changed
+     * it" from "our own write landed, its reply was lost, and the SDK's retry of it was refused". Without this a
+     * create would answer 500 for a subscription it made (whose secret nobody then knows, and whose retry makes a
+     * second one), and a rotate 409 for a secret it stored but never showed.
+     */
+    private boolean holds(String subscriptionId, Map<String, AttributeValue> item) {
+        Map<String, AttributeValue> stored = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(key(subscriptionId))).item();
+        return item.equals(stored);
     }
 
     public Optional<Subscription> find(String subscriptionId) {

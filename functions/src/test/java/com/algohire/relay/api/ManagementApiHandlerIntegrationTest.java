@@ -1,6 +1,8 @@
 package com.algohire.relay.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.spy;
 
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
@@ -9,10 +11,12 @@ import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.mockito.ArgumentMatchers;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 
 @ExtendWith(SharedAwsBackend.class)
 class ManagementApiHandlerIntegrationTest {
@@ -95,6 +103,57 @@ class ManagementApiHandlerIntegrationTest {
         assertThat(call("GET", "/api/v1/subscriptions/" + id, null).status()).isEqualTo(404);
         assertThat(call("DELETE", "/api/v1/subscriptions/" + id, null).status()).isEqualTo(404);
         assertThat(env.logText()).doesNotContain(secret);
+    }
+
+    /**
+     * The management handler over a DynamoDB client whose writes to the subscriptions table land but lose their
+     * reply, so that the SDK's retry repeats them: each stubbed call makes the real call twice and answers the
+     * second's outcome (for a conditional write, the server's real ConditionalCheckFailedException).
+     */
+    private ManagementApiHandler lostRepliesHandler() {
+        DynamoDbClient real = env.resources.dynamoDb;
+        DynamoDbClient dynamoDb = spy(real);
+        String table = config.subscriptionsTable();
+        doAnswer(invocation -> {
+            PutItemRequest request = invocation.getArgument(0);
+            real.putItem(request);
+            return real.putItem(request);
+        }).when(dynamoDb).putItem(ArgumentMatchers.<PutItemRequest>argThat(r -> r != null && table.equals(r.tableName())));
+        doAnswer(invocation -> {
+            DeleteItemRequest request = invocation.getArgument(0);
+            real.deleteItem(request);
+            return real.deleteItem(request);
+        }).when(dynamoDb).deleteItem(ArgumentMatchers.<DeleteItemRequest>argThat(r -> r != null
+                && table.equals(r.tableName())));
+        return new ManagementApiHandler(config, dynamoDb, env.resources.sqs, env.eventStore(config), Clock.systemUTC(),
+                env.log);
+    }
+
+    @Test
+    void subscriptionWrites_mockitoInjectedLostRepliesRetriedBySdk_answerAsIfTheReplyHadArrived(AwsBackend backend)
+            throws Exception {
+        start(backend);
+        handler = lostRepliesHandler();
+        SubscriptionStore store = new SubscriptionStore(env.resources.dynamoDb, config.subscriptionsTable());
+
+        Response created = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"));
+        assertThat(created.status()).as(created.raw()).isEqualTo(201);
+        String id = created.body().at("/subscription/subscriptionId").asText();
+        assertThat(store.find(id).orElseThrow().signingSecrets(Instant.now()))
+                .containsExactly(created.body().at("/subscription/secret").asText());
+        assertThat(call("GET", "/api/v1/subscriptions", null).body().get("subscriptions")).hasSize(1);
+
+        Response patched = call("PATCH", "/api/v1/subscriptions/" + id, "{\"description\":\"renamed\"}");
+        assertThat(patched.status()).as(patched.raw()).isEqualTo(200);
+
+        Response rotated = call("POST", "/api/v1/subscriptions/" + id + "/rotate-secret", null);
+        assertThat(rotated.status()).as(rotated.raw()).isEqualTo(200);
+        assertThat(store.find(id).orElseThrow().signingSecrets(Instant.now()).getFirst())
+                .isEqualTo(rotated.body().at("/subscription/secret").asText());
+
+        Response deleted = call("DELETE", "/api/v1/subscriptions/" + id, null);
+        assertThat(deleted.status()).as(deleted.raw()).isEqualTo(200);
+        assertThat(call("GET", "/api/v1/subscriptions/" + id, null).status()).isEqualTo(404);
     }
 
     @Test

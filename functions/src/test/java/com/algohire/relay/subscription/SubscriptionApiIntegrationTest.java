@@ -1,6 +1,9 @@
 package com.algohire.relay.subscription;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.spy;
 
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
 import com.algohire.relay.internal.Json;
@@ -15,6 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 @ExtendWith(SharedAwsBackend.class)
 class SubscriptionApiIntegrationTest {
@@ -137,5 +142,26 @@ class SubscriptionApiIntegrationTest {
         assertThat(patched).isAfter(created);
         assertThat(rotated).isAfter(patched);
         assertThat(disabled).isAfter(rotated);
+    }
+
+    @Test
+    void disable_mockitoInjectedLostReplyRetriedBySdk_reportsItDisabled(AwsBackend backend) throws Exception {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        DynamoDbClient real = env.resources.dynamoDb;
+        DynamoDbClient dynamoDb = spy(real);
+        // The update lands, its reply is lost, and the SDK's retry meets the real ConditionalCheckFailedException.
+        doAnswer(invocation -> {
+            UpdateItemRequest request = invocation.getArgument(0);
+            real.updateItem(request);
+            return real.updateItem(request);
+        }).when(dynamoDb).updateItem(any(UpdateItemRequest.class));
+        SubscriptionStore store = new SubscriptionStore(dynamoDb, env.subscriptionsTable);
+        MutableClock clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
+        SubscriptionApi api = new SubscriptionApi(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP, clock);
+        String id = idOf(api.create(Json.mapper().readTree(
+                "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
+
+        assertThat(store.disable(store.find(id).orElseThrow(), "receiver answered 410 Gone", clock.instant())).isTrue();
+        assertThat(store.find(id).orElseThrow().active()).isFalse();
     }
 }
