@@ -19,8 +19,9 @@ import java.util.stream.Collectors;
  * <p>Rules: an absolute {@code https} URL without userinfo, its port (if any) from 1 to 65535; {@code http} only for
  * allowlisted hosts; a numeric host only in canonical form (decimal, octal, hex and short spellings such as
  * {@code 2130706433}, {@code 0177.0.0.1}, {@code 0x7f.1} are refused rather than interpreted, since resolvers
- * disagree on them); every address the host resolves to must be public ({@link BlockedRanges}). At send time {@link #resolve} is the HTTP client's DNS hook,
- * so the connection goes to an address that was checked, never to a second, rebound answer.
+ * disagree on them); every address the host resolves to must be public ({@link BlockedRanges}). At send time
+ * {@link #resolve} is the HTTP client's DNS hook, so the connection goes to an address that was checked, never to a
+ * second, rebound answer.
  *
  * <p>The allowlist ({@code host} or {@code host:port}, from SSRF_ALLOWLIST) is the only way around the checks and
  * exists for the local runtime and tests.
