@@ -108,7 +108,8 @@ public final class SubscriptionStore {
      * started before an operator re-pointed, re-enabled or otherwise changed the subscription says nothing about
      * the subscription as it is now, so it must not disable it.
      *
-     * @return true when this call disabled it; false when it changed, was disabled or deleted meanwhile
+     * @return true when it is now disabled for this reason at this URL: by this call, or by a concurrent attempt
+     *         that had read the same version and got the same 410; false when it changed or was deleted meanwhile
      */
     public boolean disable(Subscription read, String reason, Instant now) {
         Instant stamp = nextUpdatedAt(read.updatedAt(), now);
@@ -124,9 +125,10 @@ public final class SubscriptionStore {
                             ":read", AttributeValue.fromS(read.updatedAt().toString()))));
             return true;
         } catch (ConditionalCheckFailedException e) {
-            // Also what the SDK's retry of a write whose reply was lost gets: then the item is exactly ours.
+            // Refused also when a sibling attempt's 410 disabled it first, and when the SDK retried this very
+            // update after losing its reply.
             return find(read.subscriptionId()).filter(s -> !s.active() && reason.equals(s.disabledReason())
-                    && stamp.equals(s.updatedAt()) && read.url().equals(s.url())).isPresent();
+                    && read.url().equals(s.url())).isPresent();
         }
     }
 

@@ -224,6 +224,51 @@ class DeliveryHandlerIntegrationTest {
         }
     }
 
+    @Test
+    void deliver_whenTwoAttemptsOfOneBatchBothGet410_bothSettleAsDisabledWithoutRetry(AwsBackend backend)
+            throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> new WebhookReceiver.Answer(410, 200, Map.of()))) {
+            subscribe(s, receiver.url(), "[\"job.*\"]");
+            String first = publish(s, "job.created", "{}");
+            String second = publish(s, "job.updated", "{}");
+            assertThat(s.env().pollReceived(s.handler(), 1)).isEqualTo(2); // both fan-outs, one DELIVER task each
+            List<software.amazon.awssdk.services.sqs.model.Message> both = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 5000;
+            while (both.size() < 2 && System.currentTimeMillis() < deadline) {
+                both.addAll(s.env().resources.sqs.receiveMessage(r -> r.queueUrl(s.env().queueUrl).maxNumberOfMessages(10)
+                        .waitTimeSeconds(1).messageSystemAttributeNames(
+                                software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName.ALL)).messages());
+            }
+            assertThat(both).hasSize(2);
+
+            SQSBatchResponse response = s.handler().handleRequest(batchOf(both), null);
+
+            assertThat(receiver.requests).hasSize(2); // both attempts read the subscription active and were sent
+            assertThat(response.getBatchItemFailures()).isEmpty();
+            assertThat(logs(s, first)).extracting(DeliveryLogEntry::outcome).containsExactly("DISABLED");
+            assertThat(logs(s, second)).extracting(DeliveryLogEntry::outcome).containsExactly("DISABLED");
+        }
+    }
+
+    private static com.amazonaws.services.lambda.runtime.events.SQSEvent batchOf(
+            List<software.amazon.awssdk.services.sqs.model.Message> messages) {
+        var event = new com.amazonaws.services.lambda.runtime.events.SQSEvent();
+        List<com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage> records = new ArrayList<>();
+        for (var m : messages) {
+            var record = new com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage();
+            record.setMessageId(m.messageId());
+            record.setReceiptHandle(m.receiptHandle());
+            record.setBody(m.body());
+            Map<String, String> attributes = new HashMap<>();
+            m.attributes().forEach((k, v) -> attributes.put(k.toString(), v));
+            record.setAttributes(attributes);
+            records.add(record);
+        }
+        event.setRecords(records);
+        return event;
+    }
+
     /** Answers 410, but first lets an operator change the subscription while the attempt is in flight. */
     private static WebhookReceiver goneAfter(Setup s, String[] subscriptionId, String patchBody) {
         return new WebhookReceiver(n -> {
