@@ -15,6 +15,7 @@ import com.algohire.relay.internal.Text;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionApi;
+import com.algohire.relay.subscription.SubscriptionMatcher;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -73,7 +74,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 new SsrfGuard(config.ssrfAllowlist()), config.knownDomains(), config.secretRotationOverlap(), clock);
         this.events = events;
         this.queue = new TaskQueue(sqs, config.deliveryQueueUrl());
-        this.dlq = new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl());
+        this.dlq = new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock);
         this.log = log;
     }
 
@@ -166,7 +167,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 log.info("dlq redrive started", Map.of("taskHandle", handle));
                 return ApiResponses.json(202, Map.of("success", true, "message", "Redrive started", "taskHandle", handle));
             } catch (DeadLetterQueue.RedriveInProgressException e) {
-                throw new ApiException(409, "REDRIVE_IN_PROGRESS", "A redrive is already moving messages; wait for it to finish",
+                throw new ApiException(409, "REDRIVE_IN_PROGRESS",
+                        "A redrive is moving messages or has just moved them; check GET /api/v1/dlq before starting another",
                         e.taskHandle() == null ? Map.of() : Map.of("taskHandle", e.taskHandle()));
             }
         }
@@ -199,6 +201,12 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
             if (!subscription.active()) {
                 throw new ApiException(409, "SUBSCRIPTION_INACTIVE", "The subscription is inactive; PATCH active=true first",
                         Map.of("subscriptionId", subscription.subscriptionId()));
+            }
+            // A replay re-sends what the subscriber asked for; an event type it did not subscribe to is not that.
+            if (!SubscriptionMatcher.matches(subscription.eventTypes(), event.eventType())) {
+                throw new ApiException(409, "SUBSCRIPTION_NOT_MATCHING", "The subscription's eventTypes do not include "
+                        + event.eventType() + "; PATCH its eventTypes first to replay this event to it",
+                        Map.of("subscriptionId", subscription.subscriptionId(), "eventType", event.eventType()));
             }
             String webhookId = WebhookIds.of(event.eventId(), subscription.subscriptionId(), replayId);
             queue.send(DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(), webhookId));

@@ -53,6 +53,11 @@ final class DeliveryAttempt implements AutoCloseable {
         boolean delivered() {
             return statusCode != null && statusCode >= 200 && statusCode < 300;
         }
+
+        /** An attempt that failed before any response: {@code errorKind} says why. */
+        static Result notSent(String errorKind, long startNanos) {
+            return new Result(null, elapsed(startNanos), errorKind, null, null);
+        }
     }
 
     private final SsrfGuard guard;
@@ -98,9 +103,15 @@ final class DeliveryAttempt implements AutoCloseable {
         } catch (UrlRejectedException e) {
             return new Result(null, 0, e.blockedAddress() ? "SSRF_BLOCKED" : "INVALID_URL", null, null);
         }
-        HttpPost request = new HttpPost(uri);
-        headers.forEach(request::setHeader);
-        request.setEntity(new ByteArrayEntity(body.getBytes(StandardCharsets.UTF_8), ContentType.create("application/json")));
+        HttpPost request;
+        try {
+            request = new HttpPost(uri);
+            headers.forEach(request::setHeader);
+            request.setEntity(new ByteArrayEntity(body.getBytes(StandardCharsets.UTF_8),
+                    ContentType.create("application/json")));
+        } catch (RuntimeException e) {
+            return Result.notSent("INVALID_URL", start);
+        }
         AtomicBoolean timedOut = new AtomicBoolean();
         // Socket timeouts bound each read; this bounds the whole exchange (a receiver dripping bytes included).
         ScheduledFuture<?> deadline = deadlines.schedule(() -> {
@@ -142,6 +153,9 @@ final class DeliveryAttempt implements AutoCloseable {
         }
         if (timedOut) {
             return "TIMEOUT";
+        }
+        if (e instanceof IllegalArgumentException) {
+            return "INVALID_URL"; // what the client says of a URI it cannot use (e.g. a port out of range)
         }
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof InterruptedIOException) {

@@ -6,6 +6,8 @@ import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.subscription.Subscription;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -21,22 +23,26 @@ import java.util.function.Supplier;
 final class DeliveryBatch {
     private final FanOut fanOut;
     private final WebhookDelivery delivery;
+    private final Clock clock;
     private final StructuredLog log;
 
-    DeliveryBatch(FanOut fanOut, WebhookDelivery delivery, StructuredLog log) {
+    DeliveryBatch(FanOut fanOut, WebhookDelivery delivery, Clock clock, StructuredLog log) {
         this.fanOut = fanOut;
         this.delivery = delivery;
+        this.clock = clock;
         this.log = log;
     }
 
     SQSBatchResponse process(SQSEvent event) {
         List<SQSEvent.SQSMessage> messages = event == null || event.getRecords() == null ? List.of() : event.getRecords();
         List<SQSBatchResponse.BatchItemFailure> failures = Collections.synchronizedList(new ArrayList<>());
+        // SQS received these messages no later than this: their 12 h visibility windows are counted from here.
+        Instant received = clock.instant();
         Supplier<List<Subscription>> activeSubscriptions = fanOut.snapshot();
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (SQSEvent.SQSMessage message : messages) {
                 executor.submit(() -> {
-                    if (!handle(message, activeSubscriptions)) {
+                    if (!handle(message, received, activeSubscriptions)) {
                         failures.add(new SQSBatchResponse.BatchItemFailure(message.getMessageId()));
                     }
                 });
@@ -45,7 +51,8 @@ final class DeliveryBatch {
         return new SQSBatchResponse(new ArrayList<>(failures));
     }
 
-    private boolean handle(SQSEvent.SQSMessage message, Supplier<List<Subscription>> activeSubscriptions) {
+    private boolean handle(SQSEvent.SQSMessage message, Instant received,
+                           Supplier<List<Subscription>> activeSubscriptions) {
         try {
             DeliveryTask task = TaskQueue.fromJson(message.getBody());
             if (task.kind() == null || task.eventId() == null) {
@@ -58,7 +65,7 @@ final class DeliveryBatch {
             if (task.subscriptionId() == null || task.webhookId() == null) {
                 throw new IllegalArgumentException("DELIVER task without subscriptionId or webhookId");
             }
-            return delivery.deliver(task, receiveCount(message), message.getReceiptHandle());
+            return delivery.deliver(task, receiveCount(message), message.getReceiptHandle(), received);
         } catch (RuntimeException e) {
             // Left on the queue: retried after its visibility timeout, then parked in the DLQ for an operator.
             log.error("delivery task failed", Map.of("messageId", String.valueOf(message.getMessageId()),

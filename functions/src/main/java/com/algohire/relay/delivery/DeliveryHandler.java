@@ -4,6 +4,7 @@ import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.internal.AwsClients;
+import com.algohire.relay.internal.Randomness;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.SubscriptionStore;
@@ -11,7 +12,6 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
-import java.security.SecureRandom;
 import java.time.Clock;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -42,16 +42,15 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
     DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
                     StructuredLog log) {
         SubscriptionStore subscriptions = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
-        SecureRandom random = new SecureRandom();
         DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(config.ssrfAllowlist()), config.deliveryTimeout(), clock);
         this.batch = new DeliveryBatch(
                 new FanOut(events, subscriptions, sqs,
                         config.deliveryQueueUrl(), log),
                 new WebhookDelivery(events, subscriptions, attempt,
                         new DeliveryLog(dynamoDb, config.eventsTable(), config.retention()),
-                        new RetryPolicy(config.maxRetryAttempts(), config.retrySchedule(), random::nextDouble),
+                        new RetryPolicy(config.maxRetryAttempts(), config.retrySchedule(), Randomness::unitInterval),
                         sqs, config.deliveryQueueUrl(), clock, log),
-                log);
+                clock, log);
     }
 
     @Override

@@ -17,8 +17,9 @@ import java.util.function.DoubleSupplier;
  *       2..M+1 are the M retries.</li>
  *   <li>A failed attempt n &le; M sets the message's visibility to the backoff before retry n:
  *       {@code schedule[n-1]} (the last entry repeats), &plusmn;20% jitter so that a receiver's outage does not
- *       turn into synchronized waves, at least the receiver's Retry-After, and at most SQS's 12 h visibility
- *       ceiling (43200 s).</li>
+ *       turn into synchronized waves, at least the receiver's Retry-After, and at most what is left of SQS's 12 h
+ *       visibility ceiling, which counts from the message's receive, not from the ChangeMessageVisibility call
+ *       (see {@link #withinReceiveWindow}).</li>
  *   <li>A failed attempt M+1 is the last: it is logged FAILED and reported as a batch failure with visibility 0,
  *       so SQS's next receive finds the receive count above the queue's maxReceiveCount (M+1, see
  *       RelaySchema.DELIVERY) and moves the task to the DLQ at once, still carrying its ids.</li>
@@ -28,6 +29,12 @@ import java.util.function.DoubleSupplier;
  */
 final class RetryPolicy {
     static final Duration MAX_VISIBILITY = Duration.ofSeconds(43_200);
+    /**
+     * How much earlier than the batch's start SQS may have received its messages: more than the queue's
+     * visibility timeout (180 s), since a message handled later than that had become visible again, and more than
+     * the event source mapping's batching window.
+     */
+    static final Duration RECEIVE_MARGIN = Duration.ofMinutes(5);
     static final double JITTER = 0.2;
 
     private final int maxRetryAttempts;
@@ -54,6 +61,23 @@ final class RetryPolicy {
             delay = retryAfter;
         }
         return delay.compareTo(MAX_VISIBILITY) > 0 ? MAX_VISIBILITY : delay;
+    }
+
+    /**
+     * {@code wanted}, or less when that much would not fit in the message's visibility window: SQS keeps a message
+     * invisible at most 12 h from the receive that handed it out (each receive starts a new window) and refuses a
+     * ChangeMessageVisibility beyond that rather than cutting it short. A task cut short comes back at the end of
+     * the window and is attempted then.
+     *
+     * @param received when SQS handed the message out, at the latest (up to {@link #RECEIVE_MARGIN} earlier is
+     *                 allowed for)
+     */
+    Duration withinReceiveWindow(Duration wanted, Instant received, Instant now) {
+        Duration left = MAX_VISIBILITY.minus(RECEIVE_MARGIN).minus(Duration.between(received, now));
+        if (left.isNegative()) {
+            return Duration.ZERO;
+        }
+        return wanted.compareTo(left) > 0 ? left : wanted;
     }
 
     /** Retry-After as delay-seconds or an HTTP date; null when absent or unreadable. */

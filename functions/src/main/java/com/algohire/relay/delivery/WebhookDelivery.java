@@ -51,8 +51,11 @@ final class WebhookDelivery {
         this.log = log;
     }
 
-    /** @return true when the message is done with (delete it), false when it must come back (batch failure) */
-    boolean deliver(DeliveryTask task, int attemptNumber, String receiptHandle) {
+    /**
+     * @param received when SQS handed out this message, at the latest: its visibility can reach 12 h from then
+     * @return true when the message is done with (delete it), false when it must come back (batch failure)
+     */
+    boolean deliver(DeliveryTask task, int attemptNumber, String receiptHandle, Instant received) {
         Optional<Subscription> found = subscriptions.find(task.subscriptionId());
         if (found.isEmpty() || !found.get().active()) {
             log.info("delivery dropped: subscription deleted or inactive", ids(task, attemptNumber));
@@ -64,23 +67,14 @@ final class WebhookDelivery {
             return true;
         }
         Subscription subscription = found.get();
-        String body = WebhookPayload.body(event.get());
         Instant now = clock.instant();
-        long timestamp = now.getEpochSecond();
-        // One signature per secret still in its rotation overlap, so receivers on either secret verify.
-        String signatures = subscription.signingSecrets(now).stream()
-                .map(secret -> WebhookSignature.sign(WebhookSignature.decodeSecret(secret), task.webhookId(), timestamp, body))
-                .collect(Collectors.joining(" "));
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("webhook-id", task.webhookId());
-        headers.put("webhook-timestamp", Long.toString(timestamp));
-        headers.put("webhook-signature", signatures);
-        DeliveryAttempt.Result result = attempt.post(subscription.url(), headers, body);
+        DeliveryAttempt.Result result = attempt(task, event.get(), subscription, now);
 
         String outcome;
+        boolean gone = result.statusCode() != null && result.statusCode() == 410;
         if (result.delivered()) {
             outcome = DELIVERED;
-        } else if (result.statusCode() != null && result.statusCode() == 410) {
+        } else if (gone && subscriptions.disable(subscription, "receiver answered 410 Gone", clock.instant())) {
             outcome = DISABLED;
         } else if (retryPolicy.exhausted(attemptNumber)) {
             outcome = FAILED;
@@ -111,7 +105,6 @@ final class WebhookDelivery {
                 return true;
             }
             case DISABLED -> {
-                subscriptions.disable(subscription.subscriptionId(), "receiver answered 410 Gone", now);
                 log.warn("delivery attempt: subscription disabled", line);
                 return true;
             }
@@ -122,14 +115,45 @@ final class WebhookDelivery {
                 return false;
             }
             default -> {
-                Duration backoff = retryPolicy.backoff(attemptNumber, result.retryAfter());
+                Duration backoff = retryPolicy.withinReceiveWindow(retryPolicy.backoff(attemptNumber,
+                        result.retryAfter()), received, clock.instant());
                 changeVisibility(receiptHandle, backoff);
                 line.put("retryInSeconds", seconds(backoff));
-                log.warn(result.statusCode() != null && result.statusCode() >= 400 && result.statusCode() < 500
-                        && result.statusCode() != 429 ? "delivery attempt: receiver rejected (4xx), retrying"
-                        : "delivery attempt: retrying", line);
+                log.warn(retryMessage(result.statusCode()), line);
                 return false;
             }
+        }
+    }
+
+    /**
+     * Signs and POSTs. Whatever goes wrong in between is this attempt's failure: logged with an error kind and
+     * retried like any other, never thrown out of the delivery, where it would spend a receive without a log entry
+     * and end in the DLQ unexplained.
+     */
+    private DeliveryAttempt.Result attempt(DeliveryTask task, StoredEvent event, Subscription subscription, Instant now) {
+        long start = System.nanoTime();
+        String body;
+        String signatures;
+        try {
+            body = WebhookPayload.body(event);
+            long timestamp = now.getEpochSecond();
+            // One signature per secret still in its rotation overlap, so receivers on either secret verify.
+            signatures = subscription.signingSecrets(now).stream()
+                    .map(secret -> WebhookSignature.sign(WebhookSignature.decodeSecret(secret), task.webhookId(),
+                            timestamp, body))
+                    .collect(Collectors.joining(" "));
+        } catch (RuntimeException e) {
+            return DeliveryAttempt.Result.notSent("SIGNING_FAILED", start);
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("webhook-id", task.webhookId());
+        headers.put("webhook-timestamp", Long.toString(now.getEpochSecond()));
+        headers.put("webhook-signature", signatures);
+        try {
+            return attempt.post(subscription.url(), headers, body);
+        } catch (RuntimeException e) {
+            return DeliveryAttempt.Result.notSent(e instanceof IllegalArgumentException ? "INVALID_URL" : "INTERNAL_ERROR",
+                    start);
         }
     }
 
@@ -140,8 +164,19 @@ final class WebhookDelivery {
         sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(receiptHandle).visibilityTimeout(seconds(delay)));
     }
 
+    /** Whole seconds, rounded down: rounding up could ask SQS for more than is left of the message's window. */
     private static int seconds(Duration delay) {
-        return (int) Math.min(RetryPolicy.MAX_VISIBILITY.toSeconds(), Math.max(0, Math.round(delay.toMillis() / 1000.0)));
+        return (int) Math.min(RetryPolicy.MAX_VISIBILITY.toSeconds(), Math.max(0, delay.toSeconds()));
+    }
+
+    private static String retryMessage(Integer status) {
+        if (status == null || status == 429 || status < 400 || status >= 500) {
+            return "delivery attempt: retrying";
+        }
+        // A 410 that did not disable: the subscription changed while the attempt was in flight (re-pointed,
+        // re-enabled, ...), so its current version gets an attempt of its own.
+        return status == 410 ? "delivery attempt: 410 from a subscription changed since it was read; not disabled, retrying"
+                : "delivery attempt: receiver rejected (4xx), retrying";
     }
 
     /** Query strings often carry receivers' tokens; logs and deliveryLogs keep scheme, host and path only. */

@@ -2,11 +2,15 @@ package com.algohire.relay.dlq;
 
 import com.algohire.relay.internal.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.ListMessageMoveTasksResultEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -22,33 +26,45 @@ import software.amazon.awssdk.services.sqs.model.SqsException;
  * increments their receive counts, which is harmless here: the DLQ has no redrive policy of its own, and the
  * count does not travel with a message moved back. SQS returns a sample of up to 10, not strictly the oldest;
  * each carries its SentTimestamp so the operator can tell.
+ *
+ * <p>Redrive: one wins, the others hear {@link RedriveInProgressException}. SQS runs one move task per queue and
+ * refuses a second while the first runs, but a move task over few messages can finish within milliseconds, after
+ * which SQS accepts the next caller's: so redrives started within {@link #CONCURRENT_WINDOW} of each other count as
+ * one, the earliest task (in SQS's own list) being the redrive and the later callers being told it is in progress.
+ * The state lives in SQS's task list alone, since it is all that concurrent management functions share.
  */
 public final class DeadLetterQueue {
-    /** A redrive could not start because one is already moving messages. */
+    /** A redrive could not start because one is running, or has just run. */
     public static final class RedriveInProgressException extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final String taskHandle;
 
         RedriveInProgressException(String taskHandle) {
-            super("a redrive is already running", null, false, false);
+            super("a redrive is running or has just run", null, false, false);
             this.taskHandle = taskHandle;
         }
 
+        /** The other redrive's task, or null when SQS no longer reports it (it finished). */
         public String taskHandle() {
             return taskHandle;
         }
     }
 
     static final int PEEK_LIMIT = 10;
+    /** Redrives started this close together are one redrive: seconds, where concurrent requests take milliseconds. */
+    static final Duration CONCURRENT_WINDOW = Duration.ofSeconds(10);
+    private static final Set<String> STARTED = Set.of("RUNNING", "COMPLETED");
 
     private final SqsClient sqs;
     private final String dlqUrl;
     private final String sourceQueueUrl;
+    private final Clock clock;
 
-    public DeadLetterQueue(SqsClient sqs, String dlqUrl, String sourceQueueUrl) {
+    public DeadLetterQueue(SqsClient sqs, String dlqUrl, String sourceQueueUrl, Clock clock) {
         this.sqs = sqs;
         this.dlqUrl = dlqUrl;
         this.sourceQueueUrl = sourceQueueUrl;
+        this.clock = clock;
     }
 
     /** {@code {"approximateDepth", "approximateInFlight", "messages": [...]}}. */
@@ -81,29 +97,79 @@ public final class DeadLetterQueue {
      * Starts moving every DLQ message back to the delivery queue, where each gets a fresh retry budget.
      *
      * @return the move task's handle
-     * @throws RedriveInProgressException when a move task is already running
+     * @throws RedriveInProgressException when another redrive is running, has just run, or started together with
+     *                                    this one and came first
      */
     public String redrive() {
         String dlqArn = arn(dlqUrl);
         String sourceArn = arn(sourceQueueUrl);
-        throwIfRunning(dlqArn);
+        throwIfStartedRecently(tasks(dlqArn));
+        String handle;
         try {
-            return sqs.startMessageMoveTask(r -> r.sourceArn(dlqArn).destinationArn(sourceArn)).taskHandle();
+            handle = sqs.startMessageMoveTask(r -> r.sourceArn(dlqArn).destinationArn(sourceArn)).taskHandle();
         } catch (SqsException e) {
-            // Another operator's redrive may have started since the check (SQS allows one per queue): that is a
-            // conflict to report, not our fault.
-            if (e.statusCode() >= 400 && e.statusCode() < 500) {
-                throwIfRunning(dlqArn);
+            // Another operator's redrive started since the check: SQS refuses a second task while one runs
+            // (InvalidParameterValue "There is already a task running..."; ElasticMQ: UnsupportedOperation "A
+            // message move task is already running..."). That task may have finished by now, so the refusal itself
+            // is the answer. Any other refusal is a fault, unless a redrive has started meanwhile.
+            List<ListMessageMoveTasksResultEntry> now = tasks(dlqArn);
+            if (refusedAsAlreadyRunning(e)) {
+                throw new RedriveInProgressException(now.isEmpty() ? null : now.getFirst().taskHandle());
             }
+            throwIfStartedRecently(now);
             throw e;
         }
+        throwIfAnotherStartedFirst(tasks(dlqArn), handle);
+        return handle;
     }
 
-    private void throwIfRunning(String dlqArn) {
-        List<ListMessageMoveTasksResultEntry> tasks = sqs.listMessageMoveTasks(r -> r.sourceArn(dlqArn).maxResults(1)).results();
+    private void throwIfStartedRecently(List<ListMessageMoveTasksResultEntry> tasks) {
         if (!tasks.isEmpty() && "RUNNING".equals(tasks.getFirst().status())) {
             throw new RedriveInProgressException(tasks.getFirst().taskHandle());
         }
+        List<ListMessageMoveTasksResultEntry> recent = recent(tasks);
+        if (!recent.isEmpty()) {
+            throw new RedriveInProgressException(recent.getFirst().taskHandle());
+        }
+    }
+
+    /**
+     * Concurrent callers whose starts SQS accepted one after another: the oldest of the recent tasks is the
+     * redrive. SQS lists the newest first and reports a handle only for RUNNING tasks (ElasticMQ for all); when the
+     * oldest has none and ours is not among the others, it is taken to be ours, so a lone caller whose task has
+     * already finished is never told of a conflict with itself.
+     */
+    private void throwIfAnotherStartedFirst(List<ListMessageMoveTasksResultEntry> tasks, String ours) {
+        List<ListMessageMoveTasksResultEntry> recent = recent(tasks);
+        if (recent.isEmpty()) {
+            return;
+        }
+        ListMessageMoveTasksResultEntry oldest = recent.getLast();
+        if (ours.equals(oldest.taskHandle())) {
+            return;
+        }
+        boolean oursListed = recent.stream().anyMatch(t -> ours.equals(t.taskHandle()));
+        if (oldest.taskHandle() != null || oursListed) {
+            throw new RedriveInProgressException(oldest.taskHandle());
+        }
+    }
+
+    /** Tasks started (running or completed) within the window, newest first as SQS lists them. */
+    private List<ListMessageMoveTasksResultEntry> recent(List<ListMessageMoveTasksResultEntry> tasks) {
+        long since = clock.instant().minus(CONCURRENT_WINDOW).toEpochMilli();
+        return tasks.stream().filter(t -> STARTED.contains(t.status()) && t.startedTimestamp() != null
+                && t.startedTimestamp() >= since).toList();
+    }
+
+    private List<ListMessageMoveTasksResultEntry> tasks(String dlqArn) {
+        return sqs.listMessageMoveTasks(r -> r.sourceArn(dlqArn).maxResults(10)).results();
+    }
+
+    private static boolean refusedAsAlreadyRunning(SqsException e) {
+        String message = e.awsErrorDetails() != null && e.awsErrorDetails().errorMessage() != null
+                ? e.awsErrorDetails().errorMessage() : e.getMessage();
+        String text = message == null ? "" : message.toLowerCase(Locale.ROOT);
+        return e.statusCode() == 400 && text.contains("already") && text.contains("running");
     }
 
     /** Asked of SQS rather than configured: one fewer setting to keep in step with the stack. */

@@ -6,7 +6,8 @@ package com.algohire.relay.event;
  *
  * @param attempt        1 for the first try of this (event, subscription), then 2, 3, ...
  * @param statusCode     the receiver's HTTP status, null when no response came
- * @param errorKind      null when delivered; else one of HTTP_STATUS, TIMEOUT, CONNECTION, SSRF_BLOCKED, ...
+ * @param errorKind      null when delivered; else one of HTTP_STATUS, TIMEOUT, CONNECTION, DNS, TLS, SSRF_BLOCKED,
+ *                       INVALID_URL, SIGNING_FAILED, INTERNAL_ERROR
  * @param responseBody   the first 1 KB of the receiver's response body
  * @param outcome        DELIVERED, RETRYING, FAILED (budget exhausted) or DISABLED (receiver answered 410)
  * @param attemptedAt    ISO-8601 UTC

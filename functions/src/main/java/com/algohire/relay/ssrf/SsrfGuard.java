@@ -16,11 +16,12 @@ import java.util.stream.Collectors;
  * Decides which webhook URLs the relay may call, at registration and again at send time, so that a subscriber
  * cannot make the relay reach its own network (loopback, private ranges, cloud metadata at 169.254.169.254, ...).
  *
- * <p>Rules: an absolute {@code https} URL without userinfo; {@code http} only for allowlisted hosts; a numeric host
- * only in canonical form (decimal, octal, hex and short spellings such as {@code 2130706433}, {@code 0177.0.0.1},
- * {@code 0x7f.1} are refused rather than interpreted, since resolvers disagree on them); every address the host
- * resolves to must be public ({@link BlockedRanges}). At send time {@link #resolve} is the HTTP client's DNS hook,
- * so the connection goes to an address that was checked, never to a second, rebound answer.
+ * <p>Rules: an absolute {@code https} URL without userinfo, its port (if any) from 1 to 65535; {@code http} only for
+ * allowlisted hosts; a numeric host only in canonical form (decimal, octal, hex and short spellings such as
+ * {@code 2130706433}, {@code 0177.0.0.1}, {@code 0x7f.1} are refused rather than interpreted, since resolvers
+ * disagree on them); every address the host resolves to must be public ({@link BlockedRanges}). At send time
+ * {@link #resolve} is the HTTP client's DNS hook, so the connection goes to an address that was checked, never to a
+ * second, rebound answer.
  *
  * <p>The allowlist ({@code host} or {@code host:port}, from SSRF_ALLOWLIST) is the only way around the checks and
  * exists for the local runtime and tests.
@@ -91,6 +92,11 @@ public final class SsrfGuard {
         String host = uri.getHost();
         if (host == null || host.isEmpty()) {
             throw invalid("url must name a valid host");
+        }
+        // java.net.URI takes any digits as a port; HTTP clients refuse 0 and anything above 65535 only when a
+        // delivery is attempted, long after registration.
+        if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65_535)) {
+            throw invalid("url port must be from 1 to 65535");
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         boolean allowlisted = isAllowlisted(uri);

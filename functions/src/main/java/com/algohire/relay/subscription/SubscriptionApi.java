@@ -4,7 +4,6 @@ import com.algohire.relay.api.ApiException;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.ssrf.UrlRejectedException;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,7 +48,7 @@ public final class SubscriptionApi {
         this.knownDomains = knownDomains;
         this.rotationOverlap = rotationOverlap;
         this.clock = clock;
-        this.secrets = new SecretGenerator(new SecureRandom());
+        this.secrets = new SecretGenerator();
     }
 
     public Map<String, Object> create(JsonNode body) {
@@ -112,7 +111,7 @@ public final class SubscriptionApi {
             active = body.get("active").booleanValue();
             disabledReason = active ? null : "disabled by operator";
         }
-        Instant now = clock.instant();
+        Instant now = SubscriptionStore.nextUpdatedAt(current.updatedAt(), clock.instant());
         Subscription updated = new Subscription(current.subscriptionId(), url, eventTypes, description, active,
                 current.secrets(), current.createdAt(), now, disabledReason);
         if (!store.replace(updated, current.updatedAt())) {
@@ -121,16 +120,19 @@ public final class SubscriptionApi {
         return envelope("subscription", view(updated, now));
     }
 
+    /**
+     * 404 only when there was nothing to delete. Decided by a read first, not by what the delete returns: when its
+     * reply is lost, the SDK's retry finds the item gone, and the caller would hear 404 for its own delete.
+     */
     public void delete(String id) {
-        if (!ID.matcher(id).matches() || !store.delete(id)) {
-            throw notFound(id);
-        }
+        existing(id);
+        store.delete(id);
     }
 
     /** A new current secret; the old one keeps signing for the overlap, so receivers can switch without a gap. */
     public Map<String, Object> rotateSecret(String id) {
         Subscription current = existing(id);
-        Instant now = clock.instant();
+        Instant now = SubscriptionStore.nextUpdatedAt(current.updatedAt(), clock.instant());
         String secret = secrets.next();
         List<Subscription.SigningSecret> next = new ArrayList<>();
         next.add(new Subscription.SigningSecret(secret, null));

@@ -41,10 +41,22 @@ public final class SubscriptionStore {
         this.table = table;
     }
 
+    /**
+     * Writes a new subscription.
+     *
+     * @throws IllegalStateException when another subscription has this id (random ids: not expected to happen)
+     */
     public void create(Subscription subscription) {
-        dynamoDb.putItem(r -> r.tableName(table).item(toItem(subscription))
-                .conditionExpression("attribute_not_exists(#id)")
-                .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID)));
+        Map<String, AttributeValue> item = toItem(subscription);
+        try {
+            dynamoDb.putItem(r -> r.tableName(table).item(item)
+                    .conditionExpression("attribute_not_exists(#id)")
+                    .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID)));
+        } catch (ConditionalCheckFailedException e) {
+            if (!holds(subscription.subscriptionId(), item)) {
+                throw new IllegalStateException("subscription id already taken", e);
+            }
+        }
     }
 
     /**
@@ -54,15 +66,28 @@ public final class SubscriptionStore {
      * @return false when it was deleted or changed meanwhile
      */
     public boolean replace(Subscription subscription, Instant readUpdatedAt) {
+        Map<String, AttributeValue> item = toItem(subscription);
         try {
-            dynamoDb.putItem(r -> r.tableName(table).item(toItem(subscription))
+            dynamoDb.putItem(r -> r.tableName(table).item(item)
                     .conditionExpression("attribute_exists(#id) AND #updated = :read")
                     .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID, "#updated", UPDATED_AT))
                     .expressionAttributeValues(Map.of(":read", AttributeValue.fromS(readUpdatedAt.toString()))));
             return true;
         } catch (ConditionalCheckFailedException e) {
-            return false;
+            return holds(subscription.subscriptionId(), item);
         }
+    }
+
+    /**
+     * Whether the table holds exactly {@code item}: after a refused conditional write, tells "someone else changed
+     * it" from "our own write landed, its reply was lost, and the SDK's retry of it was refused". Without this a
+     * create would answer 500 for a subscription it made (whose secret nobody then knows, and whose retry makes a
+     * second one), and a rotate 409 for a secret it stored but never showed.
+     */
+    private boolean holds(String subscriptionId, Map<String, AttributeValue> item) {
+        Map<String, AttributeValue> stored = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(key(subscriptionId))).item();
+        return item.equals(stored);
     }
 
     public Optional<Subscription> find(String subscriptionId) {
@@ -77,19 +102,43 @@ public final class SubscriptionStore {
         return old != null && !old.isEmpty();
     }
 
-    /** Stops deliveries to a subscription (e.g. its receiver answered 410 Gone). */
-    public void disable(String subscriptionId, String reason, Instant now) {
+    /**
+     * Stops deliveries to the subscription as {@code read} describes it (e.g. its receiver answered 410 Gone),
+     * provided it is still that version: active, at the same URL, not updated since. A 410 from an attempt that
+     * started before an operator re-pointed, re-enabled or otherwise changed the subscription says nothing about
+     * the subscription as it is now, so it must not disable it.
+     *
+     * @return true when it is now disabled for this reason at this URL: by this call, or by a concurrent attempt
+     *         that had read the same version and got the same 410; false when it changed or was deleted meanwhile
+     */
+    public boolean disable(Subscription read, String reason, Instant now) {
+        Instant stamp = nextUpdatedAt(read.updatedAt(), now);
         try {
-            dynamoDb.updateItem(r -> r.tableName(table).key(key(subscriptionId))
-                    .updateExpression("SET #active = :false, #reason = :reason, #updated = :now")
-                    .conditionExpression("attribute_exists(#id)")
+            dynamoDb.updateItem(r -> r.tableName(table).key(key(read.subscriptionId()))
+                    .updateExpression("SET #active = :false, #reason = :reason, #updated = :stamp")
+                    .conditionExpression("attribute_exists(#id) AND #active = :true AND #url = :url AND #updated = :read")
                     .expressionAttributeNames(Map.of("#active", ACTIVE, "#reason", DISABLED_REASON,
-                            "#updated", UPDATED_AT, "#id", RelaySchema.SUBSCRIPTION_ID))
+                            "#updated", UPDATED_AT, "#id", RelaySchema.SUBSCRIPTION_ID, "#url", URL))
                     .expressionAttributeValues(Map.of(":false", AttributeValue.fromBool(false),
-                            ":reason", AttributeValue.fromS(reason), ":now", AttributeValue.fromS(now.toString()))));
-        } catch (ConditionalCheckFailedException deletedMeanwhile) {
-            // nothing left to disable
+                            ":true", AttributeValue.fromBool(true), ":reason", AttributeValue.fromS(reason),
+                            ":stamp", AttributeValue.fromS(stamp.toString()), ":url", AttributeValue.fromS(read.url()),
+                            ":read", AttributeValue.fromS(read.updatedAt().toString()))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            // Refused also when a sibling attempt's 410 disabled it first, and when the SDK retried this very
+            // update after losing its reply.
+            return find(read.subscriptionId()).filter(s -> !s.active() && reason.equals(s.disabledReason())
+                    && read.url().equals(s.url())).isPresent();
         }
+    }
+
+    /**
+     * The updatedAt of a write that replaces a version stamped {@code previous}: now, or just after
+     * {@code previous} when this function's clock is behind the writer of that version. updatedAt is the version
+     * that conditional writes compare, and readers sort by it, so it never moves backwards.
+     */
+    public static Instant nextUpdatedAt(Instant previous, Instant now) {
+        return now.isAfter(previous) ? now : previous.plusMillis(1);
     }
 
     /** One page in table order; the cursor is the last key, base64url-encoded. */

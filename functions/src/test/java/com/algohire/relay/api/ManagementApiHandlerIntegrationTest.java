@@ -1,6 +1,8 @@
 package com.algohire.relay.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.spy;
 
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
@@ -9,10 +11,12 @@ import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.mockito.ArgumentMatchers;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 
 @ExtendWith(SharedAwsBackend.class)
 class ManagementApiHandlerIntegrationTest {
@@ -97,6 +105,57 @@ class ManagementApiHandlerIntegrationTest {
         assertThat(env.logText()).doesNotContain(secret);
     }
 
+    /**
+     * The management handler over a DynamoDB client whose writes to the subscriptions table land but lose their
+     * reply, so that the SDK's retry repeats them: each stubbed call makes the real call twice and answers the
+     * second's outcome (for a conditional write, the server's real ConditionalCheckFailedException).
+     */
+    private ManagementApiHandler lostRepliesHandler() {
+        DynamoDbClient real = env.resources.dynamoDb;
+        DynamoDbClient dynamoDb = spy(real);
+        String table = config.subscriptionsTable();
+        doAnswer(invocation -> {
+            PutItemRequest request = invocation.getArgument(0);
+            real.putItem(request);
+            return real.putItem(request);
+        }).when(dynamoDb).putItem(ArgumentMatchers.<PutItemRequest>argThat(r -> r != null && table.equals(r.tableName())));
+        doAnswer(invocation -> {
+            DeleteItemRequest request = invocation.getArgument(0);
+            real.deleteItem(request);
+            return real.deleteItem(request);
+        }).when(dynamoDb).deleteItem(ArgumentMatchers.<DeleteItemRequest>argThat(r -> r != null
+                && table.equals(r.tableName())));
+        return new ManagementApiHandler(config, dynamoDb, env.resources.sqs, env.eventStore(config), Clock.systemUTC(),
+                env.log);
+    }
+
+    @Test
+    void subscriptionWrites_mockitoInjectedLostRepliesRetriedBySdk_answerAsIfTheReplyHadArrived(AwsBackend backend)
+            throws Exception {
+        start(backend);
+        handler = lostRepliesHandler();
+        SubscriptionStore store = new SubscriptionStore(env.resources.dynamoDb, config.subscriptionsTable());
+
+        Response created = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"));
+        assertThat(created.status()).as(created.raw()).isEqualTo(201);
+        String id = created.body().at("/subscription/subscriptionId").asText();
+        assertThat(store.find(id).orElseThrow().signingSecrets(Instant.now()))
+                .containsExactly(created.body().at("/subscription/secret").asText());
+        assertThat(call("GET", "/api/v1/subscriptions", null).body().get("subscriptions")).hasSize(1);
+
+        Response patched = call("PATCH", "/api/v1/subscriptions/" + id, "{\"description\":\"renamed\"}");
+        assertThat(patched.status()).as(patched.raw()).isEqualTo(200);
+
+        Response rotated = call("POST", "/api/v1/subscriptions/" + id + "/rotate-secret", null);
+        assertThat(rotated.status()).as(rotated.raw()).isEqualTo(200);
+        assertThat(store.find(id).orElseThrow().signingSecrets(Instant.now()).getFirst())
+                .isEqualTo(rotated.body().at("/subscription/secret").asText());
+
+        Response deleted = call("DELETE", "/api/v1/subscriptions/" + id, null);
+        assertThat(deleted.status()).as(deleted.raw()).isEqualTo(200);
+        assertThat(call("GET", "/api/v1/subscriptions/" + id, null).status()).isEqualTo(404);
+    }
+
     @Test
     void list_whenMoreThanOnePage_followsCursorToEveryItem(AwsBackend backend) throws Exception {
         start(backend);
@@ -128,13 +187,31 @@ class ManagementApiHandlerIntegrationTest {
     @ParameterizedTest
     @ValueSource(strings = {"http://hooks.example.com/x", "https://127.0.0.1/x", "https://0177.0.0.1/x",
             "https://2130706433/x", "https://169.254.169.254/latest/meta-data", "https://[::1]/x",
-            "https://[::ffff:10.0.0.1]/x", "https://localhost/x", "https://u:p@hooks.example.com/x", "relative"})
+            "https://[::ffff:10.0.0.1]/x", "https://localhost/x", "https://u:p@hooks.example.com/x", "relative",
+            "https://hooks.example.com:99999/", "https://hooks.example.com:0/"})
     void create_whenUrlRefused_returns400InvalidUrl(String url, AwsBackend backend) throws Exception {
         start(backend);
         Response response = call("POST", "/api/v1/subscriptions", createBody(url));
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.body().at("/error/code").asText()).isEqualTo("INVALID_URL");
         assertThat(response.body().at("/error/field").asText()).isEqualTo("url");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://hooks.example.com:99999/", "https://hooks.example.com:0/"})
+    void patch_whenUrlPortOutOfRange_returns400InvalidUrlAndKeepsTheOldUrl(String url, AwsBackend backend)
+            throws Exception {
+        start(backend);
+        String id = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"))
+                .body().at("/subscription/subscriptionId").asText();
+
+        Response response = call("PATCH", "/api/v1/subscriptions/" + id, "{\"url\":\"" + url + "\"}");
+
+        assertThat(response.status()).as(response.raw()).isEqualTo(400);
+        assertThat(response.body().at("/error/code").asText()).isEqualTo("INVALID_URL");
+        assertThat(response.body().at("/error/field").asText()).isEqualTo("url");
+        assertThat(call("GET", "/api/v1/subscriptions/" + id, null).body().at("/subscription/url").asText())
+                .isEqualTo("https://hooks.example.com/ats");
     }
 
     @Test
@@ -190,6 +267,39 @@ class ManagementApiHandlerIntegrationTest {
     }
 
     @Test
+    void replay_toOneSubscriptionWhoseEventTypesDoNotMatch_returns409NotMatchingAndQueuesNothing(AwsBackend backend)
+            throws Exception {
+        start(backend);
+        String eventId = env.putEvent(config, "interview.scheduled", "{}");
+        String id = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats")) // job.created, candidate.*
+                .body().at("/subscription/subscriptionId").asText();
+
+        Response response = call("POST", "/api/v1/events/" + eventId + "/replay", "{\"subscriptionId\":\"" + id + "\"}");
+
+        assertThat(response.status()).as(response.raw()).isEqualTo(409);
+        assertThat(response.body().at("/error/code").asText()).isEqualTo("SUBSCRIPTION_NOT_MATCHING");
+        assertThat(response.body().at("/error/subscriptionId").asText()).isEqualTo(id);
+        assertThat(response.body().at("/error/eventType").asText()).isEqualTo("interview.scheduled");
+        assertThat(env.depth(env.queueUrl)).isZero();
+    }
+
+    @Test
+    void replay_toOneInactiveSubscription_returns409InactiveAndQueuesNothing(AwsBackend backend) throws Exception {
+        start(backend);
+        String eventId = env.putEvent(config, "candidate.applied", "{}");
+        String id = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"))
+                .body().at("/subscription/subscriptionId").asText();
+        call("PATCH", "/api/v1/subscriptions/" + id, "{\"active\":false}");
+
+        Response response = call("POST", "/api/v1/events/" + eventId + "/replay", "{\"subscriptionId\":\"" + id + "\"}");
+
+        assertThat(response.status()).as(response.raw()).isEqualTo(409);
+        assertThat(response.body().at("/error/code").asText()).isEqualTo("SUBSCRIPTION_INACTIVE");
+        assertThat(response.body().at("/error/subscriptionId").asText()).isEqualTo(id);
+        assertThat(env.depth(env.queueUrl)).isZero();
+    }
+
+    @Test
     void redrive_whenDlqEmpty_startsOrReportsConflictNeverServerError(AwsBackend backend) throws Exception {
         start(backend);
         Response dlq = call("GET", "/api/v1/dlq", null);
@@ -219,16 +329,55 @@ class ManagementApiHandlerIntegrationTest {
         assertThat(response.status()).as(response.raw()).isLessThan(500);
     }
 
-    @Test
-    void redrive_whenCalledTwiceQuickly_secondIsStartedOrConflictNeverServerError(AwsBackend backend) throws Exception {
-        start(backend);
-        for (int i = 0; i < 50; i++) {
+    private void parkInDlq(int count) {
+        for (int i = 0; i < count; i++) {
             String body = TaskQueue.toJson(DeliveryTask.fanOut("evt_" + i, "job.created"));
             env.resources.sqs.sendMessage(r -> r.queueUrl(env.dlqUrl).messageBody(body));
         }
+    }
+
+    @Test
+    void redrive_whenCalledTwiceQuickly_secondIsConflictNeverServerError(AwsBackend backend) throws Exception {
+        start(backend);
+        parkInDlq(50);
         Response first = call("POST", "/api/v1/dlq/redrive", null);
         Response second = call("POST", "/api/v1/dlq/redrive", null);
         assertThat(first.status()).as(first.raw()).isEqualTo(202);
-        assertThat(second.status()).as(second.raw()).isIn(202, 409);
+        assertThat(second.status()).as(second.raw()).isEqualTo(409);
+        assertThat(second.body().at("/error/code").asText()).isEqualTo("REDRIVE_IN_PROGRESS");
+    }
+
+    @Test
+    void redrive_whenEightOperatorsStartItAtOnce_exactlyOneIsAcceptedTheRestConflictNoneServerError(AwsBackend backend)
+            throws Exception {
+        start(backend);
+        parkInDlq(50);
+        int callers = 8;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(callers);
+        List<Response> responses;
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(callers)) {
+            List<java.util.concurrent.Future<Response>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                calls.add(pool.submit(() -> {
+                    together.await();
+                    return call("POST", "/api/v1/dlq/redrive", null);
+                }));
+            }
+            responses = new java.util.ArrayList<>();
+            for (var c : calls) {
+                responses.add(c.get());
+            }
+        }
+
+        assertThat(responses).extracting(Response::status).as(responses.toString()).doesNotContain(500)
+                .filteredOn(status -> status == 202).hasSize(1);
+        assertThat(responses).filteredOn(r -> r.status() != 202).hasSize(callers - 1)
+                .allSatisfy(r -> assertThat(r.body().at("/error/code").asText()).as(r.raw()).isEqualTo("REDRIVE_IN_PROGRESS"));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (env.depth(env.dlqUrl) > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(env.depth(env.dlqUrl)).isZero();
+        assertThat(env.depth(env.queueUrl)).isEqualTo(50);
     }
 }

@@ -16,12 +16,14 @@ import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionStore;
+import com.algohire.relay.testing.MutableClock;
 import com.algohire.relay.verifier.WebhookVerifier;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -223,6 +225,113 @@ class DeliveryHandlerIntegrationTest {
     }
 
     @Test
+    void deliver_whenTwoAttemptsOfOneBatchBothGet410_bothSettleAsDisabledWithoutRetry(AwsBackend backend)
+            throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> new WebhookReceiver.Answer(410, 200, Map.of()))) {
+            subscribe(s, receiver.url(), "[\"job.*\"]");
+            String first = publish(s, "job.created", "{}");
+            String second = publish(s, "job.updated", "{}");
+            assertThat(s.env().pollReceived(s.handler(), 1)).isEqualTo(2); // both fan-outs, one DELIVER task each
+            List<software.amazon.awssdk.services.sqs.model.Message> both = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 5000;
+            while (both.size() < 2 && System.currentTimeMillis() < deadline) {
+                both.addAll(s.env().resources.sqs.receiveMessage(r -> r.queueUrl(s.env().queueUrl).maxNumberOfMessages(10)
+                        .waitTimeSeconds(1).messageSystemAttributeNames(
+                                software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName.ALL)).messages());
+            }
+            assertThat(both).hasSize(2);
+
+            SQSBatchResponse response = s.handler().handleRequest(batchOf(both), null);
+
+            assertThat(receiver.requests).hasSize(2); // both attempts read the subscription active and were sent
+            assertThat(response.getBatchItemFailures()).isEmpty();
+            assertThat(logs(s, first)).extracting(DeliveryLogEntry::outcome).containsExactly("DISABLED");
+            assertThat(logs(s, second)).extracting(DeliveryLogEntry::outcome).containsExactly("DISABLED");
+        }
+    }
+
+    private static com.amazonaws.services.lambda.runtime.events.SQSEvent batchOf(
+            List<software.amazon.awssdk.services.sqs.model.Message> messages) {
+        var event = new com.amazonaws.services.lambda.runtime.events.SQSEvent();
+        List<com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage> records = new ArrayList<>();
+        for (var m : messages) {
+            var record = new com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage();
+            record.setMessageId(m.messageId());
+            record.setReceiptHandle(m.receiptHandle());
+            record.setBody(m.body());
+            Map<String, String> attributes = new HashMap<>();
+            m.attributes().forEach((k, v) -> attributes.put(k.toString(), v));
+            record.setAttributes(attributes);
+            records.add(record);
+        }
+        event.setRecords(records);
+        return event;
+    }
+
+    /** Answers 410, but first lets an operator change the subscription while the attempt is in flight. */
+    private static WebhookReceiver goneAfter(Setup s, String[] subscriptionId, String patchBody) {
+        return new WebhookReceiver(n -> {
+            if (n == 1) {
+                try {
+                    call(s.management(), "PATCH", "/api/v1/subscriptions/" + subscriptionId[0], patchBody);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return WebhookReceiver.Answer.status(410);
+        });
+    }
+
+    @Test
+    void deliver_when410ArrivesAfterAPatchRepointedTheSubscription_keepsItActiveAndDeliversToTheNewUrl(
+            AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of());
+        String[] id = new String[1];
+        try (WebhookReceiver fresh = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200));
+             WebhookReceiver old = goneAfter(s, id, "{\"url\":\"" + fresh.url() + "\"}")) {
+            id[0] = subscribe(s, old.url(), "[\"job.*\"]").get("subscriptionId").asText();
+            String eventId = publish(s, "job.created", "{}");
+            s.env().poll(s.handler(), 1); // fan-out
+
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1); // 410 from the old URL
+            JsonNode view = call(s.management(), "GET", "/api/v1/subscriptions/" + id[0], null).get("subscription");
+            assertThat(view.get("active").asBoolean()).isTrue();
+            assertThat(view.get("url").asText()).isEqualTo(fresh.url());
+            assertThat(view.get("disabledReason").isNull()).isTrue();
+
+            assertThat(s.env().poll(s.handler(), 2).getBatchItemFailures()).isEmpty(); // retried at the new URL
+            assertThat(old.requests).hasSize(1);
+            assertThat(fresh.requests).hasSize(1);
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::statusCode, DeliveryLogEntry::outcome)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(410, "RETRYING"),
+                            org.assertj.core.groups.Tuple.tuple(200, "DELIVERED"));
+        }
+    }
+
+    @Test
+    void deliver_when410ArrivesAfterOperatorReEnabledTheSubscription_leavesItEnabled(AwsBackend backend)
+            throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
+        String[] id = new String[1];
+        try (WebhookReceiver receiver = goneAfter(s, id, "{\"active\":true,\"description\":\"fixed, re-enabled\"}")) {
+            id[0] = subscribe(s, receiver.url(), "[\"job.*\"]").get("subscriptionId").asText();
+            String eventId = publish(s, "job.created", "{}");
+            s.env().poll(s.handler(), 1); // fan-out
+            String updatedBefore = call(s.management(), "GET", "/api/v1/subscriptions/" + id[0], null)
+                    .get("subscription").get("updatedAt").asText();
+
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1);
+
+            JsonNode view = call(s.management(), "GET", "/api/v1/subscriptions/" + id[0], null).get("subscription");
+            assertThat(view.get("active").asBoolean()).isTrue();
+            assertThat(view.get("description").asText()).isEqualTo("fixed, re-enabled");
+            assertThat(Instant.parse(view.get("updatedAt").asText())).isAfter(Instant.parse(updatedBefore));
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("RETRYING");
+        }
+    }
+
+    @Test
     void deliver_whenReceiverSlowerThanTimeout_logsTimeoutAndRetriesLater(AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of(EnvVars.DELIVERY_TIMEOUT_MS, "300", EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
         try (WebhookReceiver receiver = new WebhookReceiver(n -> new WebhookReceiver.Answer(200, 2000, Map.of()))) {
@@ -242,6 +351,34 @@ class DeliveryHandlerIntegrationTest {
             // Backoff of ~60 s: still on the queue, but not handed out again now.
             assertThat(s.env().depth(s.env().queueUrl)).isEqualTo(1);
             assertThat(s.env().pollReceived(s.handler(), 1)).isZero();
+        }
+    }
+
+    @Test
+    void deliver_whenRetryAfterOutlastsWhatIsLeftOfTheReceiveWindow_capsVisibilitySoTheTaskComesBackThen(
+            AwsBackend backend) throws Exception {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        RelayConfig config = env.config(Map.of());
+        MutableClock clock = new MutableClock(Instant.now());
+        DeliveryHandler handler = new DeliveryHandler(config, env.resources.dynamoDb, env.resources.sqs,
+                env.eventStore(config), clock, env.log);
+        Setup s = new Setup(env, config, handler, new ManagementApiHandler(config, env.resources.clients));
+        // The receiver asks for two days; by the time it answers, this receive has used all but ~4 minutes of its
+        // 12 h window, less than RetryPolicy.RECEIVE_MARGIN: nothing of it may be asked for.
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> {
+            if (n == 1) {
+                clock.advance(Duration.ofHours(11).plusMinutes(56));
+            }
+            return new WebhookReceiver.Answer(n == 1 ? 503 : 200, 0, Map.of("Retry-After", "172800"));
+        })) {
+            subscribe(s, receiver.url(), "[\"*\"]");
+            String eventId = publish(s, "job.created", "{}");
+            s.env().poll(handler, 1); // fan-out
+
+            assertThat(s.env().poll(handler, 1).getBatchItemFailures()).hasSize(1);
+            assertThat(s.env().logText()).contains("\"retryInSeconds\":0");
+            assertThat(s.env().poll(handler, 2).getBatchItemFailures()).isEmpty(); // back at once, not in 12 h
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("RETRYING", "DELIVERED");
         }
     }
 
@@ -279,6 +416,52 @@ class DeliveryHandlerIntegrationTest {
             assertThat(receiver.requests).isEmpty();
             assertThat(logs(s, eventId).getFirst().errorKind()).isEqualTo("SSRF_BLOCKED");
         }
+    }
+
+    /** A subscription item written as an older version of the relay (or a hand edit) could have left it. */
+    private static String storeSubscription(Setup s, String url, String secret) {
+        Instant now = Instant.now();
+        String id = "sub_" + java.util.UUID.randomUUID().toString().replace("-", "");
+        new SubscriptionStore(s.env().resources.dynamoDb, s.config().subscriptionsTable()).create(new Subscription(id, url,
+                List.of("*"), null, true, List.of(new Subscription.SigningSecret(secret, null)), now, now, null));
+        return id;
+    }
+
+    @Test
+    void deliver_whenSigningThrows_logsEachAttemptWithErrorKindAndSettlesInTheDlq(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of());
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200))) {
+            storeSubscription(s, receiver.url(), "whsec_not*base64*at*all");
+            String eventId = publish(s, "job.created", "{}");
+            s.env().poll(s.handler(), 1); // fan-out
+            for (int i = 0; i < 6 && s.env().depth(s.env().dlqUrl) == 0; i++) {
+                s.env().poll(s.handler(), 1);
+            }
+
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::attempt, DeliveryLogEntry::errorKind,
+                    DeliveryLogEntry::statusCode, DeliveryLogEntry::outcome).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple(1, "SIGNING_FAILED", null, "RETRYING"),
+                    org.assertj.core.groups.Tuple.tuple(2, "SIGNING_FAILED", null, "RETRYING"),
+                    org.assertj.core.groups.Tuple.tuple(3, "SIGNING_FAILED", null, "RETRYING"),
+                    org.assertj.core.groups.Tuple.tuple(4, "SIGNING_FAILED", null, "FAILED"));
+            assertThat(s.env().depth(s.env().dlqUrl)).isEqualTo(1);
+            assertThat(receiver.requests).isEmpty();
+        }
+    }
+
+    @Test
+    void deliver_whenStoredUrlHasPortOutOfRange_logsInvalidUrlAttemptAndRetries(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
+        storeSubscription(s, "https://hooks.example.com:99999/hook", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        String eventId = publish(s, "job.created", "{}");
+        s.env().poll(s.handler(), 1); // fan-out
+
+        assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1);
+        DeliveryLogEntry entry = logs(s, eventId).getFirst();
+        assertThat(entry.errorKind()).isEqualTo("INVALID_URL");
+        assertThat(entry.statusCode()).isNull();
+        assertThat(entry.outcome()).isEqualTo("RETRYING");
+        assertThat(s.env().pollReceived(s.handler(), 1)).isZero(); // deferred by the backoff like any failure
     }
 
     @Test

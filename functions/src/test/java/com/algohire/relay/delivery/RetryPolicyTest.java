@@ -32,6 +32,22 @@ class RetryPolicyTest {
     }
 
     @Test
+    void withinReceiveWindow_whenWantedDelayOutlastsWhatIsLeftOfTwelveHoursSinceTheReceive_capsWithMargin() {
+        RetryPolicy policy = new RetryPolicy(3, SCHEDULE, () -> 0.5);
+        Instant received = Instant.parse("2026-01-01T00:00:00Z");
+        Instant anHourLater = received.plus(Duration.ofHours(1));
+
+        assertThat(policy.withinReceiveWindow(Duration.ofDays(2), received, anHourLater))
+                .isEqualTo(Duration.ofHours(12).minus(RetryPolicy.RECEIVE_MARGIN).minusHours(1));
+        assertThat(policy.withinReceiveWindow(Duration.ofHours(12), received, received))
+                .isEqualTo(Duration.ofHours(12).minus(RetryPolicy.RECEIVE_MARGIN));
+        assertThat(policy.withinReceiveWindow(Duration.ofMinutes(5), received, anHourLater))
+                .isEqualTo(Duration.ofMinutes(5));
+        assertThat(policy.withinReceiveWindow(Duration.ofMinutes(5), received, received.plus(Duration.ofHours(12))))
+                .isZero();
+    }
+
+    @Test
     void exhausted_whenAttemptBeyondRetries_true() {
         RetryPolicy policy = new RetryPolicy(3, SCHEDULE, () -> 0.5);
         assertThat(policy.exhausted(4)).isTrue();

@@ -10,9 +10,14 @@ import static org.mockito.Mockito.spy;
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.testing.MutableClock;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.ListMessageMoveTasksRequest;
 import software.amazon.awssdk.services.sqs.model.ListMessageMoveTasksResponse;
@@ -38,8 +43,54 @@ class DeadLetterQueueIntegrationTest {
         doThrow(SqsException.builder().statusCode(400).message("a message move task is already running").build())
                 .when(sqs).startMessageMoveTask(any(StartMessageMoveTaskRequest.class));
 
-        assertThatThrownBy(() -> new DeadLetterQueue(sqs, env.dlqUrl, env.queueUrl).redrive())
+        assertThatThrownBy(() -> new DeadLetterQueue(sqs, env.dlqUrl, env.queueUrl, Clock.systemUTC()).redrive())
                 .isInstanceOfSatisfying(DeadLetterQueue.RedriveInProgressException.class,
                         e -> assertThat(e.taskHandle()).isEqualTo("other-operators-task"));
+    }
+
+    /** What SQS answers a StartMessageMoveTask while another task runs (as recorded against AWS by LocalStack). */
+    private static SqsException refusal(String message) {
+        return (SqsException) SqsException.builder().statusCode(400).message(message)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode("InvalidParameterValue").errorMessage(message)
+                        .build()).build();
+    }
+
+    @Test
+    void redrive_mockitoInjectedStartRefusedAsRunningButTheOtherTaskAlreadyFinished_reportsConflict(AwsBackend backend) {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        SqsClient sqs = spy(env.resources.sqs);
+        // Another operator's task ran between our check and our start and was done before our re-check; SQS's list
+        // (real, here empty) no longer shows it running.
+        doThrow(refusal("There is already a task running. Only one active task is allowed for a source queue arn at "
+                + "a given time.")).when(sqs).startMessageMoveTask(any(StartMessageMoveTaskRequest.class));
+
+        assertThatThrownBy(() -> new DeadLetterQueue(sqs, env.dlqUrl, env.queueUrl, Clock.systemUTC()).redrive())
+                .isInstanceOfSatisfying(DeadLetterQueue.RedriveInProgressException.class,
+                        e -> assertThat(e.taskHandle()).isNull());
+    }
+
+    @Test
+    void redrive_mockitoInjectedRefusalForAnotherReason_isNotMistakenForAConflict(AwsBackend backend) {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        SqsClient sqs = spy(env.resources.sqs);
+        doThrow(refusal("Source queue must be configured as a Dead Letter Queue."))
+                .when(sqs).startMessageMoveTask(any(StartMessageMoveTaskRequest.class));
+
+        assertThatThrownBy(() -> new DeadLetterQueue(sqs, env.dlqUrl, env.queueUrl, Clock.systemUTC()).redrive())
+                .isInstanceOf(SqsException.class);
+    }
+
+    @Test
+    void redrive_whenThePreviousRedriveStartedLongerAgoThanTheWindow_startsAnother(AwsBackend backend) {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        MutableClock clock = new MutableClock(Instant.now());
+        DeadLetterQueue dlq = new DeadLetterQueue(env.resources.sqs, env.dlqUrl, env.queueUrl, clock);
+        env.resources.sqs.sendMessage(r -> r.queueUrl(env.dlqUrl).messageBody("{}"));
+
+        String first = dlq.redrive();
+        assertThatThrownBy(dlq::redrive).isInstanceOf(DeadLetterQueue.RedriveInProgressException.class);
+        clock.advance(DeadLetterQueue.CONCURRENT_WINDOW.plus(Duration.ofSeconds(1)));
+
+        assertThat(dlq.redrive()).isNotBlank().isNotEqualTo(first);
     }
 }

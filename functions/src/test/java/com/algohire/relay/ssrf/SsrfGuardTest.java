@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetAddress;
 import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +33,9 @@ class SsrfGuardTest {
             "https://[::ffff:169.254.169.254]/", "https://[::127.0.0.1]/", "https://[64:ff9b::a9fe:a9fe]/",
             "https://[2002:7f00:1::]/", "https://localhost/hook", "https://rebind.test/hook",
             "http://hooks.example.com/hook", "https://user:pass@hooks.example.com/hook", "ftp://hooks.example.com/",
-            "/relative/path", "not a url", "https://08.8.8.8/", "https://999.1.1.1/", "http://127.0.0.1:9090/hook"})
+            "/relative/path", "not a url", "https://08.8.8.8/", "https://999.1.1.1/", "http://127.0.0.1:9090/hook",
+            "https://hooks.example.com:99999/", "https://hooks.example.com:0/", "https://hooks.example.com:65536/",
+            "https://93.184.216.34:70000/hook"})
     void checkUrl_whenUrlIsNotPublicHttps_rejects(String url) {
         assertThatThrownBy(() -> guard.checkUrl(url)).isInstanceOf(UrlRejectedException.class)
                 .hasMessageNotContaining("pass");
@@ -40,9 +43,67 @@ class SsrfGuardTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"https://hooks.example.com/hook", "https://93.184.216.34/hook", "https://[2606:4700::1111]/",
-            "https://[64:ff9b::808:808]/", "https://unresolvable.invalid/hook", "http://127.0.0.1:8080/hook"})
+            "https://[64:ff9b::808:808]/", "https://unresolvable.invalid/hook", "http://127.0.0.1:8080/hook",
+            "https://hooks.example.com:1/", "https://hooks.example.com:65535/hook", "https://hooks.example.com:8443/"})
     void checkUrl_whenPublicHttpsOrAllowlisted_accepts(String url) {
         assertThatCode(() -> guard.checkUrl(url)).doesNotThrowAnyException();
+    }
+
+    /**
+     * The IANA IPv4 and IPv6 Special-Purpose Address Registries, row by row (first and last address of each block,
+     * and the public neighbours either side), plus the IPv6 forms that embed an IPv4 address.
+     */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+            // IPv4
+            "0.0.0.0, blocked", "0.255.255.255, blocked", "1.0.0.0, public",
+            "10.0.0.0, blocked", "10.255.255.255, blocked", "11.0.0.0, public",
+            "100.63.255.255, public", "100.64.0.0, blocked", "100.127.255.255, blocked", "100.128.0.0, public",
+            "127.0.0.1, blocked", "127.255.255.255, blocked",
+            "169.254.0.0, blocked", "169.254.169.254, blocked", "169.254.255.255, blocked", "169.255.0.0, public",
+            "172.15.255.255, public", "172.16.0.0, blocked", "172.31.255.255, blocked", "172.32.0.0, public",
+            "192.0.0.0, blocked", "192.0.0.9, blocked", "192.0.0.170, blocked", "192.0.0.255, blocked",
+            "192.0.1.255, public", "192.0.2.0, blocked", "192.0.2.255, blocked", "192.0.3.0, public",
+            "192.31.196.1, blocked", "192.52.193.1, blocked", "192.175.48.1, blocked",
+            "192.88.99.0, blocked", "192.88.99.255, blocked", "192.88.100.0, public",
+            "192.167.255.255, public", "192.168.0.0, blocked", "192.168.255.255, blocked", "192.169.0.0, public",
+            "198.17.255.255, public", "198.18.0.0, blocked", "198.19.255.255, blocked", "198.20.0.0, public",
+            "198.51.100.0, blocked", "198.51.100.255, blocked", "203.0.113.0, blocked", "203.0.113.255, blocked",
+            "223.255.255.255, public", "224.0.0.0, blocked", "239.255.255.255, blocked", "240.0.0.0, blocked",
+            "255.255.255.254, blocked", "255.255.255.255, blocked", "8.8.8.8, public", "93.184.216.34, public",
+            // IPv6
+            "::, blocked", "::1, blocked", "::8.8.8.8, blocked", "::127.0.0.1, blocked",
+            "::ffff:127.0.0.1, blocked", "::ffff:169.254.169.254, blocked", "::ffff:8.8.8.8, public",
+            "::ffff:0:7f00:1, blocked", "::ffff:0:808:808, blocked", "::ffff:0:a9fe:a9fe, blocked",
+            "64:ff9b::7f00:1, blocked", "64:ff9b::a00:1, blocked", "64:ff9b::808:808, public",
+            "64:ff9b:1::1, blocked", "64:ff9b:1:ffff:ffff:ffff:ffff:ffff, blocked",
+            "100::1, blocked", "100::ffff:ffff:ffff:ffff, blocked", "100:0:0:1::1, blocked",
+            "2001::1, blocked", "2001:0:4136:e378:8000:63bf:3fff:fdd2, blocked", "2001:1::1, blocked",
+            "2001:2::1, blocked", "2001:20::1, blocked", "2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff, blocked",
+            "2001:200::1, public", "2001:db8::1, blocked", "2001:db8:ffff::1, blocked", "2001:db9::1, public",
+            "2002:7f00:1::, blocked", "2002:a9fe:a9fe::1, blocked", "2002:c0a8:101::1, blocked",
+            "2002:808:808::1, public", "2620:4f:8000::1, blocked", "2606:4700::1111, public",
+            "3fff::1, blocked", "3fff:fff:ffff::1, blocked", "3fff:1000::1, public",
+            "5f00::1, blocked", "fc00::1, blocked", "fdff:ffff::1, blocked", "fe80::1, blocked",
+            "febf:ffff::1, blocked", "fec0::1, blocked", "ff02::1, blocked", "ff0e::1, blocked",
+            "1::1, blocked", "4000::1, blocked", "e000::1, blocked"})
+    void blockedReason_whenSpecialPurposeOrPublic_decidesPerIanaRegistry(String address, String expected)
+            throws Exception {
+        String reason = SsrfGuard.blockedReason(InetAddress.getByName(address));
+        if (expected.equals("blocked")) {
+            assertThat(reason).as(address).isNotNull();
+        } else {
+            assertThat(reason).as(address).isNull();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://[::ffff:0:7f00:1]/", "https://[::ffff:0:a9fe:a9fe]/latest",
+            "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "https://[64:ff9b:1::a9fe:a9fe]/",
+            "https://[3fff::1]/", "https://[5f00::1]/"})
+    void checkUrl_whenIpv6LiteralEmbedsOrIsSpecialPurpose_refusesAsBlockedAddress(String url) {
+        assertThatThrownBy(() -> guard.checkUrl(url)).isInstanceOfSatisfying(UrlRejectedException.class,
+                e -> assertThat(e.blockedAddress()).isTrue());
     }
 
     @Test

@@ -1,6 +1,9 @@
 package com.algohire.relay.subscription;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.spy;
 
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
 import com.algohire.relay.internal.Json;
@@ -15,6 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 @ExtendWith(SharedAwsBackend.class)
 class SubscriptionApiIntegrationTest {
@@ -90,7 +95,8 @@ class SubscriptionApiIntegrationTest {
                 "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
         Subscription read = f.store().find(id).orElseThrow(); // a PATCH reads ...
         f.clock().advance(Duration.ofSeconds(1));
-        f.store().disable(id, "receiver answered 410 Gone", f.clock().instant()); // ... a delivery disables ...
+        // ... a delivery disables ...
+        assertThat(f.store().disable(read, "receiver answered 410 Gone", f.clock().instant())).isTrue();
         Subscription patched = new Subscription(id, read.url(), read.eventTypes(), "renamed", read.active(),
                 read.secrets(), read.createdAt(), f.clock().instant(), null);
 
@@ -101,5 +107,61 @@ class SubscriptionApiIntegrationTest {
 
         Map<String, Object> fresh = f.api().patch(id, Json.mapper().readTree("{\"description\":\"renamed\"}"));
         assertThat(fresh.toString()).contains("renamed").contains("active=false");
+    }
+
+    @Test
+    void disable_whenSubscriptionChangedSinceTheAttemptReadIt_leavesItActive(AwsBackend backend) throws Exception {
+        Fixture f = fixture(backend);
+        String id = idOf(f.api().create(Json.mapper().readTree(
+                "{\"url\":\"https://old.example.com/x\",\"eventTypes\":[\"*\"]}")));
+        Subscription readByAttempt = f.store().find(id).orElseThrow();
+        f.clock().advance(Duration.ofSeconds(1));
+        f.api().patch(id, Json.mapper().readTree("{\"url\":\"https://new.example.com/x\"}"));
+        Subscription patched = f.store().find(id).orElseThrow();
+
+        assertThat(f.store().disable(readByAttempt, "receiver answered 410 Gone", f.clock().instant())).isFalse();
+        assertThat(f.store().find(id).orElseThrow()).usingRecursiveComparison().isEqualTo(patched);
+    }
+
+    @Test
+    void writes_whenThisClockIsBehindTheLastWriter_neverMoveUpdatedAtBackwards(AwsBackend backend) throws Exception {
+        Fixture f = fixture(backend);
+        String id = idOf(f.api().create(Json.mapper().readTree(
+                "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
+        Instant created = f.store().find(id).orElseThrow().updatedAt();
+
+        f.clock().set(created.minus(Duration.ofMinutes(5))); // this function's clock runs behind the creator's
+        f.api().patch(id, Json.mapper().readTree("{\"description\":\"skewed\"}"));
+        Instant patched = f.store().find(id).orElseThrow().updatedAt();
+        f.api().rotateSecret(id);
+        Instant rotated = f.store().find(id).orElseThrow().updatedAt();
+        Subscription beforeDisable = f.store().find(id).orElseThrow();
+        assertThat(f.store().disable(beforeDisable, "receiver answered 410 Gone", f.clock().instant())).isTrue();
+        Instant disabled = f.store().find(id).orElseThrow().updatedAt();
+
+        assertThat(patched).isAfter(created);
+        assertThat(rotated).isAfter(patched);
+        assertThat(disabled).isAfter(rotated);
+    }
+
+    @Test
+    void disable_mockitoInjectedLostReplyRetriedBySdk_reportsItDisabled(AwsBackend backend) throws Exception {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        DynamoDbClient real = env.resources.dynamoDb;
+        DynamoDbClient dynamoDb = spy(real);
+        // The update lands, its reply is lost, and the SDK's retry meets the real ConditionalCheckFailedException.
+        doAnswer(invocation -> {
+            UpdateItemRequest request = invocation.getArgument(0);
+            real.updateItem(request);
+            return real.updateItem(request);
+        }).when(dynamoDb).updateItem(any(UpdateItemRequest.class));
+        SubscriptionStore store = new SubscriptionStore(dynamoDb, env.subscriptionsTable);
+        MutableClock clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
+        SubscriptionApi api = new SubscriptionApi(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP, clock);
+        String id = idOf(api.create(Json.mapper().readTree(
+                "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
+
+        assertThat(store.disable(store.find(id).orElseThrow(), "receiver answered 410 Gone", clock.instant())).isTrue();
+        assertThat(store.find(id).orElseThrow().active()).isFalse();
     }
 }
