@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import org.elasticmq.NodeAddress;
 import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
@@ -36,21 +34,42 @@ final class EmbeddedBackend implements AwsBackend {
     }
 
     /**
-     * Starts both servers. The shutdown hook that stops {@code moto_server} is registered before the process is
-     * started, so a JVM stopped at any moment (Ctrl-C or SIGTERM during start-up, an IDE's stop button) takes the
-     * child down with it; only SIGKILL, which runs no hooks, can leave it behind.
+     * The child server and the shutdown hook that stops it, sharing one lock: the hook is registered before the
+     * process starts, and either the hook runs first (then nothing is started any more) or the start completes
+     * and the hook, waiting for it, stops what was started. So a JVM stopped at any moment (Ctrl-C or SIGTERM
+     * during start-up, an IDE's stop button) takes the child down with it; only SIGKILL, which runs no hooks, can
+     * leave it behind.
      */
-    static EmbeddedBackend start() {
-        AtomicReference<Process> child = new AtomicReference<>();
-        AtomicReference<EmbeddedBackend> started = new AtomicReference<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            EmbeddedBackend backend = started.get();
+    private static final class Child {
+        private Process process;
+        private EmbeddedBackend backend;
+        private boolean shuttingDown;
+
+        synchronized Process start(ProcessBuilder builder) throws IOException {
+            if (shuttingDown) {
+                throw new IllegalStateException("the JVM is shutting down");
+            }
+            process = builder.start();
+            return process;
+        }
+
+        synchronized void started(EmbeddedBackend backend) {
+            this.backend = backend;
+        }
+
+        synchronized void shutDown() {
+            shuttingDown = true;
             if (backend != null) {
                 backend.close();
-            } else if (child.get() != null) {
-                stop(child.get());
+            } else if (process != null) {
+                stop(process);
             }
-        }, "stop-local-aws"));
+        }
+    }
+
+    static EmbeddedBackend start() {
+        Child child = new Child();
+        Runtime.getRuntime().addShutdownHook(new Thread(child::shutDown, "stop-local-aws"));
         int sqsPort = freePort();
         SQSRestServer sqs = SQSRestServerBuilder.withInterface(HOST)
                 .withPort(sqsPort)
@@ -61,35 +80,31 @@ final class EmbeddedBackend implements AwsBackend {
         sqs.waitUntilStarted();
         try {
             int motoPort = freePort();
-            Process moto = startMoto(motoPort, child::set);
+            Process moto = startMoto(motoPort, child);
             EmbeddedBackend backend = new EmbeddedBackend(sqs, sqsPort, moto, motoPort);
-            started.set(backend);
+            child.started(backend);
             return backend;
         } catch (RuntimeException e) {
             sqs.stopAndWait();
-            if (child.get() != null) {
-                stop(child.get());
-            }
+            child.shutDown();
             throw e;
         }
     }
 
-    private static Process startMoto(int port, Consumer<Process> started) {
+    private static Process startMoto(int port, Child child) {
         String executable = System.getenv().getOrDefault(MOTO_SERVER, "moto_server");
         Path log;
         Process process;
         try {
             log = Files.createTempFile("moto_server-", ".log");
-            process = new ProcessBuilder(executable, "-H", HOST, "-p", Integer.toString(port))
+            process = child.start(new ProcessBuilder(executable, "-H", HOST, "-p", Integer.toString(port))
                     .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
+                    .redirectOutput(log.toFile()));
         } catch (IOException e) {
             throw new IllegalStateException("Could not start " + executable + " (moto 5, for DynamoDB and S3). "
                     + "Install moto[server], set " + MOTO_SERVER + " to its path, or set AWS_ENDPOINT_URL / "
                     + "RELAY_BACKEND=localstack.", e);
         }
-        started.accept(process);
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
