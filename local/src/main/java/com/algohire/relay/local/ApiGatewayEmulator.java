@@ -230,29 +230,58 @@ public final class ApiGatewayEmulator implements AutoCloseable {
     }
 
     /** The body, or null when it is over API Gateway's limit (read no further than the limit). */
+    /**
+     * The request body, or null when it is over API Gateway's 10 MB limit. A refused body is still read (and
+     * discarded, up to {@link #MAX_DRAIN_BYTES}) before the 413 goes out: the JDK server closes a connection with
+     * unread input, and a client still sending then sees a reset instead of the answer.
+     */
     private static byte[] readBody(HttpExchange exchange) throws IOException {
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared.trim()) > MAX_PAYLOAD_BYTES) {
-                    return null;
-                }
-            } catch (NumberFormatException ignored) {
-                // The server itself rejects a malformed length; read what arrives.
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[64 * 1024];
         try (InputStream in = exchange.getRequestBody()) {
+            if (declared != null) {
+                try {
+                    if (Long.parseLong(declared.trim()) > MAX_PAYLOAD_BYTES) {
+                        drain(in);
+                        return null;
+                    }
+                } catch (NumberFormatException ignored) {
+                    // The server itself rejects a malformed length; read what arrives.
+                }
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buffer = new byte[64 * 1024];
             int read;
             while ((read = in.read(buffer)) != -1) {
                 out.write(buffer, 0, read);
                 if (out.size() > MAX_PAYLOAD_BYTES) {
+                    drain(in);
                     return null;
                 }
             }
+            return out.toByteArray();
         }
-        return out.toByteArray();
+    }
+
+    /** Refused bodies are read this far at most; past it the connection is dropped (a local tool, not a sink). */
+    private static final long MAX_DRAIN_BYTES = 4L * MAX_PAYLOAD_BYTES;
+
+    private static void drain(InputStream in) throws IOException {
+        in.transferTo(new java.io.OutputStream() {
+            private long seen;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                seen += len;
+                if (seen > MAX_DRAIN_BYTES) {
+                    throw new IOException("refused body too large to drain");
+                }
+            }
+        });
     }
 
     private APIGatewayProxyRequestEvent toProxyEvent(HttpExchange exchange, Match match, byte[] body,
