@@ -42,10 +42,14 @@ public final class RelayBench {
         this.relay = relay;
     }
 
-    /** {@code cold} runs {@link ColdStartBench}; no argument, this one. */
+    /** {@code cold} runs {@link ColdStartBench}, {@code isolation} {@link IsolationBench}; no argument, this one. */
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && "cold".equals(args[0])) {
             ColdStartBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && "isolation".equals(args[0])) {
+            IsolationBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         try (AwsBackend backend = AwsBackends.start()) {
