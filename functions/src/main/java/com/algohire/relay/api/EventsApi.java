@@ -10,6 +10,7 @@ import com.algohire.relay.ingest.EventIngestion;
 import com.algohire.relay.ingest.EventValidator;
 import com.algohire.relay.ingest.IngestRequest;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.internal.Text;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.util.RawValue;
@@ -276,12 +277,7 @@ final class EventsApi {
     }
 
     private static String printable(String value) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < value.length() && i < 100; i++) {
-            char c = value.charAt(i);
-            out.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return value.length() > 100 ? out + "..." : out.toString();
+        return Text.printable(value, 100);
     }
 
     private static long elapsedMs(long startedNanos) {

@@ -299,6 +299,6 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
     }
 
     private static String truncate(String text) {
-        return text.length() > 128 ? text.substring(0, 128) + "..." : text;
+        return Text.truncate(text, 128);
     }
 }

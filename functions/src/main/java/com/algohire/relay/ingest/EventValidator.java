@@ -1,6 +1,7 @@
 package com.algohire.relay.ingest;
 
 import com.algohire.relay.api.ApiException;
+import com.algohire.relay.event.EventTypes;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.internal.Text;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Checks a POST /api/v1/events request (content type, size, idempotency key, body) and turns every defect into a
@@ -40,9 +40,6 @@ public final class EventValidator {
     public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
     public static final String IDEMPOTENCY_HEADER = "x-idempotency-key";
 
-    /** {@code domain.action}, lower-case segments, optionally more dotted segments (e.g. interview.feedback.submitted). */
-    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+");
-    private static final int MAX_EVENT_TYPE_LENGTH = 100;
 
     /**
      * Floats as BigDecimal with their trailing zeros kept, so the stored payload keeps the sender's number text
@@ -93,14 +90,14 @@ public final class EventValidator {
         String[] parts = contentType.split(";");
         if (!parts[0].trim().equalsIgnoreCase("application/json")) {
             throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
-                    "Header Content-Type must be application/json, was: " + printable(parts[0].trim(), 100) + ".");
+                    "Header Content-Type must be application/json, was: " + Text.printable(parts[0].trim(), 100) + ".");
         }
         for (int i = 1; i < parts.length; i++) {
             String[] param = parts[i].trim().split("=", 2);
             if (param[0].trim().equalsIgnoreCase("charset") && param.length == 2
                     && !unquote(param[1].trim()).equalsIgnoreCase("utf-8")) {
                 throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
-                        "Header Content-Type charset must be utf-8, was: " + printable(param[1].trim(), 40) + ".");
+                        "Header Content-Type charset must be utf-8, was: " + Text.printable(param[1].trim(), 40) + ".");
             }
         }
     }
@@ -229,11 +226,11 @@ public final class EventValidator {
         if (type.isEmpty()) {
             throw bad("MISSING_EVENT_TYPE", "Field eventType must not be empty.");
         }
-        if (type.length() > MAX_EVENT_TYPE_LENGTH || !EVENT_TYPE.matcher(type).matches()) {
+        if (type.length() > EventTypes.MAX_LENGTH || !EventTypes.isName(type)) {
             throw bad("INVALID_EVENT_TYPE", "Field eventType must be dotted lower-case domain.action (e.g. "
-                    + "job.created), was: " + printable(type, MAX_EVENT_TYPE_LENGTH) + ".");
+                    + "job.created), was: " + Text.printable(type, EventTypes.MAX_LENGTH) + ".");
         }
-        String domain = type.substring(0, type.indexOf('.'));
+        String domain = EventTypes.domain(type);
         if (!knownDomains.contains(domain)) {
             throw bad("INVALID_EVENT_TYPE", "Field eventType has unknown domain " + domain + "; known: "
                     + String.join(", ", knownDomains.stream().sorted().toList()) + ".");
@@ -271,7 +268,7 @@ public final class EventValidator {
                     if (Text.hasLoneSurrogate(field.getKey())) {
                         throw bad("INVALID_PAYLOAD", "A key in " + next.getKey() + LONE_SURROGATE);
                     }
-                    work.add(Map.entry(next.getKey() + "." + printable(field.getKey(), 40), field.getValue()));
+                    work.add(Map.entry(next.getKey() + "." + Text.printable(field.getKey(), 40), field.getValue()));
                 }
             } else if (current.isArray()) {
                 for (int i = 0; i < current.size(); i++) {
@@ -349,19 +346,6 @@ public final class EventValidator {
 
     private static String unquote(String s) {
         return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
-    }
-
-    /** Echoes at most {@code max} visible ASCII characters of a rejected value; anything else becomes '?'. */
-    static String printable(String value, int max) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < value.length() && i < max; i++) {
-            char c = value.charAt(i);
-            out.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        if (value.length() > max) {
-            out.append("...");
-        }
-        return out.toString();
     }
 
     private static ApiException tooLarge() {

@@ -1,6 +1,8 @@
 package com.algohire.relay.subscription;
 
 import com.algohire.relay.api.ApiException;
+import com.algohire.relay.event.EventTypes;
+import com.algohire.relay.internal.Text;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.ssrf.UrlRejectedException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,8 +16,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * The subscription management operations behind {@code /api/v1/subscriptions}: validation of what callers send,
@@ -28,9 +28,6 @@ public final class SubscriptionApi {
     static final int MAX_LIMIT = 100;
     /** Rotated-out secrets kept signing at once; bounds the item and the signature header under rapid rotation. */
     static final int MAX_PREVIOUS_SECRETS = 4;
-    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+");
-    private static final Pattern DOMAIN_WILDCARD = Pattern.compile("([a-z][a-z0-9_]*)\\.\\*");
-    private static final Pattern ID = Pattern.compile("sub_[0-9a-f]{32}");
     private static final Set<String> CREATE_FIELDS = Set.of("url", "eventTypes", "description");
     private static final Set<String> PATCH_FIELDS = Set.of("url", "eventTypes", "description", "active");
 
@@ -58,7 +55,7 @@ public final class SubscriptionApi {
         String description = description(body.get("description"));
         Instant now = clock.instant();
         String secret = secrets.next();
-        Subscription subscription = new Subscription("sub_" + UUID.randomUUID().toString().replace("-", ""), url,
+        Subscription subscription = new Subscription(Subscription.newId(), url,
                 eventTypes, description, true, List.of(new Subscription.SigningSecret(secret, null)), now, now, null);
         store.create(subscription);
         Map<String, Object> view = view(subscription, now);
@@ -157,11 +154,11 @@ public final class SubscriptionApi {
 
     /** The subscription with this id; empty also for a string that cannot be an id (never sent to the table). */
     public java.util.Optional<Subscription> find(String id) {
-        return id != null && ID.matcher(id).matches() ? store.find(id) : java.util.Optional.empty();
+        return id != null && Subscription.isId(id) ? store.find(id) : java.util.Optional.empty();
     }
 
     private Subscription existing(String id) {
-        if (!ID.matcher(id).matches()) {
+        if (!Subscription.isId(id)) {
             throw notFound(id);
         }
         return store.find(id).orElseThrow(() -> notFound(id));
@@ -221,8 +218,8 @@ public final class SubscriptionApi {
             if (filter.equals("*")) {
                 filters.add(filter);
                 continue;
-            } else if (DOMAIN_WILDCARD.matcher(filter).matches() || EVENT_TYPE.matcher(filter).matches()) {
-                domain = filter.substring(0, filter.indexOf('.'));
+            } else if (EventTypes.isDomainWildcard(filter) || EventTypes.isName(filter)) {
+                domain = EventTypes.domain(filter);
             } else {
                 throw invalidEventTypes("eventTypes entry " + truncate(filter)
                         + " is not an event type (domain.action), a domain wildcard (domain.*) or *");
@@ -252,7 +249,7 @@ public final class SubscriptionApi {
     }
 
     private static String truncate(String text) {
-        return text.length() > 100 ? text.substring(0, 100) + "..." : text;
+        return Text.truncate(text, 100);
     }
 
     private static Map<String, Object> view(Subscription s, Instant now) {
