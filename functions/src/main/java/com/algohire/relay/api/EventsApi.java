@@ -1,5 +1,7 @@
 package com.algohire.relay.api;
 
+import com.algohire.relay.error.ErrorCode;
+import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.EventList;
 import com.algohire.relay.event.EventPage;
 import com.algohire.relay.event.EventStore;
@@ -80,19 +82,19 @@ final class EventsApi {
         APIGatewayProxyResponseEvent response;
         try {
             response = route(request, method, started, outcome);
-        } catch (ApiException e) {
-            outcome.errorCode = e.code();
+        } catch (RelayException e) {
+            outcome.errorCode = e.code().name();
             if (outcome.eventId == null && e.details().get("eventId") instanceof String id) {
                 outcome.eventId = id;
             }
-            response = ApiResponses.error(e, e.status() == 405
+            response = ApiErrors.response(e, e.code() == ErrorCode.METHOD_NOT_ALLOWED
                     ? Map.of("Allow", allowed(ApiRequests.path(request))) : Map.of());
         } catch (RuntimeException e) {
             outcome.errorCode = "INTERNAL_ERROR";
             // The class name only: an exception's message can carry payload data or resource names.
             log.error("unexpected failure", Map.of("requestId", String.valueOf(requestId),
                     "route", outcome.route, "exception", e.getClass().getName()));
-            response = ApiResponses.internalError(requestId, method, ApiRequests.path(request));
+            response = ApiErrors.internalError(requestId, method, ApiRequests.path(request));
         }
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("requestId", requestId);
@@ -133,7 +135,7 @@ final class EventsApi {
             }
             return health();
         }
-        throw new ApiException(404, "ROUTE_NOT_FOUND", "No route for " + method + " "
+        throw new RelayException(ErrorCode.ROUTE_NOT_FOUND, "No route for " + method + " "
                 + printable(path) + ".");
     }
 
@@ -156,12 +158,12 @@ final class EventsApi {
 
     private APIGatewayProxyResponseEvent get(String rawId, Outcome outcome) {
         if (!UUID_TEXT.matcher(rawId).matches()) {
-            throw new ApiException(400, "INVALID_EVENT_ID", "Path parameter eventId must be a UUID, was: "
+            throw new RelayException(ErrorCode.INVALID_EVENT_ID, "Path parameter eventId must be a UUID, was: "
                     + printable(rawId) + ".");
         }
         String eventId = rawId.toLowerCase(Locale.ROOT);
         outcome.eventId = eventId;
-        StoredEvent event = store.find(eventId).orElseThrow(() -> new ApiException(404, "EVENT_NOT_FOUND",
+        StoredEvent event = store.find(eventId).orElseThrow(() -> new RelayException(ErrorCode.EVENT_NOT_FOUND,
                 "No event with eventId " + eventId + " (it may have passed the retention period)."));
         outcome.eventType = event.eventType();
         Map<String, Object> view = new LinkedHashMap<>();
@@ -182,17 +184,13 @@ final class EventsApi {
         Map<String, String> params = queryParameters(request);
         String eventType = params.get("eventType");
         if (eventType != null) {
-            try {
-                validator.checkEventType(eventType);
-            } catch (ApiException e) {
-                throw new ApiException(400, "INVALID_EVENT_TYPE", "Parameter " + e.getMessage().replaceFirst("^Field ", ""));
-            }
+            validator.checkEventTypeParameter(eventType);
         }
         Instant now = clock.instant();
         Instant requestedTo = params.containsKey("to") ? instant("to", params.get("to")) : now;
         Instant from = params.containsKey("from") ? instant("from", params.get("from")) : null;
         if (from != null && from.isAfter(requestedTo)) {
-            throw new ApiException(400, "INVALID_RANGE", "Parameter from must not be after parameter to.");
+            throw new RelayException(ErrorCode.INVALID_RANGE, "Parameter from must not be after parameter to.");
         }
         // Nothing is received after now: a later `to` is read as now, or the list would walk (and, bounded by the
         // retention period, only walk) days that cannot hold an event, and answer empty.
@@ -208,7 +206,7 @@ final class EventsApi {
                 limit = -1;
             }
             if (limit < 1 || limit > MAX_LIMIT) {
-                throw new ApiException(400, "INVALID_LIMIT", "Parameter limit must be an integer from 1 to "
+                throw new RelayException(ErrorCode.INVALID_LIMIT, "Parameter limit must be an integer from 1 to "
                         + MAX_LIMIT + ", was: " + printable(params.get("limit")) + ".");
             }
         }
@@ -240,7 +238,7 @@ final class EventsApi {
         }
         // The stored sort keys are four-digit-year text: outside these years a bound would not sort with them.
         if (instant == null || instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
-            throw new ApiException(400, "INVALID_" + name.toUpperCase(Locale.ROOT), "Parameter " + name
+            throw new RelayException(name.equals("from") ? ErrorCode.INVALID_FROM : ErrorCode.INVALID_TO, "Parameter " + name
                     + " must be an ISO-8601 date-time with offset (e.g. 2024-01-10T10:00:00Z) between years 1970 and "
                     + "9999, was: " + printable(value) + ".");
         }
@@ -272,8 +270,8 @@ final class EventsApi {
         return path.equals(EVENTS_PATH) ? "GET, POST" : "GET";
     }
 
-    private static ApiException methodNotAllowed(String method) {
-        return new ApiException(405, "METHOD_NOT_ALLOWED", "Method " + printable(method) + " is not allowed here.");
+    private static RelayException methodNotAllowed(String method) {
+        return new RelayException(ErrorCode.METHOD_NOT_ALLOWED, "Method " + printable(method) + " is not allowed here.");
     }
 
     private static String printable(String value) {

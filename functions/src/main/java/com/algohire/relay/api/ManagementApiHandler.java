@@ -2,6 +2,8 @@ package com.algohire.relay.api;
 
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.dlq.DeadLetterQueue;
+import com.algohire.relay.error.ErrorCode;
+import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.PayloadStore;
@@ -43,9 +45,10 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
     private static final Pattern REPLAY = Pattern.compile("/api/v1/events/([^/]+)/replay");
     private static final int MAX_BODY_CHARS = 64 * 1024;
     private static final Pattern EVENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-    /** Body fields whose errors have a code of their own (INVALID_URL, ...); any other is INVALID_BODY. */
-    private static final java.util.Set<String> NAMED_FIELDS = java.util.Set.of("url", "eventTypes", "description",
-            "subscriptionId");
+    /** Body fields whose errors have a code of their own; any other is INVALID_BODY. */
+    private static final Map<String, ErrorCode> NAMED_FIELDS = Map.of("url", ErrorCode.INVALID_URL,
+            "eventTypes", ErrorCode.INVALID_EVENT_TYPES, "description", ErrorCode.INVALID_DESCRIPTION,
+            "subscriptionId", ErrorCode.INVALID_SUBSCRIPTION_ID);
 
     private final SubscriptionApi subscriptions;
     private final EventStore events;
@@ -89,9 +92,9 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         APIGatewayProxyResponseEvent response;
         try {
             response = route(method, path, request);
-        } catch (ApiException e) {
-            errorCode = e.code();
-            response = ApiResponses.error(e);
+        } catch (RelayException e) {
+            errorCode = e.code().name();
+            response = ApiErrors.response(e);
         } catch (RuntimeException e) {
             errorCode = "INTERNAL_ERROR";
             Map<String, Object> fields = new LinkedHashMap<>();
@@ -100,7 +103,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
             fields.put("path", path);
             fields.put("exception", e.getClass().getName());
             log.error("request failed", fields);
-            response = ApiResponses.internalError(requestId, method, path);
+            response = ApiErrors.internalError(requestId, method, path);
         }
         // The same line as the ingest function's, so one log query covers both. Path only: ids are fine to log,
         // bodies (URLs with tokens, secrets) are not.
@@ -162,17 +165,11 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
             if (!method.equals("POST")) {
                 throw methodNotAllowed("POST");
             }
-            try {
-                String handle = dlq.redrive();
-                log.info("dlq redrive started", Map.of("taskHandle", handle));
-                return ApiResponses.json(202, Map.of("success", true, "message", "Redrive started", "taskHandle", handle));
-            } catch (DeadLetterQueue.RedriveInProgressException e) {
-                throw new ApiException(409, "REDRIVE_IN_PROGRESS",
-                        "A redrive is moving messages or has just moved them; check GET /api/v1/dlq before starting another",
-                        e.taskHandle() == null ? Map.of() : Map.of("taskHandle", e.taskHandle()));
-            }
+            String handle = dlq.redrive();
+            log.info("dlq redrive started", Map.of("taskHandle", handle));
+            return ApiResponses.json(202, Map.of("success", true, "message", "Redrive started", "taskHandle", handle));
         }
-        throw new ApiException(404, "NOT_FOUND", "No route for " + method + " " + truncate(path));
+        throw new RelayException(ErrorCode.NOT_FOUND, "No route for " + method + " " + truncate(path));
     }
 
     /** FAN_OUT again (all matching subscriptions) or one DELIVER for the named one, under webhook-ids of this replay's own. */
@@ -180,7 +177,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         // Only ingest's UUIDs (and the plain ids tests and samples use) can name an event; anything else (an
         // over-long or non-ASCII id) would be a DynamoDB ValidationException, i.e. a 500, before it was a 404.
         StoredEvent event = (EVENT_ID.matcher(eventId).matches() ? events.find(eventId) : java.util.Optional.<StoredEvent>empty())
-                .orElseThrow(() -> new ApiException(404, "EVENT_NOT_FOUND", "No event with this eventId",
+                .orElseThrow(() -> new RelayException(ErrorCode.EVENT_NOT_FOUND, "No event with this eventId",
                         Map.of("eventId", truncate(eventId))));
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("success", true);
@@ -191,20 +188,20 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         if (body != null && !body.isNull() && !(body.isObject() && body.isEmpty())) {
             JsonNode subscriptionId = body.isObject() ? body.get("subscriptionId") : null;
             if (subscriptionId == null || !subscriptionId.isTextual() || body.size() != 1) {
-                throw new ApiException(400, "INVALID_SUBSCRIPTION_ID",
+                throw new RelayException(ErrorCode.INVALID_SUBSCRIPTION_ID,
                         "body must be empty or {\"subscriptionId\": \"sub_...\"}", Map.of("field", "subscriptionId"));
             }
             // Validated by form first: an empty or over-long key is a DynamoDB ValidationException, i.e. a 500.
             Subscription subscription = subscriptions.find(subscriptionId.textValue())
-                    .orElseThrow(() -> new ApiException(404, "SUBSCRIPTION_NOT_FOUND", "No subscription with this subscriptionId",
+                    .orElseThrow(() -> new RelayException(ErrorCode.SUBSCRIPTION_NOT_FOUND, "No subscription with this subscriptionId",
                             Map.of("subscriptionId", truncate(subscriptionId.textValue()))));
             if (!subscription.active()) {
-                throw new ApiException(409, "SUBSCRIPTION_INACTIVE", "The subscription is inactive; PATCH active=true first",
+                throw new RelayException(ErrorCode.SUBSCRIPTION_INACTIVE, "The subscription is inactive; PATCH active=true first",
                         Map.of("subscriptionId", subscription.subscriptionId()));
             }
             // A replay re-sends what the subscriber asked for; an event type it did not subscribe to is not that.
             if (!SubscriptionMatcher.matches(subscription.eventTypes(), event.eventType())) {
-                throw new ApiException(409, "SUBSCRIPTION_NOT_MATCHING", "The subscription's eventTypes do not include "
+                throw new RelayException(ErrorCode.SUBSCRIPTION_NOT_MATCHING, "The subscription's eventTypes do not include "
                         + event.eventType() + "; PATCH its eventTypes first to replay this event to it",
                         Map.of("subscriptionId", subscription.subscriptionId(), "eventType", event.eventType()));
             }
@@ -227,22 +224,22 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         }
         if (text == null || text.isBlank()) {
             if (required) {
-                throw new ApiException(400, "INVALID_BODY", "request body must be a JSON object");
+                throw new RelayException(ErrorCode.INVALID_BODY, "request body must be a JSON object");
             }
             return null;
         }
         String contentType = header(request, "content-type");
         if (contentType != null && !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-            throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
+            throw new RelayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
         }
         if (text.length() > MAX_BODY_CHARS) {
-            throw new ApiException(413, "PAYLOAD_TOO_LARGE", "request body is larger than " + MAX_BODY_CHARS + " characters");
+            throw new RelayException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than " + MAX_BODY_CHARS + " characters");
         }
         JsonNode body;
         try {
             body = Json.mapper().readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ApiException(400, "INVALID_JSON", "request body is not valid JSON");
+            throw new RelayException(ErrorCode.INVALID_JSON, "request body is not valid JSON");
         }
         refuseLoneSurrogates(body, null);
         return body;
@@ -258,8 +255,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         }
         if (node.isTextual() && Text.hasLoneSurrogate(node.textValue())) {
             String name = field == null ? "body" : field;
-            throw new ApiException(400, field == null || !NAMED_FIELDS.contains(field) ? "INVALID_BODY"
-                            : "INVALID_" + upperSnake(field),
+            throw new RelayException(field == null ? ErrorCode.INVALID_BODY
+                            : NAMED_FIELDS.getOrDefault(field, ErrorCode.INVALID_BODY),
                     "Field " + truncate(name) + " contains an unpaired UTF-16 surrogate (an escape such as \\ud800 "
                             + "without its pair), which is not Unicode text", Map.of("field", truncate(name)));
         }
@@ -267,7 +264,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
             for (Map.Entry<String, JsonNode> entry : node.properties()) {
                 String name = field == null ? entry.getKey() : field;
                 if (Text.hasLoneSurrogate(entry.getKey())) {
-                    throw new ApiException(400, "INVALID_BODY", "A field name contains an unpaired UTF-16 surrogate",
+                    throw new RelayException(ErrorCode.INVALID_BODY, "A field name contains an unpaired UTF-16 surrogate",
                             Map.of("field", "body"));
                 }
                 refuseLoneSurrogates(entry.getValue(), name);
@@ -275,11 +272,6 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         } else if (node.isArray()) {
             node.forEach(element -> refuseLoneSurrogates(element, field));
         }
-    }
-
-    /** {@code eventTypes} → {@code EVENT_TYPES}, the form of the relay's error codes. */
-    private static String upperSnake(String field) {
-        return field.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replaceAll("[^A-Za-z0-9_]", "_").toUpperCase(Locale.ROOT);
     }
 
     private static String header(APIGatewayProxyRequestEvent request, String name) {
@@ -294,8 +286,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         return request.getQueryStringParameters() == null ? null : request.getQueryStringParameters().get(name);
     }
 
-    private static ApiException methodNotAllowed(String allowed) {
-        return new ApiException(405, "METHOD_NOT_ALLOWED", "Allowed methods: " + allowed);
+    private static RelayException methodNotAllowed(String allowed) {
+        return new RelayException(ErrorCode.METHOD_NOT_ALLOWED, "Allowed methods: " + allowed);
     }
 
     private static String truncate(String text) {

@@ -76,8 +76,8 @@ public final class EventList {
     /**
      * @param eventType null for all types
      * @param cursor    a previous page's nextCursor, or null
-     * @throws com.algohire.relay.api.ApiException 400 INVALID_CURSOR for a cursor this list did not issue for the
-     *                                             same eventType filter
+     * @throws com.algohire.relay.error.RelayException INVALID_CURSOR for a cursor this list did not issue for the
+     *                                                 same eventType filter
      */
     public EventPage list(String eventType, Instant from, Instant to, int limit, String cursor) {
         ListCursor position = cursor == null ? null : cursors.decode(cursor, eventType);

@@ -1,6 +1,7 @@
 package com.algohire.relay.subscription;
 
-import com.algohire.relay.api.ApiException;
+import com.algohire.relay.error.ErrorCode;
+import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.EventTypes;
 import com.algohire.relay.internal.Text;
 import com.algohire.relay.ssrf.SsrfGuard;
@@ -72,7 +73,7 @@ public final class SubscriptionApi {
                 limit = -1;
             }
             if (limit < 1 || limit > MAX_LIMIT) {
-                throw new ApiException(400, "INVALID_LIMIT", "limit must be an integer from 1 to " + MAX_LIMIT,
+                throw new RelayException(ErrorCode.INVALID_LIMIT, "limit must be an integer from 1 to " + MAX_LIMIT,
                         Map.of("field", "limit"));
             }
         }
@@ -80,7 +81,7 @@ public final class SubscriptionApi {
         try {
             page = store.list(limit, cursor == null || cursor.isBlank() ? null : cursor.trim());
         } catch (IllegalArgumentException e) {
-            throw new ApiException(400, "INVALID_CURSOR", "cursor is not one returned by this API",
+            throw new RelayException(ErrorCode.INVALID_CURSOR, "cursor is not one returned by this API",
                     Map.of("field", "cursor"));
         }
         Instant now = clock.instant();
@@ -103,7 +104,7 @@ public final class SubscriptionApi {
         String disabledReason = current.disabledReason();
         if (body.has("active")) {
             if (!body.get("active").isBoolean()) {
-                throw new ApiException(400, "INVALID_ACTIVE", "active must be true or false", Map.of("field", "active"));
+                throw new RelayException(ErrorCode.INVALID_ACTIVE, "active must be true or false", Map.of("field", "active"));
             }
             active = body.get("active").booleanValue();
             disabledReason = active ? null : "disabled by operator";
@@ -165,28 +166,28 @@ public final class SubscriptionApi {
     }
 
     /** After a refused conditional write: 404 when the subscription is gone, else 409 (changed since read). */
-    private ApiException changedOrGone(String id) {
+    private RelayException changedOrGone(String id) {
         if (store.find(id).isEmpty()) {
             return notFound(id);
         }
-        return new ApiException(409, "SUBSCRIPTION_MODIFIED",
+        return new RelayException(ErrorCode.SUBSCRIPTION_MODIFIED,
                 "The subscription changed while this request was processed; read it again and retry",
                 Map.of("subscriptionId", id));
     }
 
-    private static ApiException notFound(String id) {
-        return new ApiException(404, "SUBSCRIPTION_NOT_FOUND", "No subscription with this subscriptionId",
+    private static RelayException notFound(String id) {
+        return new RelayException(ErrorCode.SUBSCRIPTION_NOT_FOUND, "No subscription with this subscriptionId",
                 Map.of("subscriptionId", id.length() > 64 ? id.substring(0, 64) : id));
     }
 
     private static void requireObject(JsonNode body, Set<String> allowed) {
         if (body == null || !body.isObject()) {
-            throw new ApiException(400, "INVALID_BODY", "request body must be a JSON object");
+            throw new RelayException(ErrorCode.INVALID_BODY, "request body must be a JSON object");
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!allowed.contains(name)) {
-                throw new ApiException(400, "UNKNOWN_FIELD", "unknown field " + truncate(name) + "; allowed: "
+                throw new RelayException(ErrorCode.UNKNOWN_FIELD, "unknown field " + truncate(name) + "; allowed: "
                         + String.join(", ", allowed.stream().sorted().toList()), Map.of("field", truncate(name)));
             }
         }
@@ -194,12 +195,12 @@ public final class SubscriptionApi {
 
     private String url(JsonNode node) {
         if (node == null || !node.isTextual()) {
-            throw new ApiException(400, "INVALID_URL", "url is required and must be a string", Map.of("field", "url"));
+            throw new RelayException(ErrorCode.INVALID_URL, "url is required and must be a string", Map.of("field", "url"));
         }
         try {
             return guard.checkUrl(node.textValue()).toString();
         } catch (UrlRejectedException e) {
-            throw new ApiException(400, "INVALID_URL", e.getMessage(), Map.of("field", "url"));
+            throw new RelayException(ErrorCode.INVALID_URL, e.getMessage(), Map.of("field", "url"));
         }
     }
 
@@ -233,8 +234,8 @@ public final class SubscriptionApi {
         return List.copyOf(filters);
     }
 
-    private static ApiException invalidEventTypes(String message) {
-        return new ApiException(400, "INVALID_EVENT_TYPES", message, Map.of("field", "eventTypes"));
+    private static RelayException invalidEventTypes(String message) {
+        return new RelayException(ErrorCode.INVALID_EVENT_TYPES, message, Map.of("field", "eventTypes"));
     }
 
     private static String description(JsonNode node) {
@@ -242,7 +243,7 @@ public final class SubscriptionApi {
             return null;
         }
         if (!node.isTextual() || node.textValue().length() > MAX_DESCRIPTION) {
-            throw new ApiException(400, "INVALID_DESCRIPTION", "description must be a string of at most "
+            throw new RelayException(ErrorCode.INVALID_DESCRIPTION, "description must be a string of at most "
                     + MAX_DESCRIPTION + " characters", Map.of("field", "description"));
         }
         return node.textValue();
