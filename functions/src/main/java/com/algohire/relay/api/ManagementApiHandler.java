@@ -16,8 +16,8 @@ import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.internal.Text;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.Subscription;
-import com.algohire.relay.subscription.SubscriptionApi;
 import com.algohire.relay.subscription.SubscriptionMatcher;
+import com.algohire.relay.subscription.SubscriptionService;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -50,10 +50,14 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
             "eventTypes", ErrorCode.INVALID_EVENT_TYPES, "description", ErrorCode.INVALID_DESCRIPTION,
             "subscriptionId", ErrorCode.INVALID_SUBSCRIPTION_ID);
 
-    private final SubscriptionApi subscriptions;
+    private static final int DEFAULT_LIMIT = 20;
+    private static final int MAX_LIMIT = 100;
+
+    private final SubscriptionService subscriptions;
     private final EventStore events;
     private final TaskQueue queue;
     private final DeadLetterQueue dlq;
+    private final Clock clock;
     private final StructuredLog log;
 
     public ManagementApiHandler() {
@@ -73,11 +77,12 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
 
     ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
                          StructuredLog log) {
-        this.subscriptions = new SubscriptionApi(new SubscriptionStore(dynamoDb, config.subscriptionsTable()),
+        this.subscriptions = new SubscriptionService(new SubscriptionStore(dynamoDb, config.subscriptionsTable()),
                 new SsrfGuard(config.ssrfAllowlist()), config.knownDomains(), config.secretRotationOverlap(), clock);
         this.events = events;
         this.queue = new TaskQueue(sqs, config.deliveryQueueUrl());
         this.dlq = new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock);
+        this.clock = clock;
         this.log = log;
     }
 
@@ -123,8 +128,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         Matcher m;
         if (path.equals("/api/v1/subscriptions")) {
             return switch (method) {
-                case "POST" -> ApiResponses.json(201, subscriptions.create(body(request, true)));
-                case "GET" -> ApiResponses.json(200, subscriptions.list(query(request, "limit"), query(request, "cursor")));
+                case "POST" -> ApiResponses.json(201, SubscriptionViews.withSecret(subscriptions.create(body(request, true))));
+                case "GET" -> listSubscriptions(request);
                 default -> throw methodNotAllowed("GET, POST");
             };
         }
@@ -132,13 +137,16 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
             if (!method.equals("POST")) {
                 throw methodNotAllowed("POST");
             }
-            return ApiResponses.json(200, subscriptions.rotateSecret(m.group(1)));
+            return ApiResponses.json(200, SubscriptionViews.withSecret(subscriptions.rotateSecret(m.group(1))));
         }
         if ((m = SUBSCRIPTION.matcher(path)).matches()) {
             String id = m.group(1);
             return switch (method) {
-                case "GET" -> ApiResponses.json(200, subscriptions.get(id));
-                case "PATCH" -> ApiResponses.json(200, subscriptions.patch(id, body(request, true)));
+                case "GET" -> ApiResponses.json(200, SubscriptionViews.one(subscriptions.get(id), clock.instant()));
+                case "PATCH" -> {
+                    Subscription updated = subscriptions.update(id, body(request, true));
+                    yield ApiResponses.json(200, SubscriptionViews.one(updated, updated.updatedAt()));
+                }
                 case "DELETE" -> {
                     subscriptions.delete(id);
                     yield ApiResponses.json(200, Map.of("success", true, "subscriptionId", id));
@@ -170,6 +178,25 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
             return ApiResponses.json(202, Map.of("success", true, "message", "Redrive started", "taskHandle", handle));
         }
         throw new RelayException(ErrorCode.NOT_FOUND, "No route for " + method + " " + truncate(path));
+    }
+
+    private APIGatewayProxyResponseEvent listSubscriptions(APIGatewayProxyRequestEvent request) {
+        String limitParam = query(request, "limit");
+        int limit = DEFAULT_LIMIT;
+        if (limitParam != null) {
+            try {
+                limit = Integer.parseInt(limitParam.trim());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new RelayException(ErrorCode.INVALID_LIMIT, "limit must be an integer from 1 to " + MAX_LIMIT,
+                        Map.of("field", "limit"));
+            }
+        }
+        String cursor = query(request, "cursor");
+        SubscriptionStore.Page page = subscriptions.list(limit, cursor == null || cursor.isBlank() ? null : cursor.trim());
+        return ApiResponses.json(200, SubscriptionViews.page(page, clock.instant()));
     }
 
     /** FAN_OUT again (all matching subscriptions) or one DELIVER for the named one, under webhook-ids of this replay's own. */

@@ -12,21 +12,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The subscription management operations behind {@code /api/v1/subscriptions}: validation of what callers send,
- * and the response bodies, which carry the signing secret only on create and rotate.
+ * Creates, reads, changes and deletes subscriptions and rotates their secrets, refusing what a caller may not
+ * store (a URL the SSRF guard refuses, an unknown domain, an unknown field) with a {@link RelayException}.
+ *
+ * <p>It takes a subscription as the JSON document the caller sent, not as typed values parsed beforehand: each
+ * field is checked for its type and its value together, in the document's order, and a PATCH names a missing
+ * subscription before any field, so which error a request with several defects hears depends on that order.
  */
-public final class SubscriptionApi {
+public final class SubscriptionService {
     static final int MAX_EVENT_TYPES = 50;
     static final int MAX_DESCRIPTION = 500;
-    static final int DEFAULT_LIMIT = 20;
-    static final int MAX_LIMIT = 100;
     /** Rotated-out secrets kept signing at once; bounds the item and the signature header under rapid rotation. */
     static final int MAX_PREVIOUS_SECRETS = 4;
     private static final Set<String> CREATE_FIELDS = Set.of("url", "eventTypes", "description");
@@ -39,8 +40,16 @@ public final class SubscriptionApi {
     private final Clock clock;
     private final SecretGenerator secrets;
 
-    public SubscriptionApi(SubscriptionStore store, SsrfGuard guard, Set<String> knownDomains, Duration rotationOverlap,
-                           Clock clock) {
+    /** A subscription with its new signing secret: what create and rotate answer, the only time it is shown. */
+    public record WithSecret(Subscription subscription, String secret) {
+        @Override
+        public String toString() {
+            return "WithSecret[" + subscription + ", secret redacted]";
+        }
+    }
+
+    public SubscriptionService(SubscriptionStore store, SsrfGuard guard, Set<String> knownDomains, Duration rotationOverlap,
+                               Clock clock) {
         this.store = store;
         this.guard = guard;
         this.knownDomains = knownDomains;
@@ -49,7 +58,7 @@ public final class SubscriptionApi {
         this.secrets = new SecretGenerator();
     }
 
-    public Map<String, Object> create(JsonNode body) {
+    public WithSecret create(JsonNode body) {
         requireObject(body, CREATE_FIELDS);
         String url = url(body.get("url"));
         List<String> eventTypes = eventTypes(body.get("eventTypes"));
@@ -59,42 +68,25 @@ public final class SubscriptionApi {
         Subscription subscription = new Subscription(Subscription.newId(), url,
                 eventTypes, description, true, List.of(new Subscription.SigningSecret(secret, null)), now, now, null);
         store.create(subscription);
-        Map<String, Object> view = view(subscription, now);
-        view.put("secret", secret);
-        return envelope("subscription", view);
+        return new WithSecret(subscription, secret);
     }
 
-    public Map<String, Object> list(String limitParam, String cursor) {
-        int limit = DEFAULT_LIMIT;
-        if (limitParam != null) {
-            try {
-                limit = Integer.parseInt(limitParam.trim());
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > MAX_LIMIT) {
-                throw new RelayException(ErrorCode.INVALID_LIMIT, "limit must be an integer from 1 to " + MAX_LIMIT,
-                        Map.of("field", "limit"));
-            }
-        }
-        SubscriptionStore.Page page;
+    /** @param cursor a previous page's nextCursor, or null for the first page */
+    public SubscriptionStore.Page list(int limit, String cursor) {
         try {
-            page = store.list(limit, cursor == null || cursor.isBlank() ? null : cursor.trim());
+            return store.list(limit, cursor);
         } catch (IllegalArgumentException e) {
             throw new RelayException(ErrorCode.INVALID_CURSOR, "cursor is not one returned by this API",
                     Map.of("field", "cursor"));
         }
-        Instant now = clock.instant();
-        Map<String, Object> body = envelope("subscriptions", page.items().stream().map(s -> view(s, now)).toList());
-        body.put("nextCursor", page.nextCursor());
-        return body;
     }
 
-    public Map<String, Object> get(String id) {
-        return envelope("subscription", view(existing(id), clock.instant()));
+    public Subscription get(String id) {
+        return existing(id);
     }
 
-    public Map<String, Object> patch(String id, JsonNode body) {
+    /** Changes the fields {@code body} names ({@code url}, {@code eventTypes}, {@code description}, {@code active}). */
+    public Subscription update(String id, JsonNode body) {
         requireObject(body, PATCH_FIELDS);
         Subscription current = existing(id);
         String url = body.has("url") ? url(body.get("url")) : current.url();
@@ -115,7 +107,7 @@ public final class SubscriptionApi {
         if (!store.replace(updated, current.updatedAt())) {
             throw changedOrGone(id);
         }
-        return envelope("subscription", view(updated, now));
+        return updated;
     }
 
     /**
@@ -128,7 +120,7 @@ public final class SubscriptionApi {
     }
 
     /** A new current secret; the old one keeps signing for the overlap, so receivers can switch without a gap. */
-    public Map<String, Object> rotateSecret(String id) {
+    public WithSecret rotateSecret(String id) {
         Subscription current = existing(id);
         Instant now = SubscriptionStore.nextUpdatedAt(current.updatedAt(), clock.instant());
         String secret = secrets.next();
@@ -148,9 +140,7 @@ public final class SubscriptionApi {
         if (!store.replace(rotated, current.updatedAt())) {
             throw changedOrGone(id);
         }
-        Map<String, Object> view = view(rotated, now);
-        view.put("secret", secret);
-        return envelope("subscription", view);
+        return new WithSecret(rotated, secret);
     }
 
     /** The subscription with this id; empty also for a string that cannot be an id (never sent to the table). */
@@ -251,27 +241,5 @@ public final class SubscriptionApi {
 
     private static String truncate(String text) {
         return Text.truncate(text, 100);
-    }
-
-    private static Map<String, Object> view(Subscription s, Instant now) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("subscriptionId", s.subscriptionId());
-        view.put("url", s.url());
-        view.put("eventTypes", s.eventTypes());
-        view.put("description", s.description());
-        view.put("active", s.active());
-        view.put("disabledReason", s.disabledReason());
-        Instant previousExpiry = s.previousSecretExpiresAt(now);
-        view.put("previousSecretExpiresAt", previousExpiry == null ? null : previousExpiry.toString());
-        view.put("createdAt", s.createdAt().toString());
-        view.put("updatedAt", s.updatedAt().toString());
-        return view;
-    }
-
-    private static Map<String, Object> envelope(String name, Object value) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("success", true);
-        body.put(name, value);
-        return body;
     }
 }
