@@ -4,19 +4,17 @@ import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.dlq.DeadLetterQueue;
 import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
-import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.event.TaskQueue;
-import com.algohire.relay.event.WebhookIds;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.internal.Text;
+import com.algohire.relay.replay.EventReplay;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.Subscription;
-import com.algohire.relay.subscription.SubscriptionMatcher;
 import com.algohire.relay.subscription.SubscriptionService;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.Context;
@@ -44,7 +42,6 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
     private static final Pattern ROTATE = Pattern.compile("/api/v1/subscriptions/([^/]+)/rotate-secret");
     private static final Pattern REPLAY = Pattern.compile("/api/v1/events/([^/]+)/replay");
     private static final int MAX_BODY_CHARS = 64 * 1024;
-    private static final Pattern EVENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
     /** Body fields whose errors have a code of their own; any other is INVALID_BODY. */
     private static final Map<String, ErrorCode> NAMED_FIELDS = Map.of("url", ErrorCode.INVALID_URL,
             "eventTypes", ErrorCode.INVALID_EVENT_TYPES, "description", ErrorCode.INVALID_DESCRIPTION,
@@ -54,8 +51,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
     private static final int MAX_LIMIT = 100;
 
     private final SubscriptionService subscriptions;
-    private final EventStore events;
-    private final TaskQueue queue;
+    private final EventReplay replays;
     private final DeadLetterQueue dlq;
     private final Clock clock;
     private final StructuredLog log;
@@ -77,10 +73,10 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
 
     ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
                          StructuredLog log) {
-        this.subscriptions = new SubscriptionService(new SubscriptionStore(dynamoDb, config.subscriptionsTable()),
-                new SsrfGuard(config.ssrfAllowlist()), config.knownDomains(), config.secretRotationOverlap(), clock);
-        this.events = events;
-        this.queue = new TaskQueue(sqs, config.deliveryQueueUrl());
+        SubscriptionStore subscriptionStore = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
+        this.subscriptions = new SubscriptionService(subscriptionStore, new SsrfGuard(config.ssrfAllowlist()),
+                config.knownDomains(), config.secretRotationOverlap(), clock);
+        this.replays = new EventReplay(events, subscriptionStore, new TaskQueue(sqs, config.deliveryQueueUrl()));
         this.dlq = new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock);
         this.clock = clock;
         this.log = log;
@@ -201,47 +197,35 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
 
     /** FAN_OUT again (all matching subscriptions) or one DELIVER for the named one, under webhook-ids of this replay's own. */
     private APIGatewayProxyResponseEvent replay(String eventId, JsonNode body) {
-        // Only ingest's UUIDs (and the plain ids tests and samples use) can name an event; anything else (an
-        // over-long or non-ASCII id) would be a DynamoDB ValidationException, i.e. a 500, before it was a 404.
-        StoredEvent event = (EVENT_ID.matcher(eventId).matches() ? events.find(eventId) : java.util.Optional.<StoredEvent>empty())
-                .orElseThrow(() -> new RelayException(ErrorCode.EVENT_NOT_FOUND, "No event with this eventId",
-                        Map.of("eventId", truncate(eventId))));
+        StoredEvent event = replays.event(eventId);
+        String subscriptionId = replayTarget(body);
+        EventReplay.Queued queued = subscriptionId == null ? replays.toAllSubscriptions(event)
+                : replays.toSubscription(event, subscriptionId);
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("success", true);
-        response.put("eventId", event.eventId());
-        // A replay is a new delivery: new webhook-ids, the same for every copy of this replay's tasks.
-        String replayId = WebhookIds.newReplayId();
-        response.put("replayId", replayId);
-        if (body != null && !body.isNull() && !(body.isObject() && body.isEmpty())) {
-            JsonNode subscriptionId = body.isObject() ? body.get("subscriptionId") : null;
-            if (subscriptionId == null || !subscriptionId.isTextual() || body.size() != 1) {
-                throw new RelayException(ErrorCode.INVALID_SUBSCRIPTION_ID,
-                        "body must be empty or {\"subscriptionId\": \"sub_...\"}", Map.of("field", "subscriptionId"));
-            }
-            // Validated by form first: an empty or over-long key is a DynamoDB ValidationException, i.e. a 500.
-            Subscription subscription = subscriptions.find(subscriptionId.textValue())
-                    .orElseThrow(() -> new RelayException(ErrorCode.SUBSCRIPTION_NOT_FOUND, "No subscription with this subscriptionId",
-                            Map.of("subscriptionId", truncate(subscriptionId.textValue()))));
-            if (!subscription.active()) {
-                throw new RelayException(ErrorCode.SUBSCRIPTION_INACTIVE, "The subscription is inactive; PATCH active=true first",
-                        Map.of("subscriptionId", subscription.subscriptionId()));
-            }
-            // A replay re-sends what the subscriber asked for; an event type it did not subscribe to is not that.
-            if (!SubscriptionMatcher.matches(subscription.eventTypes(), event.eventType())) {
-                throw new RelayException(ErrorCode.SUBSCRIPTION_NOT_MATCHING, "The subscription's eventTypes do not include "
-                        + event.eventType() + "; PATCH its eventTypes first to replay this event to it",
-                        Map.of("subscriptionId", subscription.subscriptionId(), "eventType", event.eventType()));
-            }
-            String webhookId = WebhookIds.of(event.eventId(), subscription.subscriptionId(), replayId);
-            queue.send(DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(), webhookId));
+        response.put("eventId", queued.eventId());
+        response.put("replayId", queued.replayId());
+        if (queued.subscriptionId() != null) {
             response.put("message", "Replay queued for one subscription");
-            response.put("subscriptionId", subscription.subscriptionId());
-            response.put("webhookId", webhookId);
+            response.put("subscriptionId", queued.subscriptionId());
+            response.put("webhookId", queued.webhookId());
         } else {
-            queue.send(DeliveryTask.replayFanOut(event.eventId(), event.eventType(), replayId));
             response.put("message", "Replay queued for all matching subscriptions");
         }
         return ApiResponses.json(202, response);
+    }
+
+    /** The subscription a replay body names, or null for none (no body, null or {}). */
+    private static String replayTarget(JsonNode body) {
+        if (body == null || body.isNull() || (body.isObject() && body.isEmpty())) {
+            return null;
+        }
+        JsonNode subscriptionId = body.isObject() ? body.get("subscriptionId") : null;
+        if (subscriptionId == null || !subscriptionId.isTextual() || body.size() != 1) {
+            throw new RelayException(ErrorCode.INVALID_SUBSCRIPTION_ID,
+                    "body must be empty or {\"subscriptionId\": \"sub_...\"}", Map.of("field", "subscriptionId"));
+        }
+        return subscriptionId.textValue();
     }
 
     private static JsonNode body(APIGatewayProxyRequestEvent request, boolean required) {

@@ -143,11 +143,6 @@ public final class SubscriptionService {
         return new WithSecret(rotated, secret);
     }
 
-    /** The subscription with this id; empty also for a string that cannot be an id (never sent to the table). */
-    public java.util.Optional<Subscription> find(String id) {
-        return id != null && Subscription.isId(id) ? store.find(id) : java.util.Optional.empty();
-    }
-
     private Subscription existing(String id) {
         if (!Subscription.isId(id)) {
             throw notFound(id);
