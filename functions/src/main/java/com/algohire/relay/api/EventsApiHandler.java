@@ -43,13 +43,6 @@ public final class EventsApiHandler implements RequestHandler<APIGatewayProxyReq
 
     @Override
     public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent request, Context context) {
-        return api.handle(request, requestId(request, context));
-    }
-
-    private static String requestId(APIGatewayProxyRequestEvent request, Context context) {
-        if (request.getRequestContext() != null && request.getRequestContext().getRequestId() != null) {
-            return request.getRequestContext().getRequestId();
-        }
-        return context == null ? null : context.getAwsRequestId();
+        return api.handle(request, context);
     }
 }

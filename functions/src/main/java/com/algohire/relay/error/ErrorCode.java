@@ -32,8 +32,6 @@ public enum ErrorCode {
 
     // What was named: a route, or a resource that does not exist.
     ROUTE_NOT_FOUND,
-    /** The management function's own word for ROUTE_NOT_FOUND, until both functions share their routing. */
-    NOT_FOUND,
     METHOD_NOT_ALLOWED,
     EVENT_NOT_FOUND,
     SUBSCRIPTION_NOT_FOUND,
