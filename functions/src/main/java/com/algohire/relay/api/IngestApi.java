@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * on the event store and the event list, GET /health on the health check, and each result into its JSON answer.
  * What every request goes through (404, 405, errors, the log line) is the {@link Router}'s.
  */
-final class EventsApi {
+final class IngestApi {
     static final String EVENTS_PATH = "/api/v1/events";
     static final String HEALTH_PATH = "/health";
     static final int DEFAULT_LIMIT = 20;
@@ -57,7 +57,7 @@ final class EventsApi {
     private final Clock clock;
     private final Router router;
 
-    EventsApi(EventValidator validator, EventIngestion ingestion, EventStore store, EventList list,
+    IngestApi(EventValidator validator, EventIngestion ingestion, EventStore store, EventList list,
               HealthCheck health, Duration retention, Clock clock, StructuredLog log) {
         this.validator = validator;
         this.ingestion = ingestion;
