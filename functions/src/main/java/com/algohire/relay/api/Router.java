@@ -55,19 +55,19 @@ final class Router {
 
     /** One resource path, e.g. {@code /api/v1/events/{eventId}}, and its routes by method. */
     private record Resource(String template, Pattern pattern, List<String> parameterNames, Map<String, Route> routes) {
-        private static final Pattern PARAMETER = Pattern.compile("\\{([^}/]+)}");
-
+        /** A {@code {name}} segment matches any non-empty segment, as in API Gateway; any other, itself. */
         static Resource of(String template) {
             StringBuilder regex = new StringBuilder();
             List<String> names = new ArrayList<>();
-            Matcher parameter = PARAMETER.matcher(template);
-            int literalFrom = 0;
-            while (parameter.find()) {
-                regex.append(Pattern.quote(template.substring(literalFrom, parameter.start()))).append("([^/]+)");
-                names.add(parameter.group(1));
-                literalFrom = parameter.end();
+            for (String segment : template.substring(1).split("/", -1)) {
+                regex.append('/');
+                if (segment.startsWith("{") && segment.endsWith("}")) {
+                    names.add(segment.substring(1, segment.length() - 1));
+                    regex.append("([^/]+)");
+                } else {
+                    regex.append(Pattern.quote(segment));
+                }
             }
-            regex.append(Pattern.quote(template.substring(literalFrom)));
             return new Resource(template, Pattern.compile(regex.toString()), List.copyOf(names), new LinkedHashMap<>());
         }
 
