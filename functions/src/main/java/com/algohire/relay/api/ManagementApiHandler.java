@@ -2,56 +2,30 @@ package com.algohire.relay.api;
 
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.dlq.DeadLetterQueue;
-import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.PayloadStore;
-import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.event.TaskQueue;
-import com.algohire.relay.event.WebhookIds;
 import com.algohire.relay.internal.AwsClients;
-import com.algohire.relay.internal.Json;
 import com.algohire.relay.internal.StructuredLog;
-import com.algohire.relay.internal.Text;
+import com.algohire.relay.replay.EventReplay;
 import com.algohire.relay.ssrf.SsrfGuard;
-import com.algohire.relay.subscription.Subscription;
-import com.algohire.relay.subscription.SubscriptionApi;
-import com.algohire.relay.subscription.SubscriptionMatcher;
+import com.algohire.relay.subscription.SubscriptionService;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The management function, behind its own credential: subscriptions CRUD and secret rotation, event replay, and
- * the DLQ's depth, peek and redrive.
+ * the DLQ's depth, peek and redrive ({@link ManagementApi}).
  */
 public final class ManagementApiHandler implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
-    private static final Pattern SUBSCRIPTION = Pattern.compile("/api/v1/subscriptions/([^/]+)");
-    private static final Pattern ROTATE = Pattern.compile("/api/v1/subscriptions/([^/]+)/rotate-secret");
-    private static final Pattern REPLAY = Pattern.compile("/api/v1/events/([^/]+)/replay");
-    private static final int MAX_BODY_CHARS = 64 * 1024;
-    private static final Pattern EVENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-    /** Body fields whose errors have a code of their own (INVALID_URL, ...); any other is INVALID_BODY. */
-    private static final java.util.Set<String> NAMED_FIELDS = java.util.Set.of("url", "eventTypes", "description",
-            "subscriptionId");
-
-    private final SubscriptionApi subscriptions;
-    private final EventStore events;
-    private final TaskQueue queue;
-    private final DeadLetterQueue dlq;
-    private final StructuredLog log;
+    private final ManagementApi api;
 
     public ManagementApiHandler() {
         this(RelayConfig.fromEnvironment(), AwsClients.fromEnvironment());
@@ -70,235 +44,17 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
 
     ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
                          StructuredLog log) {
-        this.subscriptions = new SubscriptionApi(new SubscriptionStore(dynamoDb, config.subscriptionsTable()),
-                new SsrfGuard(config.ssrfAllowlist()), config.knownDomains(), config.secretRotationOverlap(), clock);
-        this.events = events;
-        this.queue = new TaskQueue(sqs, config.deliveryQueueUrl());
-        this.dlq = new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock);
-        this.log = log;
+        SubscriptionStore subscriptionStore = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
+        this.api = new ManagementApi(
+                new SubscriptionService(subscriptionStore, new SsrfGuard(config.ssrfAllowlist()), config.knownDomains(),
+                        config.secretRotationOverlap(), clock),
+                new EventReplay(events, subscriptionStore, new TaskQueue(sqs, config.deliveryQueueUrl())),
+                new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock),
+                clock, log);
     }
 
     @Override
     public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent request, Context context) {
-        String requestId = request.getRequestContext() != null && request.getRequestContext().getRequestId() != null
-                ? request.getRequestContext().getRequestId() : context == null ? null : context.getAwsRequestId();
-        String method = request.getHttpMethod() == null ? "" : request.getHttpMethod().toUpperCase(Locale.ROOT);
-        String path = ApiRequests.path(request);
-        long start = System.nanoTime();
-        String errorCode = null;
-        APIGatewayProxyResponseEvent response;
-        try {
-            response = route(method, path, request);
-        } catch (ApiException e) {
-            errorCode = e.code();
-            response = ApiResponses.error(e);
-        } catch (RuntimeException e) {
-            errorCode = "INTERNAL_ERROR";
-            Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("requestId", requestId);
-            fields.put("method", method);
-            fields.put("path", path);
-            fields.put("exception", e.getClass().getName());
-            log.error("request failed", fields);
-            response = ApiResponses.internalError(requestId, method, path);
-        }
-        // The same line as the ingest function's, so one log query covers both. Path only: ids are fine to log,
-        // bodies (URLs with tokens, secrets) are not.
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("requestId", requestId);
-        fields.put("method", method);
-        fields.put("route", method + " " + (request.getResource() != null ? request.getResource() : path));
-        fields.put("path", path);
-        fields.put("status", response.getStatusCode());
-        fields.put("errorCode", errorCode);
-        fields.put("processingTimeMs", (System.nanoTime() - start) / 1_000_000);
-        log.info("request", fields);
-        return response;
-    }
-
-    private APIGatewayProxyResponseEvent route(String method, String path, APIGatewayProxyRequestEvent request) {
-        Matcher m;
-        if (path.equals("/api/v1/subscriptions")) {
-            return switch (method) {
-                case "POST" -> ApiResponses.json(201, subscriptions.create(body(request, true)));
-                case "GET" -> ApiResponses.json(200, subscriptions.list(query(request, "limit"), query(request, "cursor")));
-                default -> throw methodNotAllowed("GET, POST");
-            };
-        }
-        if ((m = ROTATE.matcher(path)).matches()) {
-            if (!method.equals("POST")) {
-                throw methodNotAllowed("POST");
-            }
-            return ApiResponses.json(200, subscriptions.rotateSecret(m.group(1)));
-        }
-        if ((m = SUBSCRIPTION.matcher(path)).matches()) {
-            String id = m.group(1);
-            return switch (method) {
-                case "GET" -> ApiResponses.json(200, subscriptions.get(id));
-                case "PATCH" -> ApiResponses.json(200, subscriptions.patch(id, body(request, true)));
-                case "DELETE" -> {
-                    subscriptions.delete(id);
-                    yield ApiResponses.json(200, Map.of("success", true, "subscriptionId", id));
-                }
-                default -> throw methodNotAllowed("GET, PATCH, DELETE");
-            };
-        }
-        if ((m = REPLAY.matcher(path)).matches()) {
-            if (!method.equals("POST")) {
-                throw methodNotAllowed("POST");
-            }
-            return replay(m.group(1), body(request, false));
-        }
-        if (path.equals("/api/v1/dlq")) {
-            if (!method.equals("GET")) {
-                throw methodNotAllowed("GET");
-            }
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("success", true);
-            body.putAll(dlq.describe());
-            return ApiResponses.json(200, body);
-        }
-        if (path.equals("/api/v1/dlq/redrive")) {
-            if (!method.equals("POST")) {
-                throw methodNotAllowed("POST");
-            }
-            try {
-                String handle = dlq.redrive();
-                log.info("dlq redrive started", Map.of("taskHandle", handle));
-                return ApiResponses.json(202, Map.of("success", true, "message", "Redrive started", "taskHandle", handle));
-            } catch (DeadLetterQueue.RedriveInProgressException e) {
-                throw new ApiException(409, "REDRIVE_IN_PROGRESS",
-                        "A redrive is moving messages or has just moved them; check GET /api/v1/dlq before starting another",
-                        e.taskHandle() == null ? Map.of() : Map.of("taskHandle", e.taskHandle()));
-            }
-        }
-        throw new ApiException(404, "NOT_FOUND", "No route for " + method + " " + truncate(path));
-    }
-
-    /** FAN_OUT again (all matching subscriptions) or one DELIVER for the named one, under webhook-ids of this replay's own. */
-    private APIGatewayProxyResponseEvent replay(String eventId, JsonNode body) {
-        // Only ingest's UUIDs (and the plain ids tests and samples use) can name an event; anything else (an
-        // over-long or non-ASCII id) would be a DynamoDB ValidationException, i.e. a 500, before it was a 404.
-        StoredEvent event = (EVENT_ID.matcher(eventId).matches() ? events.find(eventId) : java.util.Optional.<StoredEvent>empty())
-                .orElseThrow(() -> new ApiException(404, "EVENT_NOT_FOUND", "No event with this eventId",
-                        Map.of("eventId", truncate(eventId))));
-        Map<String, Object> response = new LinkedHashMap<>();
-        response.put("success", true);
-        response.put("eventId", event.eventId());
-        // A replay is a new delivery: new webhook-ids, the same for every copy of this replay's tasks.
-        String replayId = WebhookIds.newReplayId();
-        response.put("replayId", replayId);
-        if (body != null && !body.isNull() && !(body.isObject() && body.isEmpty())) {
-            JsonNode subscriptionId = body.isObject() ? body.get("subscriptionId") : null;
-            if (subscriptionId == null || !subscriptionId.isTextual() || body.size() != 1) {
-                throw new ApiException(400, "INVALID_SUBSCRIPTION_ID",
-                        "body must be empty or {\"subscriptionId\": \"sub_...\"}", Map.of("field", "subscriptionId"));
-            }
-            // Validated by form first: an empty or over-long key is a DynamoDB ValidationException, i.e. a 500.
-            Subscription subscription = subscriptions.find(subscriptionId.textValue())
-                    .orElseThrow(() -> new ApiException(404, "SUBSCRIPTION_NOT_FOUND", "No subscription with this subscriptionId",
-                            Map.of("subscriptionId", truncate(subscriptionId.textValue()))));
-            if (!subscription.active()) {
-                throw new ApiException(409, "SUBSCRIPTION_INACTIVE", "The subscription is inactive; PATCH active=true first",
-                        Map.of("subscriptionId", subscription.subscriptionId()));
-            }
-            // A replay re-sends what the subscriber asked for; an event type it did not subscribe to is not that.
-            if (!SubscriptionMatcher.matches(subscription.eventTypes(), event.eventType())) {
-                throw new ApiException(409, "SUBSCRIPTION_NOT_MATCHING", "The subscription's eventTypes do not include "
-                        + event.eventType() + "; PATCH its eventTypes first to replay this event to it",
-                        Map.of("subscriptionId", subscription.subscriptionId(), "eventType", event.eventType()));
-            }
-            String webhookId = WebhookIds.of(event.eventId(), subscription.subscriptionId(), replayId);
-            queue.send(DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(), webhookId));
-            response.put("message", "Replay queued for one subscription");
-            response.put("subscriptionId", subscription.subscriptionId());
-            response.put("webhookId", webhookId);
-        } else {
-            queue.send(DeliveryTask.replayFanOut(event.eventId(), event.eventType(), replayId));
-            response.put("message", "Replay queued for all matching subscriptions");
-        }
-        return ApiResponses.json(202, response);
-    }
-
-    private static JsonNode body(APIGatewayProxyRequestEvent request, boolean required) {
-        String text = request.getBody();
-        if (text != null && Boolean.TRUE.equals(request.getIsBase64Encoded())) {
-            text = new String(java.util.Base64.getDecoder().decode(text), java.nio.charset.StandardCharsets.UTF_8);
-        }
-        if (text == null || text.isBlank()) {
-            if (required) {
-                throw new ApiException(400, "INVALID_BODY", "request body must be a JSON object");
-            }
-            return null;
-        }
-        String contentType = header(request, "content-type");
-        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-            throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
-        }
-        if (text.length() > MAX_BODY_CHARS) {
-            throw new ApiException(413, "PAYLOAD_TOO_LARGE", "request body is larger than " + MAX_BODY_CHARS + " characters");
-        }
-        JsonNode body;
-        try {
-            body = Json.mapper().readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new ApiException(400, "INVALID_JSON", "request body is not valid JSON");
-        }
-        refuseLoneSurrogates(body, null);
-        return body;
-    }
-
-    /**
-     * Unpaired surrogates (JSON escapes like {@code \ud800}) anywhere in a body: DynamoDB refuses such strings,
-     * which would be a 500 on every retry. The code names the top-level field (INVALID_URL, INVALID_DESCRIPTION...).
-     */
-    private static void refuseLoneSurrogates(JsonNode node, String field) {
-        if (node == null) {
-            return;
-        }
-        if (node.isTextual() && Text.hasLoneSurrogate(node.textValue())) {
-            String name = field == null ? "body" : field;
-            throw new ApiException(400, field == null || !NAMED_FIELDS.contains(field) ? "INVALID_BODY"
-                            : "INVALID_" + upperSnake(field),
-                    "Field " + truncate(name) + " contains an unpaired UTF-16 surrogate (an escape such as \\ud800 "
-                            + "without its pair), which is not Unicode text", Map.of("field", truncate(name)));
-        }
-        if (node.isObject()) {
-            for (Map.Entry<String, JsonNode> entry : node.properties()) {
-                String name = field == null ? entry.getKey() : field;
-                if (Text.hasLoneSurrogate(entry.getKey())) {
-                    throw new ApiException(400, "INVALID_BODY", "A field name contains an unpaired UTF-16 surrogate",
-                            Map.of("field", "body"));
-                }
-                refuseLoneSurrogates(entry.getValue(), name);
-            }
-        } else if (node.isArray()) {
-            node.forEach(element -> refuseLoneSurrogates(element, field));
-        }
-    }
-
-    /** {@code eventTypes} → {@code EVENT_TYPES}, the form of the relay's error codes. */
-    private static String upperSnake(String field) {
-        return field.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replaceAll("[^A-Za-z0-9_]", "_").toUpperCase(Locale.ROOT);
-    }
-
-    private static String header(APIGatewayProxyRequestEvent request, String name) {
-        if (request.getHeaders() == null) {
-            return null;
-        }
-        return request.getHeaders().entrySet().stream().filter(e -> e.getKey() != null && e.getKey().equalsIgnoreCase(name))
-                .map(Map.Entry::getValue).findFirst().orElse(null);
-    }
-
-    private static String query(APIGatewayProxyRequestEvent request, String name) {
-        return request.getQueryStringParameters() == null ? null : request.getQueryStringParameters().get(name);
-    }
-
-    private static ApiException methodNotAllowed(String allowed) {
-        return new ApiException(405, "METHOD_NOT_ALLOWED", "Allowed methods: " + allowed);
-    }
-
-    private static String truncate(String text) {
-        return text.length() > 128 ? text.substring(0, 128) + "..." : text;
+        return api.handle(request, context);
     }
 }

@@ -13,7 +13,7 @@ public final class ApiRoutes {
 
     /** The Lambda function behind a route. */
     public enum Function {
-        /** com.algohire.relay.api.EventsApiHandler */
+        /** com.algohire.relay.api.IngestApiHandler */
         INGEST,
         /** com.algohire.relay.api.ManagementApiHandler */
         MANAGEMENT

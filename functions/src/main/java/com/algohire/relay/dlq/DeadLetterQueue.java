@@ -1,5 +1,7 @@
 package com.algohire.relay.dlq;
 
+import com.algohire.relay.error.ErrorCode;
+import com.algohire.relay.error.RelayException;
 import com.algohire.relay.internal.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.time.Clock;
@@ -35,12 +37,14 @@ import software.amazon.awssdk.services.sqs.model.SqsException;
  */
 public final class DeadLetterQueue {
     /** A redrive could not start because one is running, or has just run. */
-    public static final class RedriveInProgressException extends RuntimeException {
+    public static final class RedriveInProgressException extends RelayException {
         private static final long serialVersionUID = 1L;
         private final String taskHandle;
 
         RedriveInProgressException(String taskHandle) {
-            super("a redrive is running or has just run", null, false, false);
+            super(ErrorCode.REDRIVE_IN_PROGRESS, "A redrive is moving messages or has just moved them; check "
+                    + "GET /api/v1/dlq before starting another", taskHandle == null ? Map.of()
+                    : Map.of("taskHandle", taskHandle));
             this.taskHandle = taskHandle;
         }
 

@@ -76,47 +76,72 @@ public final class EventList {
     /**
      * @param eventType null for all types
      * @param cursor    a previous page's nextCursor, or null
-     * @throws com.algohire.relay.api.ApiException 400 INVALID_CURSOR for a cursor this list did not issue for the
-     *                                             same eventType filter
+     * @throws com.algohire.relay.error.RelayException INVALID_CURSOR for a cursor this list did not issue for the
+     *                                                 same eventType filter
      */
     public EventPage list(String eventType, Instant from, Instant to, int limit, String cursor) {
         ListCursor position = cursor == null ? null : cursors.decode(cursor, eventType);
-        String low = EventItems.timestamp(from);
-        // '~' sorts after every character of "#<uuid>", so events at exactly `to` are included.
-        String high = EventItems.timestamp(to) + "#~";
-        Budget budget = new Budget();
-        List<EventSummary> events = new ArrayList<>();
-        if (eventType != null) {
-            Merge merge = new Merge(RelaySchema.INDEX_BY_TYPE, RelaySchema.TYPE_SHARD,
-                    shard -> EventItems.typeShard(eventType, shard), low, high,
-                    position == null ? null : position.positions());
-            boolean exhausted = merge.take(limit, events, budget);
-            return page(events, exhausted ? null : new ListCursor(eventType, null, merge.positions()));
+        SortRange range = SortRange.of(from, to);
+        return eventType != null
+                ? listType(eventType, range, limit, position)
+                : listDays(from, to, range, limit, position);
+    }
+
+    /** The sort keys of [from, to], both ends included. */
+    private record SortRange(String low, String high) {
+        static SortRange of(Instant from, Instant to) {
+            // '~' sorts after every character of "#<uuid>", so events at exactly `to` are included.
+            return new SortRange(EventItems.timestamp(from), EventItems.timestamp(to) + "#~");
         }
+    }
+
+    /** One event type: a single merge of the type's shards, on from the cursor's positions. */
+    private EventPage listType(String eventType, SortRange range, int limit, ListCursor position) {
+        Merge merge = new Merge(RelaySchema.INDEX_BY_TYPE, RelaySchema.TYPE_SHARD,
+                shard -> EventItems.typeShard(eventType, shard), range,
+                position == null ? null : position.positions());
+        List<EventSummary> events = new ArrayList<>();
+        boolean exhausted = merge.take(limit, events, new Budget());
+        return page(events, exhausted ? null : new ListCursor(eventType, null, merge.positions()));
+    }
+
+    /** Every type: the days from the cursor's (or {@code to}'s) back to the first day kept, one merge each. */
+    private EventPage listDays(Instant from, Instant to, SortRange range, int limit, ListCursor position) {
         LocalDate lastDay = LocalDate.parse(EventItems.day(to));
+        LocalDate firstDay = firstDay(from, to);
+        if (position == null) {
+            return walkDays(lastDay, null, firstDay, range, limit);
+        }
+        if (position.day().isBefore(firstDay)) {
+            // Everything after the cursor is older than `from` (or than the retention period).
+            return page(new ArrayList<>(), null);
+        }
+        // A cursor past the range's last day (say, a range moved earlier) starts at the range's newest event.
+        return position.day().isAfter(lastDay)
+                ? walkDays(lastDay, null, firstDay, range, limit)
+                : walkDays(position.day(), position.positions(), firstDay, range, limit);
+    }
+
+    /** {@code from}'s day, but no earlier than the day before the day of {@code to} minus the retention period. */
+    private LocalDate firstDay(Instant from, Instant to) {
         LocalDate firstDay = LocalDate.parse(EventItems.day(from));
         // Nothing older than the retention period survives, so the walk never goes further back than that.
         LocalDate oldestKept = LocalDate.parse(EventItems.day(to.minus(retention))).minusDays(1);
-        if (firstDay.isBefore(oldestKept)) {
-            firstDay = oldestKept;
-        }
-        LocalDate day = lastDay;
-        List<String> positions = null;
-        if (position != null) {
-            if (position.day().isBefore(firstDay)) {
-                // Everything after the cursor is older than `from` (or than the retention period).
-                return page(events, null);
-            }
-            // A cursor past the range's last day (say, a range moved earlier) starts at the range's newest event.
-            if (!position.day().isAfter(lastDay)) {
-                day = position.day();
-                positions = position.positions();
-            }
-        }
+        return firstDay.isBefore(oldestKept) ? oldestKept : firstDay;
+    }
+
+    /**
+     * Fills a page walking back a day at a time from {@code day} (at {@code positions}, or its top when null) to
+     * {@code firstDay}, until the page is full, the days run out, or the call's queries are spent.
+     */
+    private EventPage walkDays(LocalDate day, List<String> positions, LocalDate firstDay, SortRange range,
+                               int limit) {
+        Budget budget = new Budget();
+        List<EventSummary> events = new ArrayList<>();
         while (true) {
             LocalDate walked = day;
             Merge merge = new Merge(RelaySchema.INDEX_BY_DAY, RelaySchema.DAY_SHARD,
-                    shard -> EventItems.dayShard(walked.toString(), shard), low, high, positions);
+                    shard -> EventItems.dayShard(walked.toString(), shard), range, positions);
             if (!merge.take(limit - events.size(), events, budget)) {
                 return page(events, new ListCursor(null, day, merge.positions()));
             }
@@ -153,13 +178,13 @@ public final class EventList {
         /** Per shard, whether the last query reached the bottom of the range (no more beyond what was read). */
         private final boolean[] complete = new boolean[EventItems.LIST_SHARDS];
 
-        Merge(String index, String partitionName, IntFunction<String> partition, String low, String high,
+        Merge(String index, String partitionName, IntFunction<String> partition, SortRange range,
               List<String> start) {
             this.index = index;
             this.partitionName = partitionName;
             this.partition = partition;
-            this.low = low;
-            this.high = high;
+            this.low = range.low();
+            this.high = range.high();
             for (int shard = 0; shard < positions.length; shard++) {
                 read.add(new ArrayDeque<>());
                 String position = start == null ? null : start.get(shard);

@@ -1,6 +1,7 @@
 package com.algohire.relay.event;
 
-import com.algohire.relay.api.ApiException;
+import com.algohire.relay.error.ErrorCode;
+import com.algohire.relay.error.RelayException;
 import com.algohire.relay.internal.Json;
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Turns a {@link ListCursor} into the opaque {@code nextCursor} text and back, and refuses (400 INVALID_CURSOR)
+ * Turns a {@link ListCursor} into the opaque {@code nextCursor} text and back, and refuses (INVALID_CURSOR)
  * any text it did not produce for the same eventType filter: the text is {@code base64url(json) "."
  * base64url(tag)}, the tag the first 16 bytes of HMAC-SHA256 over the JSON, checked before the JSON is parsed.
  *
@@ -76,7 +77,7 @@ final class ListCursorCodec {
 
     /**
      * @param eventType the eventType filter of the request the cursor came with, null for none
-     * @throws ApiException 400 INVALID_CURSOR unless this codec encoded the text for the same filter
+     * @throws RelayException INVALID_CURSOR unless this codec encoded the text for the same filter
      */
     ListCursor decode(String text, String eventType) {
         if (text.length() > MAX_LENGTH) {
@@ -110,7 +111,7 @@ final class ListCursorCodec {
                 positions[i] = (String) position;
             }
             return new ListCursor(eventType, day, Arrays.asList(positions));
-        } catch (ApiException e) {
+        } catch (RelayException e) {
             throw e;
         } catch (Exception e) {
             throw invalid();
@@ -132,8 +133,8 @@ final class ListCursorCodec {
         }
     }
 
-    static ApiException invalid() {
-        return new ApiException(400, "INVALID_CURSOR", "Parameter cursor is not a cursor returned by this list "
+    static RelayException invalid() {
+        return new RelayException(ErrorCode.INVALID_CURSOR, "Parameter cursor is not a cursor returned by this list "
                 + "(with the same eventType filter).");
     }
 }

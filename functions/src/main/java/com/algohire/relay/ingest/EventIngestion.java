@@ -1,8 +1,9 @@
 package com.algohire.relay.ingest;
 
-import com.algohire.relay.api.ApiException;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.error.ErrorCode;
+import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.event.TaskQueue;
@@ -76,7 +77,8 @@ public final class EventIngestion {
      * the write did not happen. When even the read fails, the outcome stays unknown: everything is left in place
      * for the caller's retry or the sweeper, which finish it, and the caller hears 500 (safe to retry).
      *
-     * @throws ApiException 409 for a repeat or reused key, 503 when the queue refused the task
+     * @throws RelayException DUPLICATE_EVENT, IDEMPOTENCY_KEY_REUSED or REQUEST_IN_PROGRESS for a repeated key,
+     *                        QUEUE_UNAVAILABLE when the queue refused the task
      */
     public Accepted accept(IngestRequest request) {
         Instant now = clock.instant();
@@ -173,7 +175,7 @@ public final class EventIngestion {
         }
         String eventId = key.get(EventItems.EVENT_ID).s();
         if (!request.requestHash().equals(key.get(EventItems.REQUEST_HASH).s())) {
-            throw new ApiException(409, "IDEMPOTENCY_KEY_REUSED", "Header x-idempotency-key was already used for a "
+            throw new RelayException(ErrorCode.IDEMPOTENCY_KEY_REUSED, "Header x-idempotency-key was already used for a "
                     + "different request (eventType or payload differ); use a new key for a new event.",
                     Map.of("eventId", eventId));
         }
@@ -228,7 +230,7 @@ public final class EventIngestion {
         } catch (RuntimeException e) {
             log.error("enqueue failed; event stored, left for a retry or the sweeper",
                     Map.of("eventId", eventId, "exception", e.getClass().getName()));
-            throw new ApiException(503, "QUEUE_UNAVAILABLE", "The event was stored but could not be queued; retrying "
+            throw new RelayException(ErrorCode.QUEUE_UNAVAILABLE, "The event was stored but could not be queued; retrying "
                     + "with the same x-idempotency-key is safe and completes it.", Map.of("eventId", eventId));
         }
     }
@@ -322,13 +324,13 @@ public final class EventIngestion {
         return now.plus(retention).getEpochSecond();
     }
 
-    private static ApiException duplicate(String eventId) {
-        return new ApiException(409, "DUPLICATE_EVENT", "An event with this x-idempotency-key was already accepted.",
+    private static RelayException duplicate(String eventId) {
+        return new RelayException(ErrorCode.DUPLICATE_EVENT, "An event with this x-idempotency-key was already accepted.",
                 Map.of("eventId", eventId));
     }
 
-    private static ApiException inProgress(String eventId) {
-        return new ApiException(409, "REQUEST_IN_PROGRESS", "A request with this x-idempotency-key is being "
+    private static RelayException inProgress(String eventId) {
+        return new RelayException(ErrorCode.REQUEST_IN_PROGRESS, "A request with this x-idempotency-key is being "
                 + "processed; retry shortly with the same key.", eventId == null ? Map.of() : Map.of("eventId", eventId));
     }
 

@@ -1,6 +1,8 @@
 package com.algohire.relay.ingest;
 
-import com.algohire.relay.api.ApiException;
+import com.algohire.relay.error.ErrorCode;
+import com.algohire.relay.error.RelayException;
+import com.algohire.relay.event.EventTypes;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.internal.Text;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -24,11 +26,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Checks a POST /api/v1/events request (content type, size, idempotency key, body) and turns every defect into a
- * 4xx {@link ApiException} naming the field, so no bad input reaches storage or becomes a 5xx.
+ * {@link RelayException} whose code and message name the field, so no bad input reaches storage or becomes a 5xx.
  *
  * <p>Decisions beyond the seed: the body must be UTF-8 (a base64-encoded body is decoded and checked strictly);
  * duplicate keys anywhere are refused (two readers could otherwise disagree on the value); NUL characters are
@@ -40,9 +41,6 @@ public final class EventValidator {
     public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
     public static final String IDEMPOTENCY_HEADER = "x-idempotency-key";
 
-    /** {@code domain.action}, lower-case segments, optionally more dotted segments (e.g. interview.feedback.submitted). */
-    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+");
-    private static final int MAX_EVENT_TYPE_LENGTH = 100;
 
     /**
      * Floats as BigDecimal with their trailing zeros kept, so the stored payload keeps the sender's number text
@@ -71,15 +69,15 @@ public final class EventValidator {
         String text = bytes == null ? body : strictUtf8(bytes);
         JsonNode root = parse(text);
         if (!root.isObject()) {
-            throw bad("INVALID_BODY", "The request body must be a JSON object with eventType and payload.");
+            throw bad(ErrorCode.INVALID_BODY, "The request body must be a JSON object with eventType and payload.");
         }
         String eventType = eventType(root.get("eventType"));
         JsonNode payload = root.get("payload");
         if (payload == null || payload.isNull()) {
-            throw bad("MISSING_PAYLOAD", "Field payload is required.");
+            throw bad(ErrorCode.MISSING_PAYLOAD, "Field payload is required.");
         }
         if (!payload.isObject()) {
-            throw bad("INVALID_PAYLOAD", "Field payload must be a JSON object, was: " + payload.getNodeType().name().toLowerCase(Locale.ROOT) + ".");
+            throw bad(ErrorCode.INVALID_PAYLOAD, "Field payload must be a JSON object, was: " + payload.getNodeType().name().toLowerCase(Locale.ROOT) + ".");
         }
         checkNoNul(payload, "payload");
         String payloadJson = write(payload);
@@ -88,19 +86,19 @@ public final class EventValidator {
 
     static void checkContentType(String contentType) {
         if (contentType == null || contentType.isBlank()) {
-            throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE", "Header Content-Type must be application/json.");
+            throw new RelayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Header Content-Type must be application/json.");
         }
         String[] parts = contentType.split(";");
         if (!parts[0].trim().equalsIgnoreCase("application/json")) {
-            throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
-                    "Header Content-Type must be application/json, was: " + printable(parts[0].trim(), 100) + ".");
+            throw new RelayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                    "Header Content-Type must be application/json, was: " + Text.printable(parts[0].trim(), 100) + ".");
         }
         for (int i = 1; i < parts.length; i++) {
             String[] param = parts[i].trim().split("=", 2);
             if (param[0].trim().equalsIgnoreCase("charset") && param.length == 2
                     && !unquote(param[1].trim()).equalsIgnoreCase("utf-8")) {
-                throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
-                        "Header Content-Type charset must be utf-8, was: " + printable(param[1].trim(), 40) + ".");
+                throw new RelayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                        "Header Content-Type charset must be utf-8, was: " + Text.printable(param[1].trim(), 40) + ".");
             }
         }
     }
@@ -108,7 +106,7 @@ public final class EventValidator {
     /** The decoded bytes of a base64 body, or null for a text body; either way, refuses what exceeds 1 MiB. */
     static byte[] bodyBytes(String body, boolean base64Encoded) {
         if (body == null || body.isEmpty()) {
-            throw bad("INVALID_JSON", "The request body is empty; it must be a JSON object.");
+            throw bad(ErrorCode.INVALID_JSON, "The request body is empty; it must be a JSON object.");
         }
         if (base64Encoded) {
             // Four base64 characters carry three bytes: refuse before decoding what is certainly too big.
@@ -119,7 +117,7 @@ public final class EventValidator {
             try {
                 decoded = Base64.getMimeDecoder().decode(body);
             } catch (IllegalArgumentException e) {
-                throw bad("INVALID_JSON", "The request body is marked base64-encoded but is not valid base64.");
+                throw bad(ErrorCode.INVALID_JSON, "The request body is marked base64-encoded but is not valid base64.");
             }
             if (decoded.length > MAX_BODY_BYTES) {
                 throw tooLarge();
@@ -143,7 +141,7 @@ public final class EventValidator {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw bad("INVALID_JSON", "The request body is not valid UTF-8.");
+            throw bad(ErrorCode.INVALID_JSON, "The request body is not valid UTF-8.");
         }
     }
 
@@ -160,7 +158,7 @@ public final class EventValidator {
                 bytes += 4;
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw bad("INVALID_JSON", "The request body is not valid UTF-8 (unpaired surrogate).");
+                throw bad(ErrorCode.INVALID_JSON, "The request body is not valid UTF-8 (unpaired surrogate).");
             } else {
                 bytes += 3;
             }
@@ -171,23 +169,23 @@ public final class EventValidator {
     static String idempotencyKey(Map<String, String> headers, Map<String, List<String>> multiValueHeaders) {
         List<String> values = headerValues(headers, multiValueHeaders, IDEMPOTENCY_HEADER);
         if (values.isEmpty()) {
-            throw bad("MISSING_IDEMPOTENCY_KEY", "Header x-idempotency-key is required.");
+            throw bad(ErrorCode.MISSING_IDEMPOTENCY_KEY, "Header x-idempotency-key is required.");
         }
         String key = values.get(0);
         if (values.stream().anyMatch(v -> !v.equals(key))) {
-            throw bad("INVALID_IDEMPOTENCY_KEY", "Header x-idempotency-key was sent more than once with different values.");
+            throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, "Header x-idempotency-key was sent more than once with different values.");
         }
         if (key.isEmpty()) {
-            throw bad("INVALID_IDEMPOTENCY_KEY", "Header x-idempotency-key must not be empty.");
+            throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, "Header x-idempotency-key must not be empty.");
         }
         if (key.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
-            throw bad("INVALID_IDEMPOTENCY_KEY", "Header x-idempotency-key must be at most 255 characters, was "
+            throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, "Header x-idempotency-key must be at most 255 characters, was "
                     + key.length() + ".");
         }
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
             if (c < 0x21 || c > 0x7e) {
-                throw bad("INVALID_IDEMPOTENCY_KEY", "Header x-idempotency-key must contain only visible ASCII "
+                throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, "Header x-idempotency-key must contain only visible ASCII "
                         + "characters; character " + (i + 1) + " is not.");
             }
         }
@@ -198,52 +196,59 @@ public final class EventValidator {
         try {
             JsonNode node = READER.readTree(text);
             if (node == null || node.isMissingNode()) {
-                throw bad("INVALID_JSON", "The request body is empty; it must be a JSON object.");
+                throw bad(ErrorCode.INVALID_JSON, "The request body is empty; it must be a JSON object.");
             }
             return node;
         } catch (StreamConstraintsException e) {
-            throw bad("INVALID_JSON", "The request body exceeds a JSON limit (nesting deeper than "
+            throw bad(ErrorCode.INVALID_JSON, "The request body exceeds a JSON limit (nesting deeper than "
                     + Json.MAX_NESTING_DEPTH + " or a number longer than " + Json.MAX_NUMBER_LENGTH + " digits).");
         } catch (StreamReadException e) {
             String reason = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")
                     ? "it has a duplicate key" : "it is not well-formed";
-            throw bad("INVALID_JSON", "The request body is not valid JSON: " + reason + " (line "
+            throw bad(ErrorCode.INVALID_JSON, "The request body is not valid JSON: " + reason + " (line "
                     + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").");
         } catch (JsonProcessingException e) {
-            throw bad("INVALID_JSON", "The request body is not valid JSON.");
+            throw bad(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
         } catch (NumberFormatException | ArithmeticException e) {
             // BigDecimal cannot hold an exponent beyond an int (e.g. 1e-2147483648, 1e99999999999); Jackson lets
             // that escape unwrapped, and it is the sender's number, not our fault.
-            throw bad("INVALID_JSON", "The request body has a number out of range (its exponent is too large).");
+            throw bad(ErrorCode.INVALID_JSON, "The request body has a number out of range (its exponent is too large).");
         }
     }
 
     private String eventType(JsonNode node) {
         if (node == null || node.isNull()) {
-            throw bad("MISSING_EVENT_TYPE", "Field eventType is required.");
+            throw bad(ErrorCode.MISSING_EVENT_TYPE, "Field eventType is required.");
         }
         if (!node.isTextual()) {
-            throw bad("INVALID_EVENT_TYPE", "Field eventType must be a string like job.created.");
+            throw bad(ErrorCode.INVALID_EVENT_TYPE, "Field eventType must be a string like job.created.");
         }
-        String type = node.textValue();
+        return checkEventType(node.textValue(), "Field eventType", ErrorCode.MISSING_EVENT_TYPE);
+    }
+
+    /**
+     * eventType also names list filters: the same rule for GET /api/v1/events?eventType=, whose messages name it
+     * as a parameter and where an empty one is invalid rather than missing.
+     */
+    public String checkEventTypeParameter(String type) {
+        return checkEventType(type, "Parameter eventType", ErrorCode.INVALID_EVENT_TYPE);
+    }
+
+    /** @param name how messages name the value: "Field eventType", "Parameter eventType" */
+    private String checkEventType(String type, String name, ErrorCode whenEmpty) {
         if (type.isEmpty()) {
-            throw bad("MISSING_EVENT_TYPE", "Field eventType must not be empty.");
+            throw bad(whenEmpty, name + " must not be empty.");
         }
-        if (type.length() > MAX_EVENT_TYPE_LENGTH || !EVENT_TYPE.matcher(type).matches()) {
-            throw bad("INVALID_EVENT_TYPE", "Field eventType must be dotted lower-case domain.action (e.g. "
-                    + "job.created), was: " + printable(type, MAX_EVENT_TYPE_LENGTH) + ".");
+        if (type.length() > EventTypes.MAX_LENGTH || !EventTypes.isName(type)) {
+            throw bad(ErrorCode.INVALID_EVENT_TYPE, name + " must be dotted lower-case domain.action (e.g. "
+                    + "job.created), was: " + Text.printable(type, EventTypes.MAX_LENGTH) + ".");
         }
-        String domain = type.substring(0, type.indexOf('.'));
+        String domain = EventTypes.domain(type);
         if (!knownDomains.contains(domain)) {
-            throw bad("INVALID_EVENT_TYPE", "Field eventType has unknown domain " + domain + "; known: "
+            throw bad(ErrorCode.INVALID_EVENT_TYPE, name + " has unknown domain " + domain + "; known: "
                     + String.join(", ", knownDomains.stream().sorted().toList()) + ".");
         }
         return type;
-    }
-
-    /** eventType also names list filters: the same rule for GET /api/v1/events?eventType=. */
-    public String checkEventType(String type) {
-        return eventType(Json.mapper().getNodeFactory().textNode(type));
     }
 
     private static final String LONE_SURROGATE = " contains an unpaired UTF-16 surrogate (an escape such as \\ud800 "
@@ -258,20 +263,20 @@ public final class EventValidator {
             Map.Entry<String, JsonNode> next = work.remove(work.size() - 1);
             JsonNode current = next.getValue();
             if (current.isTextual() && current.textValue().indexOf('\0') >= 0) {
-                throw bad("INVALID_PAYLOAD", "Field " + next.getKey() + " contains a NUL character.");
+                throw bad(ErrorCode.INVALID_PAYLOAD, "Field " + next.getKey() + " contains a NUL character.");
             }
             if (current.isTextual() && Text.hasLoneSurrogate(current.textValue())) {
-                throw bad("INVALID_PAYLOAD", "Field " + next.getKey() + LONE_SURROGATE);
+                throw bad(ErrorCode.INVALID_PAYLOAD, "Field " + next.getKey() + LONE_SURROGATE);
             }
             if (current.isObject()) {
                 for (Map.Entry<String, JsonNode> field : current.properties()) {
                     if (field.getKey().indexOf('\0') >= 0) {
-                        throw bad("INVALID_PAYLOAD", "A key in " + next.getKey() + " contains a NUL character.");
+                        throw bad(ErrorCode.INVALID_PAYLOAD, "A key in " + next.getKey() + " contains a NUL character.");
                     }
                     if (Text.hasLoneSurrogate(field.getKey())) {
-                        throw bad("INVALID_PAYLOAD", "A key in " + next.getKey() + LONE_SURROGATE);
+                        throw bad(ErrorCode.INVALID_PAYLOAD, "A key in " + next.getKey() + LONE_SURROGATE);
                     }
-                    work.add(Map.entry(next.getKey() + "." + printable(field.getKey(), 40), field.getValue()));
+                    work.add(Map.entry(next.getKey() + "." + Text.printable(field.getKey(), 40), field.getValue()));
                 }
             } else if (current.isArray()) {
                 for (int i = 0; i < current.size(); i++) {
@@ -351,25 +356,12 @@ public final class EventValidator {
         return s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"") ? s.substring(1, s.length() - 1) : s;
     }
 
-    /** Echoes at most {@code max} visible ASCII characters of a rejected value; anything else becomes '?'. */
-    static String printable(String value, int max) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < value.length() && i < max; i++) {
-            char c = value.charAt(i);
-            out.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        if (value.length() > max) {
-            out.append("...");
-        }
-        return out.toString();
-    }
-
-    private static ApiException tooLarge() {
-        return new ApiException(413, "PAYLOAD_TOO_LARGE", "The request body must be at most " + MAX_BODY_BYTES
+    private static RelayException tooLarge() {
+        return new RelayException(ErrorCode.PAYLOAD_TOO_LARGE, "The request body must be at most " + MAX_BODY_BYTES
                 + " bytes (1 MiB).");
     }
 
-    static ApiException bad(String code, String message) {
-        return new ApiException(400, code, message);
+    static RelayException bad(ErrorCode code, String message) {
+        return new RelayException(code, message);
     }
 }

@@ -2,6 +2,8 @@ package com.algohire.relay.subscription;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * A webhook subscription: where to send which event types, and the secrets that sign them.
@@ -12,6 +14,17 @@ import java.util.List;
 public record Subscription(String subscriptionId, String url, List<String> eventTypes, String description,
                            boolean active, List<SigningSecret> secrets, Instant createdAt, Instant updatedAt,
                            String disabledReason) {
+    private static final Pattern ID = Pattern.compile("sub_[0-9a-f]{32}");
+
+    /** A new subscription id: {@code sub_} and 32 lower-case hex digits. */
+    public static String newId() {
+        return "sub_" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    /** Whether {@code text} has the form of a subscription id (only such text is ever sent to the table as a key). */
+    public static boolean isId(String text) {
+        return text != null && ID.matcher(text).matches();
+    }
 
     /** A {@code whsec_...} secret; {@code expiresAt} is null for the current one. */
     public record SigningSecret(String secret, Instant expiresAt) {

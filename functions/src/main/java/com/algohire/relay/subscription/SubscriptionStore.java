@@ -180,7 +180,7 @@ public final class SubscriptionStore {
     /** @throws IllegalArgumentException when the cursor is not one this store made */
     static String decodeCursor(String cursor) {
         String id = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-        if (!id.matches("sub_[0-9a-f]{32}")) {
+        if (!Subscription.isId(id)) {
             throw new IllegalArgumentException("not a subscription cursor");
         }
         return id;

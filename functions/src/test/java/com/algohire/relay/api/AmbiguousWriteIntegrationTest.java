@@ -63,10 +63,10 @@ class AmbiguousWriteIntegrationTest {
         proxy.close();
     }
 
-    private EventsApiHandler handlerThroughProxy(SqsClient sqs) {
+    private IngestApiHandler handlerThroughProxy(SqsClient sqs) {
         DynamoDbClient dynamoDb = new AwsClients(backend.region(), backend.credentials(), backend.sqsEndpoint(),
                 proxy.endpoint(), backend.s3Endpoint()).dynamoDb();
-        return new EventsApiHandler(aws.config(), dynamoDb, sqs, aws.s3, Clock.systemUTC(),
+        return new IngestApiHandler(aws.config(), dynamoDb, sqs, aws.s3, Clock.systemUTC(),
                 new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8), Clock.systemUTC()));
     }
 

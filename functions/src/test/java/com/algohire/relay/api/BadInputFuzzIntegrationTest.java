@@ -41,7 +41,7 @@ class BadInputFuzzIntegrationTest {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         RelayConfig config = env.config(Map.of());
         ManagementApiHandler management = new ManagementApiHandler(config, env.resources.clients);
-        EventsApiHandler events = new EventsApiHandler(config, env.resources.clients);
+        IngestApiHandler events = new IngestApiHandler(config, env.resources.clients);
         String subscriptionId = Json.mapper().readTree(send(management, "POST", "/api/v1/subscriptions",
                 "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}", null).getBody())
                 .at("/subscription/subscriptionId").asText();
@@ -119,6 +119,6 @@ class BadInputFuzzIntegrationTest {
                 .withHeaders(Map.of("Content-Type", "application/json")).withBody(body)
                 .withQueryStringParameters(query == null || query.isEmpty() ? null : query);
         return handler instanceof ManagementApiHandler m ? m.handleRequest(request, null)
-                : ((EventsApiHandler) handler).handleRequest(request, null);
+                : ((IngestApiHandler) handler).handleRequest(request, null);
     }
 }

@@ -58,18 +58,18 @@ class EventIngestionIntegrationTest {
         aws = TestResources.create(backend);
     }
 
-    private EventsApiHandler handler(SqsClient sqs, Clock clock) {
-        return new EventsApiHandler(aws.config(), aws.dynamoDb, sqs, aws.s3, clock,
+    private IngestApiHandler handler(SqsClient sqs, Clock clock) {
+        return new IngestApiHandler(aws.config(), aws.dynamoDb, sqs, aws.s3, clock,
                 new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8), clock));
     }
 
-    private EventsApiHandler handler() {
+    private IngestApiHandler handler() {
         return handler(aws.sqs, Clock.systemUTC());
     }
 
     @Test
     void handleRequest_when50ConcurrentRequestsShareOneKey_acceptsExactlyOnceAndQueuesOnce() throws Exception {
-        EventsApiHandler handler = handler();
+        IngestApiHandler handler = handler();
         String body = Requests.body("job.created", "{\"jobId\":\"job_race\"}");
         int requests = 50;
         ExecutorService pool = Executors.newFixedThreadPool(requests);
@@ -109,7 +109,7 @@ class EventIngestionIntegrationTest {
         doThrow(SqsException.builder().message("injected").statusCode(500).build())
                 .doCallRealMethod()
                 .when(sqs).sendMessage(any(SendMessageRequest.class));
-        EventsApiHandler handler = handler(sqs, Clock.systemUTC());
+        IngestApiHandler handler = handler(sqs, Clock.systemUTC());
         String body = Requests.body("interview.scheduled", "{\"interviewId\":\"int_1\"}");
 
         APIGatewayProxyResponseEvent failed = handler.handleRequest(Requests.post("dual-write", body), null);
@@ -194,7 +194,7 @@ class EventIngestionIntegrationTest {
 
     @Test
     void handleRequest_whenSameKeyWithDifferentBody_returns409KeyReused() {
-        EventsApiHandler handler = handler();
+        IngestApiHandler handler = handler();
         handler.handleRequest(Requests.post("reused", Requests.body("job.created", "{\"a\":1}")), null);
 
         APIGatewayProxyResponseEvent response = handler.handleRequest(
@@ -209,7 +209,7 @@ class EventIngestionIntegrationTest {
 
     @Test
     void handleRequest_whenPayloadJustUnder1MiB_storesItInS3AndGetReturnsItByteIdentical() {
-        EventsApiHandler handler = handler();
+        IngestApiHandler handler = handler();
         String envelopeStart = "{\"eventType\":\"assessment.completed\",\"payload\":";
         String payloadStart = "{\"report\":\"";
         String payloadEnd = "\",\"score\":99.50}";
@@ -249,7 +249,7 @@ class EventIngestionIntegrationTest {
     void handleRequest_whenListingAcrossDays_pagesNewestFirstWithCursor() {
         Instant now = Instant.parse("2024-01-12T10:00:00Z");
         MutableClock clock = new MutableClock(now);
-        EventsApiHandler handler = handler(aws.sqs, clock);
+        IngestApiHandler handler = handler(aws.sqs, clock);
         List<String> newestFirst = new ArrayList<>();
         List<String> jobsNewestFirst = new ArrayList<>();
         for (int i = 0; i < 9; i++) {
@@ -275,7 +275,7 @@ class EventIngestionIntegrationTest {
     void handleRequest_whenKeyOutlivedRetentionButTtlHasNotDeletedIt_acceptsKeyAsNewEvent() {
         Instant now = Instant.parse("2024-01-10T10:00:00Z");
         MutableClock clock = new MutableClock(now);
-        EventsApiHandler handler = handler(aws.sqs, clock);
+        IngestApiHandler handler = handler(aws.sqs, clock);
         String first = json(handler.handleRequest(Requests.post("expiring", Requests.body("job.created", "{\"v\":1}")),
                 null)).get("eventId").textValue();
         clock.set(now.plus(aws.config().retention()).minusSeconds(1));
@@ -299,7 +299,7 @@ class EventIngestionIntegrationTest {
     @Test
     void handleRequest_whenListToIsInTheFuture_listsEventsUpToNow() {
         Instant now = Instant.parse("2024-01-12T10:00:00Z");
-        EventsApiHandler handler = handler(aws.sqs, new MutableClock(now));
+        IngestApiHandler handler = handler(aws.sqs, new MutableClock(now));
         String id = json(handler.handleRequest(Requests.post("future-to", Requests.body("job.created", "{}")), null))
                 .get("eventId").textValue();
 
@@ -314,7 +314,7 @@ class EventIngestionIntegrationTest {
     void handleRequest_whenCursorComesFromAnotherFilterOrRange_answers400OrThePageNotA500() {
         Instant now = Instant.parse("2024-01-12T10:00:00Z");
         MutableClock clock = new MutableClock(now);
-        EventsApiHandler handler = handler(aws.sqs, clock);
+        IngestApiHandler handler = handler(aws.sqs, clock);
         List<String> newestFirst = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             clock.set(now.minus(Duration.ofHours(i)));
@@ -358,7 +358,7 @@ class EventIngestionIntegrationTest {
 
     @Test
     void handleRequest_whenCursorForgedWithFarFutureDay_returns400InvalidCursorQuickly() {
-        EventsApiHandler handler = handler();
+        IngestApiHandler handler = handler();
         handler.handleRequest(Requests.post("forged-1", Requests.body("job.created", "{}")), null);
         handler.handleRequest(Requests.post("forged-2", Requests.body("job.created", "{}")), null);
         String real = json(handler.handleRequest(Requests.get("/api/v1/events", Map.of("limit", "1")), null))
@@ -377,7 +377,7 @@ class EventIngestionIntegrationTest {
         }
     }
 
-    private List<String> walk(EventsApiHandler handler, Map<String, String> query) {
+    private List<String> walk(IngestApiHandler handler, Map<String, String> query) {
         List<String> ids = new ArrayList<>();
         String cursor = null;
         for (int page = 0; page < 50; page++) {
@@ -400,7 +400,7 @@ class EventIngestionIntegrationTest {
 
     @Test
     void handleRequest_whenListParametersInvalid_returns400NamingParameter() {
-        EventsApiHandler handler = handler();
+        IngestApiHandler handler = handler();
         Map<Map<String, String>, String> cases = Map.ofEntries(
                 Map.entry(Map.of("limit", "0"), "INVALID_LIMIT"),
                 Map.entry(Map.of("limit", "101"), "INVALID_LIMIT"),
@@ -429,7 +429,7 @@ class EventIngestionIntegrationTest {
     @Test
     void handleRequest_whenTableUnreachable_healthReturns503() {
         var dead = TestResources.deadClients(backend);
-        EventsApiHandler handler = new EventsApiHandler(aws.config(), dead.dynamoDb(), aws.sqs, aws.s3,
+        IngestApiHandler handler = new IngestApiHandler(aws.config(), dead.dynamoDb(), aws.sqs, aws.s3,
                 Clock.systemUTC(), StructuredLog.stdout());
 
         APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/health", null), null);
@@ -442,7 +442,7 @@ class EventIngestionIntegrationTest {
     @Test
     void handleRequest_whenQueueUnreachable_healthReturns503() {
         var dead = TestResources.deadClients(backend);
-        EventsApiHandler handler = new EventsApiHandler(aws.config(), aws.dynamoDb, dead.sqs(), aws.s3,
+        IngestApiHandler handler = new IngestApiHandler(aws.config(), aws.dynamoDb, dead.sqs(), aws.s3,
                 Clock.systemUTC(), StructuredLog.stdout());
 
         APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/health", null), null);
@@ -454,7 +454,7 @@ class EventIngestionIntegrationTest {
     @Test
     void handleRequest_whenDynamoDbUnreachableOnPost_returns500WithoutDetails() {
         var dead = TestResources.deadClients(backend);
-        EventsApiHandler handler = new EventsApiHandler(aws.config(), dead.dynamoDb(), aws.sqs, aws.s3,
+        IngestApiHandler handler = new IngestApiHandler(aws.config(), dead.dynamoDb(), aws.sqs, aws.s3,
                 Clock.systemUTC(), new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8), Clock.systemUTC()));
 
         APIGatewayProxyResponseEvent response = handler.handleRequest(
@@ -497,7 +497,7 @@ class EventIngestionIntegrationTest {
 
     @Test
     void handleRequest_whenEventHasDeliveryAttempts_getListsThemOldestFirst() {
-        EventsApiHandler handler = handler();
+        IngestApiHandler handler = handler();
         String eventId = json(handler.handleRequest(Requests.post("logged", Requests.body("job.created", "{}")), null))
                 .get("eventId").textValue();
         for (String at : List.of("2024-01-10T10:00:05.000Z", "2024-01-10T10:00:01.000Z")) {

@@ -31,7 +31,7 @@ class ExpiredEventIntegrationTest {
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
         StructuredLog log = new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                 clock);
-        EventsApiHandler events = new EventsApiHandler(aws.config(), aws.dynamoDb, aws.sqs, aws.s3, clock, log);
+        IngestApiHandler events = new IngestApiHandler(aws.config(), aws.dynamoDb, aws.sqs, aws.s3, clock, log);
         ManagementApiHandler management = new ManagementApiHandler(aws.config(), aws.dynamoDb, aws.sqs,
                 new com.algohire.relay.event.EventStore(aws.dynamoDb,
                         new com.algohire.relay.event.PayloadStore(aws.s3, aws.config().payloadBucket()),
@@ -66,12 +66,12 @@ class ExpiredEventIntegrationTest {
         StructuredLog log = new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                 clock);
         // Stored while the retention period was one day; listed after it was raised to thirty.
-        EventsApiHandler shortRetention = new EventsApiHandler(aws.config(Map.of(
+        IngestApiHandler shortRetention = new IngestApiHandler(aws.config(Map.of(
                 com.algohire.relay.config.EnvVars.EVENT_RETENTION_DAYS, "1")), aws.dynamoDb, aws.sqs, aws.s3, clock, log);
         String expired = json(shortRetention.handleRequest(Requests.post("short", Requests.body("job.created", "{}")),
                 null)).get("eventId").textValue();
         clock.advance(Duration.ofDays(2));
-        EventsApiHandler events = new EventsApiHandler(aws.config(), aws.dynamoDb, aws.sqs, aws.s3, clock, log);
+        IngestApiHandler events = new IngestApiHandler(aws.config(), aws.dynamoDb, aws.sqs, aws.s3, clock, log);
         String live = json(events.handleRequest(Requests.post("live", Requests.body("job.created", "{}")), null))
                 .get("eventId").textValue();
 

@@ -51,7 +51,7 @@ class InternalErrorWordingIntegrationTest {
     @Test
     void ingest_whenAwsUnreachable_500SaysRetryWithTheSameKey(AwsBackend backend) throws Exception {
         TestResources aws = TestResources.create(backend);
-        EventsApiHandler handler = new EventsApiHandler(aws.config(), TestResources.deadClients(backend));
+        IngestApiHandler handler = new IngestApiHandler(aws.config(), TestResources.deadClients(backend));
 
         APIGatewayProxyResponseEvent post = handler.handleRequest(Requests.post("k", Requests.body("job.created", "{}")), null);
         APIGatewayProxyResponseEvent get = handler.handleRequest(Requests.get("/api/v1/events",

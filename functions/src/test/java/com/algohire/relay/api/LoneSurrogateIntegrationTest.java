@@ -27,7 +27,7 @@ class LoneSurrogateIntegrationTest {
     void ingest_whenPayloadHoldsLoneSurrogate_returns400NamingTheFieldAndAcceptsAPairedOne(AwsBackend backend)
             throws Exception {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
-        EventsApiHandler ingest = new EventsApiHandler(env.config(Map.of()), env.resources.clients);
+        IngestApiHandler ingest = new IngestApiHandler(env.config(Map.of()), env.resources.clients);
 
         APIGatewayProxyResponseEvent refused = ingest.handleRequest(Requests.post("lone",
                 Requests.body("job.created", "{\"candidate\":{\"name\":\"Ann\\ud800\"}}")), null);

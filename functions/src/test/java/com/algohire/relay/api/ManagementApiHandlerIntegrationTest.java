@@ -77,6 +77,37 @@ class ManagementApiHandlerIntegrationTest {
     }
 
     @Test
+    void handleRequest_whenRouteUnknown_returns404RouteNotFoundLikeTheIngestFunction(AwsBackend backend)
+            throws Exception {
+        start(backend);
+        Response response = call("GET", "/api/v1/nothing", null);
+
+        assertThat(response.status()).isEqualTo(404);
+        assertThat(response.body().at("/error/code").asText()).isEqualTo("ROUTE_NOT_FOUND");
+        assertThat(response.body().at("/error/message").asText()).isEqualTo("No route for GET /api/v1/nothing.");
+        assertThat(response.body().get("success").asBoolean()).isFalse();
+    }
+
+    @Test
+    void handleRequest_whenMethodNotAllowed_returns405WithAllow(AwsBackend backend) {
+        start(backend);
+        Map<String, String> allowByPath = Map.of(
+                "/api/v1/subscriptions", "GET, POST",
+                "/api/v1/subscriptions/sub_0123456789abcdef0123456789abcdef", "GET, PATCH, DELETE",
+                "/api/v1/subscriptions/sub_0123456789abcdef0123456789abcdef/rotate-secret", "POST",
+                "/api/v1/events/evt_1/replay", "POST",
+                "/api/v1/dlq", "GET",
+                "/api/v1/dlq/redrive", "POST");
+        allowByPath.forEach((path, allow) -> {
+            APIGatewayProxyResponseEvent response = handler.handleRequest(new APIGatewayProxyRequestEvent()
+                    .withHttpMethod("PUT").withPath(path), null);
+            assertThat(response.getStatusCode()).as(path).isEqualTo(405);
+            assertThat(response.getHeaders()).as(path).containsEntry("Allow", allow);
+            assertThat(response.getBody()).as(path).contains("\"code\":\"METHOD_NOT_ALLOWED\"");
+        });
+    }
+
+    @Test
     void subscriptions_whenCreatedReadPatchedDeleted_followCrudContract(AwsBackend backend) throws Exception {
         start(backend);
         Response created = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"));

@@ -2,7 +2,7 @@ package com.algohire.relay.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.algohire.relay.api.EventsApiHandler;
+import com.algohire.relay.api.IngestApiHandler;
 import com.algohire.relay.api.ManagementApiHandler;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.event.DeliveryTask;
@@ -37,7 +37,7 @@ class WebhookIdIntegrationTest {
         try (ReplyLosingProxy proxy = ReplyLosingProxy.to(backend.sqsEndpoint())
                 .loseReply("AmazonSQS.SendMessage", body -> body.contains("FAN_OUT"), 1)) {
             // Ingest's SendMessage reaches SQS, its reply does not; the SDK retries and queues a second copy.
-            EventsApiHandler ingest = new EventsApiHandler(config, new AwsClients(backend.region(),
+            IngestApiHandler ingest = new IngestApiHandler(config, new AwsClients(backend.region(),
                     backend.credentials(), proxy.endpoint(), backend.dynamoDbEndpoint(), backend.s3Endpoint()));
             APIGatewayProxyResponseEvent accepted = ingest.handleRequest(new APIGatewayProxyRequestEvent()
                     .withHttpMethod("POST").withPath("/api/v1/events").withResource("/api/v1/events")

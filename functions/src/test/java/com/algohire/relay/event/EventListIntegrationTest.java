@@ -7,7 +7,8 @@ import static org.mockito.Mockito.clearInvocations;
 import static org.mockito.Mockito.mockingDetails;
 import static org.mockito.Mockito.spy;
 
-import com.algohire.relay.api.ApiException;
+import com.algohire.relay.api.ApiErrors;
+import com.algohire.relay.error.RelayException;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.ingest.EventIngestion;
@@ -231,17 +232,17 @@ class EventListIntegrationTest {
                 "garbage", "not-a-cursor",
                 "oversized", payload + "." + "A".repeat(ListCursorCodec.MAX_LENGTH));
         forged.forEach((what, cursor) -> {
-            ApiException e = catchThrowableOfType(ApiException.class, () -> list.list(null, from, NOW, 1, cursor));
+            RelayException e = catchThrowableOfType(RelayException.class, () -> list.list(null, from, NOW, 1, cursor));
             assertThat(e).as(what).isNotNull();
-            assertThat(e.status()).as(what).isEqualTo(400);
-            assertThat(e.code()).as(what).isEqualTo("INVALID_CURSOR");
+            assertThat(ApiErrors.status(e.code())).as(what).isEqualTo(400);
+            assertThat(e.code().name()).as(what).isEqualTo("INVALID_CURSOR");
         });
         for (String[] swapped : List.of(new String[] {"job.created", byDay}, new String[] {null, byType},
                 new String[] {"candidate.applied", byType})) {
-            ApiException e = catchThrowableOfType(ApiException.class,
+            RelayException e = catchThrowableOfType(RelayException.class,
                     () -> list.list(swapped[0], from, NOW, 1, swapped[1]));
             assertThat(e).as(swapped[0]).isNotNull();
-            assertThat(e.code()).isEqualTo("INVALID_CURSOR");
+            assertThat(e.code().name()).isEqualTo("INVALID_CURSOR");
         }
         assertThat(queriesSinceLastCheck()).isZero();
     }

@@ -3,7 +3,8 @@ package com.algohire.relay.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.algohire.relay.api.ApiException;
+import com.algohire.relay.api.ApiErrors;
+import com.algohire.relay.error.RelayException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -108,9 +109,9 @@ class EventValidatorTest {
     void validate_whenRequestIsBad_refusesWithStatusAndCode(String name, Map<String, String> headers, String body,
                                                            int status, String code) {
         assertThatThrownBy(() -> validator.validate(headers, null, body, false))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(status);
-                    assertThat(e.code()).isEqualTo(code);
+                .isInstanceOfSatisfying(RelayException.class, e -> {
+                    assertThat(ApiErrors.status(e.code())).isEqualTo(status);
+                    assertThat(e.code().name()).isEqualTo(code);
                     assertThat(e.getMessage()).isNotBlank();
                 });
     }
@@ -137,7 +138,7 @@ class EventValidatorTest {
     void validate_whenKeySentTwiceWithDifferentValues_refuses() {
         assertThatThrownBy(() -> validator.validate(null, Map.of("Content-Type", List.of("application/json"),
                 "x-idempotency-key", List.of("a", "b")), VALID_BODY, false))
-                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo("INVALID_IDEMPOTENCY_KEY"));
+                .isInstanceOfSatisfying(RelayException.class, e -> assertThat(e.code().name()).isEqualTo("INVALID_IDEMPOTENCY_KEY"));
     }
 
     @Test
@@ -151,9 +152,9 @@ class EventValidatorTest {
         String body = Base64.getEncoder().encodeToString(broken);
 
         assertThatThrownBy(() -> validator.validate(headers("application/json", "k1"), null, body, true))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(400);
-                    assertThat(e.code()).isEqualTo("INVALID_JSON");
+                .isInstanceOfSatisfying(RelayException.class, e -> {
+                    assertThat(ApiErrors.status(e.code())).isEqualTo(400);
+                    assertThat(e.code().name()).isEqualTo("INVALID_JSON");
                 });
     }
 
@@ -161,7 +162,7 @@ class EventValidatorTest {
     void validate_whenBase64BodyDecodesOver1MiB_refusesWith413() {
         String body = Base64.getEncoder().encodeToString(new byte[EventValidator.MAX_BODY_BYTES + 1]);
         assertThatThrownBy(() -> validator.validate(headers("application/json", "k1"), null, body, true))
-                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(413));
+                .isInstanceOfSatisfying(RelayException.class, e -> assertThat(ApiErrors.status(e.code())).isEqualTo(413));
     }
 
     @Test
@@ -217,8 +218,8 @@ class EventValidatorTest {
             String sent = base64 ? Base64.getEncoder().encodeToString(randomBytes(random, body.toString())) : body.toString();
             try {
                 validator.validate(headers("application/json", "fuzz-" + i), null, sent, base64);
-            } catch (ApiException e) {
-                assertThat(e.status()).as("status for %s", body).isBetween(400, 499);
+            } catch (RelayException e) {
+                assertThat(ApiErrors.status(e.code())).as("status for %s", body).isBetween(400, 499);
                 outcomes4xx++;
             }
         }

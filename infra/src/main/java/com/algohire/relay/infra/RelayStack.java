@@ -101,7 +101,7 @@ public final class RelayStack extends Stack {
     // Memory and timeouts. Lambda allocates CPU in proportion to memory; at 1024 MB a function gets about
     // 0.6 vCPU, which is what parsing a 1 MiB JSON body, TLS handshakes and SDK marshalling need to stay in
     // the tens of milliseconds. API-facing timeouts stay under API Gateway's 29 s integration limit.
-    static final RelayFunction.Spec INGEST = new RelayFunction.Spec("com.algohire.relay.api.EventsApiHandler",
+    static final RelayFunction.Spec INGEST = new RelayFunction.Spec("com.algohire.relay.api.IngestApiHandler",
             "POST/GET /api/v1/events and GET /health: validate, store once per idempotency key, queue",
             // 15 s: a put, an optional 1 MiB S3 upload and a send take well under a second; the rest lets the
             // SDK retry throttling without the caller hitting API Gateway's 29 s limit first.

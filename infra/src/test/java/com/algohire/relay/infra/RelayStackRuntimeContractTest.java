@@ -34,7 +34,7 @@ import software.amazon.awssdk.regions.Region;
  */
 class RelayStackRuntimeContractTest {
 
-    private static final String INGEST = "com.algohire.relay.api.EventsApiHandler";
+    private static final String INGEST = "com.algohire.relay.api.IngestApiHandler";
     private static final String SWEEPER = "com.algohire.relay.ingest.SweeperHandler";
     private static final String DELIVERY = "com.algohire.relay.delivery.DeliveryHandler";
     private static final String MANAGEMENT = "com.algohire.relay.api.ManagementApiHandler";

@@ -21,7 +21,7 @@ import software.amazon.awscdk.assertions.Match;
 /** Assertions on the synthesized template: every property the relay's correctness depends on. */
 class RelayStackTest {
 
-    private static final String INGEST = "com.algohire.relay.api.EventsApiHandler";
+    private static final String INGEST = "com.algohire.relay.api.IngestApiHandler";
     private static final String SWEEPER = "com.algohire.relay.ingest.SweeperHandler";
     private static final String DELIVERY = "com.algohire.relay.delivery.DeliveryHandler";
     private static final String MANAGEMENT = "com.algohire.relay.api.ManagementApiHandler";

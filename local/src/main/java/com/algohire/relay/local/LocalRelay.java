@@ -1,6 +1,6 @@
 package com.algohire.relay.local;
 
-import com.algohire.relay.api.EventsApiHandler;
+import com.algohire.relay.api.IngestApiHandler;
 import com.algohire.relay.api.ManagementApiHandler;
 import com.algohire.relay.config.ApiRoutes;
 import com.algohire.relay.config.EnvVars;
@@ -159,7 +159,7 @@ public final class LocalRelay implements AutoCloseable {
             workers.add(SweeperSchedule.start(new SweeperHandler(config, clients), "sweeper",
                     backend.region().id(), options.sweepInterval(), SWEEPER_FUNCTION_TIMEOUT));
             api = ApiGatewayEmulator.start(new InetSocketAddress(options.host(), options.port()),
-                    routes(new EventsApiHandler(config, clients), new ManagementApiHandler(config, clients)),
+                    routes(new IngestApiHandler(config, clients), new ManagementApiHandler(config, clients)),
                     options.keys(), API_FUNCTION_TIMEOUT);
             return new LocalRelay(options, backend, resources, api, workers);
         } catch (RuntimeException e) {
@@ -190,12 +190,12 @@ public final class LocalRelay implements AutoCloseable {
     }
 
     /** The stack's routes ({@link ApiRoutes}), each to the handler class of its function. */
-    static List<Route> routes(EventsApiHandler events, ManagementApiHandler management) {
+    static List<Route> routes(IngestApiHandler ingest, ManagementApiHandler management) {
         List<Route> routes = new ArrayList<>();
         for (ApiRoutes.Route route : ApiRoutes.ALL) {
-            boolean ingest = route.function() == ApiRoutes.Function.INGEST;
-            routes.add(new Route(route.method(), route.resource(), route.auth(), ingest ? "ingest" : "management",
-                    ingest ? events : management));
+            boolean toIngest = route.function() == ApiRoutes.Function.INGEST;
+            routes.add(new Route(route.method(), route.resource(), route.auth(), toIngest ? "ingest" : "management",
+                    toIngest ? ingest : management));
         }
         return routes;
     }

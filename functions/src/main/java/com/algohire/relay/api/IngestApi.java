@@ -1,5 +1,8 @@
 package com.algohire.relay.api;
 
+import com.algohire.relay.config.ApiRoutes;
+import com.algohire.relay.error.ErrorCode;
+import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.EventList;
 import com.algohire.relay.event.EventPage;
 import com.algohire.relay.event.EventStore;
@@ -10,6 +13,8 @@ import com.algohire.relay.ingest.EventIngestion;
 import com.algohire.relay.ingest.EventValidator;
 import com.algohire.relay.ingest.IngestRequest;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.internal.Text;
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.util.RawValue;
@@ -22,15 +27,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The ingest function's routes: turns an API Gateway proxy request into a call on ingestion, the event store,
- * the event list or the health check, and every outcome (including our own faults) into a JSON response with
- * the security headers and one log line.
+ * The ingest function's routes: POST /api/v1/events into a call on validation and ingestion, the reads into calls
+ * on the event store and the event list, GET /health on the health check, and each result into its JSON answer.
+ * What every request goes through (404, 405, errors, the log line) is the {@link Router}'s.
  */
-final class EventsApi {
+final class IngestApi {
     static final String EVENTS_PATH = "/api/v1/events";
     static final String HEALTH_PATH = "/health";
     static final int DEFAULT_LIMIT = 20;
@@ -39,7 +43,8 @@ final class EventsApi {
     private static final Instant EARLIEST = Instant.EPOCH;
     private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
 
-    private static final Pattern EVENT_PATH = Pattern.compile("/api/v1/events/([^/]+)");
+    /** How much of a rejected value an error message echoes. */
+    private static final int ECHO_LIMIT = 100;
     private static final Pattern UUID_TEXT =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
@@ -50,9 +55,9 @@ final class EventsApi {
     private final HealthCheck health;
     private final Duration retention;
     private final Clock clock;
-    private final StructuredLog log;
+    private final Router router;
 
-    EventsApi(EventValidator validator, EventIngestion ingestion, EventStore store, EventList list,
+    IngestApi(EventValidator validator, EventIngestion ingestion, EventStore store, EventList list,
               HealthCheck health, Duration retention, Clock clock, StructuredLog log) {
         this.validator = validator;
         this.ingestion = ingestion;
@@ -61,87 +66,26 @@ final class EventsApi {
         this.health = health;
         this.retention = retention;
         this.clock = clock;
-        this.log = log;
+        this.router = Router.builder(ApiRoutes.Function.INGEST, log,
+                        (method, allow) -> "Method " + printable(method) + " is not allowed here.")
+                .route("POST", EVENTS_PATH, this::post)
+                .route("GET", EVENTS_PATH, this::list)
+                .route("GET", EVENTS_PATH + "/{eventId}", this::get)
+                .route("GET", HEALTH_PATH, call -> health())
+                .build();
     }
 
-    /** What the log line reports about a request, filled in as routing and handling learn it. */
-    private static final class Outcome {
-        String route = "unmatched";
-        String eventId;
-        String eventType;
-        String errorCode;
+    APIGatewayProxyResponseEvent handle(APIGatewayProxyRequestEvent request, Context context) {
+        return router.handle(request, context);
     }
 
-    APIGatewayProxyResponseEvent handle(APIGatewayProxyRequestEvent request, String requestId) {
-        long started = System.nanoTime();
-        Outcome outcome = new Outcome();
-        String method = request.getHttpMethod() == null ? "" : request.getHttpMethod().toUpperCase(Locale.ROOT);
-        APIGatewayProxyResponseEvent response;
-        try {
-            response = route(request, method, started, outcome);
-        } catch (ApiException e) {
-            outcome.errorCode = e.code();
-            if (outcome.eventId == null && e.details().get("eventId") instanceof String id) {
-                outcome.eventId = id;
-            }
-            response = ApiResponses.error(e, e.status() == 405
-                    ? Map.of("Allow", allowed(ApiRequests.path(request))) : Map.of());
-        } catch (RuntimeException e) {
-            outcome.errorCode = "INTERNAL_ERROR";
-            // The class name only: an exception's message can carry payload data or resource names.
-            log.error("unexpected failure", Map.of("requestId", String.valueOf(requestId),
-                    "route", outcome.route, "exception", e.getClass().getName()));
-            response = ApiResponses.internalError(requestId, method, ApiRequests.path(request));
-        }
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("requestId", requestId);
-        fields.put("method", method);
-        fields.put("route", outcome.route);
-        fields.put("status", response.getStatusCode());
-        fields.put("errorCode", outcome.errorCode);
-        fields.put("eventId", outcome.eventId);
-        fields.put("eventType", outcome.eventType);
-        fields.put("processingTimeMs", elapsedMs(started));
-        log.info("request", fields);
-        return response;
-    }
-
-    private APIGatewayProxyResponseEvent route(APIGatewayProxyRequestEvent request, String method, long started,
-                                               Outcome outcome) {
-        String path = ApiRequests.path(request);
-        if (path.equals(EVENTS_PATH)) {
-            outcome.route = method + " " + EVENTS_PATH;
-            return switch (method) {
-                case "POST" -> post(request, started, outcome);
-                case "GET" -> list(request);
-                default -> throw methodNotAllowed(method);
-            };
-        }
-        Matcher eventPath = EVENT_PATH.matcher(path);
-        if (eventPath.matches()) {
-            outcome.route = method + " " + EVENTS_PATH + "/{eventId}";
-            if (!method.equals("GET")) {
-                throw methodNotAllowed(method);
-            }
-            return get(eventPath.group(1), outcome);
-        }
-        if (path.equals(HEALTH_PATH)) {
-            outcome.route = method + " " + HEALTH_PATH;
-            if (!method.equals("GET")) {
-                throw methodNotAllowed(method);
-            }
-            return health();
-        }
-        throw new ApiException(404, "ROUTE_NOT_FOUND", "No route for " + method + " "
-                + printable(path) + ".");
-    }
-
-    private APIGatewayProxyResponseEvent post(APIGatewayProxyRequestEvent request, long started, Outcome outcome) {
+    private APIGatewayProxyResponseEvent post(ApiCall call) {
+        APIGatewayProxyRequestEvent request = call.request();
         IngestRequest valid = validator.validate(request.getHeaders(), request.getMultiValueHeaders(),
                 request.getBody(), Boolean.TRUE.equals(request.getIsBase64Encoded()));
-        outcome.eventType = valid.eventType();
+        call.eventType(valid.eventType());
         Accepted accepted = ingestion.accept(valid);
-        outcome.eventId = accepted.eventId();
+        call.eventId(accepted.eventId());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
         body.put("message", "Event accepted and queued for processing");
@@ -149,20 +93,21 @@ final class EventsApi {
         body.put("eventType", accepted.eventType());
         body.put("idempotencyKey", accepted.idempotencyKey());
         body.put("receivedAt", accepted.receivedAt());
-        body.put("processingTimeMs", elapsedMs(started));
+        body.put("processingTimeMs", call.elapsedMs());
         return ApiResponses.json(202, body);
     }
 
-    private APIGatewayProxyResponseEvent get(String rawId, Outcome outcome) {
+    private APIGatewayProxyResponseEvent get(ApiCall call) {
+        String rawId = call.parameter("eventId");
         if (!UUID_TEXT.matcher(rawId).matches()) {
-            throw new ApiException(400, "INVALID_EVENT_ID", "Path parameter eventId must be a UUID, was: "
+            throw new RelayException(ErrorCode.INVALID_EVENT_ID, "Path parameter eventId must be a UUID, was: "
                     + printable(rawId) + ".");
         }
         String eventId = rawId.toLowerCase(Locale.ROOT);
-        outcome.eventId = eventId;
-        StoredEvent event = store.find(eventId).orElseThrow(() -> new ApiException(404, "EVENT_NOT_FOUND",
+        call.eventId(eventId);
+        StoredEvent event = store.find(eventId).orElseThrow(() -> new RelayException(ErrorCode.EVENT_NOT_FOUND,
                 "No event with eventId " + eventId + " (it may have passed the retention period)."));
-        outcome.eventType = event.eventType();
+        call.eventType(event.eventType());
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", event.eventId());
         view.put("eventType", event.eventType());
@@ -177,21 +122,17 @@ final class EventsApi {
         return ApiResponses.json(200, body);
     }
 
-    private APIGatewayProxyResponseEvent list(APIGatewayProxyRequestEvent request) {
-        Map<String, String> params = queryParameters(request);
+    private APIGatewayProxyResponseEvent list(ApiCall call) {
+        Map<String, String> params = queryParameters(call.request());
         String eventType = params.get("eventType");
         if (eventType != null) {
-            try {
-                validator.checkEventType(eventType);
-            } catch (ApiException e) {
-                throw new ApiException(400, "INVALID_EVENT_TYPE", "Parameter " + e.getMessage().replaceFirst("^Field ", ""));
-            }
+            validator.checkEventTypeParameter(eventType);
         }
         Instant now = clock.instant();
         Instant requestedTo = params.containsKey("to") ? instant("to", params.get("to")) : now;
         Instant from = params.containsKey("from") ? instant("from", params.get("from")) : null;
         if (from != null && from.isAfter(requestedTo)) {
-            throw new ApiException(400, "INVALID_RANGE", "Parameter from must not be after parameter to.");
+            throw new RelayException(ErrorCode.INVALID_RANGE, "Parameter from must not be after parameter to.");
         }
         // Nothing is received after now: a later `to` is read as now, or the list would walk (and, bounded by the
         // retention period, only walk) days that cannot hold an event, and answer empty.
@@ -207,7 +148,7 @@ final class EventsApi {
                 limit = -1;
             }
             if (limit < 1 || limit > MAX_LIMIT) {
-                throw new ApiException(400, "INVALID_LIMIT", "Parameter limit must be an integer from 1 to "
+                throw new RelayException(ErrorCode.INVALID_LIMIT, "Parameter limit must be an integer from 1 to "
                         + MAX_LIMIT + ", was: " + printable(params.get("limit")) + ".");
             }
         }
@@ -239,7 +180,7 @@ final class EventsApi {
         }
         // The stored sort keys are four-digit-year text: outside these years a bound would not sort with them.
         if (instant == null || instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
-            throw new ApiException(400, "INVALID_" + name.toUpperCase(Locale.ROOT), "Parameter " + name
+            throw new RelayException(name.equals("from") ? ErrorCode.INVALID_FROM : ErrorCode.INVALID_TO, "Parameter " + name
                     + " must be an ISO-8601 date-time with offset (e.g. 2024-01-10T10:00:00Z) between years 1970 and "
                     + "9999, was: " + printable(value) + ".");
         }
@@ -267,24 +208,7 @@ final class EventsApi {
     }
 
 
-    private static String allowed(String path) {
-        return path.equals(EVENTS_PATH) ? "GET, POST" : "GET";
-    }
-
-    private static ApiException methodNotAllowed(String method) {
-        return new ApiException(405, "METHOD_NOT_ALLOWED", "Method " + printable(method) + " is not allowed here.");
-    }
-
     private static String printable(String value) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < value.length() && i < 100; i++) {
-            char c = value.charAt(i);
-            out.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return value.length() > 100 ? out + "..." : out.toString();
-    }
-
-    private static long elapsedMs(long startedNanos) {
-        return (System.nanoTime() - startedNanos) / 1_000_000;
+        return Text.printable(value, ECHO_LIMIT);
     }
 }

@@ -1,6 +1,9 @@
 package com.algohire.relay.subscription;
 
-import com.algohire.relay.api.ApiException;
+import com.algohire.relay.error.ErrorCode;
+import com.algohire.relay.error.RelayException;
+import com.algohire.relay.event.EventTypes;
+import com.algohire.relay.internal.Text;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.ssrf.UrlRejectedException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,28 +12,24 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
- * The subscription management operations behind {@code /api/v1/subscriptions}: validation of what callers send,
- * and the response bodies, which carry the signing secret only on create and rotate.
+ * Creates, reads, changes and deletes subscriptions and rotates their secrets, refusing what a caller may not
+ * store (a URL the SSRF guard refuses, an unknown domain, an unknown field) with a {@link RelayException}.
+ *
+ * <p>It takes a subscription as the JSON document the caller sent, not as typed values parsed beforehand: each
+ * field is checked for its type and its value together, in the document's order, and a PATCH names a missing
+ * subscription before any field, so which error a request with several defects hears depends on that order.
  */
-public final class SubscriptionApi {
+public final class SubscriptionService {
     static final int MAX_EVENT_TYPES = 50;
     static final int MAX_DESCRIPTION = 500;
-    static final int DEFAULT_LIMIT = 20;
-    static final int MAX_LIMIT = 100;
     /** Rotated-out secrets kept signing at once; bounds the item and the signature header under rapid rotation. */
     static final int MAX_PREVIOUS_SECRETS = 4;
-    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+");
-    private static final Pattern DOMAIN_WILDCARD = Pattern.compile("([a-z][a-z0-9_]*)\\.\\*");
-    private static final Pattern ID = Pattern.compile("sub_[0-9a-f]{32}");
     private static final Set<String> CREATE_FIELDS = Set.of("url", "eventTypes", "description");
     private static final Set<String> PATCH_FIELDS = Set.of("url", "eventTypes", "description", "active");
 
@@ -41,8 +40,16 @@ public final class SubscriptionApi {
     private final Clock clock;
     private final SecretGenerator secrets;
 
-    public SubscriptionApi(SubscriptionStore store, SsrfGuard guard, Set<String> knownDomains, Duration rotationOverlap,
-                           Clock clock) {
+    /** A subscription with its new signing secret: what create and rotate answer, the only time it is shown. */
+    public record WithSecret(Subscription subscription, String secret) {
+        @Override
+        public String toString() {
+            return "WithSecret[" + subscription + ", secret redacted]";
+        }
+    }
+
+    public SubscriptionService(SubscriptionStore store, SsrfGuard guard, Set<String> knownDomains, Duration rotationOverlap,
+                               Clock clock) {
         this.store = store;
         this.guard = guard;
         this.knownDomains = knownDomains;
@@ -51,52 +58,35 @@ public final class SubscriptionApi {
         this.secrets = new SecretGenerator();
     }
 
-    public Map<String, Object> create(JsonNode body) {
+    public WithSecret create(JsonNode body) {
         requireObject(body, CREATE_FIELDS);
         String url = url(body.get("url"));
         List<String> eventTypes = eventTypes(body.get("eventTypes"));
         String description = description(body.get("description"));
         Instant now = clock.instant();
         String secret = secrets.next();
-        Subscription subscription = new Subscription("sub_" + UUID.randomUUID().toString().replace("-", ""), url,
+        Subscription subscription = new Subscription(Subscription.newId(), url,
                 eventTypes, description, true, List.of(new Subscription.SigningSecret(secret, null)), now, now, null);
         store.create(subscription);
-        Map<String, Object> view = view(subscription, now);
-        view.put("secret", secret);
-        return envelope("subscription", view);
+        return new WithSecret(subscription, secret);
     }
 
-    public Map<String, Object> list(String limitParam, String cursor) {
-        int limit = DEFAULT_LIMIT;
-        if (limitParam != null) {
-            try {
-                limit = Integer.parseInt(limitParam.trim());
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > MAX_LIMIT) {
-                throw new ApiException(400, "INVALID_LIMIT", "limit must be an integer from 1 to " + MAX_LIMIT,
-                        Map.of("field", "limit"));
-            }
-        }
-        SubscriptionStore.Page page;
+    /** @param cursor a previous page's nextCursor, or null for the first page */
+    public SubscriptionStore.Page list(int limit, String cursor) {
         try {
-            page = store.list(limit, cursor == null || cursor.isBlank() ? null : cursor.trim());
+            return store.list(limit, cursor);
         } catch (IllegalArgumentException e) {
-            throw new ApiException(400, "INVALID_CURSOR", "cursor is not one returned by this API",
+            throw new RelayException(ErrorCode.INVALID_CURSOR, "cursor is not one returned by this API",
                     Map.of("field", "cursor"));
         }
-        Instant now = clock.instant();
-        Map<String, Object> body = envelope("subscriptions", page.items().stream().map(s -> view(s, now)).toList());
-        body.put("nextCursor", page.nextCursor());
-        return body;
     }
 
-    public Map<String, Object> get(String id) {
-        return envelope("subscription", view(existing(id), clock.instant()));
+    public Subscription get(String id) {
+        return existing(id);
     }
 
-    public Map<String, Object> patch(String id, JsonNode body) {
+    /** Changes the fields {@code body} names ({@code url}, {@code eventTypes}, {@code description}, {@code active}). */
+    public Subscription update(String id, JsonNode body) {
         requireObject(body, PATCH_FIELDS);
         Subscription current = existing(id);
         String url = body.has("url") ? url(body.get("url")) : current.url();
@@ -106,7 +96,7 @@ public final class SubscriptionApi {
         String disabledReason = current.disabledReason();
         if (body.has("active")) {
             if (!body.get("active").isBoolean()) {
-                throw new ApiException(400, "INVALID_ACTIVE", "active must be true or false", Map.of("field", "active"));
+                throw new RelayException(ErrorCode.INVALID_ACTIVE, "active must be true or false", Map.of("field", "active"));
             }
             active = body.get("active").booleanValue();
             disabledReason = active ? null : "disabled by operator";
@@ -117,7 +107,7 @@ public final class SubscriptionApi {
         if (!store.replace(updated, current.updatedAt())) {
             throw changedOrGone(id);
         }
-        return envelope("subscription", view(updated, now));
+        return updated;
     }
 
     /**
@@ -130,7 +120,7 @@ public final class SubscriptionApi {
     }
 
     /** A new current secret; the old one keeps signing for the overlap, so receivers can switch without a gap. */
-    public Map<String, Object> rotateSecret(String id) {
+    public WithSecret rotateSecret(String id) {
         Subscription current = existing(id);
         Instant now = SubscriptionStore.nextUpdatedAt(current.updatedAt(), clock.instant());
         String secret = secrets.next();
@@ -150,46 +140,39 @@ public final class SubscriptionApi {
         if (!store.replace(rotated, current.updatedAt())) {
             throw changedOrGone(id);
         }
-        Map<String, Object> view = view(rotated, now);
-        view.put("secret", secret);
-        return envelope("subscription", view);
-    }
-
-    /** The subscription with this id; empty also for a string that cannot be an id (never sent to the table). */
-    public java.util.Optional<Subscription> find(String id) {
-        return id != null && ID.matcher(id).matches() ? store.find(id) : java.util.Optional.empty();
+        return new WithSecret(rotated, secret);
     }
 
     private Subscription existing(String id) {
-        if (!ID.matcher(id).matches()) {
+        if (!Subscription.isId(id)) {
             throw notFound(id);
         }
         return store.find(id).orElseThrow(() -> notFound(id));
     }
 
     /** After a refused conditional write: 404 when the subscription is gone, else 409 (changed since read). */
-    private ApiException changedOrGone(String id) {
+    private RelayException changedOrGone(String id) {
         if (store.find(id).isEmpty()) {
             return notFound(id);
         }
-        return new ApiException(409, "SUBSCRIPTION_MODIFIED",
+        return new RelayException(ErrorCode.SUBSCRIPTION_MODIFIED,
                 "The subscription changed while this request was processed; read it again and retry",
                 Map.of("subscriptionId", id));
     }
 
-    private static ApiException notFound(String id) {
-        return new ApiException(404, "SUBSCRIPTION_NOT_FOUND", "No subscription with this subscriptionId",
+    private static RelayException notFound(String id) {
+        return new RelayException(ErrorCode.SUBSCRIPTION_NOT_FOUND, "No subscription with this subscriptionId",
                 Map.of("subscriptionId", id.length() > 64 ? id.substring(0, 64) : id));
     }
 
     private static void requireObject(JsonNode body, Set<String> allowed) {
         if (body == null || !body.isObject()) {
-            throw new ApiException(400, "INVALID_BODY", "request body must be a JSON object");
+            throw new RelayException(ErrorCode.INVALID_BODY, "request body must be a JSON object");
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!allowed.contains(name)) {
-                throw new ApiException(400, "UNKNOWN_FIELD", "unknown field " + truncate(name) + "; allowed: "
+                throw new RelayException(ErrorCode.UNKNOWN_FIELD, "unknown field " + truncate(name) + "; allowed: "
                         + String.join(", ", allowed.stream().sorted().toList()), Map.of("field", truncate(name)));
             }
         }
@@ -197,12 +180,12 @@ public final class SubscriptionApi {
 
     private String url(JsonNode node) {
         if (node == null || !node.isTextual()) {
-            throw new ApiException(400, "INVALID_URL", "url is required and must be a string", Map.of("field", "url"));
+            throw new RelayException(ErrorCode.INVALID_URL, "url is required and must be a string", Map.of("field", "url"));
         }
         try {
             return guard.checkUrl(node.textValue()).toString();
         } catch (UrlRejectedException e) {
-            throw new ApiException(400, "INVALID_URL", e.getMessage(), Map.of("field", "url"));
+            throw new RelayException(ErrorCode.INVALID_URL, e.getMessage(), Map.of("field", "url"));
         }
     }
 
@@ -221,8 +204,8 @@ public final class SubscriptionApi {
             if (filter.equals("*")) {
                 filters.add(filter);
                 continue;
-            } else if (DOMAIN_WILDCARD.matcher(filter).matches() || EVENT_TYPE.matcher(filter).matches()) {
-                domain = filter.substring(0, filter.indexOf('.'));
+            } else if (EventTypes.isDomainWildcard(filter) || EventTypes.isName(filter)) {
+                domain = EventTypes.domain(filter);
             } else {
                 throw invalidEventTypes("eventTypes entry " + truncate(filter)
                         + " is not an event type (domain.action), a domain wildcard (domain.*) or *");
@@ -236,8 +219,8 @@ public final class SubscriptionApi {
         return List.copyOf(filters);
     }
 
-    private static ApiException invalidEventTypes(String message) {
-        return new ApiException(400, "INVALID_EVENT_TYPES", message, Map.of("field", "eventTypes"));
+    private static RelayException invalidEventTypes(String message) {
+        return new RelayException(ErrorCode.INVALID_EVENT_TYPES, message, Map.of("field", "eventTypes"));
     }
 
     private static String description(JsonNode node) {
@@ -245,35 +228,13 @@ public final class SubscriptionApi {
             return null;
         }
         if (!node.isTextual() || node.textValue().length() > MAX_DESCRIPTION) {
-            throw new ApiException(400, "INVALID_DESCRIPTION", "description must be a string of at most "
+            throw new RelayException(ErrorCode.INVALID_DESCRIPTION, "description must be a string of at most "
                     + MAX_DESCRIPTION + " characters", Map.of("field", "description"));
         }
         return node.textValue();
     }
 
     private static String truncate(String text) {
-        return text.length() > 100 ? text.substring(0, 100) + "..." : text;
-    }
-
-    private static Map<String, Object> view(Subscription s, Instant now) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("subscriptionId", s.subscriptionId());
-        view.put("url", s.url());
-        view.put("eventTypes", s.eventTypes());
-        view.put("description", s.description());
-        view.put("active", s.active());
-        view.put("disabledReason", s.disabledReason());
-        Instant previousExpiry = s.previousSecretExpiresAt(now);
-        view.put("previousSecretExpiresAt", previousExpiry == null ? null : previousExpiry.toString());
-        view.put("createdAt", s.createdAt().toString());
-        view.put("updatedAt", s.updatedAt().toString());
-        return view;
-    }
-
-    private static Map<String, Object> envelope(String name, Object value) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("success", true);
-        body.put(name, value);
-        return body;
+        return Text.truncate(text, 100);
     }
 }

@@ -14,7 +14,6 @@ import com.algohire.relay.testing.MutableClock;
 import com.algohire.relay.verifier.WebhookSignature;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,43 +21,41 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 @ExtendWith(SharedAwsBackend.class)
-class SubscriptionApiIntegrationTest {
+class SubscriptionServiceIntegrationTest {
     private static final Duration OVERLAP = Duration.ofHours(24);
 
-    private record Fixture(SubscriptionApi api, SubscriptionStore store, MutableClock clock) {
+    private record Fixture(SubscriptionService service, SubscriptionStore store, MutableClock clock) {
     }
 
     private static Fixture fixture(AwsBackend backend) {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         SubscriptionStore store = new SubscriptionStore(env.resources.dynamoDb, env.subscriptionsTable);
         MutableClock clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
-        SubscriptionApi api = new SubscriptionApi(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP, clock);
-        return new Fixture(api, store, clock);
+        SubscriptionService service = new SubscriptionService(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP, clock);
+        return new Fixture(service, store, clock);
     }
 
-    @SuppressWarnings("unchecked")
-    private static String secretOf(Map<String, Object> response) {
-        return (String) ((Map<String, Object>) response.get("subscription")).get("secret");
+    private static String secretOf(SubscriptionService.WithSecret written) {
+        return written.secret();
     }
 
-    @SuppressWarnings("unchecked")
-    private static String idOf(Map<String, Object> response) {
-        return (String) ((Map<String, Object>) response.get("subscription")).get("subscriptionId");
+    private static String idOf(SubscriptionService.WithSecret written) {
+        return written.subscription().subscriptionId();
     }
 
     @Test
     void rotateSecret_whenRotatedTwiceWithinOverlap_everySecretSignsUntilItsOwnOverlapEnds(AwsBackend backend)
             throws Exception {
         Fixture f = fixture(backend);
-        Map<String, Object> created = f.api().create(Json.mapper().readTree(
+        SubscriptionService.WithSecret created = f.service().create(Json.mapper().readTree(
                 "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}"));
         String id = idOf(created);
         String a = secretOf(created);
         Instant firstRotation = f.clock().instant();
-        String b = secretOf(f.api().rotateSecret(id));
+        String b = secretOf(f.service().rotateSecret(id));
         f.clock().advance(Duration.ofHours(1));
         Instant secondRotation = f.clock().instant();
-        String c = secretOf(f.api().rotateSecret(id));
+        String c = secretOf(f.service().rotateSecret(id));
 
         Subscription s = f.store().find(id).orElseThrow();
         assertThat(s.signingSecrets(secondRotation)).containsExactly(c, b, a);
@@ -71,15 +68,15 @@ class SubscriptionApiIntegrationTest {
     @Test
     void rotateSecret_whenOverlapOfOldSecretsHasEnded_dropsThemFromTheItem(AwsBackend backend) throws Exception {
         Fixture f = fixture(backend);
-        String id = idOf(f.api().create(Json.mapper().readTree(
+        String id = idOf(f.service().create(Json.mapper().readTree(
                 "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
         for (int i = 0; i < 20; i++) {
-            f.api().rotateSecret(id);
+            f.service().rotateSecret(id);
         }
         Subscription s = f.store().find(id).orElseThrow();
-        assertThat(s.secrets()).hasSizeLessThanOrEqualTo(1 + SubscriptionApi.MAX_PREVIOUS_SECRETS);
+        assertThat(s.secrets()).hasSizeLessThanOrEqualTo(1 + SubscriptionService.MAX_PREVIOUS_SECRETS);
         f.clock().advance(OVERLAP.plusSeconds(1));
-        String latest = secretOf(f.api().rotateSecret(id));
+        String latest = secretOf(f.service().rotateSecret(id));
         s = f.store().find(id).orElseThrow();
         assertThat(s.secrets()).hasSize(2); // the new one, and the one it replaced, for the overlap
         assertThat(s.signingSecrets(f.clock().instant())).first().isEqualTo(latest);
@@ -91,7 +88,7 @@ class SubscriptionApiIntegrationTest {
     @Test
     void replace_whenSubscriptionChangedSinceRead_refusesSoA410DisableIsNotUndone(AwsBackend backend) throws Exception {
         Fixture f = fixture(backend);
-        String id = idOf(f.api().create(Json.mapper().readTree(
+        String id = idOf(f.service().create(Json.mapper().readTree(
                 "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
         Subscription read = f.store().find(id).orElseThrow(); // a PATCH reads ...
         f.clock().advance(Duration.ofSeconds(1));
@@ -105,18 +102,19 @@ class SubscriptionApiIntegrationTest {
         assertThat(stored.active()).isFalse();
         assertThat(stored.disabledReason()).contains("410");
 
-        Map<String, Object> fresh = f.api().patch(id, Json.mapper().readTree("{\"description\":\"renamed\"}"));
-        assertThat(fresh.toString()).contains("renamed").contains("active=false");
+        Subscription fresh = f.service().update(id, Json.mapper().readTree("{\"description\":\"renamed\"}"));
+        assertThat(fresh.description()).isEqualTo("renamed");
+        assertThat(fresh.active()).isFalse();
     }
 
     @Test
     void disable_whenSubscriptionChangedSinceTheAttemptReadIt_leavesItActive(AwsBackend backend) throws Exception {
         Fixture f = fixture(backend);
-        String id = idOf(f.api().create(Json.mapper().readTree(
+        String id = idOf(f.service().create(Json.mapper().readTree(
                 "{\"url\":\"https://old.example.com/x\",\"eventTypes\":[\"*\"]}")));
         Subscription readByAttempt = f.store().find(id).orElseThrow();
         f.clock().advance(Duration.ofSeconds(1));
-        f.api().patch(id, Json.mapper().readTree("{\"url\":\"https://new.example.com/x\"}"));
+        f.service().update(id, Json.mapper().readTree("{\"url\":\"https://new.example.com/x\"}"));
         Subscription patched = f.store().find(id).orElseThrow();
 
         assertThat(f.store().disable(readByAttempt, "receiver answered 410 Gone", f.clock().instant())).isFalse();
@@ -126,14 +124,14 @@ class SubscriptionApiIntegrationTest {
     @Test
     void writes_whenThisClockIsBehindTheLastWriter_neverMoveUpdatedAtBackwards(AwsBackend backend) throws Exception {
         Fixture f = fixture(backend);
-        String id = idOf(f.api().create(Json.mapper().readTree(
+        String id = idOf(f.service().create(Json.mapper().readTree(
                 "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
         Instant created = f.store().find(id).orElseThrow().updatedAt();
 
         f.clock().set(created.minus(Duration.ofMinutes(5))); // this function's clock runs behind the creator's
-        f.api().patch(id, Json.mapper().readTree("{\"description\":\"skewed\"}"));
+        f.service().update(id, Json.mapper().readTree("{\"description\":\"skewed\"}"));
         Instant patched = f.store().find(id).orElseThrow().updatedAt();
-        f.api().rotateSecret(id);
+        f.service().rotateSecret(id);
         Instant rotated = f.store().find(id).orElseThrow().updatedAt();
         Subscription beforeDisable = f.store().find(id).orElseThrow();
         assertThat(f.store().disable(beforeDisable, "receiver answered 410 Gone", f.clock().instant())).isTrue();
@@ -157,8 +155,8 @@ class SubscriptionApiIntegrationTest {
         }).when(dynamoDb).updateItem(any(UpdateItemRequest.class));
         SubscriptionStore store = new SubscriptionStore(dynamoDb, env.subscriptionsTable);
         MutableClock clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
-        SubscriptionApi api = new SubscriptionApi(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP, clock);
-        String id = idOf(api.create(Json.mapper().readTree(
+        SubscriptionService service = new SubscriptionService(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP, clock);
+        String id = idOf(service.create(Json.mapper().readTree(
                 "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
 
         assertThat(store.disable(store.find(id).orElseThrow(), "receiver answered 410 Gone", clock.instant())).isTrue();

@@ -19,20 +19,20 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** The ingest function: POST and GET /api/v1/events, GET /api/v1/events/{eventId} and GET /health. */
-public final class EventsApiHandler implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
-    private final EventsApi api;
+public final class IngestApiHandler implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
+    private final IngestApi api;
 
-    public EventsApiHandler() {
+    public IngestApiHandler() {
         this(RelayConfig.fromEnvironment(), AwsClients.fromEnvironment());
     }
 
-    public EventsApiHandler(RelayConfig config, AwsClients clients) {
+    public IngestApiHandler(RelayConfig config, AwsClients clients) {
         this(config, clients.dynamoDb(), clients.sqs(), clients.s3(), Clock.systemUTC(), StructuredLog.stdout());
     }
 
-    EventsApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
+    IngestApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
                      StructuredLog log) {
-        this.api = new EventsApi(
+        this.api = new IngestApi(
                 new EventValidator(config.knownDomains()),
                 EventIngestion.create(dynamoDb, sqs, s3, config, clock, log),
                 new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()), config.eventsTable(), clock),
@@ -43,13 +43,6 @@ public final class EventsApiHandler implements RequestHandler<APIGatewayProxyReq
 
     @Override
     public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent request, Context context) {
-        return api.handle(request, requestId(request, context));
-    }
-
-    private static String requestId(APIGatewayProxyRequestEvent request, Context context) {
-        if (request.getRequestContext() != null && request.getRequestContext().getRequestId() != null) {
-            return request.getRequestContext().getRequestId();
-        }
-        return context == null ? null : context.getAwsRequestId();
+        return api.handle(request, context);
     }
 }

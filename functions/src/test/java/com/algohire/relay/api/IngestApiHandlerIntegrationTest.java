@@ -29,18 +29,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 
 /** Feeds the sample events in events/ (the files sam local invoke uses) to the ingest function. */
 @ExtendWith(SharedAwsBackend.class)
-class EventsApiHandlerIntegrationTest {
+class IngestApiHandlerIntegrationTest {
     private static final List<String> SEED_FIELDS = List.of("success", "message", "eventId", "eventType",
             "idempotencyKey", "receivedAt", "processingTimeMs");
 
     private TestResources aws;
-    private EventsApiHandler handler;
+    private IngestApiHandler handler;
     private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
 
     @BeforeEach
     void setUp(AwsBackend backend) {
         aws = TestResources.create(backend);
-        handler = new EventsApiHandler(aws.config(), aws.dynamoDb, aws.sqs, aws.s3, Clock.systemUTC(),
+        handler = new IngestApiHandler(aws.config(), aws.dynamoDb, aws.sqs, aws.s3, Clock.systemUTC(),
                 new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8), Clock.systemUTC()));
     }
 

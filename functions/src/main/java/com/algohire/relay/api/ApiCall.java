@@ -1,0 +1,68 @@
+package com.algohire.relay.api;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import java.util.Map;
+
+/**
+ * One request as a route sees it: the request, its method and path, the path parameters of the route it matched,
+ * and the ids its log line reports, which the route fills in as it learns them.
+ */
+final class ApiCall {
+    private final APIGatewayProxyRequestEvent request;
+    private final String method;
+    private final String path;
+    private final long startedNanos;
+    private Map<String, String> parameters = Map.of();
+    private String eventId;
+    private String eventType;
+
+    ApiCall(APIGatewayProxyRequestEvent request, String method, String path, long startedNanos) {
+        this.request = request;
+        this.method = method;
+        this.path = path;
+        this.startedNanos = startedNanos;
+    }
+
+    APIGatewayProxyRequestEvent request() {
+        return request;
+    }
+
+    /** Upper case; empty when the request has none. */
+    String method() {
+        return method;
+    }
+
+    /** As {@link ApiRequests#path} gives it. */
+    String path() {
+        return path;
+    }
+
+    /** A path parameter of the matched route, e.g. {@code eventId} of {@code /api/v1/events/{eventId}}. */
+    String parameter(String name) {
+        return parameters.get(name);
+    }
+
+    void parameters(Map<String, String> parameters) {
+        this.parameters = Map.copyOf(parameters);
+    }
+
+    long elapsedMs() {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+
+    String eventId() {
+        return eventId;
+    }
+
+    void eventId(String eventId) {
+        this.eventId = eventId;
+    }
+
+    String eventType() {
+        return eventType;
+    }
+
+    void eventType(String eventType) {
+        this.eventType = eventType;
+    }
+}
