@@ -32,7 +32,7 @@ final class JsonBody {
     static JsonNode read(APIGatewayProxyRequestEvent request, boolean required) {
         String text = request.getBody();
         if (text != null && Boolean.TRUE.equals(request.getIsBase64Encoded())) {
-            text = new String(java.util.Base64.getDecoder().decode(text), java.nio.charset.StandardCharsets.UTF_8);
+            text = decodeBase64(text);
         }
         if (text == null || text.isBlank()) {
             if (required) {
@@ -55,6 +55,24 @@ final class JsonBody {
         }
         refuseLoneSurrogates(body, null);
         return body;
+    }
+
+    /** A body API Gateway passed base64-encoded: the sender's bytes, which must be base64 of UTF-8 text. */
+    private static String decodeBase64(String text) {
+        byte[] bytes;
+        try {
+            bytes = java.util.Base64.getMimeDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new RelayException(ErrorCode.INVALID_JSON, "request body is marked base64-encoded but is not valid base64");
+        }
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new RelayException(ErrorCode.INVALID_JSON, "request body is not valid UTF-8");
+        }
     }
 
     /**
