@@ -8,8 +8,8 @@ import java.security.CodeSource;
 /** Finds the files the CDK app reads from disk (the shaded functions jar, cdk.json) wherever it is started from. */
 final class InfraPaths {
 
-    /** The shaded jar Maven builds in functions/ (its version is the reactor's). */
-    static final String FUNCTIONS_JAR = "functions/target/functions-1.0.0-SNAPSHOT-lambda.jar";
+    /** The shaded jar Maven builds in functions/ (the shade plugin's outputFile in functions/pom.xml). */
+    static final String FUNCTIONS_JAR = "functions/target/functions-lambda.jar";
     /** Overrides the infra module directory (e.g. when the classes are not run from infra/target). */
     static final String INFRA_DIR_PROPERTY = "relay.infra.dir";
 
