@@ -145,10 +145,7 @@ final class WebhookDelivery {
         } catch (RuntimeException e) {
             return DeliveryAttempt.Result.notSent("SIGNING_FAILED", start);
         }
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("webhook-id", task.webhookId());
-        headers.put("webhook-timestamp", Long.toString(now.getEpochSecond()));
-        headers.put("webhook-signature", signatures);
+        Map<String, String> headers = WebhookSignature.headers(task.webhookId(), now.getEpochSecond(), signatures);
         try {
             return attempt.post(subscription.url(), headers, body);
         } catch (RuntimeException e) {
