@@ -101,6 +101,15 @@ public final class EventItems {
         return "P" + Math.floorMod(eventId.hashCode(), PENDING_SHARDS);
     }
 
+    /** An attribute's value as text, whether stored as S or N; null when absent. */
+    static String string(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        if (value == null) {
+            return null;
+        }
+        return value.s() != null ? value.s() : value.n();
+    }
+
     public static String payloadKey(String eventId) {
         return RelaySchema.PAYLOAD_PREFIX + eventId + ".json";
     }

@@ -9,6 +9,7 @@ import com.algohire.relay.api.ManagementApiHandler;
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.event.DeliveryLogEntry;
+import com.algohire.relay.event.DeliveryLogItems;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.Json;
@@ -138,7 +139,7 @@ class DeliveryHandlerIntegrationTest {
         // DynamoDB throttles exactly the attempt record's write.
         doThrow(ProvisionedThroughputExceededException.builder().message("injected").build())
                 .when(dynamoDb).putItem(ArgumentMatchers.<PutItemRequest>argThat(r -> r != null
-                        && r.item().get("sk") != null && r.item().get("sk").s().startsWith(DeliveryLogEntry.SK_PREFIX)));
+                        && r.item().get("sk") != null && r.item().get("sk").s().startsWith(DeliveryLogItems.SK_PREFIX)));
         DeliveryHandler handler = new DeliveryHandler(s.config(), dynamoDb, s.env().resources.sqs,
                 s.env().eventStore(s.config()), Clock.systemUTC(), s.env().log);
         try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200))) {
