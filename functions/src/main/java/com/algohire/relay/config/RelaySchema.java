@@ -77,7 +77,9 @@ public final class RelaySchema {
      */
     public static final int DEFAULT_EVENT_RETENTION_DAYS = 30;
 
-    // --- Delivery queue. ---
+    // --- Delivery queue. The arithmetic that ties these together: docs/architecture.md, "Delivery timing". ---
+    /** SQS's ceiling on a message's visibility timeout (12 h), and so on the longest wait before a retry. */
+    public static final int SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
     /** Timeout of one webhook attempt by default; the delivery function's timeout is derived from it. */
     public static final int DEFAULT_DELIVERY_TIMEOUT_SECONDS = 10;
     /** The seed's MAX_RETRY_ATTEMPTS default: retries after the first attempt. */

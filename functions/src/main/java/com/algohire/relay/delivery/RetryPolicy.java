@@ -1,5 +1,6 @@
 package com.algohire.relay.delivery;
 
+import com.algohire.relay.config.RelaySchema;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -28,7 +29,7 @@ import java.util.function.DoubleSupplier;
  * every handled failure sets its own visibility.
  */
 final class RetryPolicy {
-    static final Duration MAX_VISIBILITY = Duration.ofSeconds(43_200);
+    static final Duration MAX_VISIBILITY = Duration.ofSeconds(RelaySchema.SQS_MAX_VISIBILITY_SECONDS);
     /**
      * How much earlier than the batch's start SQS may have received its messages: more than the queue's
      * visibility timeout (180 s), since a message handled later than that had become visible again, and more than

@@ -70,8 +70,6 @@ import software.constructs.Construct;
  */
 public final class RelayStack extends Stack {
 
-    /** SQS's upper bound on a message's visibility timeout. */
-    static final int SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
     /** SQS's upper bound on a queue name's length. */
     static final int SQS_MAX_QUEUE_NAME_LENGTH = 80;
     static final int EVENT_RETENTION_DAYS = RelaySchema.DEFAULT_EVENT_RETENTION_DAYS;
@@ -173,7 +171,7 @@ public final class RelayStack extends Stack {
         require(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS < RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS,
                 "one webhook attempt must time out before the delivery function does");
         for (String step : RETRY_SCHEDULE_SECONDS.split(",")) {
-            require(Integer.parseInt(step.trim()) <= SQS_MAX_VISIBILITY_SECONDS,
+            require(Integer.parseInt(step.trim()) <= RelaySchema.SQS_MAX_VISIBILITY_SECONDS,
                     "retry delay " + step + " s exceeds SQS's 12 h visibility maximum");
         }
     }
