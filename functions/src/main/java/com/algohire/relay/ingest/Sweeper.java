@@ -46,7 +46,7 @@ final class Sweeper {
         int discarded = 0;
         for (int shard = 0; shard < EventItems.PENDING_SHARDS && found < MAX_PER_RUN; shard++) {
             int budget = MAX_PER_RUN - found;
-            String shardName = "P" + shard;
+            String shardName = EventItems.pendingShard(shard);
             QueryResponse page = dynamoDb.query(r -> r.tableName(table).indexName(RelaySchema.INDEX_PENDING)
                     .keyConditionExpression("#shard = :shard AND #sort <= :cutoff")
                     .expressionAttributeNames(Map.of("#shard", RelaySchema.PENDING_SHARD,
