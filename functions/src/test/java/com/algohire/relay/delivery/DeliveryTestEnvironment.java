@@ -7,6 +7,7 @@ import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.SqsEventRecords;
 import com.algohire.relay.testing.TestResources;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
@@ -15,7 +16,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,19 +101,7 @@ public final class DeliveryTestEnvironment {
         List<Message> messages = resources.sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(10)
                 .waitTimeSeconds(waitSeconds).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
         lastReceived = messages.size();
-        SQSEvent event = new SQSEvent();
-        List<SQSEvent.SQSMessage> records = new ArrayList<>();
-        for (Message m : messages) {
-            SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
-            record.setMessageId(m.messageId());
-            record.setReceiptHandle(m.receiptHandle());
-            record.setBody(m.body());
-            record.setAttributes(m.attributes().entrySet().stream()
-                    .collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));
-            records.add(record);
-        }
-        event.setRecords(records);
-        SQSBatchResponse response = handler.handleRequest(event, null);
+        SQSBatchResponse response = handler.handleRequest(batchOf(messages), null);
         Set<String> failed = response.getBatchItemFailures().stream()
                 .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
         for (Message m : messages) {
@@ -122,6 +110,12 @@ public final class DeliveryTestEnvironment {
             }
         }
         return response;
+    }
+
+    /** The SQS event the event source mapping would build from these messages of the delivery queue. */
+    public SQSEvent batchOf(List<Message> messages) {
+        return SqsEventRecords.batch(messages, resources.names.deliveryQueue().queueArn(),
+                resources.clients.region().id());
     }
 
     public int depth(String url) {

@@ -15,7 +15,6 @@ import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.testing.ReplyLosingProxy;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,13 +55,8 @@ class WebhookIdIntegrationTest {
                     DeliveryTask task = TaskQueue.fromJson(m.body());
                     if (task.kind() == DeliveryTask.Kind.FAN_OUT) {
                         fanOuts++;
-                        SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
-                        record.setMessageId(m.messageId());
-                        record.setReceiptHandle(m.receiptHandle());
-                        record.setBody(m.body());
-                        SQSEvent batch = new SQSEvent();
-                        batch.setRecords(List.of(record));
-                        assertThat(handler.handleRequest(batch, null).getBatchItemFailures()).isEmpty();
+                        assertThat(handler.handleRequest(env.batchOf(List.of(m)), null).getBatchItemFailures())
+                                .isEmpty();
                     } else {
                         delivers.add(task);
                     }
