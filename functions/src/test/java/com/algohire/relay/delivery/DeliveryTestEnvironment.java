@@ -1,14 +1,20 @@
 package com.algohire.relay.delivery;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.algohire.relay.api.ManagementApiHandler;
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.EventStore;
+import com.algohire.relay.internal.Json;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SqsEventRecords;
 import com.algohire.relay.testing.TestResources;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import java.io.ByteArrayOutputStream;
@@ -16,6 +22,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,6 +123,31 @@ public final class DeliveryTestEnvironment {
     public SQSEvent batchOf(List<Message> messages) {
         return SqsEventRecords.batch(messages, resources.names.deliveryQueue().queueArn(),
                 resources.clients.region().id());
+    }
+
+    /** Receives, and deletes, every message now visible on the delivery queue. */
+    public List<Message> receiveAll() {
+        List<Message> all = new ArrayList<>();
+        List<Message> messages;
+        do {
+            messages = resources.sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(10)
+                    .waitTimeSeconds(1)).messages();
+            for (Message m : messages) {
+                all.add(m);
+                resources.sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
+            }
+        } while (!messages.isEmpty());
+        return all;
+    }
+
+    /** Subscribes https://hooks.example.com/algohire to job.* through the management API; returns its id. */
+    public static String subscribe(ManagementApiHandler management) throws Exception {
+        APIGatewayProxyResponseEvent response = management.handleRequest(new APIGatewayProxyRequestEvent()
+                .withHttpMethod("POST").withPath("/api/v1/subscriptions")
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withBody("{\"url\":\"https://hooks.example.com/algohire\",\"eventTypes\":[\"job.*\"]}"), null);
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(201);
+        return Json.mapper().readTree(response.getBody()).get("subscription").get("subscriptionId").asText();
     }
 
     public int depth(String url) {
