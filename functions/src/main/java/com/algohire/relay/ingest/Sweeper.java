@@ -12,7 +12,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
  * Finds events stored but never queued (the request that stored them failed to send and its caller never retried)
- * through the sparse pendingEnqueue index, and queues them.
+ * through the sparse pendingEnqueue index, and queues them (docs/architecture.md, "Idempotency and the enqueue").
  */
 final class Sweeper {
     /** Events handled per run: a backlog is worked off over several scheduled runs, never one unbounded one. */
