@@ -27,7 +27,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -234,13 +233,7 @@ class DeliveryHandlerIntegrationTest {
             String first = publish(s, "job.created", "{}");
             String second = publish(s, "job.updated", "{}");
             assertThat(s.env().pollReceived(s.handler(), 1)).isEqualTo(2); // both fan-outs, one DELIVER task each
-            List<software.amazon.awssdk.services.sqs.model.Message> both = new ArrayList<>();
-            long deadline = System.currentTimeMillis() + 5000;
-            while (both.size() < 2 && System.currentTimeMillis() < deadline) {
-                both.addAll(s.env().resources.sqs.receiveMessage(r -> r.queueUrl(s.env().queueUrl).maxNumberOfMessages(10)
-                        .waitTimeSeconds(1).messageSystemAttributeNames(
-                                software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName.ALL)).messages());
-            }
+            List<software.amazon.awssdk.services.sqs.model.Message> both = s.env().receiveBatch(2, Duration.ofSeconds(5));
             assertThat(both).hasSize(2);
 
             SQSBatchResponse response = s.handler().handleRequest(s.env().batchOf(both), null);
@@ -495,13 +488,7 @@ class DeliveryHandlerIntegrationTest {
             publish(s, "assessment.completed", "{}");
             s.env().poll(s.handler(), 1);
             // Collect all ten tasks into one batch, as the event source mapping would with batch size 10.
-            List<software.amazon.awssdk.services.sqs.model.Message> all = new ArrayList<>();
-            long deadline = System.currentTimeMillis() + 5000;
-            while (all.size() < 10 && System.currentTimeMillis() < deadline) {
-                all.addAll(s.env().resources.sqs.receiveMessage(r -> r.queueUrl(s.env().queueUrl).maxNumberOfMessages(10)
-                        .waitTimeSeconds(1).messageSystemAttributeNames(
-                                software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName.ALL)).messages());
-            }
+            List<software.amazon.awssdk.services.sqs.model.Message> all = s.env().receiveBatch(10, Duration.ofSeconds(5));
             assertThat(all).hasSize(10);
             SQSBatchResponse response = s.handler().handleRequest(s.env().batchOf(all), null);
 

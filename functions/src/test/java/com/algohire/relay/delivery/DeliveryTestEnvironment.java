@@ -21,6 +21,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -123,6 +124,20 @@ public final class DeliveryTestEnvironment {
     public SQSEvent batchOf(List<Message> messages) {
         return SqsEventRecords.batch(messages, resources.names.deliveryQueue().queueArn(),
                 resources.clients.region().id());
+    }
+
+    /**
+     * Receives messages of the delivery queue, with their system attributes, until {@code count} are in hand or
+     * {@code within} has passed; they are not deleted, like a batch the event source mapping holds.
+     */
+    public List<Message> receiveBatch(int count, Duration within) {
+        List<Message> batch = new ArrayList<>();
+        long deadline = System.nanoTime() + within.toNanos();
+        while (batch.size() < count && System.nanoTime() < deadline) {
+            batch.addAll(resources.sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(10)
+                    .waitTimeSeconds(1).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages());
+        }
+        return batch;
     }
 
     /** Receives, and deletes, every message now visible on the delivery queue. */
