@@ -86,7 +86,7 @@ public final class RelaySchema {
     public static final int DEFAULT_MAX_RETRY_ATTEMPTS = 3;
     /** Delivery function timeout: one attempt's (a batch's deliveries run concurrently) plus headroom. */
     public static final int DELIVERY_FUNCTION_TIMEOUT_SECONDS = 30;
-    /** Visibility 6 x the function timeout; maxReceiveCount one receive per attempt: the first and each retry. */
+    /** Visibility 6 x the function timeout; maxReceiveCount one receive per attempt (the first, then each retry). */
     public static final Queue DELIVERY = new Queue("Delivery", 6 * DELIVERY_FUNCTION_TIMEOUT_SECONDS,
             DEFAULT_MAX_RETRY_ATTEMPTS + 1, 14, 14);
 

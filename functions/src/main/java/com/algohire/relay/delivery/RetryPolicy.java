@@ -21,8 +21,8 @@ final class RetryPolicy {
     static final Duration MAX_VISIBILITY = Duration.ofSeconds(RelaySchema.SQS_MAX_VISIBILITY_SECONDS);
     /**
      * How much earlier than the batch's start SQS may have received its messages: more than the queue's
-     * visibility timeout (180 s), since a message handled later than that had become visible again, and more than
-     * the event source mapping's batching window.
+     * visibility timeout (RelaySchema.DELIVERY's), since a message handled later than that had become visible
+     * again, and more than the event source mapping's batching window.
      */
     static final Duration RECEIVE_MARGIN = Duration.ofMinutes(5);
     static final double JITTER = 0.2;
