@@ -233,7 +233,7 @@ class DeliveryHandlerIntegrationTest {
             String first = publish(s, "job.created", "{}");
             String second = publish(s, "job.updated", "{}");
             assertThat(s.env().pollReceived(s.handler(), 1)).isEqualTo(2); // both fan-outs, one DELIVER task each
-            List<software.amazon.awssdk.services.sqs.model.Message> both = s.env().receiveBatch(2, Duration.ofSeconds(5));
+            var both = s.env().receiveBatch(2, Duration.ofSeconds(5));
             assertThat(both).hasSize(2);
 
             SQSBatchResponse response = s.handler().handleRequest(s.env().batchOf(both), null);
@@ -488,7 +488,7 @@ class DeliveryHandlerIntegrationTest {
             publish(s, "assessment.completed", "{}");
             s.env().poll(s.handler(), 1);
             // Collect all ten tasks into one batch, as the event source mapping would with batch size 10.
-            List<software.amazon.awssdk.services.sqs.model.Message> all = s.env().receiveBatch(10, Duration.ofSeconds(5));
+            var all = s.env().receiveBatch(10, Duration.ofSeconds(5));
             assertThat(all).hasSize(10);
             SQSBatchResponse response = s.handler().handleRequest(s.env().batchOf(all), null);
 
