@@ -3,10 +3,8 @@ package com.algohire.relay.bench;
 import com.algohire.relay.local.LocalRelay;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.AwsBackends;
-import com.sun.net.httpserver.HttpServer;
+import com.algohire.relay.localaws.WebhookReceiver;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -132,9 +130,8 @@ public final class RelayBench {
         AtomicLong firstStart = new AtomicLong(Long.MAX_VALUE);
         AtomicLong lastEnd = new AtomicLong();
         CountDownLatch received = new CountDownLatch(BATCH);
-        HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        receiver.setExecutor(Executors.newCachedThreadPool());
-        receiver.createContext("/hook", exchange -> {
+        // The answer function holds each request for the receiver's delay itself, so that it sees it end too.
+        WebhookReceiver receiver = new WebhookReceiver(n -> {
             firstStart.accumulateAndGet(System.nanoTime(), Math::min);
             peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             try {
@@ -142,19 +139,16 @@ public final class RelayBench {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            exchange.getRequestBody().readAllBytes();
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
             inFlight.decrementAndGet();
             lastEnd.accumulateAndGet(System.nanoTime(), Math::max);
             received.countDown();
+            return WebhookReceiver.Answer.status(204);
         });
-        receiver.start();
         try {
             // One event, ten subscribers: fan-out queues the ten tasks in one SendMessageBatch, so they reach the
             // delivery handler as one SQS batch, as they would on Lambda.
             for (int i = 0; i < BATCH; i++) {
-                String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook/" + i;
+                String hook = receiver.url() + "/" + i;
                 HttpResponse<String> created = http.send(HttpRequest.newBuilder(relay.baseUri().resolve("/api/v1/subscriptions"))
                         .header("Content-Type", "application/json").header("x-admin-key", relay.keys().adminKey())
                         .POST(HttpRequest.BodyPublishers.ofString(
@@ -175,7 +169,7 @@ public final class RelayBench {
                     BATCH, RECEIVER_DELAY_MS, wallMs, BATCH * RECEIVER_DELAY_MS, BATCH * RECEIVER_DELAY_MS / wallMs,
                     peak.get());
         } finally {
-            receiver.stop(0);
+            receiver.close();
         }
     }
 

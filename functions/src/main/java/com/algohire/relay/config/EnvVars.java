@@ -14,7 +14,7 @@ public final class EnvVars {
     public static final String KNOWN_EVENT_DOMAINS = "KNOWN_EVENT_DOMAINS";
     /** Days an event, its payload object and its delivery log are kept (default 30). */
     public static final String EVENT_RETENTION_DAYS = "EVENT_RETENTION_DAYS";
-    /** The seed's variable: retries after the first delivery attempt (default 3). */
+    /** Retries after the first delivery attempt (default 3), named as in the ingestion spec (docs/architecture.md). */
     public static final String MAX_RETRY_ATTEMPTS = "MAX_RETRY_ATTEMPTS";
     /** Comma-separated backoff schedule in seconds, one entry per retry (the last repeats). */
     public static final String RETRY_SCHEDULE_SECONDS = "RETRY_SCHEDULE_SECONDS";

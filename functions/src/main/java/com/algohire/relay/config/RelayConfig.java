@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
  * @param deliveryDlqUrl           its dead-letter queue
  * @param knownDomains             accepted first segments of {@code eventType}
  * @param retention                how long events, payload objects and delivery logs are kept
- * @param maxRetryAttempts         retries after the first delivery attempt (the seed's MAX_RETRY_ATTEMPTS)
+ * @param maxRetryAttempts         retries after the first delivery attempt (MAX_RETRY_ATTEMPTS)
  * @param retrySchedule            backoff before retry n (index n-1; the last entry repeats)
  * @param deliveryTimeout          timeout of one webhook attempt
  * @param ssrfAllowlist            host[:port] entries exempt from the SSRF guard (local use only)

@@ -77,20 +77,16 @@ public final class RelaySchema {
      */
     public static final int DEFAULT_EVENT_RETENTION_DAYS = 30;
 
-    // --- Delivery queue. ---
+    // --- Delivery queue. The arithmetic that ties these together: docs/architecture.md, "Delivery timing". ---
+    /** SQS's ceiling on a message's visibility timeout (12 h), and so on the longest wait before a retry. */
+    public static final int SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
     /** Timeout of one webhook attempt by default; the delivery function's timeout is derived from it. */
     public static final int DEFAULT_DELIVERY_TIMEOUT_SECONDS = 10;
-    /** The seed's MAX_RETRY_ATTEMPTS default: retries after the first attempt. */
+    /** Retries after the first attempt: the ingestion spec's MAX_RETRY_ATTEMPTS default. */
     public static final int DEFAULT_MAX_RETRY_ATTEMPTS = 3;
-    /**
-     * Delivery function timeout: one SQS batch runs its deliveries concurrently, so a batch takes about one
-     * attempt's timeout; the rest is headroom for DynamoDB writes and a cold start.
-     */
+    /** Delivery function timeout: one attempt's (a batch's deliveries run concurrently) plus headroom. */
     public static final int DELIVERY_FUNCTION_TIMEOUT_SECONDS = 30;
-    /**
-     * Visibility at least 6x the function timeout (AWS's guidance for Lambda event sources); failed
-     * deliveries shorten or lengthen their own visibility to the backoff delay.
-     */
+    /** Visibility 6 x the function timeout; maxReceiveCount one receive per attempt (the first, then each retry). */
     public static final Queue DELIVERY = new Queue("Delivery", 6 * DELIVERY_FUNCTION_TIMEOUT_SECONDS,
             DEFAULT_MAX_RETRY_ATTEMPTS + 1, 14, 14);
 

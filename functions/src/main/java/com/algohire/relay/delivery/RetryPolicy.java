@@ -1,5 +1,6 @@
 package com.algohire.relay.delivery;
 
+import com.algohire.relay.config.RelaySchema;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -11,28 +12,17 @@ import java.util.function.DoubleSupplier;
 /**
  * How long a failed delivery waits before SQS hands it out again, and whether its attempt budget is spent.
  *
- * <p>The arithmetic, with M = MAX_RETRY_ATTEMPTS (the seed's 3 by default):
- * <ul>
- *   <li>The attempt number is the message's ApproximateReceiveCount: attempt 1 is the first delivery, attempts
- *       2..M+1 are the M retries.</li>
- *   <li>A failed attempt n &le; M sets the message's visibility to the backoff before retry n:
- *       {@code schedule[n-1]} (the last entry repeats), &plusmn;20% jitter so that a receiver's outage does not
- *       turn into synchronized waves, at least the receiver's Retry-After, and at most what is left of SQS's 12 h
- *       visibility ceiling, which counts from the message's receive, not from the ChangeMessageVisibility call
- *       (see {@link #withinReceiveWindow}).</li>
- *   <li>A failed attempt M+1 is the last: it is logged FAILED and reported as a batch failure with visibility 0,
- *       so SQS's next receive finds the receive count above the queue's maxReceiveCount (M+1, see
- *       RelaySchema.DELIVERY) and moves the task to the DLQ at once, still carrying its ids.</li>
- * </ul>
- * The queue's own visibility (6 x the 30 s function timeout) only matters for a batch that crashes the function;
- * every handled failure sets its own visibility.
+ * <p>The attempt number is the message's ApproximateReceiveCount; with M = MAX_RETRY_ATTEMPTS, attempts 2..M+1 are
+ * the retries and a failed attempt M+1 goes to the DLQ. Why the backoff is a visibility change, bounded by a 12 h
+ * window that counts from the receive, and how it fits the queue's settings: docs/architecture.md, "Delivery
+ * timing".
  */
 final class RetryPolicy {
-    static final Duration MAX_VISIBILITY = Duration.ofSeconds(43_200);
+    static final Duration MAX_VISIBILITY = Duration.ofSeconds(RelaySchema.SQS_MAX_VISIBILITY_SECONDS);
     /**
      * How much earlier than the batch's start SQS may have received its messages: more than the queue's
-     * visibility timeout (180 s), since a message handled later than that had become visible again, and more than
-     * the event source mapping's batching window.
+     * visibility timeout (RelaySchema.DELIVERY's), since a message handled later than that had become visible
+     * again, and more than the event source mapping's batching window.
      */
     static final Duration RECEIVE_MARGIN = Duration.ofMinutes(5);
     static final double JITTER = 0.2;

@@ -52,35 +52,101 @@ final class WebhookDelivery {
     }
 
     /**
+     * Sign, post, classify, log, settle: one attempt of {@code task}, recorded on its event whatever came of it.
+     *
      * @param received when SQS handed out this message, at the latest: its visibility can reach 12 h from then
      * @return true when the message is done with (delete it), false when it must come back (batch failure)
      */
     boolean deliver(DeliveryTask task, int attemptNumber, String receiptHandle, Instant received) {
+        Optional<Target> target = target(task, attemptNumber);
+        if (target.isEmpty()) {
+            return true;
+        }
+        Subscription subscription = target.get().subscription();
+        Instant now = clock.instant();
+        DeliveryAttempt.Result result = attempt(task, target.get().event(), subscription, now);
+        String outcome = classify(result, subscription, attemptNumber);
+        recordAttempt(task, attemptNumber, subscription, result, outcome, now);
+        return settle(task, attemptNumber, result, outcome, receiptHandle, received);
+    }
+
+    /** What a task is delivered to, read fresh for every attempt. */
+    private record Target(Subscription subscription, StoredEvent event) {
+    }
+
+    /** The subscription and the event, or empty (the task is dropped) when either is gone or the first inactive. */
+    private Optional<Target> target(DeliveryTask task, int attemptNumber) {
         Optional<Subscription> found = subscriptions.find(task.subscriptionId());
         if (found.isEmpty() || !found.get().active()) {
             log.info("delivery dropped: subscription deleted or inactive", ids(task, attemptNumber));
-            return true;
+            return Optional.empty();
         }
         Optional<StoredEvent> event = events.find(task.eventId());
         if (event.isEmpty()) {
             log.warn("delivery dropped: event not found", ids(task, attemptNumber));
-            return true;
+            return Optional.empty();
         }
-        Subscription subscription = found.get();
-        Instant now = clock.instant();
-        DeliveryAttempt.Result result = attempt(task, event.get(), subscription, now);
+        return Optional.of(new Target(found.get(), event.get()));
+    }
 
-        String outcome;
-        boolean gone = result.statusCode() != null && result.statusCode() == 410;
-        if (result.delivered()) {
-            outcome = DELIVERED;
-        } else if (gone && subscriptions.disable(subscription, "receiver answered 410 Gone", clock.instant())) {
-            outcome = DISABLED;
-        } else if (retryPolicy.exhausted(attemptNumber)) {
-            outcome = FAILED;
-        } else {
-            outcome = RETRYING;
+    /**
+     * Signs and POSTs. Whatever goes wrong in between is this attempt's failure: logged with an error kind and
+     * retried like any other, never thrown out of the delivery, where it would spend a receive without a log entry
+     * and end in the DLQ unexplained.
+     */
+    private DeliveryAttempt.Result attempt(DeliveryTask task, StoredEvent event, Subscription subscription, Instant now) {
+        long start = System.nanoTime();
+        Signed signed;
+        try {
+            signed = sign(task, event, subscription, now);
+        } catch (RuntimeException e) {
+            return DeliveryAttempt.Result.notSent("SIGNING_FAILED", start);
         }
+        return post(subscription, signed, start);
+    }
+
+    /** A webhook ready to send: its body and the Standard Webhooks headers that sign it. */
+    private record Signed(String body, Map<String, String> headers) {
+    }
+
+    private static Signed sign(DeliveryTask task, StoredEvent event, Subscription subscription, Instant now) {
+        String body = WebhookPayload.body(event);
+        long timestamp = now.getEpochSecond();
+        // One signature per secret still in its rotation overlap, so receivers on either secret verify.
+        String signatures = subscription.signingSecrets(now).stream()
+                .map(secret -> WebhookSignature.sign(WebhookSignature.decodeSecret(secret), task.webhookId(),
+                        timestamp, body))
+                .collect(Collectors.joining(" "));
+        return new Signed(body, WebhookSignature.headers(task.webhookId(), timestamp, signatures));
+    }
+
+    private DeliveryAttempt.Result post(Subscription subscription, Signed signed, long start) {
+        try {
+            return attempt.post(subscription.url(), signed.headers(), signed.body());
+        } catch (RuntimeException e) {
+            return DeliveryAttempt.Result.notSent(e instanceof IllegalArgumentException ? "INVALID_URL" : "INTERNAL_ERROR",
+                    start);
+        }
+    }
+
+    /**
+     * DELIVERED on a 2xx; DISABLED on a 410 that disabled the subscription (it does not when the subscription
+     * changed while the attempt was in flight); FAILED when the retry budget is spent; RETRYING otherwise.
+     */
+    private String classify(DeliveryAttempt.Result result, Subscription subscription, int attemptNumber) {
+        if (result.delivered()) {
+            return DELIVERED;
+        }
+        boolean gone = result.statusCode() != null && result.statusCode() == 410;
+        if (gone && subscriptions.disable(subscription, "receiver answered 410 Gone", clock.instant())) {
+            return DISABLED;
+        }
+        return retryPolicy.exhausted(attemptNumber) ? FAILED : RETRYING;
+    }
+
+    /** Writes the attempt to the event's delivery log. */
+    private void recordAttempt(DeliveryTask task, int attemptNumber, Subscription subscription,
+                               DeliveryAttempt.Result result, String outcome, Instant now) {
         DeliveryLogEntry entry = new DeliveryLogEntry(attemptNumber, subscription.subscriptionId(), task.webhookId(),
                 withoutQuery(subscription.url()), result.statusCode(), result.latencyMs(), result.errorKind(),
                 result.responseBody(), outcome, EventItems.timestamp(now));
@@ -93,7 +159,14 @@ final class WebhookDelivery {
             fields.put("exception", e.getClass().getName());
             log.error("delivery log entry could not be written", fields);
         }
+    }
 
+    /**
+     * Logs the attempt and tells the queue what comes next: delete the message (delivered, disabled), let SQS move
+     * it to the DLQ (budget spent), or make it visible again after the backoff (retrying).
+     */
+    private boolean settle(DeliveryTask task, int attemptNumber, DeliveryAttempt.Result result, String outcome,
+                           String receiptHandle, Instant received) {
         Map<String, Object> line = ids(task, attemptNumber);
         line.put("statusCode", result.statusCode());
         line.put("latencyMs", result.latencyMs());
@@ -122,38 +195,6 @@ final class WebhookDelivery {
                 log.warn(retryMessage(result.statusCode()), line);
                 return false;
             }
-        }
-    }
-
-    /**
-     * Signs and POSTs. Whatever goes wrong in between is this attempt's failure: logged with an error kind and
-     * retried like any other, never thrown out of the delivery, where it would spend a receive without a log entry
-     * and end in the DLQ unexplained.
-     */
-    private DeliveryAttempt.Result attempt(DeliveryTask task, StoredEvent event, Subscription subscription, Instant now) {
-        long start = System.nanoTime();
-        String body;
-        String signatures;
-        try {
-            body = WebhookPayload.body(event);
-            long timestamp = now.getEpochSecond();
-            // One signature per secret still in its rotation overlap, so receivers on either secret verify.
-            signatures = subscription.signingSecrets(now).stream()
-                    .map(secret -> WebhookSignature.sign(WebhookSignature.decodeSecret(secret), task.webhookId(),
-                            timestamp, body))
-                    .collect(Collectors.joining(" "));
-        } catch (RuntimeException e) {
-            return DeliveryAttempt.Result.notSent("SIGNING_FAILED", start);
-        }
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("webhook-id", task.webhookId());
-        headers.put("webhook-timestamp", Long.toString(now.getEpochSecond()));
-        headers.put("webhook-signature", signatures);
-        try {
-            return attempt.post(subscription.url(), headers, body);
-        } catch (RuntimeException e) {
-            return DeliveryAttempt.Result.notSent(e instanceof IllegalArgumentException ? "INVALID_URL" : "INTERNAL_ERROR",
-                    start);
         }
     }
 

@@ -1,8 +1,7 @@
 package com.algohire.relay.event;
 
 /**
- * One webhook attempt as stored beside its event (pk {@code EVENT#<eventId>}, sk
- * {@code ATTEMPT#<attemptedAt>#<subscriptionId>#<attempt>}) and shown in {@code deliveryLogs}.
+ * One webhook attempt, as shown in an event's {@code deliveryLogs} (stored beside the event: {@link DeliveryLogItems}).
  *
  * @param attempt        1 for the first try of this (event, subscription), then 2, 3, ...
  * @param statusCode     the receiver's HTTP status, null when no response came
@@ -15,5 +14,4 @@ package com.algohire.relay.event;
 public record DeliveryLogEntry(int attempt, String subscriptionId, String webhookId, String url, Integer statusCode,
                                long latencyMs, String errorKind, String responseBody, String outcome,
                                String attemptedAt) {
-    public static final String SK_PREFIX = "ATTEMPT#";
 }

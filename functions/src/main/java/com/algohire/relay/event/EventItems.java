@@ -98,7 +98,21 @@ public final class EventItems {
     }
 
     public static String pendingShard(String eventId) {
-        return "P" + Math.floorMod(eventId.hashCode(), PENDING_SHARDS);
+        return pendingShard(Math.floorMod(eventId.hashCode(), PENDING_SHARDS));
+    }
+
+    /** The name of pending shard {@code shard} (0 to {@link #PENDING_SHARDS} - 1), as the sweeper queries it. */
+    public static String pendingShard(int shard) {
+        return "P" + shard;
+    }
+
+    /** An attribute's value as text, whether stored as S or N; null when absent. */
+    static String string(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        if (value == null) {
+            return null;
+        }
+        return value.s() != null ? value.s() : value.n();
     }
 
     public static String payloadKey(String eventId) {

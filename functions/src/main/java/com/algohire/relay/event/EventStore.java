@@ -77,13 +77,13 @@ public final class EventStore {
                     .keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
                     .expressionAttributeNames(Map.of("#pk", RelaySchema.PK, "#sk", RelaySchema.SK))
                     .expressionAttributeValues(Map.of(":pk", s(EventItems.eventPk(eventId)),
-                            ":prefix", s(DeliveryLogEntry.SK_PREFIX)))
+                            ":prefix", s(DeliveryLogItems.SK_PREFIX)))
                     .scanIndexForward(true);
             if (start != null) {
                 query.exclusiveStartKey(start);
             }
             QueryResponse page = dynamoDb.query(query.build());
-            page.items().forEach(item -> entries.add(toLogEntry(item)));
+            page.items().forEach(item -> entries.add(DeliveryLogItems.entry(item)));
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null && entries.size() < MAX_LOG_ENTRIES);
         return entries;
@@ -98,35 +98,8 @@ public final class EventStore {
                 str(item, EventItems.STATUS));
     }
 
-    private static DeliveryLogEntry toLogEntry(Map<String, AttributeValue> item) {
-        Long status = num(item, "statusCode");
-        Long attempt = num(item, "attempt");
-        Long latency = num(item, "latencyMs");
-        return new DeliveryLogEntry(attempt == null ? 0 : attempt.intValue(), str(item, "subscriptionId"),
-                str(item, "webhookId"), str(item, "url"), status == null ? null : status.intValue(),
-                latency == null ? 0 : latency, str(item, "errorKind"), str(item, "responseBody"),
-                str(item, "outcome"), str(item, "attemptedAt"));
-    }
-
     private static String str(Map<String, AttributeValue> item, String name) {
-        AttributeValue value = item.get(name);
-        if (value == null) {
-            return null;
-        }
-        return value.s() != null ? value.s() : value.n();
-    }
-
-    /** Lenient about N or S, so the delivery writer's choice of type for numbers does not break the reader. */
-    private static Long num(Map<String, AttributeValue> item, String name) {
-        String text = str(item, name);
-        if (text == null || text.isBlank()) {
-            return null;
-        }
-        try {
-            return Long.parseLong(text.trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return EventItems.string(item, name);
     }
 
     private static AttributeValue s(String value) {

@@ -11,7 +11,8 @@ import java.util.UUID;
  * retried (by the SDK, or by the caller with the same idempotency key), a QUEUED mark that failed so the sweeper
  * sends the event again, a fan-out retried after a partial batch send. Deriving the id from what identifies the
  * delivery (never from an SQS message id, which differs per copy) makes all of those one webhook to the receiver.
- * An operator's replay is a new delivery on purpose and mixes its own replay id in.
+ * An operator's replay is a new delivery on purpose and mixes its own replay id in. See docs/architecture.md,
+ * "Webhook ids".
  */
 public final class WebhookIds {
     private static final String PREFIX = "msg_";

@@ -32,6 +32,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * the 50-concurrent-requests test. The one window the transaction closed, a crash between the two puts, is closed
  * here by the key's lease: a retry finding the key without its event stores the event itself (same hash, same
  * event), and a caller that never retries was never told its event was accepted.
+ *
+ * <p>The whole of it (the enqueue lease, the sweeper, writes whose outcome is unknown): docs/architecture.md,
+ * "Idempotency and the enqueue" and "Unknown write outcomes".
  */
 public final class EventIngestion {
     /**

@@ -14,7 +14,8 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 
 /**
  * The second half of the dual write, shared by ingest and the sweeper: claim a stored event's enqueue lease,
- * send its fan-out task, and mark it QUEUED (which also drops it from the sparse pending index).
+ * send its fan-out task, and mark it QUEUED (which also drops it from the sparse pending index). See
+ * docs/architecture.md, "Idempotency and the enqueue".
  */
 final class PendingEvents {
     private final DynamoDbClient dynamoDb;

@@ -12,7 +12,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
  * Finds events stored but never queued (the request that stored them failed to send and its caller never retried)
- * through the sparse pendingEnqueue index, and queues them.
+ * through the sparse pendingEnqueue index, and queues them (docs/architecture.md, "Idempotency and the enqueue").
  */
 final class Sweeper {
     /** Events handled per run: a backlog is worked off over several scheduled runs, never one unbounded one. */
@@ -46,7 +46,7 @@ final class Sweeper {
         int discarded = 0;
         for (int shard = 0; shard < EventItems.PENDING_SHARDS && found < MAX_PER_RUN; shard++) {
             int budget = MAX_PER_RUN - found;
-            String shardName = "P" + shard;
+            String shardName = EventItems.pendingShard(shard);
             QueryResponse page = dynamoDb.query(r -> r.tableName(table).indexName(RelaySchema.INDEX_PENDING)
                     .keyConditionExpression("#shard = :shard AND #sort <= :cutoff")
                     .expressionAttributeNames(Map.of("#shard", RelaySchema.PENDING_SHARD,

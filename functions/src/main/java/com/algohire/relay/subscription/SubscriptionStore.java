@@ -154,7 +154,10 @@ public final class SubscriptionStore {
         return new Page(items, next);
     }
 
-    /** Every active subscription; the delivery function caches the result briefly. */
+    /**
+     * Every active subscription. The fan-out reads it at most once per SQS batch and keeps it no longer than that
+     * batch (see the delivery package's FanOut.snapshot): nothing caches it across batches.
+     */
     public List<Subscription> listActive() {
         List<Subscription> all = new ArrayList<>();
         Map<String, AttributeValue> start = null;

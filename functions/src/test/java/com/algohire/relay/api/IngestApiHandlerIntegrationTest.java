@@ -64,7 +64,10 @@ class IngestApiHandlerIntegrationTest {
         JsonNode sent = Json.mapper().readTree(request.getBody());
         assertThat(body.get("success").booleanValue()).isTrue();
         assertThat(body.get("message").textValue()).isEqualTo("Event accepted and queued for processing");
-        assertThat(UUID.fromString(body.get("eventId").textValue())).isNotNull();
+        // A random (version 4) UUID in its canonical form: UUID.fromString alone accepts shorter spellings too.
+        String eventId = body.get("eventId").textValue();
+        assertThat(UUID.fromString(eventId).version()).isEqualTo(4);
+        assertThat(UUID.fromString(eventId).toString()).isEqualTo(eventId);
         assertThat(body.get("eventType").textValue()).isEqualTo(sent.get("eventType").textValue());
         assertThat(body.get("idempotencyKey").textValue()).isIn(request.getHeaders().values());
         assertThat(Instant.parse(body.get("receivedAt").textValue())).isAfter(before).isBeforeOrEqualTo(Instant.now());

@@ -2,6 +2,7 @@ package com.algohire.relay.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.algohire.relay.localaws.WebhookReceiver;
 import com.algohire.relay.ssrf.SsrfGuard;
 import java.io.IOException;
 import java.io.InputStream;
@@ -116,7 +117,7 @@ class DeliveryAttemptIntegrationTest {
 
     @Test
     void post_whenHostAllowlistedOnlyForAnotherPort_refusesWithoutConnecting() throws Exception {
-        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200));
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200);
              DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(Set.of("localhost:1")), Duration.ofSeconds(2),
                      Clock.systemUTC())) {
             DeliveryAttempt.Result result = attempt.post("https://localhost:" + receiver.port() + "/hook", Map.of(), "{}");

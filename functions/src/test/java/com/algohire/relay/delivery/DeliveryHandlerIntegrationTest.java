@@ -9,11 +9,13 @@ import com.algohire.relay.api.ManagementApiHandler;
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.event.DeliveryLogEntry;
+import com.algohire.relay.event.DeliveryLogItems;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.localaws.WebhookReceiver;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.testing.MutableClock;
@@ -25,8 +27,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -88,9 +88,9 @@ class DeliveryHandlerIntegrationTest {
             assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1); // 500
             assertThat(s.env().poll(s.handler(), 2).getBatchItemFailures()).isEmpty(); // 200 on attempt 2
 
-            assertThat(receiver.requests).hasSize(2);
-            WebhookReceiver.Received last = receiver.requests.get(1);
-            assertThat(last.headers().get("webhook-id")).isEqualTo(receiver.requests.get(0).headers().get("webhook-id"));
+            assertThat(receiver.requests()).hasSize(2);
+            WebhookReceiver.Received last = receiver.requests().get(1);
+            assertThat(last.headers().get("webhook-id")).isEqualTo(receiver.requests().get(0).headers().get("webhook-id"));
             assertThat(last.headers().get("user-agent")).isEqualTo("AlgoHire-Webhook-Relay/1.0");
             assertThat(last.headers().get("content-type")).isEqualTo("application/json");
             assertThat(last.headers()).doesNotContainKey("accept-encoding");
@@ -115,7 +115,7 @@ class DeliveryHandlerIntegrationTest {
     void handleRequest_whenSubscriptionCreatedAfterAnEarlierFanOut_deliversTheNextEventToIt(AwsBackend backend)
             throws Exception {
         Setup s = setup(backend, Map.of());
-        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(204))) {
+        try (WebhookReceiver receiver = WebhookReceiver.answering(204)) {
             publish(s, "job.created", "{\"jobId\":\"before\"}");
             assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // fan-out to nobody
 
@@ -124,8 +124,8 @@ class DeliveryHandlerIntegrationTest {
             assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // fan-out, same handler
             assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // delivery
 
-            assertThat(receiver.requests).hasSize(1);
-            assertThat(receiver.requests.get(0).body()).contains("after");
+            assertThat(receiver.requests()).hasSize(1);
+            assertThat(receiver.requests().get(0).body()).contains("after");
             assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("DELIVERED");
         }
     }
@@ -138,10 +138,10 @@ class DeliveryHandlerIntegrationTest {
         // DynamoDB throttles exactly the attempt record's write.
         doThrow(ProvisionedThroughputExceededException.builder().message("injected").build())
                 .when(dynamoDb).putItem(ArgumentMatchers.<PutItemRequest>argThat(r -> r != null
-                        && r.item().get("sk") != null && r.item().get("sk").s().startsWith(DeliveryLogEntry.SK_PREFIX)));
+                        && r.item().get("sk") != null && r.item().get("sk").s().startsWith(DeliveryLogItems.SK_PREFIX)));
         DeliveryHandler handler = new DeliveryHandler(s.config(), dynamoDb, s.env().resources.sqs,
                 s.env().eventStore(s.config()), Clock.systemUTC(), s.env().log);
-        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200))) {
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
             subscribe(s, receiver.url(), "[\"job.*\"]");
             publish(s, "job.created", "{\"jobId\":\"j-log\"}");
             assertThat(s.env().poll(handler, 1).getBatchItemFailures()).isEmpty(); // fan-out
@@ -149,7 +149,7 @@ class DeliveryHandlerIntegrationTest {
             assertThat(s.env().poll(handler, 1).getBatchItemFailures()).isEmpty();
             assertThat(s.env().pollReceived(handler, 1)).isZero();
 
-            assertThat(receiver.requests).hasSize(1);
+            assertThat(receiver.requests()).hasSize(1);
             assertThat(s.env().logText()).contains("delivery log entry could not be written");
         }
     }
@@ -166,7 +166,7 @@ class DeliveryHandlerIntegrationTest {
             for (int i = 0; i < 6 && s.env().depth(s.env().dlqUrl) == 0; i++) {
                 s.env().poll(s.handler(), 1);
             }
-            assertThat(receiver.requests).hasSize(4); // 1 + MAX_RETRY_ATTEMPTS
+            assertThat(receiver.requests()).hasSize(4); // 1 + MAX_RETRY_ATTEMPTS
             assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome)
                     .containsExactly("RETRYING", "RETRYING", "RETRYING", "FAILED");
             assertThat(s.env().depth(s.env().dlqUrl)).isEqualTo(1);
@@ -189,9 +189,9 @@ class DeliveryHandlerIntegrationTest {
             // The operator's story: the receiver is fixed, the redriven task is delivered, signed as before.
             fixed.set(true);
             assertThat(s.env().poll(s.handler(), 2).getBatchItemFailures()).isEmpty();
-            assertThat(receiver.requests).hasSize(5);
-            assertThat(receiver.requests.get(4).headers().get("webhook-id"))
-                    .isEqualTo(receiver.requests.get(0).headers().get("webhook-id"));
+            assertThat(receiver.requests()).hasSize(5);
+            assertThat(receiver.requests().get(4).headers().get("webhook-id"))
+                    .isEqualTo(receiver.requests().get(0).headers().get("webhook-id"));
             assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).last().isEqualTo("DELIVERED");
             assertThat(s.env().depth(s.env().queueUrl)).isZero();
         }
@@ -200,14 +200,14 @@ class DeliveryHandlerIntegrationTest {
     @Test
     void deliver_whenReceiverAnswers410_disablesSubscriptionWithoutRetry(AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of());
-        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(410))) {
+        try (WebhookReceiver receiver = WebhookReceiver.answering(410)) {
             String id = subscribe(s, receiver.url(), "[\"job.created\"]").get("subscriptionId").asText();
             String eventId = publish(s, "job.created", "{}");
             s.env().poll(s.handler(), 1);
             assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty();
             assertThat(s.env().pollReceived(s.handler(), 1)).isZero();
 
-            assertThat(receiver.requests).hasSize(1);
+            assertThat(receiver.requests()).hasSize(1);
             assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("DISABLED");
             JsonNode view = call(s.management(), "GET", "/api/v1/subscriptions/" + id, null).get("subscription");
             assertThat(view.get("active").asBoolean()).isFalse();
@@ -219,7 +219,7 @@ class DeliveryHandlerIntegrationTest {
             s.env().poll(s.handler(), 1);
             s.env().poll(s.handler(), 1);
             assertThat(s.env().depth(s.env().queueUrl)).isZero();
-            assertThat(receiver.requests).hasSize(1);
+            assertThat(receiver.requests()).hasSize(1);
             assertThat(logs(s, later)).isEmpty();
         }
     }
@@ -233,40 +233,16 @@ class DeliveryHandlerIntegrationTest {
             String first = publish(s, "job.created", "{}");
             String second = publish(s, "job.updated", "{}");
             assertThat(s.env().pollReceived(s.handler(), 1)).isEqualTo(2); // both fan-outs, one DELIVER task each
-            List<software.amazon.awssdk.services.sqs.model.Message> both = new ArrayList<>();
-            long deadline = System.currentTimeMillis() + 5000;
-            while (both.size() < 2 && System.currentTimeMillis() < deadline) {
-                both.addAll(s.env().resources.sqs.receiveMessage(r -> r.queueUrl(s.env().queueUrl).maxNumberOfMessages(10)
-                        .waitTimeSeconds(1).messageSystemAttributeNames(
-                                software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName.ALL)).messages());
-            }
+            var both = s.env().receiveBatch(2, Duration.ofSeconds(5));
             assertThat(both).hasSize(2);
 
-            SQSBatchResponse response = s.handler().handleRequest(batchOf(both), null);
+            SQSBatchResponse response = s.handler().handleRequest(s.env().batchOf(both), null);
 
-            assertThat(receiver.requests).hasSize(2); // both attempts read the subscription active and were sent
+            assertThat(receiver.requests()).hasSize(2); // both attempts read the subscription active and were sent
             assertThat(response.getBatchItemFailures()).isEmpty();
             assertThat(logs(s, first)).extracting(DeliveryLogEntry::outcome).containsExactly("DISABLED");
             assertThat(logs(s, second)).extracting(DeliveryLogEntry::outcome).containsExactly("DISABLED");
         }
-    }
-
-    private static com.amazonaws.services.lambda.runtime.events.SQSEvent batchOf(
-            List<software.amazon.awssdk.services.sqs.model.Message> messages) {
-        var event = new com.amazonaws.services.lambda.runtime.events.SQSEvent();
-        List<com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage> records = new ArrayList<>();
-        for (var m : messages) {
-            var record = new com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage();
-            record.setMessageId(m.messageId());
-            record.setReceiptHandle(m.receiptHandle());
-            record.setBody(m.body());
-            Map<String, String> attributes = new HashMap<>();
-            m.attributes().forEach((k, v) -> attributes.put(k.toString(), v));
-            record.setAttributes(attributes);
-            records.add(record);
-        }
-        event.setRecords(records);
-        return event;
     }
 
     /** Answers 410, but first lets an operator change the subscription while the attempt is in flight. */
@@ -288,7 +264,7 @@ class DeliveryHandlerIntegrationTest {
             AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of());
         String[] id = new String[1];
-        try (WebhookReceiver fresh = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200));
+        try (WebhookReceiver fresh = WebhookReceiver.answering(200);
              WebhookReceiver old = goneAfter(s, id, "{\"url\":\"" + fresh.url() + "\"}")) {
             id[0] = subscribe(s, old.url(), "[\"job.*\"]").get("subscriptionId").asText();
             String eventId = publish(s, "job.created", "{}");
@@ -301,8 +277,8 @@ class DeliveryHandlerIntegrationTest {
             assertThat(view.get("disabledReason").isNull()).isTrue();
 
             assertThat(s.env().poll(s.handler(), 2).getBatchItemFailures()).isEmpty(); // retried at the new URL
-            assertThat(old.requests).hasSize(1);
-            assertThat(fresh.requests).hasSize(1);
+            assertThat(old.requests()).hasSize(1);
+            assertThat(fresh.requests()).hasSize(1);
             assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::statusCode, DeliveryLogEntry::outcome)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(410, "RETRYING"),
                             org.assertj.core.groups.Tuple.tuple(200, "DELIVERED"));
@@ -385,8 +361,8 @@ class DeliveryHandlerIntegrationTest {
     @Test
     void deliver_whenOneMessageOfBatchFails_reportsOnlyThatOne(AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
-        try (WebhookReceiver good = new WebhookReceiver(n -> WebhookReceiver.Answer.status(204));
-             WebhookReceiver bad = new WebhookReceiver(n -> WebhookReceiver.Answer.status(500))) {
+        try (WebhookReceiver good = WebhookReceiver.answering(204);
+             WebhookReceiver bad = WebhookReceiver.answering(500)) {
             subscribe(s, good.url(), "[\"job.created\"]");
             subscribe(s, bad.url(), "[\"job.*\"]");
             publish(s, "job.created", "{}");
@@ -394,8 +370,8 @@ class DeliveryHandlerIntegrationTest {
             SQSBatchResponse response = s.env().poll(s.handler(), 1);
             assertThat(response.getBatchItemFailures()).hasSize(1);
             assertThat(s.env().pollReceived(s.handler(), 1)).isZero();
-            assertThat(good.requests).hasSize(1);
-            assertThat(bad.requests).hasSize(1);
+            assertThat(good.requests()).hasSize(1);
+            assertThat(bad.requests()).hasSize(1);
             assertThat(s.env().depth(s.env().queueUrl)).isEqualTo(1); // only the failed one waits for its retry
         }
     }
@@ -403,7 +379,7 @@ class DeliveryHandlerIntegrationTest {
     @Test
     void deliver_whenHostResolvesToLoopbackAtSendTime_refusesWithoutConnecting(AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of());
-        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200))) {
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
             // Registered while the name pointed elsewhere; "localhost" now resolves to 127.0.0.1 (not allowlisted by name).
             Instant now = Instant.now();
             String id = "sub_" + "0".repeat(31) + "1";
@@ -413,7 +389,7 @@ class DeliveryHandlerIntegrationTest {
             String eventId = publish(s, "job.created", "{}");
             s.env().poll(s.handler(), 1);
             assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1);
-            assertThat(receiver.requests).isEmpty();
+            assertThat(receiver.requests()).isEmpty();
             assertThat(logs(s, eventId).getFirst().errorKind()).isEqualTo("SSRF_BLOCKED");
         }
     }
@@ -430,7 +406,7 @@ class DeliveryHandlerIntegrationTest {
     @Test
     void deliver_whenSigningThrows_logsEachAttemptWithErrorKindAndSettlesInTheDlq(AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of());
-        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200))) {
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
             storeSubscription(s, receiver.url(), "whsec_not*base64*at*all");
             String eventId = publish(s, "job.created", "{}");
             s.env().poll(s.handler(), 1); // fan-out
@@ -445,7 +421,7 @@ class DeliveryHandlerIntegrationTest {
                     org.assertj.core.groups.Tuple.tuple(3, "SIGNING_FAILED", null, "RETRYING"),
                     org.assertj.core.groups.Tuple.tuple(4, "SIGNING_FAILED", null, "FAILED"));
             assertThat(s.env().depth(s.env().dlqUrl)).isEqualTo(1);
-            assertThat(receiver.requests).isEmpty();
+            assertThat(receiver.requests()).isEmpty();
         }
     }
 
@@ -467,7 +443,7 @@ class DeliveryHandlerIntegrationTest {
     @Test
     void deliver_duringSecretRotationOverlap_sendsTwoSignaturesEachVerifying(AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of());
-        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(200))) {
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
             JsonNode created = subscribe(s, receiver.url(), "[\"*\"]");
             String oldSecret = created.get("secret").asText();
             String id = created.get("subscriptionId").asText();
@@ -480,7 +456,7 @@ class DeliveryHandlerIntegrationTest {
             publish(s, "job.created", "{\"a\":1}");
             s.env().poll(s.handler(), 1);
             s.env().poll(s.handler(), 1);
-            WebhookReceiver.Received received = receiver.requests.getFirst();
+            WebhookReceiver.Received received = receiver.requests().getFirst();
             assertThat(received.headers().get("webhook-signature").split(" ")).hasSize(2);
             for (String secret : List.of(oldSecret, newSecret)) {
                 assertThatCode(() -> new WebhookVerifier(secret).verify(received.body(), received.headers()))
@@ -512,31 +488,12 @@ class DeliveryHandlerIntegrationTest {
             publish(s, "assessment.completed", "{}");
             s.env().poll(s.handler(), 1);
             // Collect all ten tasks into one batch, as the event source mapping would with batch size 10.
-            List<software.amazon.awssdk.services.sqs.model.Message> all = new ArrayList<>();
-            long deadline = System.currentTimeMillis() + 5000;
-            while (all.size() < 10 && System.currentTimeMillis() < deadline) {
-                all.addAll(s.env().resources.sqs.receiveMessage(r -> r.queueUrl(s.env().queueUrl).maxNumberOfMessages(10)
-                        .waitTimeSeconds(1).messageSystemAttributeNames(
-                                software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName.ALL)).messages());
-            }
+            var all = s.env().receiveBatch(10, Duration.ofSeconds(5));
             assertThat(all).hasSize(10);
-            var event = new com.amazonaws.services.lambda.runtime.events.SQSEvent();
-            List<com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage> records = new ArrayList<>();
-            for (var m : all) {
-                var record = new com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage();
-                record.setMessageId(m.messageId());
-                record.setReceiptHandle(m.receiptHandle());
-                record.setBody(m.body());
-                Map<String, String> attributes = new HashMap<>();
-                m.attributes().forEach((k, v) -> attributes.put(k.toString(), v));
-                record.setAttributes(attributes);
-                records.add(record);
-            }
-            event.setRecords(records);
-            SQSBatchResponse response = s.handler().handleRequest(event, null);
+            SQSBatchResponse response = s.handler().handleRequest(s.env().batchOf(all), null);
 
             assertThat(response.getBatchItemFailures()).isEmpty();
-            assertThat(receiver.requests).hasSize(10);
+            assertThat(receiver.requests()).hasSize(10);
             assertThat(together).as("every request saw all ten in flight").hasSize(10).containsOnly(true);
         }
     }

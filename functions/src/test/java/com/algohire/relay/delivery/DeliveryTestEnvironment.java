@@ -1,19 +1,27 @@
 package com.algohire.relay.delivery;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.algohire.relay.api.ManagementApiHandler;
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.EventStore;
+import com.algohire.relay.internal.Json;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.SqsEventRecords;
 import com.algohire.relay.testing.TestResources;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -101,19 +109,7 @@ public final class DeliveryTestEnvironment {
         List<Message> messages = resources.sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(10)
                 .waitTimeSeconds(waitSeconds).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
         lastReceived = messages.size();
-        SQSEvent event = new SQSEvent();
-        List<SQSEvent.SQSMessage> records = new ArrayList<>();
-        for (Message m : messages) {
-            SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
-            record.setMessageId(m.messageId());
-            record.setReceiptHandle(m.receiptHandle());
-            record.setBody(m.body());
-            record.setAttributes(m.attributes().entrySet().stream()
-                    .collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));
-            records.add(record);
-        }
-        event.setRecords(records);
-        SQSBatchResponse response = handler.handleRequest(event, null);
+        SQSBatchResponse response = handler.handleRequest(batchOf(messages), null);
         Set<String> failed = response.getBatchItemFailures().stream()
                 .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
         for (Message m : messages) {
@@ -122,6 +118,51 @@ public final class DeliveryTestEnvironment {
             }
         }
         return response;
+    }
+
+    /** The SQS event the event source mapping would build from these messages of the delivery queue. */
+    public SQSEvent batchOf(List<Message> messages) {
+        return SqsEventRecords.batch(messages, resources.names.deliveryQueue().queueArn(),
+                resources.clients.region().id());
+    }
+
+    /**
+     * Receives messages of the delivery queue, with their system attributes, until {@code count} are in hand or
+     * {@code within} has passed; they are not deleted, like a batch the event source mapping holds.
+     */
+    public List<Message> receiveBatch(int count, Duration within) {
+        List<Message> batch = new ArrayList<>();
+        long deadline = System.nanoTime() + within.toNanos();
+        while (batch.size() < count && System.nanoTime() < deadline) {
+            batch.addAll(resources.sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(10)
+                    .waitTimeSeconds(1).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages());
+        }
+        return batch;
+    }
+
+    /** Receives, and deletes, every message now visible on the delivery queue. */
+    public List<Message> receiveAll() {
+        List<Message> all = new ArrayList<>();
+        List<Message> messages;
+        do {
+            messages = resources.sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(10)
+                    .waitTimeSeconds(1)).messages();
+            for (Message m : messages) {
+                all.add(m);
+                resources.sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
+            }
+        } while (!messages.isEmpty());
+        return all;
+    }
+
+    /** Subscribes https://hooks.example.com/algohire to job.* through the management API; returns its id. */
+    public static String subscribe(ManagementApiHandler management) throws Exception {
+        APIGatewayProxyResponseEvent response = management.handleRequest(new APIGatewayProxyRequestEvent()
+                .withHttpMethod("POST").withPath("/api/v1/subscriptions")
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withBody("{\"url\":\"https://hooks.example.com/algohire\",\"eventTypes\":[\"job.*\"]}"), null);
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(201);
+        return Json.mapper().readTree(response.getBody()).get("subscription").get("subscriptionId").asText();
     }
 
     public int depth(String url) {

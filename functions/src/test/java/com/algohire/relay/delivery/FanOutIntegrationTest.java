@@ -9,11 +9,8 @@ import com.algohire.relay.api.ManagementApiHandler;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
-import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,31 +53,16 @@ class FanOutIntegrationTest {
         ManagementApiHandler management = new ManagementApiHandler(config, env.resources.clients);
         List<String> subscriptions = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            subscriptions.add(subscribe(management));
+            subscriptions.add(DeliveryTestEnvironment.subscribe(management));
         }
         String eventId = env.putEvent(config, "job.created", "{\"jobId\":\"job_1\"}");
         real.sendMessage(r -> r.queueUrl(env.queueUrl).messageBody(TaskQueue.toJson(DeliveryTask.fanOut(eventId, "job.created"))));
 
         assertThat(env.poll(handler, 1).getBatchItemFailures()).isEmpty();
 
-        List<Message> queued = new ArrayList<>();
-        List<Message> received;
-        do {
-            received = real.receiveMessage(r -> r.queueUrl(env.queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1))
-                    .messages();
-            queued.addAll(received);
-        } while (!received.isEmpty());
+        List<Message> queued = env.receiveAll();
         assertThat(batches.get()).isEqualTo(2);
         assertThat(queued).extracting(m -> TaskQueue.fromJson(m.body()).subscriptionId())
                 .containsExactlyInAnyOrderElementsOf(subscriptions);
-    }
-
-    private static String subscribe(ManagementApiHandler management) throws Exception {
-        APIGatewayProxyResponseEvent response = management.handleRequest(new APIGatewayProxyRequestEvent()
-                .withHttpMethod("POST").withPath("/api/v1/subscriptions")
-                .withHeaders(Map.of("Content-Type", "application/json"))
-                .withBody("{\"url\":\"https://hooks.example.com/algohire\",\"eventTypes\":[\"job.*\"]}"), null);
-        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(201);
-        return Json.mapper().readTree(response.getBody()).get("subscription").get("subscriptionId").asText();
     }
 }

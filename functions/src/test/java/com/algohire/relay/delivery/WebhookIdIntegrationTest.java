@@ -15,7 +15,6 @@ import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.testing.ReplyLosingProxy;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +32,7 @@ class WebhookIdIntegrationTest {
             throws Exception {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         RelayConfig config = env.config(Map.of());
-        String subscriptionId = subscribe(new ManagementApiHandler(config, env.resources.clients));
+        String subscriptionId = DeliveryTestEnvironment.subscribe(new ManagementApiHandler(config, env.resources.clients));
         try (ReplyLosingProxy proxy = ReplyLosingProxy.to(backend.sqsEndpoint())
                 .loseReply("AmazonSQS.SendMessage", body -> body.contains("FAN_OUT"), 1)) {
             // Ingest's SendMessage reaches SQS, its reply does not; the SDK retries and queues a second copy.
@@ -52,17 +51,12 @@ class WebhookIdIntegrationTest {
             List<DeliveryTask> delivers = new ArrayList<>();
             int fanOuts = 0;
             for (int round = 0; round < 5 && (fanOuts < 2 || delivers.size() < 2); round++) {
-                for (Message m : receiveAll(env)) {
+                for (Message m : env.receiveAll()) {
                     DeliveryTask task = TaskQueue.fromJson(m.body());
                     if (task.kind() == DeliveryTask.Kind.FAN_OUT) {
                         fanOuts++;
-                        SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
-                        record.setMessageId(m.messageId());
-                        record.setReceiptHandle(m.receiptHandle());
-                        record.setBody(m.body());
-                        SQSEvent batch = new SQSEvent();
-                        batch.setRecords(List.of(record));
-                        assertThat(handler.handleRequest(batch, null).getBatchItemFailures()).isEmpty();
+                        assertThat(handler.handleRequest(env.batchOf(List.of(m)), null).getBatchItemFailures())
+                                .isEmpty();
                     } else {
                         delivers.add(task);
                     }
@@ -72,29 +66,5 @@ class WebhookIdIntegrationTest {
             assertThat(delivers).hasSize(2);
             assertThat(delivers).extracting(DeliveryTask::webhookId).containsOnly(WebhookIds.of(eventId, subscriptionId));
         }
-    }
-
-    /** Receives and deletes every message now visible on the delivery queue. */
-    private static List<Message> receiveAll(DeliveryTestEnvironment env) {
-        List<Message> all = new ArrayList<>();
-        List<Message> messages;
-        do {
-            messages = env.resources.sqs.receiveMessage(r -> r.queueUrl(env.queueUrl).maxNumberOfMessages(10)
-                    .waitTimeSeconds(1)).messages();
-            for (Message m : messages) {
-                all.add(m);
-                env.resources.sqs.deleteMessage(r -> r.queueUrl(env.queueUrl).receiptHandle(m.receiptHandle()));
-            }
-        } while (!messages.isEmpty());
-        return all;
-    }
-
-    private static String subscribe(ManagementApiHandler management) throws Exception {
-        APIGatewayProxyResponseEvent response = management.handleRequest(new APIGatewayProxyRequestEvent()
-                .withHttpMethod("POST").withPath("/api/v1/subscriptions")
-                .withHeaders(Map.of("Content-Type", "application/json"))
-                .withBody("{\"url\":\"https://hooks.example.com/algohire\",\"eventTypes\":[\"job.*\"]}"), null);
-        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(201);
-        return Json.mapper().readTree(response.getBody()).get("subscription").get("subscriptionId").asText();
     }
 }

@@ -65,7 +65,16 @@ final class RelayApi extends Construct {
     RelayApi(Construct scope, String id, IFunction ingest, IFunction management, boolean createCloudWatchRole) {
         super(scope, id);
         this.accessLogs = LogGroup.Builder.create(this, "AccessLogs").retention(RetentionDays.THREE_MONTHS).build();
-        this.api = RestApi.Builder.create(this, "Api")
+        this.api = restApi(createCloudWatchRole);
+        addErrorEnvelopes();
+        Map<ApiRoutes.Route, Method> methods = addRoutes(ingest, management);
+        this.ingestApiKey = ingestApiKey(methods.get(ApiRoutes.POST_EVENT));
+        suppressFindings(methods.get(ApiRoutes.POST_EVENT), methods.get(ApiRoutes.HEALTH), createCloudWatchRole);
+    }
+
+    /** The API and its one stage: tracing, JSON access logs, error-level execution logs, throttling. */
+    private RestApi restApi(boolean createCloudWatchRole) {
+        return RestApi.Builder.create(this, "Api")
                 .restApiName("webhook-relay")
                 .description("AlgoHire webhook event relay: event ingestion and subscription management")
                 // Callers are AlgoHire services in AWS: a regional endpoint avoids the edge (CloudFront) hop.
@@ -90,32 +99,35 @@ final class RelayApi extends Construct {
                                 .build()))
                         .build())
                 .build();
-        addErrorEnvelopes();
+    }
 
-        // Every method gets the validator (cdk-nag APIG2). It checks the declared path parameters only: the
-        // handlers validate headers and bodies themselves, so that a bad request gets the same error code and
-        // message deployed as it does in the local runtime, which has no API Gateway in front of it.
+    /**
+     * One method per route of {@link ApiRoutes#ALL}, integrated with the function that serves it.
+     *
+     * <p>Every method gets the validator (cdk-nag APIG2). It checks the declared path parameters only: the
+     * handlers validate headers and bodies themselves, so that a bad request gets the same error code and
+     * message deployed as it does in the local runtime, which has no API Gateway in front of it.
+     */
+    private Map<ApiRoutes.Route, Method> addRoutes(IFunction ingest, IFunction management) {
         RequestValidator validator = api.addRequestValidator("RequestValidator", RequestValidatorOptions.builder()
                 .validateRequestBody(true)
                 .validateRequestParameters(true)
                 .build());
         LambdaIntegration ingestIntegration = integration(ingest);
         LambdaIntegration managementIntegration = integration(management);
-        Method postEvents = null;
-        Method health = null;
+        Map<ApiRoutes.Route, Method> methods = new LinkedHashMap<>();
         for (ApiRoutes.Route route : ApiRoutes.ALL) {
             LambdaIntegration integration = route.function() == ApiRoutes.Function.INGEST
                     ? ingestIntegration : managementIntegration;
-            Method method = api.getRoot().resourceForPath(route.resource())
-                    .addMethod(route.method(), integration, options(route, validator));
-            if (route.equals(ApiRoutes.POST_EVENT)) {
-                postEvents = method;
-            } else if (route.equals(ApiRoutes.HEALTH)) {
-                health = method;
-            }
+            methods.put(route, api.getRoot().resourceForPath(route.resource())
+                    .addMethod(route.method(), integration, options(route, validator)));
         }
+        return methods;
+    }
 
-        this.ingestApiKey = ApiKey.Builder.create(this, "IngestApiKey")
+    /** The ingest API key, in a usage plan that throttles each key on {@code postEvents}. */
+    private IApiKey ingestApiKey(Method postEvents) {
+        IApiKey key = ApiKey.Builder.create(this, "IngestApiKey")
                 .description("Key for AlgoHire modules posting events to POST /api/v1/events")
                 .build();
         UsagePlan plan = new UsagePlan(this, "IngestUsagePlan", UsagePlanProps.builder()
@@ -131,9 +143,8 @@ final class RelayApi extends Construct {
                                 .build()))
                         .build()))
                 .build());
-        plan.addApiKey(ingestApiKey);
-
-        suppressFindings(postEvents, health, createCloudWatchRole);
+        plan.addApiKey(key);
+        return key;
     }
 
     RestApi restApi() {

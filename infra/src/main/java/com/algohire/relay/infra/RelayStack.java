@@ -52,26 +52,12 @@ import software.constructs.Construct;
 /**
  * Everything the relay runs on, in one stack: storage, the delivery queue, the four functions, the API, alarms.
  *
- * <p>Delivery timing, written down once (defaults; the synth fails if the constants stop agreeing):
- * <ul>
- *   <li>one webhook attempt times out after {@value RelaySchema#DEFAULT_DELIVERY_TIMEOUT_SECONDS} s; the deliveries
- *   of a batch run concurrently, so the delivery function's timeout is
- *   {@value RelaySchema#DELIVERY_FUNCTION_TIMEOUT_SECONDS} s (one attempt plus DynamoDB writes and a cold start);</li>
- *   <li>queue visibility = 6 x function timeout = 180 s (Lambda's guidance for SQS event sources, so a message
- *   in a batch that is still running, or being retried by the poller, is not handed to a second invocation);</li>
- *   <li>a failed delivery sets its message's visibility to the next backoff delay (5 s, 300 s, 1800 s, ... from
- *   RETRY_SCHEDULE_SECONDS); SQS caps one visibility timeout at 12 h (43,200 s), so no entry may exceed that;</li>
- *   <li>every receive is one attempt, so maxReceiveCount = MAX_RETRY_ATTEMPTS + 1 = 4: the first attempt plus
- *   three retries, after which SQS moves the task to the DLQ. With the default schedule that is about
- *   5 + 300 + 1800 s, roughly 35 minutes after the first failure; even the whole schedule
- *   (5 + 300 + 1800 + 7200 + 18000 + 36000 s, about 17.6 h) is far inside the queue's 14-day retention;</li>
- *   <li>the DLQ keeps tasks 14 days for an operator to redrive (StartMessageMoveTask) or replay the event.</li>
- * </ul>
+ * <p>The delivery queue's visibility and maxReceiveCount, the delivery function's timeout and the retry schedule
+ * have to agree: docs/architecture.md, "Delivery timing", explains how; {@link #checkDeliveryArithmetic} fails the
+ * synth when they stop agreeing.
  */
 public final class RelayStack extends Stack {
 
-    /** SQS's upper bound on a message's visibility timeout. */
-    static final int SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
     /** SQS's upper bound on a queue name's length. */
     static final int SQS_MAX_QUEUE_NAME_LENGTH = 80;
     static final int EVENT_RETENTION_DAYS = RelaySchema.DEFAULT_EVENT_RETENTION_DAYS;
@@ -161,7 +147,10 @@ public final class RelayStack extends Stack {
         suppressFunctionFindings(List.of(ingest, sweeper, delivery, management), payloads);
     }
 
-    /** The queue, DLQ and function settings must agree; a change to one constant that breaks that fails synth. */
+    /**
+     * The queue, DLQ and function settings must agree (docs/architecture.md, "Delivery timing"); a change to one
+     * constant that breaks that fails synth.
+     */
     private static void checkDeliveryArithmetic() {
         RelaySchema.Queue q = RelaySchema.DELIVERY;
         require(q.visibilityTimeoutSeconds() >= 6 * RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS,
@@ -173,7 +162,7 @@ public final class RelayStack extends Stack {
         require(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS < RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS,
                 "one webhook attempt must time out before the delivery function does");
         for (String step : RETRY_SCHEDULE_SECONDS.split(",")) {
-            require(Integer.parseInt(step.trim()) <= SQS_MAX_VISIBILITY_SECONDS,
+            require(Integer.parseInt(step.trim()) <= RelaySchema.SQS_MAX_VISIBILITY_SECONDS,
                     "retry delay " + step + " s exceeds SQS's 12 h visibility maximum");
         }
     }
@@ -510,8 +499,8 @@ public final class RelayStack extends Stack {
             Nag.suppress(fn, "AwsSolutions-IAM5", "Payload objects are keyed by event id under the payloads/ prefix; "
                     + "the wildcard is that prefix of this bucket only, with object-level actions only.",
                     List.of(payloadObjects));
-            Nag.suppress(fn, "AwsSolutions-L1", "Java 21 is the runtime this project targets (DESIGN.md); moving to "
-                    + "a newer Java runtime is a deliberate upgrade, not a drive-by.");
+            Nag.suppress(fn, "AwsSolutions-L1", "Java 21 is the runtime this project targets (the build's release "
+                    + "level in pom.xml); moving to a newer Java runtime is a deliberate upgrade, not a drive-by.");
         }
     }
 

@@ -5,9 +5,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Chooses and starts the backend, in DESIGN.md's order: {@code AWS_ENDPOINT_URL} if set; LocalStack through
- * Testcontainers if a Docker engine answers; else ElasticMQ embedded in this JVM plus a {@code moto_server}
- * subprocess. {@code RELAY_BACKEND=endpoint|localstack|embedded} forces a choice.
+ * Chooses and starts the backend, in the order docs/architecture.md gives ("Backends for tests and the local
+ * runtime"): {@code AWS_ENDPOINT_URL} if set; LocalStack through Testcontainers if a Docker engine answers; else
+ * ElasticMQ embedded in this JVM plus a {@code moto_server} subprocess.
+ * {@code RELAY_BACKEND=endpoint|localstack|embedded} forces a choice.
  */
 public final class AwsBackends {
 

@@ -1,24 +1,21 @@
 package com.algohire.relay.local;
 
+import com.algohire.relay.localaws.SqsEventRecords;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /**
@@ -135,8 +132,7 @@ public final class SqsEventSourcePoller implements AutoCloseable {
     }
 
     private void invoke(List<Message> messages) {
-        SQSEvent event = new SQSEvent();
-        event.setRecords(messages.stream().map(this::toRecord).toList());
+        SQSEvent event = SqsEventRecords.batch(messages, queueArn, region);
         SQSBatchResponse response;
         try {
             response = handler.handleRequest(event, LocalLambdaContext.create(functionName, settings.functionTimeout()));
@@ -184,36 +180,6 @@ public final class SqsEventSourcePoller implements AutoCloseable {
             failed.add(id);
         }
         return failed;
-    }
-
-    private SQSEvent.SQSMessage toRecord(Message message) {
-        SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
-        record.setMessageId(message.messageId());
-        record.setReceiptHandle(message.receiptHandle());
-        record.setBody(message.body());
-        record.setMd5OfBody(message.md5OfBody());
-        record.setMd5OfMessageAttributes(message.md5OfMessageAttributes());
-        record.setAttributes(new LinkedHashMap<>(message.attributesAsStrings()));
-        Map<String, SQSEvent.MessageAttribute> attributes = new LinkedHashMap<>();
-        message.messageAttributes().forEach((name, value) -> attributes.put(name, toAttribute(value)));
-        record.setMessageAttributes(attributes);
-        record.setEventSource("aws:sqs");
-        record.setEventSourceArn(queueArn);
-        record.setAwsRegion(region);
-        return record;
-    }
-
-    private static SQSEvent.MessageAttribute toAttribute(MessageAttributeValue value) {
-        SQSEvent.MessageAttribute attribute = new SQSEvent.MessageAttribute();
-        attribute.setDataType(value.dataType());
-        attribute.setStringValue(value.stringValue());
-        if (value.binaryValue() != null) {
-            attribute.setBinaryValue(value.binaryValue().asByteBuffer());
-        }
-        // Lambda sends these lists empty rather than absent.
-        attribute.setStringListValues(new ArrayList<>(value.stringListValues()));
-        attribute.setBinaryListValues(value.binaryListValues().stream().map(SdkBytes::asByteBuffer).toList());
-        return attribute;
     }
 
     private static void sleep(Duration duration) {

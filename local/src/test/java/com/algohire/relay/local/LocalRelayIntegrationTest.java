@@ -4,28 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.localaws.WebhookReceiver;
 import com.algohire.relay.verifier.WebhookVerifier;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,34 +31,20 @@ class LocalRelayIntegrationTest {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final ObjectMapper json = new ObjectMapper();
-    private final BlockingQueue<Delivered> received = new LinkedBlockingQueue<>();
     private LocalRelay relay;
-    private HttpServer receiver;
-
-    record Delivered(Map<String, String> headers, String body) {
-    }
+    private WebhookReceiver receiver;
 
     @BeforeAll
-    void start(AwsBackend backend) throws IOException {
+    void start(AwsBackend backend) {
         relay = LocalRelay.start(LocalRelay.Options.defaults().withPort(0)
                 .withResourcePrefix("relay-it-" + UUID.randomUUID().toString().substring(0, 8)), backend);
-        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        receiver.createContext("/hook", exchange -> {
-            try (exchange) {
-                Map<String, String> headers = new LinkedHashMap<>();
-                exchange.getRequestHeaders().forEach((name, values) -> headers.put(name, values.getFirst()));
-                received.add(new Delivered(headers,
-                        new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
-                exchange.sendResponseHeaders(204, -1);
-            }
-        });
-        receiver.start();
+        receiver = WebhookReceiver.answering(204);
     }
 
     @AfterAll
     void stop() {
         relay.close();
-        receiver.stop(0);
+        receiver.close();
     }
 
     @Test
@@ -114,7 +91,7 @@ class LocalRelayIntegrationTest {
 
     @Test
     void postEvent_whenLocalReceiverSubscribed_deliversItSignedAndLogsTheAttempt() throws Exception {
-        String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+        String hook = receiver.url();
         HttpResponse<String> created = send(HttpRequest.newBuilder(uri("/api/v1/subscriptions"))
                 .header("x-admin-key", relay.keys().adminKey()).header("Content-Type", "application/json")
                 .POST(BodyPublishers.ofString("{\"url\":\"" + hook + "\",\"eventTypes\":[\"candidate.*\"],"
@@ -127,7 +104,7 @@ class LocalRelayIntegrationTest {
         assertThat(accepted.statusCode()).isEqualTo(202);
         String eventId = json.readTree(accepted.body()).get("eventId").asText();
 
-        Delivered delivered = received.poll(30, TimeUnit.SECONDS);
+        WebhookReceiver.Received delivered = receiver.awaitRequest(1, Duration.ofSeconds(30));
         assertThat(delivered).as("webhook within 30 s").isNotNull();
         assertThat(delivered.body()).contains(eventId).contains("c-7");
         new WebhookVerifier(secret).verify(delivered.body(), delivered.headers());

@@ -3,6 +3,8 @@ package com.algohire.relay.verifier;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -14,6 +16,12 @@ import javax.crypto.spec.SecretKeySpec;
 public final class WebhookSignature {
     public static final String SECRET_PREFIX = "whsec_";
     public static final String VERSION = "v1";
+    /** The delivery's id: the same on every copy and retry of one delivery, so receivers deduplicate on it. */
+    public static final String HEADER_ID = "webhook-id";
+    /** When the delivery was signed, in epoch seconds; part of the signed content. */
+    public static final String HEADER_TIMESTAMP = "webhook-timestamp";
+    /** One or more space-separated {@code v1,<base64>} signatures (several while a secret is being rotated). */
+    public static final String HEADER_SIGNATURE = "webhook-signature";
 
     private WebhookSignature() {
     }
@@ -40,6 +48,19 @@ public final class WebhookSignature {
     /** {@code v1,<base64 signature>} of one message. */
     public static String sign(byte[] key, String webhookId, long timestampSeconds, String body) {
         return VERSION + "," + Base64.getEncoder().encodeToString(hmac(key, webhookId, timestampSeconds, body));
+    }
+
+    /**
+     * The three headers of a signed delivery, in the order they are sent.
+     *
+     * @param signatures one or more {@link #sign} results, space-separated
+     */
+    public static Map<String, String> headers(String webhookId, long timestampSeconds, String signatures) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(HEADER_ID, webhookId);
+        headers.put(HEADER_TIMESTAMP, Long.toString(timestampSeconds));
+        headers.put(HEADER_SIGNATURE, signatures);
+        return headers;
     }
 
     static byte[] hmac(byte[] key, String webhookId, long timestampSeconds, String body) {

@@ -24,9 +24,6 @@ import java.util.Map;
  */
 public final class WebhookVerifier {
     public static final Duration DEFAULT_TOLERANCE = Duration.ofMinutes(5);
-    public static final String HEADER_ID = "webhook-id";
-    public static final String HEADER_TIMESTAMP = "webhook-timestamp";
-    public static final String HEADER_SIGNATURE = "webhook-signature";
 
     private final List<byte[]> keys;
     private final Clock clock;
@@ -54,21 +51,21 @@ public final class WebhookVerifier {
      * @param headers request headers; names are matched case-insensitively
      */
     public void verify(String body, Map<String, String> headers) throws WebhookVerificationException {
-        String id = header(headers, HEADER_ID);
-        String timestampText = header(headers, HEADER_TIMESTAMP);
-        String signatures = header(headers, HEADER_SIGNATURE);
+        String id = header(headers, WebhookSignature.HEADER_ID);
+        String timestampText = header(headers, WebhookSignature.HEADER_TIMESTAMP);
+        String signatures = header(headers, WebhookSignature.HEADER_SIGNATURE);
         long timestamp;
         try {
             timestamp = Long.parseLong(timestampText.trim());
         } catch (NumberFormatException e) {
-            throw new WebhookVerificationException("webhook-timestamp is not epoch seconds");
+            throw new WebhookVerificationException(WebhookSignature.HEADER_TIMESTAMP + " is not epoch seconds");
         }
         long now = clock.instant().getEpochSecond();
         if (timestamp < now - tolerance.toSeconds()) {
-            throw new WebhookVerificationException("webhook-timestamp is too old");
+            throw new WebhookVerificationException(WebhookSignature.HEADER_TIMESTAMP + " is too old");
         }
         if (timestamp > now + tolerance.toSeconds()) {
-            throw new WebhookVerificationException("webhook-timestamp is too far in the future");
+            throw new WebhookVerificationException(WebhookSignature.HEADER_TIMESTAMP + " is too far in the future");
         }
         String signedBody = body == null ? "" : body;
         for (byte[] key : keys) {
