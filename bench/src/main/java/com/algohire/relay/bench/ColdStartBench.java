@@ -63,7 +63,8 @@ public final class ColdStartBench {
             System.out.println("backend: " + backend.description() + "; " + ROUNDS + " fresh JVMs per client, "
                     + "JVM flags as Lambda's java21 runtime sets them by default (C1 only)");
             System.out.println();
-            System.out.println("| HTTP client | clients built, median ms since JVM start | first DynamoDB + SQS call done, median ms | vs urlconnection |");
+            System.out.println("| HTTP client | clients built, median ms since JVM start "
+                    + "| first DynamoDB + SQS call done, median ms | vs urlconnection |");
             System.out.println("|---|---|---|---|");
             long base = median(results.get("urlconnection"), 1);
             for (String client : CLIENTS) {

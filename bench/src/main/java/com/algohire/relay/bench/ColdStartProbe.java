@@ -35,7 +35,8 @@ public final class ColdStartProbe {
             default -> throw new IllegalArgumentException("unknown client " + kind);
         };
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
-        try (DynamoDbClient dynamoDb = DynamoDbClient.builder().region(Region.US_EAST_1).credentialsProvider(credentials)
+        try (DynamoDbClient dynamoDb = DynamoDbClient.builder().region(Region.US_EAST_1)
+                .credentialsProvider(credentials)
                 .httpClient(http).endpointOverride(URI.create(args[1])).build();
              SqsClient sqs = SqsClient.builder().region(Region.US_EAST_1).credentialsProvider(credentials)
                      .httpClient(http).endpointOverride(URI.create(args[3])).build()) {

@@ -136,9 +136,11 @@ final class IsolationBench {
     }
 
     private void subscribe(LocalRelay relay, Receiver receiver) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(relay.baseUri().resolve("/api/v1/subscriptions"))
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(relay.baseUri()
+                .resolve("/api/v1/subscriptions"))
                 .header("Content-Type", "application/json").header("x-admin-key", relay.keys().adminKey())
-                .POST(HttpRequest.BodyPublishers.ofString("{\"url\":\"" + receiver.url() + "\",\"eventTypes\":[\"*\"]}"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"url\":\"" + receiver.url()
+                        + "\",\"eventTypes\":[\"*\"]}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 201) {
             throw new IllegalStateException("subscribe answered " + response.statusCode() + ": " + response.body());

@@ -66,7 +66,8 @@ public final class RelayBench {
     }
 
     private void run() throws Exception {
-        String small = "{\"eventType\":\"job.created\",\"payload\":{\"jobId\":\"job_123\",\"title\":\"Senior Engineer\"}}";
+        String small = "{\"eventType\":\"job.created\",\"payload\":{\"jobId\":\"job_123\",\"title\":\"Senior "
+                + "Engineer\"}}";
         // Just under the 1 MiB limit, so the payload goes to S3 beside the item.
         String large = "{\"eventType\":\"job.created\",\"payload\":{\"blob\":\"" + "x".repeat(1_048_576 - 200) + "\"}}";
 
@@ -116,7 +117,8 @@ public final class RelayBench {
         row("small payload, sequential", smallLatencies);
         row("1 MiB payload (S3 path), sequential", largeLatencies);
         row("small payload, " + THREADS + " concurrent clients", concurrentLatencies);
-        System.out.printf("%nlarge/small p50 ratio: %.1fx%n", (double) pct(largeLatencies, 50) / pct(smallLatencies, 50));
+        System.out.printf("%nlarge/small p50 ratio: %.1fx%n", (double) pct(largeLatencies, 50) / pct(smallLatencies,
+                50));
         System.out.printf("throughput: sequential %.0f req/s, %d clients %.0f req/s (%.1fx)%n",
                 sequentialRate, THREADS, concurrentRate, concurrentRate / sequentialRate);
 
@@ -149,22 +151,27 @@ public final class RelayBench {
             // delivery handler as one SQS batch, as they would on Lambda.
             for (int i = 0; i < BATCH; i++) {
                 String hook = receiver.url() + "/" + i;
-                HttpResponse<String> created = http.send(HttpRequest.newBuilder(relay.baseUri().resolve("/api/v1/subscriptions"))
+                HttpResponse<String> created = http.send(HttpRequest.newBuilder(relay.baseUri()
+                        .resolve("/api/v1/subscriptions"))
                         .header("Content-Type", "application/json").header("x-admin-key", relay.keys().adminKey())
                         .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"url\":\"" + hook + "\",\"eventTypes\":[\"interview.*\"],\"description\":\"bench\"}"))
+                                "{\"url\":\"" + hook
+                                        + "\",\"eventTypes\":[\"interview.*\"],\"description\":\"bench\"}"))
                         .build(), HttpResponse.BodyHandlers.ofString());
                 if (created.statusCode() != 201) {
-                    throw new IllegalStateException("subscription not created: " + created.statusCode() + " " + created.body());
+                    throw new IllegalStateException("subscription not created: " + created.statusCode() + " "
+                            + created.body());
                 }
             }
             post("{\"eventType\":\"interview.scheduled\",\"payload\":{\"interviewId\":\"int_1\"}}");
             if (!received.await(60, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("only " + (BATCH - received.getCount()) + " of " + BATCH + " delivered");
+                throw new IllegalStateException("only " + (BATCH - received.getCount()) + " of " + BATCH
+                        + " delivered");
             }
             double wallMs = (lastEnd.get() - firstStart.get()) / 1e6;
             System.out.println();
-            System.out.printf("delivery: 1 event to %d subscribers, receiver takes %d ms: first start to last end %.0f ms, "
+            System.out.printf("delivery: 1 event to %d subscribers, receiver takes %d ms: first start to last end "
+                    + "%.0f ms, "
                             + "sum of deliveries %d ms (%.1fx faster), peak concurrent at receiver %d%n",
                     BATCH, RECEIVER_DELAY_MS, wallMs, BATCH * RECEIVER_DELAY_MS, BATCH * RECEIVER_DELAY_MS / wallMs,
                     peak.get());

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Builds API Gateway proxy responses: JSON bodies with the security headers on every one (errors: {@link ApiErrors}). */
+/**
+ * Builds API Gateway proxy responses: JSON bodies with the security headers on every one (errors: {@link ApiErrors}).
+ */
 public final class ApiResponses {
 
     /** What the seed's Helmet would set, for a JSON API that is never framed or rendered as a page. */

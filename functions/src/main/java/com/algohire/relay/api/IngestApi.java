@@ -180,7 +180,8 @@ final class IngestApi {
         }
         // The stored sort keys are four-digit-year text: outside these years a bound would not sort with them.
         if (instant == null || instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
-            throw new RelayException(name.equals("from") ? ErrorCode.INVALID_FROM : ErrorCode.INVALID_TO, "Parameter " + name
+            throw new RelayException(name.equals("from") ? ErrorCode.INVALID_FROM : ErrorCode.INVALID_TO, "Parameter "
+                    + name
                     + " must be an ISO-8601 date-time with offset (e.g. 2024-01-10T10:00:00Z) between years 1970 and "
                     + "9999, was: " + printable(value) + ".");
         }

@@ -45,7 +45,8 @@ final class JsonBody {
             throw new RelayException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
         }
         if (text.length() > MAX_BODY_CHARS) {
-            throw new RelayException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than " + MAX_BODY_CHARS + " characters");
+            throw new RelayException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than " + MAX_BODY_CHARS
+                    + " characters");
         }
         JsonNode body;
         try {
@@ -63,7 +64,8 @@ final class JsonBody {
         try {
             bytes = java.util.Base64.getMimeDecoder().decode(text);
         } catch (IllegalArgumentException e) {
-            throw new RelayException(ErrorCode.INVALID_JSON, "request body is marked base64-encoded but is not valid base64");
+            throw new RelayException(ErrorCode.INVALID_JSON,
+                    "request body is marked base64-encoded but is not valid base64");
         }
         try {
             return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
@@ -87,14 +89,17 @@ final class JsonBody {
             String name = field == null ? "body" : field;
             throw new RelayException(field == null ? ErrorCode.INVALID_BODY
                             : NAMED_FIELDS.getOrDefault(field, ErrorCode.INVALID_BODY),
-                    "Field " + Text.truncate(name, ECHO_LIMIT) + " contains an unpaired UTF-16 surrogate (an escape such as \\ud800 "
-                            + "without its pair), which is not Unicode text", Map.of("field", Text.truncate(name, ECHO_LIMIT)));
+                    "Field " + Text.truncate(name, ECHO_LIMIT)
+                            + " contains an unpaired UTF-16 surrogate (an escape such as \\ud800 "
+                            + "without its pair), which is not Unicode text",
+                    Map.of("field", Text.truncate(name, ECHO_LIMIT)));
         }
         if (node.isObject()) {
             for (Map.Entry<String, JsonNode> entry : node.properties()) {
                 String name = field == null ? entry.getKey() : field;
                 if (Text.hasLoneSurrogate(entry.getKey())) {
-                    throw new RelayException(ErrorCode.INVALID_BODY, "A field name contains an unpaired UTF-16 surrogate",
+                    throw new RelayException(ErrorCode.INVALID_BODY,
+                            "A field name contains an unpaired UTF-16 surrogate",
                             Map.of("field", "body"));
                 }
                 refuseLoneSurrogates(entry.getValue(), name);
@@ -108,7 +113,8 @@ final class JsonBody {
         if (request.getHeaders() == null) {
             return null;
         }
-        return request.getHeaders().entrySet().stream().filter(e -> e.getKey() != null && e.getKey().equalsIgnoreCase(name))
+        return request.getHeaders().entrySet().stream()
+                .filter(e -> e.getKey() != null && e.getKey().equalsIgnoreCase(name))
                 .map(Map.Entry::getValue).findFirst().orElse(null);
     }
 }

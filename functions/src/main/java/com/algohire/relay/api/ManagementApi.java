@@ -80,7 +80,8 @@ final class ManagementApi {
             }
         }
         String cursor = query(call, "cursor");
-        SubscriptionStore.Page page = subscriptions.list(limit, cursor == null || cursor.isBlank() ? null : cursor.trim());
+        SubscriptionStore.Page page = subscriptions.list(limit, cursor == null || cursor.isBlank()
+                ? null : cursor.trim());
         return ApiResponses.json(200, SubscriptionViews.page(page, clock.instant()));
     }
 
@@ -103,7 +104,10 @@ final class ManagementApi {
         return ApiResponses.json(200, SubscriptionViews.withSecret(subscriptions.rotateSecret(call.parameter("id"))));
     }
 
-    /** FAN_OUT again (all matching subscriptions) or one DELIVER for the named one, under webhook-ids of this replay's own. */
+    /**
+     * FAN_OUT again (all matching subscriptions) or one DELIVER for the named one, under webhook-ids of this replay's
+     * own.
+     */
     private APIGatewayProxyResponseEvent replay(ApiCall call) {
         JsonNode body = JsonBody.read(call.request(), false);
         StoredEvent event = replays.event(call.parameter("eventId"));

@@ -24,7 +24,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * The management function, behind its own credential: subscriptions CRUD and secret rotation, event replay, and
  * the DLQ's depth, peek and redrive ({@link ManagementApi}).
  */
-public final class ManagementApiHandler implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
+public final class ManagementApiHandler implements RequestHandler<APIGatewayProxyRequestEvent,
+        APIGatewayProxyResponseEvent> {
     private final ManagementApi api;
 
     public ManagementApiHandler() {
@@ -38,7 +39,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
     /** One client per service for the whole container, shared by everything the handler builds. */
     private ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
                                  StructuredLog log) {
-        this(config, dynamoDb, sqs, new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()), config.eventsTable(),
+        this(config, dynamoDb, sqs, new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()),
+                config.eventsTable(),
                 clock), clock, log);
     }
 

@@ -49,7 +49,8 @@ final class Router {
     }
 
     /** The order methods are listed in an {@code Allow} header and its message. */
-    private static final List<String> METHOD_ORDER = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+    private static final List<String> METHOD_ORDER = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+            "OPTIONS");
     /** How much of an unmatched path the 404's message echoes. */
     private static final int ECHO_LIMIT = 100;
 

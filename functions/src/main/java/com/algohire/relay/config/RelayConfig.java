@@ -56,7 +56,8 @@ public record RelayConfig(
                 required(env, EnvVars.DELIVERY_QUEUE_URL),
                 env.getOrDefault(EnvVars.DELIVERY_DLQ_URL, ""),
                 csv(env.getOrDefault(EnvVars.KNOWN_EVENT_DOMAINS, DEFAULT_DOMAINS)),
-                Duration.ofDays(positiveInt(env, EnvVars.EVENT_RETENTION_DAYS, RelaySchema.DEFAULT_EVENT_RETENTION_DAYS)),
+                Duration.ofDays(
+                        positiveInt(env, EnvVars.EVENT_RETENTION_DAYS, RelaySchema.DEFAULT_EVENT_RETENTION_DAYS)),
                 nonNegativeInt(env, EnvVars.MAX_RETRY_ATTEMPTS, RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS),
                 schedule(env.getOrDefault(EnvVars.RETRY_SCHEDULE_SECONDS, DEFAULT_RETRY_SCHEDULE)),
                 Duration.ofMillis(positiveInt(env, EnvVars.DELIVERY_TIMEOUT_MS,
@@ -94,7 +95,8 @@ public record RelayConfig(
             }
             return value;
         } catch (NumberFormatException e) {
-            throw new IllegalStateException("environment variable " + name + " must be a non-negative integer, was: " + raw);
+            throw new IllegalStateException("environment variable " + name + " must be a non-negative integer, was: "
+                    + raw);
         }
     }
 

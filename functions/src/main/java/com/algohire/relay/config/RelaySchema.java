@@ -66,7 +66,8 @@ public final class RelaySchema {
 
     // --- Subscriptions table. ---
     public static final String SUBSCRIPTION_ID = "subscriptionId";
-    public static final Table SUBSCRIPTIONS = new Table("Subscriptions", new Key(SUBSCRIPTION_ID), null, null, List.of());
+    public static final Table SUBSCRIPTIONS = new Table("Subscriptions", new Key(SUBSCRIPTION_ID), null, null,
+            List.of());
 
     // --- Payload bucket: payloads too large for a DynamoDB item live at this prefix. ---
     public static final String PAYLOAD_PREFIX = "payloads/";

@@ -108,7 +108,8 @@ public final class ResourceProvisioner {
     static Projection projection(RelaySchema.Index index) {
         return index.projected().isEmpty()
                 ? Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()
-                : Projection.builder().projectionType(ProjectionType.INCLUDE).nonKeyAttributes(index.projected()).build();
+                : Projection.builder().projectionType(ProjectionType.INCLUDE).nonKeyAttributes(index.projected())
+                        .build();
     }
 
     private static List<KeySchemaElement> keySchema(RelaySchema.Key partition, RelaySchema.Key sort,

@@ -79,7 +79,8 @@ final class DeliveryAttempt implements AutoCloseable {
                         .setMaxConnTotal(200)
                         .setMaxConnPerRoute(50)
                         .build())
-                .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(t).setRedirectsEnabled(false).build())
+                .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(t).setRedirectsEnabled(false)
+                        .build())
                 .disableRedirectHandling()
                 .disableAutomaticRetries()
                 .disableCookieManagement()
@@ -126,7 +127,8 @@ final class DeliveryAttempt implements AutoCloseable {
             Header retryAfter = response.getFirstHeader("Retry-After");
             Prefix prefix = readPrefix(response.getEntity());
             bodyUnread = prefix.truncated();
-            return new Result(status, elapsed(start), status >= 200 && status < 300 ? null : "HTTP_STATUS", prefix.text(),
+            return new Result(status, elapsed(start), status >= 200 && status < 300 ? null : "HTTP_STATUS",
+                    prefix.text(),
                     RetryPolicy.parseRetryAfter(retryAfter == null ? null : retryAfter.getValue(), clock.instant()));
         } catch (IOException | RuntimeException e) {
             return new Result(null, elapsed(start), errorKind(e, timedOut.get()), null, null);

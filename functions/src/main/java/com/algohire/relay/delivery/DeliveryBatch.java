@@ -34,7 +34,8 @@ final class DeliveryBatch {
     }
 
     SQSBatchResponse process(SQSEvent event) {
-        List<SQSEvent.SQSMessage> messages = event == null || event.getRecords() == null ? List.of() : event.getRecords();
+        List<SQSEvent.SQSMessage> messages = event == null || event.getRecords() == null
+                ? List.of() : event.getRecords();
         List<SQSBatchResponse.BatchItemFailure> failures = Collections.synchronizedList(new ArrayList<>());
         // SQS received these messages no later than this: their 12 h visibility windows are counted from here.
         Instant received = clock.instant();

@@ -35,14 +35,15 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
     /** One client per service for the whole container, shared by everything the handler builds. */
     private DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
                             StructuredLog log) {
-        this(config, dynamoDb, sqs, new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()), config.eventsTable(),
-                clock), clock, log);
+        this(config, dynamoDb, sqs, new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()),
+                config.eventsTable(), clock), clock, log);
     }
 
     DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
                     StructuredLog log) {
         SubscriptionStore subscriptions = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
-        DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(config.ssrfAllowlist()), config.deliveryTimeout(), clock);
+        DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(config.ssrfAllowlist()), config.deliveryTimeout(),
+                clock);
         this.batch = new DeliveryBatch(
                 new FanOut(events, subscriptions, sqs,
                         config.deliveryQueueUrl(), log),

@@ -38,7 +38,8 @@ final class WebhookDelivery {
     private final Clock clock;
     private final StructuredLog log;
 
-    WebhookDelivery(EventStore events, SubscriptionStore subscriptions, DeliveryAttempt attempt, DeliveryLog deliveryLog,
+    WebhookDelivery(EventStore events, SubscriptionStore subscriptions, DeliveryAttempt attempt,
+            DeliveryLog deliveryLog,
                     RetryPolicy retryPolicy, SqsClient sqs, String queueUrl, Clock clock, StructuredLog log) {
         this.events = events;
         this.subscriptions = subscriptions;
@@ -94,7 +95,8 @@ final class WebhookDelivery {
      * retried like any other, never thrown out of the delivery, where it would spend a receive without a log entry
      * and end in the DLQ unexplained.
      */
-    private DeliveryAttempt.Result attempt(DeliveryTask task, StoredEvent event, Subscription subscription, Instant now) {
+    private DeliveryAttempt.Result attempt(DeliveryTask task, StoredEvent event, Subscription subscription,
+            Instant now) {
         long start = System.nanoTime();
         Signed signed;
         try {
@@ -124,7 +126,8 @@ final class WebhookDelivery {
         try {
             return attempt.post(subscription.url(), signed.headers(), signed.body());
         } catch (RuntimeException e) {
-            return DeliveryAttempt.Result.notSent(e instanceof IllegalArgumentException ? "INVALID_URL" : "INTERNAL_ERROR",
+            return DeliveryAttempt.Result.notSent(e instanceof IllegalArgumentException
+                    ? "INVALID_URL" : "INTERNAL_ERROR",
                     start);
         }
     }
@@ -202,7 +205,8 @@ final class WebhookDelivery {
         if (receiptHandle == null) {
             return;
         }
-        sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(receiptHandle).visibilityTimeout(seconds(delay)));
+        sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(receiptHandle)
+                .visibilityTimeout(seconds(delay)));
     }
 
     /** Whole seconds, rounded down: rounding up could ask SQS for more than is left of the message's window. */
@@ -216,7 +220,8 @@ final class WebhookDelivery {
         }
         // A 410 that did not disable: the subscription changed while the attempt was in flight (re-pointed,
         // re-enabled, ...), so its current version gets an attempt of its own.
-        return status == 410 ? "delivery attempt: 410 from a subscription changed since it was read; not disabled, retrying"
+        return status == 410 ? "delivery attempt: 410 from a subscription changed since it was read; not disabled, "
+                + "retrying"
                 : "delivery attempt: receiver rejected (4xx), retrying";
     }
 

@@ -92,7 +92,8 @@ public final class DeadLetterQueue {
         peek.sort((a, b) -> String.valueOf(a.get("sentAt")).compareTo(String.valueOf(b.get("sentAt"))));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("approximateDepth", intAttribute(attributes, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
-        body.put("approximateInFlight", intAttribute(attributes, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+        body.put("approximateInFlight",
+                intAttribute(attributes, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
         body.put("messages", peek);
         return body;
     }

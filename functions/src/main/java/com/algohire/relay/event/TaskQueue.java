@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import java.time.Duration;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
-/** Puts {@link DeliveryTask} messages on the delivery queue as JSON; used by ingest, the sweeper, delivery and replay. */
+/**
+ * Puts {@link DeliveryTask} messages on the delivery queue as JSON; used by ingest, the sweeper, delivery and replay.
+ */
 public final class TaskQueue {
     /** SQS's ceiling for a per-message delay. */
     private static final Duration MAX_DELAY = Duration.ofMinutes(15);

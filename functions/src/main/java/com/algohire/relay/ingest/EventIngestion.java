@@ -178,7 +178,8 @@ public final class EventIngestion {
         }
         String eventId = key.get(EventItems.EVENT_ID).s();
         if (!request.requestHash().equals(key.get(EventItems.REQUEST_HASH).s())) {
-            throw new RelayException(ErrorCode.IDEMPOTENCY_KEY_REUSED, "Header x-idempotency-key was already used for a "
+            throw new RelayException(ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                    "Header x-idempotency-key was already used for a "
                     + "different request (eventType or payload differ); use a new key for a new event.",
                     Map.of("eventId", eventId));
         }
@@ -233,7 +234,8 @@ public final class EventIngestion {
         } catch (RuntimeException e) {
             log.error("enqueue failed; event stored, left for a retry or the sweeper",
                     Map.of("eventId", eventId, "exception", e.getClass().getName()));
-            throw new RelayException(ErrorCode.QUEUE_UNAVAILABLE, "The event was stored but could not be queued; retrying "
+            throw new RelayException(ErrorCode.QUEUE_UNAVAILABLE,
+                    "The event was stored but could not be queued; retrying "
                     + "with the same x-idempotency-key is safe and completes it.", Map.of("eventId", eventId));
         }
     }
@@ -241,7 +243,8 @@ public final class EventIngestion {
     private void releaseKey(String idempotencyKey, String eventId) {
         try {
             dynamoDb.deleteItem(r -> r.tableName(table)
-                    .key(Map.of(RelaySchema.PK, s(EventItems.keyPk(idempotencyKey)), RelaySchema.SK, s(EventItems.KEY_SK)))
+                    .key(Map.of(RelaySchema.PK, s(EventItems.keyPk(idempotencyKey)), RelaySchema.SK,
+                            s(EventItems.KEY_SK)))
                     .conditionExpression("#eventId = :eventId")
                     .expressionAttributeNames(Map.of("#eventId", EventItems.EVENT_ID))
                     .expressionAttributeValues(Map.of(":eventId", s(eventId))));
@@ -328,13 +331,15 @@ public final class EventIngestion {
     }
 
     private static RelayException duplicate(String eventId) {
-        return new RelayException(ErrorCode.DUPLICATE_EVENT, "An event with this x-idempotency-key was already accepted.",
+        return new RelayException(ErrorCode.DUPLICATE_EVENT,
+                "An event with this x-idempotency-key was already accepted.",
                 Map.of("eventId", eventId));
     }
 
     private static RelayException inProgress(String eventId) {
         return new RelayException(ErrorCode.REQUEST_IN_PROGRESS, "A request with this x-idempotency-key is being "
-                + "processed; retry shortly with the same key.", eventId == null ? Map.of() : Map.of("eventId", eventId));
+                + "processed; retry shortly with the same key.", eventId == null ? Map.of() : Map.of("eventId",
+                        eventId));
     }
 
     private static AttributeValue s(String value) {

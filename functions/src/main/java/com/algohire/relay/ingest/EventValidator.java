@@ -77,7 +77,8 @@ public final class EventValidator {
             throw bad(ErrorCode.MISSING_PAYLOAD, "Field payload is required.");
         }
         if (!payload.isObject()) {
-            throw bad(ErrorCode.INVALID_PAYLOAD, "Field payload must be a JSON object, was: " + payload.getNodeType().name().toLowerCase(Locale.ROOT) + ".");
+            throw bad(ErrorCode.INVALID_PAYLOAD, "Field payload must be a JSON object, was: "
+                    + payload.getNodeType().name().toLowerCase(Locale.ROOT) + ".");
         }
         checkNoNul(payload, "payload");
         String payloadJson = write(payload);
@@ -154,7 +155,8 @@ public final class EventValidator {
                 bytes += 1;
             } else if (c < 0x800) {
                 bytes += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
                 bytes += 4;
                 i++;
             } else if (Character.isSurrogate(c)) {
@@ -173,7 +175,8 @@ public final class EventValidator {
         }
         String key = values.get(0);
         if (values.stream().anyMatch(v -> !v.equals(key))) {
-            throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, "Header x-idempotency-key was sent more than once with different values.");
+            throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY,
+                    "Header x-idempotency-key was sent more than once with different values.");
         }
         if (key.isEmpty()) {
             throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, "Header x-idempotency-key must not be empty.");
@@ -212,7 +215,8 @@ public final class EventValidator {
         } catch (NumberFormatException | ArithmeticException e) {
             // BigDecimal cannot hold an exponent beyond an int (e.g. 1e-2147483648, 1e99999999999); Jackson lets
             // that escape unwrapped, and it is the sender's number, not our fault.
-            throw bad(ErrorCode.INVALID_JSON, "The request body has a number out of range (its exponent is too large).");
+            throw bad(ErrorCode.INVALID_JSON,
+                    "The request body has a number out of range (its exponent is too large).");
         }
     }
 
@@ -271,7 +275,8 @@ public final class EventValidator {
             if (current.isObject()) {
                 for (Map.Entry<String, JsonNode> field : current.properties()) {
                     if (field.getKey().indexOf('\0') >= 0) {
-                        throw bad(ErrorCode.INVALID_PAYLOAD, "A key in " + next.getKey() + " contains a NUL character.");
+                        throw bad(ErrorCode.INVALID_PAYLOAD, "A key in " + next.getKey()
+                                + " contains a NUL character.");
                     }
                     if (Text.hasLoneSurrogate(field.getKey())) {
                         throw bad(ErrorCode.INVALID_PAYLOAD, "A key in " + next.getKey() + LONE_SURROGATE);

@@ -100,7 +100,8 @@ final class PendingEvents {
                     .updateExpression("SET #status = :queued REMOVE #shard, #lease, #owner")
                     .conditionExpression("attribute_exists(#pk)")
                     .expressionAttributeNames(Map.of("#status", EventItems.STATUS, "#lease", EventItems.LEASE_UNTIL,
-                            "#shard", RelaySchema.PENDING_SHARD, "#pk", RelaySchema.PK, "#owner", EventItems.LEASE_OWNER))
+                            "#shard", RelaySchema.PENDING_SHARD, "#pk", RelaySchema.PK,
+                            "#owner", EventItems.LEASE_OWNER))
                     .expressionAttributeValues(Map.of(":queued", AttributeValue.fromS(EventItems.STATUS_QUEUED))));
             return true;
         } catch (RuntimeException e) {

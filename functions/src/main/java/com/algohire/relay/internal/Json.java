@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
-/** The one Jackson configuration of the relay: strict on input (duplicate keys, depth, number size), plain on output. */
+/**
+ * The one Jackson configuration of the relay: strict on input (duplicate keys, depth, number size), plain on output.
+ */
 public final class Json {
 
     /** Deeper documents are refused: nobody's event needs this, and it bounds the parser's stack. */

@@ -2,7 +2,10 @@ package com.algohire.relay.subscription;
 
 import java.util.List;
 
-/** Decides whether an event type is one a subscription asked for: exact ({@code job.created}), domain ({@code job.*}) or all ({@code *}). */
+/**
+ * Decides whether an event type is one a subscription asked for: exact ({@code job.created}), domain ({@code job.*}) or
+ * all ({@code *}).
+ */
 public final class SubscriptionMatcher {
     private SubscriptionMatcher() {
     }

@@ -48,7 +48,8 @@ public final class SubscriptionService {
         }
     }
 
-    public SubscriptionService(SubscriptionStore store, SsrfGuard guard, Set<String> knownDomains, Duration rotationOverlap,
+    public SubscriptionService(SubscriptionStore store, SsrfGuard guard, Set<String> knownDomains,
+            Duration rotationOverlap,
                                Clock clock) {
         this.store = store;
         this.guard = guard;
@@ -96,7 +97,8 @@ public final class SubscriptionService {
         String disabledReason = current.disabledReason();
         if (body.has("active")) {
             if (!body.get("active").isBoolean()) {
-                throw new RelayException(ErrorCode.INVALID_ACTIVE, "active must be true or false", Map.of("field", "active"));
+                throw new RelayException(ErrorCode.INVALID_ACTIVE, "active must be true or false", Map.of("field",
+                        "active"));
             }
             active = body.get("active").booleanValue();
             disabledReason = active ? null : "disabled by operator";
@@ -130,7 +132,8 @@ public final class SubscriptionService {
             // The replaced secret starts its overlap; secrets rotated out earlier keep theirs (a second rotation
             // within the window must not cut off receivers still on the first secret). Newest first.
             current.secrets().stream().filter(s -> s.expiresAt() == null).findFirst()
-                    .ifPresent(old -> next.add(new Subscription.SigningSecret(old.secret(), now.plus(rotationOverlap))));
+                    .ifPresent(old -> next.add(new Subscription.SigningSecret(old.secret(),
+                            now.plus(rotationOverlap))));
             current.secrets().stream().filter(s -> s.expiresAt() != null && s.activeAt(now))
                     .sorted(java.util.Comparator.comparing(Subscription.SigningSecret::expiresAt).reversed())
                     .limit(MAX_PREVIOUS_SECRETS - (next.size() - 1L))
@@ -180,7 +183,8 @@ public final class SubscriptionService {
 
     private String url(JsonNode node) {
         if (node == null || !node.isTextual()) {
-            throw new RelayException(ErrorCode.INVALID_URL, "url is required and must be a string", Map.of("field", "url"));
+            throw new RelayException(ErrorCode.INVALID_URL, "url is required and must be a string", Map.of("field",
+                    "url"));
         }
         try {
             return guard.checkUrl(node.textValue()).toString();
@@ -211,7 +215,8 @@ public final class SubscriptionService {
                         + " is not an event type (domain.action), a domain wildcard (domain.*) or *");
             }
             if (!knownDomains.contains(domain)) {
-                throw invalidEventTypes("eventTypes entry " + truncate(filter) + " names unknown domain " + truncate(domain)
+                throw invalidEventTypes("eventTypes entry " + truncate(filter) + " names unknown domain "
+                        + truncate(domain)
                         + "; known: " + String.join(", ", knownDomains.stream().sorted().toList()));
             }
             filters.add(filter);

@@ -116,7 +116,8 @@ public final class SubscriptionStore {
         try {
             dynamoDb.updateItem(r -> r.tableName(table).key(key(read.subscriptionId()))
                     .updateExpression("SET #active = :false, #reason = :reason, #updated = :stamp")
-                    .conditionExpression("attribute_exists(#id) AND #active = :true AND #url = :url AND #updated = :read")
+                    .conditionExpression(
+                            "attribute_exists(#id) AND #active = :true AND #url = :url AND #updated = :read")
                     .expressionAttributeNames(Map.of("#active", ACTIVE, "#reason", DISABLED_REASON,
                             "#updated", UPDATED_AT, "#id", RelaySchema.SUBSCRIPTION_ID, "#url", URL))
                     .expressionAttributeValues(Map.of(":false", AttributeValue.fromBool(false),

@@ -126,13 +126,15 @@ class AmbiguousWriteIntegrationTest {
         doThrow(SqsException.builder().message("injected").statusCode(500).build())
                 .doCallRealMethod().when(failing).sendMessage(any(SendMessageRequest.class));
         String body = Requests.body("job.created", "{\"jobId\":\"job_claim\"}");
-        APIGatewayProxyResponseEvent first = handlerThroughProxy(failing).handleRequest(Requests.post("claim", body), null);
+        APIGatewayProxyResponseEvent first = handlerThroughProxy(failing)
+                .handleRequest(Requests.post("claim", body), null);
         assertThat(first.getStatusCode()).isEqualTo(503);
         String eventId = json(first).get("error").get("eventId").textValue();
         // The retry takes over the ENQUEUE_FAILED event with a conditional update whose reply is lost.
         proxy.loseReply(UPDATE_ITEM, text -> text.contains(":token"), 1);
 
-        APIGatewayProxyResponseEvent retry = handlerThroughProxy(aws.sqs).handleRequest(Requests.post("claim", body), null);
+        APIGatewayProxyResponseEvent retry = handlerThroughProxy(aws.sqs)
+                .handleRequest(Requests.post("claim", body), null);
 
         assertThat(proxy.seen()).filteredOn(ReplyLosingProxy.Seen::replyLost).hasSize(1);
         assertThat(retry.getStatusCode()).as(retry.getBody()).isEqualTo(202);

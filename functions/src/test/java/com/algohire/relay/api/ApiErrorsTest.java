@@ -21,7 +21,8 @@ class ApiErrorsTest {
             "DUPLICATE_EVENT, 409", "IDEMPOTENCY_KEY_REUSED, 409", "REQUEST_IN_PROGRESS, 409",
             "PAYLOAD_TOO_LARGE, 413", "UNSUPPORTED_MEDIA_TYPE, 415", "QUEUE_UNAVAILABLE, 503", "INTERNAL_ERROR, 500",
             "EVENT_NOT_FOUND, 404", "SUBSCRIPTION_NOT_FOUND, 404", "ROUTE_NOT_FOUND, 404", "METHOD_NOT_ALLOWED, 405",
-            "INVALID_EVENT_ID, 400", "INVALID_LIMIT, 400", "INVALID_CURSOR, 400", "INVALID_FROM, 400", "INVALID_TO, 400",
+            "INVALID_EVENT_ID, 400", "INVALID_LIMIT, 400", "INVALID_CURSOR, 400", "INVALID_FROM, 400",
+                    "INVALID_TO, 400",
             "INVALID_RANGE, 400", "INVALID_URL, 400", "INVALID_EVENT_TYPES, 400", "INVALID_DESCRIPTION, 400",
             "INVALID_ACTIVE, 400", "INVALID_SUBSCRIPTION_ID, 400", "UNKNOWN_FIELD, 400",
             "SUBSCRIPTION_MODIFIED, 409", "SUBSCRIPTION_INACTIVE, 409", "SUBSCRIPTION_NOT_MATCHING, 409",
@@ -40,7 +41,8 @@ class ApiErrorsTest {
         JsonNode body = Requests.json(response);
         assertThat(body.get("success").booleanValue()).isFalse();
         assertThat(body.at("/error/code").textValue()).isEqualTo("DUPLICATE_EVENT");
-        assertThat(body.at("/error/message").textValue()).isEqualTo("An event with this x-idempotency-key was already accepted.");
+        assertThat(body.at("/error/message").textValue())
+                .isEqualTo("An event with this x-idempotency-key was already accepted.");
         assertThat(body.at("/error/eventId").textValue()).isEqualTo("e-1");
     }
 }

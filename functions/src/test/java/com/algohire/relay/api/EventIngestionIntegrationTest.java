@@ -4,7 +4,6 @@ import static com.algohire.relay.api.Requests.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.Mockito.doCallRealMethod;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.spy;
 
@@ -89,9 +88,11 @@ class EventIngestionIntegrationTest {
         pool.shutdown();
 
         assertThat(responses).filteredOn(r -> r.getStatusCode() == 202).hasSize(1);
-        List<APIGatewayProxyResponseEvent> conflicts = responses.stream().filter(r -> r.getStatusCode() == 409).toList();
+        List<APIGatewayProxyResponseEvent> conflicts = responses.stream().filter(r -> r.getStatusCode() == 409)
+                .toList();
         assertThat(conflicts).hasSize(requests - 1);
-        String eventId = responses.stream().filter(r -> r.getStatusCode() == 202).map(r -> json(r).get("eventId").textValue())
+        String eventId = responses.stream().filter(r -> r.getStatusCode() == 202).map(r -> json(r).get("eventId")
+                .textValue())
                 .findFirst().orElseThrow();
         assertThat(conflicts).allSatisfy(r -> {
             JsonNode error = json(r).get("error");
@@ -143,7 +144,8 @@ class EventIngestionIntegrationTest {
         doThrow(SqsException.builder().message("injected").statusCode(500).build())
                 .when(sqs).sendMessage(any(SendMessageRequest.class));
         APIGatewayProxyResponseEvent failed = handler(sqs, Clock.systemUTC())
-                .handleRequest(Requests.post("never-retried", Requests.body("job.closed", "{\"jobId\":\"job_7\"}")), null);
+                .handleRequest(Requests.post("never-retried", Requests.body("job.closed", "{\"jobId\":\"job_7\"}")),
+                        null);
         assertThat(failed.getStatusCode()).isEqualTo(503);
         String eventId = json(failed).get("error").get("eventId").textValue();
 
@@ -233,7 +235,8 @@ class EventIngestionIntegrationTest {
         Map<String, AttributeValue> item = eventItems().get(0);
         assertThat(item).doesNotContainKey(EventItems.PAYLOAD);
         assertThat(item.get(EventItems.PAYLOAD_KEY).s()).isEqualTo("payloads/" + eventId + ".json");
-        assertThat(aws.s3.getObjectAsBytes(r -> r.bucket(aws.config().payloadBucket()).key("payloads/" + eventId + ".json"))
+        assertThat(aws.s3.getObjectAsBytes(r -> r.bucket(aws.config().payloadBucket()).key("payloads/" + eventId
+                + ".json"))
                 .asUtf8String()).isEqualTo(payload);
 
         APIGatewayProxyResponseEvent got = handler.handleRequest(Requests.get("/api/v1/events/" + eventId, null), null);
@@ -256,7 +259,8 @@ class EventIngestionIntegrationTest {
             // Every 7 hours backwards from now: the nine events span three days.
             clock.set(now.minus(Duration.ofHours(7L * i)));
             String type = i % 3 == 0 ? "job.created" : "candidate.applied";
-            String id = json(handler.handleRequest(Requests.post("list-" + i, Requests.body(type, "{\"i\":" + i + "}")), null))
+            String id = json(handler.handleRequest(Requests.post("list-" + i, Requests.body(type, "{\"i\":" + i + "}")),
+                    null))
                     .get("eventId").textValue();
             newestFirst.add(id);
             if (type.equals("job.created")) {
@@ -266,7 +270,8 @@ class EventIngestionIntegrationTest {
         clock.set(now.plusSeconds(60));
 
         assertThat(walk(handler, Map.of("limit", "2"))).containsExactlyElementsOf(newestFirst);
-        assertThat(walk(handler, Map.of("limit", "1", "eventType", "job.created"))).containsExactlyElementsOf(jobsNewestFirst);
+        assertThat(walk(handler, Map.of("limit", "1", "eventType", "job.created")))
+                .containsExactlyElementsOf(jobsNewestFirst);
         assertThat(walk(handler, Map.of("limit", "100", "from", now.minus(Duration.ofHours(14)).toString(),
                 "to", now.minus(Duration.ofHours(7)).toString()))).containsExactlyElementsOf(newestFirst.subList(1, 3));
     }
@@ -436,7 +441,8 @@ class EventIngestionIntegrationTest {
 
         assertThat(response.getStatusCode()).isEqualTo(503);
         assertThat(response.getBody()).isEqualTo(
-                "{\"success\":false,\"status\":\"unavailable\",\"checks\":{\"table\":\"unavailable\",\"queue\":\"ok\"}}");
+                "{\"success\":false,\"status\":\"unavailable\","
+                        + "\"checks\":{\"table\":\"unavailable\",\"queue\":\"ok\"}}");
     }
 
     @Test
@@ -455,7 +461,8 @@ class EventIngestionIntegrationTest {
     void handleRequest_whenDynamoDbUnreachableOnPost_returns500WithoutDetails() {
         var dead = TestResources.deadClients(backend);
         IngestApiHandler handler = new IngestApiHandler(aws.config(), dead.dynamoDb(), aws.sqs, aws.s3,
-                Clock.systemUTC(), new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8), Clock.systemUTC()));
+                Clock.systemUTC(), new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8),
+                        Clock.systemUTC()));
 
         APIGatewayProxyResponseEvent response = handler.handleRequest(
                 Requests.post("down", Requests.body("job.created", "{\"secret\":\"s3cr3t\"}")), null);
@@ -463,7 +470,8 @@ class EventIngestionIntegrationTest {
         assertThat(response.getStatusCode()).isEqualTo(500);
         assertThat(json(response).get("error").get("code").textValue()).isEqualTo("INTERNAL_ERROR");
         assertThat(response.getBody()).doesNotContain("127.0.0.1", "Exception", "s3cr3t");
-        assertThat(logs.toString(StandardCharsets.UTF_8)).contains("\"exception\":").doesNotContain("s3cr3t", "127.0.0.1");
+        assertThat(logs.toString(StandardCharsets.UTF_8)).contains("\"exception\":").doesNotContain("s3cr3t",
+                "127.0.0.1");
     }
 
     @Test
@@ -471,7 +479,8 @@ class EventIngestionIntegrationTest {
         String body = Requests.body("candidate.hired", "{\"candidateId\":\"cand_1\"}");
         // What a request that died between its two puts leaves behind: the key, with the hash of this very body.
         String hash = new com.algohire.relay.ingest.EventValidator(aws.config().knownDomains())
-                        .validate(Map.of("Content-Type", "application/json", "x-idempotency-key", "orphan"), null, body, false)
+                        .validate(Map.of("Content-Type", "application/json", "x-idempotency-key", "orphan"), null, body,
+                                false)
                         .requestHash();
         String eventId = java.util.UUID.randomUUID().toString();
         // Recent: an event is gone once its retention period (counted from this time) has passed.
@@ -482,7 +491,8 @@ class EventIngestionIntegrationTest {
                 EventItems.EVENT_ID, AttributeValue.fromS(eventId),
                 EventItems.REQUEST_HASH, AttributeValue.fromS(hash),
                 EventItems.RECEIVED_AT, AttributeValue.fromS(EventItems.timestamp(receivedAt)),
-                EventItems.LEASE_UNTIL, AttributeValue.fromN(Long.toString(Instant.now().minusSeconds(1).toEpochMilli())))));
+                EventItems.LEASE_UNTIL, AttributeValue.fromN(Long.toString(Instant.now().minusSeconds(1)
+                        .toEpochMilli())))));
 
         APIGatewayProxyResponseEvent retried = handler().handleRequest(Requests.post("orphan", body), null);
 
@@ -523,7 +533,8 @@ class EventIngestionIntegrationTest {
     }
 
     private List<Map<String, AttributeValue>> eventItems() {
-        List<Map<String, AttributeValue>> items = new ArrayList<>(aws.dynamoDb.scan(r -> r.tableName(aws.config().eventsTable())
+        List<Map<String, AttributeValue>> items = new ArrayList<>(aws.dynamoDb.scan(r -> r.tableName(aws.config()
+                .eventsTable())
                 .filterExpression("#sk = :sk").expressionAttributeNames(Map.of("#sk", RelaySchema.SK))
                 .expressionAttributeValues(Map.of(":sk", AttributeValue.fromS(EventItems.EVENT_SK)))).items());
         return Collections.unmodifiableList(items);

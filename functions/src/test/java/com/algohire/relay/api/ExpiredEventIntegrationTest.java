@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -29,7 +30,8 @@ class ExpiredEventIntegrationTest {
     void getAndReplay_whenLargeEventExpiredAndLifecycleDeletedItsPayloadBeforeTtl_return404Not500(AwsBackend backend) {
         TestResources aws = TestResources.create(backend);
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
-        StructuredLog log = new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        StructuredLog log = new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8),
                 clock);
         IngestApiHandler events = new IngestApiHandler(aws.config(), aws.dynamoDb, aws.sqs, aws.s3, clock, log);
         ManagementApiHandler management = new ManagementApiHandler(aws.config(), aws.dynamoDb, aws.sqs,
@@ -37,7 +39,8 @@ class ExpiredEventIntegrationTest {
                         new com.algohire.relay.event.PayloadStore(aws.s3, aws.config().payloadBucket()),
                         aws.config().eventsTable(), clock), clock, log);
         String payload = "{\"blob\":\"" + "z".repeat(400_000) + "\"}";
-        String eventId = json(events.handleRequest(Requests.post("expiring", Requests.body("job.created", payload)), null))
+        String eventId = json(events.handleRequest(Requests.post("expiring", Requests.body("job.created", payload)),
+                null))
                 .get("eventId").textValue();
         assertThat(events.handleRequest(Requests.get("/api/v1/events/" + eventId, null), null).getStatusCode())
                 .isEqualTo(200);
@@ -46,8 +49,8 @@ class ExpiredEventIntegrationTest {
         clock.advance(aws.config().retention().plus(Duration.ofHours(1)));
         aws.s3.deleteObject(r -> r.bucket(aws.config().payloadBucket()).key(EventItems.payloadKey(eventId)));
         assertThat(aws.dynamoDb.getItem(r -> r.tableName(aws.config().eventsTable()).key(Map.of(
-                RelaySchema.PK, software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(EventItems.eventPk(eventId)),
-                RelaySchema.SK, software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(EventItems.EVENT_SK))))
+                RelaySchema.PK, AttributeValue.fromS(EventItems.eventPk(eventId)),
+                RelaySchema.SK, AttributeValue.fromS(EventItems.EVENT_SK))))
                 .item()).as("the item outlives its expiresAt until TTL runs").isNotEmpty();
 
         APIGatewayProxyResponseEvent get = events.handleRequest(Requests.get("/api/v1/events/" + eventId, null), null);
@@ -63,11 +66,13 @@ class ExpiredEventIntegrationTest {
     void list_whenAnEventIsPastItsExpiresAtButInsideTheListedRange_leavesItOut(AwsBackend backend) {
         TestResources aws = TestResources.create(backend);
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
-        StructuredLog log = new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        StructuredLog log = new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8),
                 clock);
         // Stored while the retention period was one day; listed after it was raised to thirty.
         IngestApiHandler shortRetention = new IngestApiHandler(aws.config(Map.of(
-                com.algohire.relay.config.EnvVars.EVENT_RETENTION_DAYS, "1")), aws.dynamoDb, aws.sqs, aws.s3, clock, log);
+                com.algohire.relay.config.EnvVars.EVENT_RETENTION_DAYS, "1")), aws.dynamoDb, aws.sqs, aws.s3, clock,
+                        log);
         String expired = json(shortRetention.handleRequest(Requests.post("short", Requests.body("job.created", "{}")),
                 null)).get("eventId").textValue();
         clock.advance(Duration.ofDays(2));
@@ -75,7 +80,8 @@ class ExpiredEventIntegrationTest {
         String live = json(events.handleRequest(Requests.post("live", Requests.body("job.created", "{}")), null))
                 .get("eventId").textValue();
 
-        for (Map<String, String> query : java.util.List.of(Map.<String, String>of(), Map.of("eventType", "job.created"))) {
+        for (Map<String, String> query : java.util.List.of(Map.<String, String>of(), Map.of("eventType",
+                "job.created"))) {
             APIGatewayProxyResponseEvent page = events.handleRequest(Requests.get("/api/v1/events", query), null);
             assertThat(page.getStatusCode()).as(page.getBody()).isEqualTo(200);
             assertThat(json(page).get("events")).as(query.toString()).extracting(e -> e.get("id").asText())

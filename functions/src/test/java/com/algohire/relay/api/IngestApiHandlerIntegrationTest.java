@@ -50,7 +50,8 @@ class IngestApiHandlerIntegrationTest {
             @Event(value = "post-candidate-applied.json", type = APIGatewayProxyRequestEvent.class),
             @Event(value = "post-interview-scheduled.json", type = APIGatewayProxyRequestEvent.class),
             @Event(value = "post-assessment-completed.json", type = APIGatewayProxyRequestEvent.class)})
-    void handleRequest_whenValidEventOfEachDomain_returns202WithSeedFieldsAndStoresIt(APIGatewayProxyRequestEvent request)
+    void handleRequest_whenValidEventOfEachDomain_returns202WithSeedFieldsAndStoresIt(
+            APIGatewayProxyRequestEvent request)
             throws Exception {
         Instant before = Instant.now().minusMillis(1);
         APIGatewayProxyResponseEvent response = handler.handleRequest(request, null);
@@ -77,13 +78,14 @@ class IngestApiHandlerIntegrationTest {
         JsonNode stored = json(handler.handleRequest(
                 Requests.get("/api/v1/events/" + body.get("eventId").textValue(), null), null)).get("event");
         assertThat(stored.get("payload")).isEqualTo(sent.get("payload"));
-        assertThat(aws.drainQueue()).containsExactly("{\"kind\":\"FAN_OUT\",\"eventId\":\"" + body.get("eventId").textValue()
-                + "\",\"eventType\":\"" + sent.get("eventType").textValue() + "\"}");
+        assertThat(aws.drainQueue()).containsExactly("{\"kind\":\"FAN_OUT\",\"eventId\":\""
+                + body.get("eventId").textValue() + "\",\"eventType\":\"" + sent.get("eventType").textValue() + "\"}");
     }
 
     @ParameterizedTest
     @Event(value = "post-job-created-duplicate.json", type = APIGatewayProxyRequestEvent.class)
-    void handleRequest_whenDuplicateOfAcceptedEvent_returns409NamingOriginalEventId(APIGatewayProxyRequestEvent duplicate) {
+    void handleRequest_whenDuplicateOfAcceptedEvent_returns409NamingOriginalEventId(
+            APIGatewayProxyRequestEvent duplicate) {
         APIGatewayProxyResponseEvent first = handler.handleRequest(
                 Requests.post(duplicate.getHeaders().get("x-idempotency-key"), duplicate.getBody()), null);
 
@@ -147,7 +149,8 @@ class IngestApiHandlerIntegrationTest {
         JsonNode event = json(response).get("event");
         List<String> fields = new ArrayList<>();
         event.fieldNames().forEachRemaining(fields::add);
-        assertThat(fields).containsExactly("id", "eventType", "idempotencyKey", "payload", "receivedAt", "deliveryLogs");
+        assertThat(fields)
+                .containsExactly("id", "eventType", "idempotencyKey", "payload", "receivedAt", "deliveryLogs");
         assertThat(event.get("id").textValue()).isEqualTo(eventId);
         assertThat(event.get("idempotencyKey").textValue()).isEqualTo("get-me");
         assertThat(event.get("deliveryLogs").isArray()).isTrue();
@@ -189,7 +192,8 @@ class IngestApiHandlerIntegrationTest {
 
     @ParameterizedTest
     @Event(value = "get-event.json", type = APIGatewayProxyRequestEvent.class)
-    void handleRequest_whenCustomDomainBasePathPrefixesThePath_routesOnTheResource(APIGatewayProxyRequestEvent request) {
+    void handleRequest_whenCustomDomainBasePathPrefixesThePath_routesOnTheResource(
+            APIGatewayProxyRequestEvent request) {
         String eventId = json(handler.handleRequest(Requests.post("base-path", Requests.body("job.created",
                 "{\"jobId\":\"job_bp\"}")), null)).get("eventId").textValue();
         // Behind a custom domain mapped at /relay, API Gateway puts the base path in front of path, not resource.

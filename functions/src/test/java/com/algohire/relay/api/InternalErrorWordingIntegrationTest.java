@@ -53,7 +53,8 @@ class InternalErrorWordingIntegrationTest {
         TestResources aws = TestResources.create(backend);
         IngestApiHandler handler = new IngestApiHandler(aws.config(), TestResources.deadClients(backend));
 
-        APIGatewayProxyResponseEvent post = handler.handleRequest(Requests.post("k", Requests.body("job.created", "{}")), null);
+        APIGatewayProxyResponseEvent post = handler.handleRequest(
+                Requests.post("k", Requests.body("job.created", "{}")), null);
         APIGatewayProxyResponseEvent get = handler.handleRequest(Requests.get("/api/v1/events",
                 Map.of("eventType", "job.created")), null);
 

@@ -29,10 +29,12 @@ class JsonBodyTest {
 
     @Test
     void read_whenBase64BodyIsNotUtf8_refusesAsInvalidJson() {
-        String invalidUtf8 = Base64.getEncoder().encodeToString(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xff, '"', '}'});
+        String invalidUtf8 = Base64.getEncoder().encodeToString(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xff,
+                '"', '}'});
 
         assertThatThrownBy(() -> JsonBody.read(base64(invalidUtf8), true))
-                .isInstanceOfSatisfying(RelayException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_JSON));
+                .isInstanceOfSatisfying(RelayException.class, e -> assertThat(e.code())
+                        .isEqualTo(ErrorCode.INVALID_JSON));
     }
 
     @Test

@@ -62,7 +62,8 @@ class LoneSurrogateIntegrationTest {
                 .at("/error/code").asText()).isEqualTo("INVALID_DESCRIPTION");
         String eventId = env.putEvent(config, "job.created", "{}");
         assertThat(call(management, "POST", "/api/v1/events/" + eventId + "/replay",
-                "{\"subscriptionId\":\"sub_\\ud800\"}", 400).at("/error/code").asText()).isEqualTo("INVALID_SUBSCRIPTION_ID");
+                "{\"subscriptionId\":\"sub_\\ud800\"}", 400).at("/error/code").asText())
+                .isEqualTo("INVALID_SUBSCRIPTION_ID");
         assertThat(call(management, "POST", "/api/v1/events/evt\ud800/replay", null, 404)
                 .at("/error/code").asText()).isEqualTo("EVENT_NOT_FOUND");
     }

@@ -48,7 +48,8 @@ class ManagementApiHandlerIntegrationTest {
 
     private Response call(String method, String path, String body, Map<String, String> query) throws Exception {
         APIGatewayProxyRequestEvent request = new APIGatewayProxyRequestEvent().withHttpMethod(method).withPath(path)
-                .withHeaders(Map.of("content-type", "application/json")).withBody(body).withQueryStringParameters(query);
+                .withHeaders(Map.of("content-type", "application/json")).withBody(body)
+                .withQueryStringParameters(query);
         APIGatewayProxyResponseEvent response = handler.handleRequest(request, null);
         return new Response(response.getStatusCode(), Json.mapper().readTree(response.getBody()), response.getBody());
     }
@@ -149,7 +150,8 @@ class ManagementApiHandlerIntegrationTest {
             PutItemRequest request = invocation.getArgument(0);
             real.putItem(request);
             return real.putItem(request);
-        }).when(dynamoDb).putItem(ArgumentMatchers.<PutItemRequest>argThat(r -> r != null && table.equals(r.tableName())));
+        }).when(dynamoDb)
+                .putItem(ArgumentMatchers.<PutItemRequest>argThat(r -> r != null && table.equals(r.tableName())));
         doAnswer(invocation -> {
             DeleteItemRequest request = invocation.getArgument(0);
             real.deleteItem(request);
@@ -211,7 +213,8 @@ class ManagementApiHandlerIntegrationTest {
         assertThat(pages).isGreaterThanOrEqualTo(3);
         assertThat(call("GET", "/api/v1/subscriptions", null, Map.of("limit", "0")).body().at("/error/code").asText())
                 .isEqualTo("INVALID_LIMIT");
-        assertThat(call("GET", "/api/v1/subscriptions", null, Map.of("cursor", "garbage!")).body().at("/error/code").asText())
+        assertThat(call("GET", "/api/v1/subscriptions", null, Map.of("cursor", "garbage!")).body()
+                .at("/error/code").asText())
                 .isEqualTo("INVALID_CURSOR");
     }
 
@@ -266,7 +269,8 @@ class ManagementApiHandlerIntegrationTest {
                 .isEqualTo(404);
         Response created = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats"));
         String id = created.body().at("/subscription/subscriptionId").asText();
-        assertThat(call("PATCH", "/api/v1/subscriptions/" + id, "{\"active\":\"yes\"}").body().at("/error/code").asText())
+        assertThat(call("PATCH", "/api/v1/subscriptions/" + id, "{\"active\":\"yes\"}").body()
+                .at("/error/code").asText())
                 .isEqualTo("INVALID_ACTIVE");
     }
 
@@ -287,7 +291,8 @@ class ManagementApiHandlerIntegrationTest {
         List<DeliveryTask> tasks = bodies.stream().map(TaskQueue::fromJson).toList();
         assertThat(tasks).extracting(DeliveryTask::kind)
                 .containsExactlyInAnyOrder(DeliveryTask.Kind.FAN_OUT, DeliveryTask.Kind.DELIVER);
-        DeliveryTask deliver = tasks.stream().filter(t -> t.kind() == DeliveryTask.Kind.DELIVER).findFirst().orElseThrow();
+        DeliveryTask deliver = tasks.stream().filter(t -> t.kind() == DeliveryTask.Kind.DELIVER).findFirst()
+                .orElseThrow();
         assertThat(deliver.subscriptionId()).isEqualTo(id);
         assertThat(deliver.webhookId()).isEqualTo(one.body().get("webhookId").asText()).startsWith("msg_");
 
@@ -305,7 +310,8 @@ class ManagementApiHandlerIntegrationTest {
         String id = call("POST", "/api/v1/subscriptions", createBody("https://hooks.example.com/ats")) // job.created, candidate.*
                 .body().at("/subscription/subscriptionId").asText();
 
-        Response response = call("POST", "/api/v1/events/" + eventId + "/replay", "{\"subscriptionId\":\"" + id + "\"}");
+        Response response = call("POST", "/api/v1/events/" + eventId + "/replay",
+                "{\"subscriptionId\":\"" + id + "\"}");
 
         assertThat(response.status()).as(response.raw()).isEqualTo(409);
         assertThat(response.body().at("/error/code").asText()).isEqualTo("SUBSCRIPTION_NOT_MATCHING");
@@ -322,7 +328,8 @@ class ManagementApiHandlerIntegrationTest {
                 .body().at("/subscription/subscriptionId").asText();
         call("PATCH", "/api/v1/subscriptions/" + id, "{\"active\":false}");
 
-        Response response = call("POST", "/api/v1/events/" + eventId + "/replay", "{\"subscriptionId\":\"" + id + "\"}");
+        Response response = call("POST", "/api/v1/events/" + eventId + "/replay",
+                "{\"subscriptionId\":\"" + id + "\"}");
 
         assertThat(response.status()).as(response.raw()).isEqualTo(409);
         assertThat(response.body().at("/error/code").asText()).isEqualTo("SUBSCRIPTION_INACTIVE");
@@ -347,7 +354,8 @@ class ManagementApiHandlerIntegrationTest {
         start(backend);
         String eventId = env.putEvent(config, "job.created", "{}");
         String id = subscriptionId.equals("very-long") ? "sub_" + "a".repeat(4000) : subscriptionId;
-        Response response = call("POST", "/api/v1/events/" + eventId + "/replay", "{\"subscriptionId\":\"" + id + "\"}");
+        Response response = call("POST", "/api/v1/events/" + eventId + "/replay",
+                "{\"subscriptionId\":\"" + id + "\"}");
         assertThat(response.status()).as(response.raw()).isEqualTo(404);
         assertThat(response.body().at("/error/code").asText()).isEqualTo("SUBSCRIPTION_NOT_FOUND");
         assertThat(env.depth(env.queueUrl)).isZero();
@@ -403,7 +411,8 @@ class ManagementApiHandlerIntegrationTest {
         assertThat(responses).extracting(Response::status).as(responses.toString()).doesNotContain(500)
                 .filteredOn(status -> status == 202).hasSize(1);
         assertThat(responses).filteredOn(r -> r.status() != 202).hasSize(callers - 1)
-                .allSatisfy(r -> assertThat(r.body().at("/error/code").asText()).as(r.raw()).isEqualTo("REDRIVE_IN_PROGRESS"));
+                .allSatisfy(r -> assertThat(r.body().at("/error/code").asText()).as(r.raw())
+                        .isEqualTo("REDRIVE_IN_PROGRESS"));
         long deadline = System.currentTimeMillis() + 10_000;
         while (env.depth(env.dlqUrl) > 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(100);

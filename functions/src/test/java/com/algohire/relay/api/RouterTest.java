@@ -51,7 +51,8 @@ class RouterTest {
                 .route("GET", "/api/v1/events", call -> null)
                 .route("GET", "/api/v1/events/{eventId}", call -> null);
 
-        assertThatThrownBy(missingHealth::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("/health");
+        assertThatThrownBy(missingHealth::build).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("/health");
     }
 
     @Test
@@ -122,7 +123,8 @@ class RouterTest {
                 .build();
 
         APIGatewayProxyResponseEvent response = router.handle(request("POST", "/api/v1/events")
-                .withRequestContext(new APIGatewayProxyRequestEvent.ProxyRequestContext().withRequestId("req-1")), null);
+                .withRequestContext(new APIGatewayProxyRequestEvent.ProxyRequestContext().withRequestId("req-1")),
+                        null);
 
         assertThat(response.getStatusCode()).isEqualTo(500);
         assertThat(Requests.json(response).at("/error/requestId").textValue()).isEqualTo("req-1");

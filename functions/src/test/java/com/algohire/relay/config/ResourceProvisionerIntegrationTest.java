@@ -55,10 +55,12 @@ class ResourceProvisionerIntegrationTest {
         var resources = provisioner.provision(prefix);
 
         TableDescription table = dynamoDb.describeTable(r -> r.tableName(resources.eventsTable())).table();
-        assertThat(table.keySchema()).containsExactly(key(RelaySchema.PK, KeyType.HASH), key(RelaySchema.SK, KeyType.RANGE));
+        assertThat(table.keySchema())
+                .containsExactly(key(RelaySchema.PK, KeyType.HASH), key(RelaySchema.SK, KeyType.RANGE));
         assertThat(table.billingModeSummary().billingMode()).isEqualTo(BillingMode.PAY_PER_REQUEST);
         assertThat(table.globalSecondaryIndexes()).extracting(GlobalSecondaryIndexDescription::indexName)
-                .containsExactlyInAnyOrder(RelaySchema.INDEX_BY_TYPE, RelaySchema.INDEX_BY_DAY, RelaySchema.INDEX_PENDING);
+                .containsExactlyInAnyOrder(RelaySchema.INDEX_BY_TYPE, RelaySchema.INDEX_BY_DAY,
+                        RelaySchema.INDEX_PENDING);
         for (RelaySchema.Index index : RelaySchema.EVENTS.indexes()) {
             GlobalSecondaryIndexDescription created = table.globalSecondaryIndexes().stream()
                     .filter(i -> i.indexName().equals(index.name())).findFirst().orElseThrow();
@@ -73,7 +75,8 @@ class ResourceProvisionerIntegrationTest {
         assertThat(ttl.attributeName()).isEqualTo(RelaySchema.EXPIRES_AT);
         assertThat(ttl.timeToLiveStatus()).isIn(TimeToLiveStatus.ENABLED, TimeToLiveStatus.ENABLING);
 
-        TableDescription subscriptions = dynamoDb.describeTable(r -> r.tableName(resources.subscriptionsTable())).table();
+        TableDescription subscriptions = dynamoDb.describeTable(r -> r.tableName(resources.subscriptionsTable()))
+                .table();
         assertThat(subscriptions.keySchema()).containsExactly(key(RelaySchema.SUBSCRIPTION_ID, KeyType.HASH));
     }
 
@@ -82,7 +85,8 @@ class ResourceProvisionerIntegrationTest {
         var resources = provisioner.provision(prefix);
 
         assertThat(s3.listBuckets().buckets()).anyMatch(b -> b.name().equals(resources.payloadBucket()));
-        Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(r -> r.queueUrl(resources.deliveryQueue().queueUrl())
+        Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(r -> r
+                .queueUrl(resources.deliveryQueue().queueUrl())
                 .attributeNames(QueueAttributeName.ALL)).attributes();
         assertThat(attributes.get(QueueAttributeName.VISIBILITY_TIMEOUT))
                 .isEqualTo(Integer.toString(RelaySchema.DELIVERY.visibilityTimeoutSeconds()));

@@ -94,7 +94,8 @@ class DeliveryAttemptIntegrationTest {
             assertThat(result.statusCode()).as("result %s", result).isEqualTo(200);
             assertThat(result.delivered()).isTrue();
             assertThat(result.errorKind()).isNull();
-            assertThat(result.responseBody()).hasSize(DeliveryAttempt.MAX_RESPONSE_BYTES).containsOnlyOnce("x".repeat(1024));
+            assertThat(result.responseBody()).hasSize(DeliveryAttempt.MAX_RESPONSE_BYTES)
+                    .containsOnlyOnce("x".repeat(1024));
             assertThat(millis).as("took %d ms", millis).isLessThan(timeout.toMillis() / 2);
             Thread.sleep(200); // what the receiver manages to push after we hung up is bounded by socket buffers
             assertThat(receiver.bodyBytesWritten.get()).isLessThan(64L * 1024 * 1024);

@@ -51,7 +51,8 @@ class DeliveryHandlerIntegrationTest {
         return new Setup(env, config, handler, new ManagementApiHandler(config, env.resources.clients));
     }
 
-    private static JsonNode call(ManagementApiHandler management, String method, String path, String body) throws Exception {
+    private static JsonNode call(ManagementApiHandler management, String method, String path,
+            String body) throws Exception {
         APIGatewayProxyRequestEvent request = new APIGatewayProxyRequestEvent().withHttpMethod(method).withPath(path)
                 .withHeaders(Map.of("Content-Type", "application/json")).withBody(body);
         APIGatewayProxyResponseEvent response = management.handleRequest(request, null);
@@ -62,7 +63,8 @@ class DeliveryHandlerIntegrationTest {
 
     private static JsonNode subscribe(Setup s, String url, String eventTypes) throws Exception {
         return call(s.management(), "POST", "/api/v1/subscriptions",
-                "{\"url\":\"" + url + "\",\"eventTypes\":" + eventTypes + ",\"description\":\"test\"}").get("subscription");
+                "{\"url\":\"" + url + "\",\"eventTypes\":" + eventTypes + ",\"description\":\"test\"}")
+                        .get("subscription");
     }
 
     private static String publish(Setup s, String eventType, String payload) {
@@ -77,7 +79,8 @@ class DeliveryHandlerIntegrationTest {
     }
 
     @Test
-    void deliver_whenReceiverFailsThenSucceeds_deliversSignedOnAttempt2AndLogsBoth(AwsBackend backend) throws Exception {
+    void deliver_whenReceiverFailsThenSucceeds_deliversSignedOnAttempt2AndLogsBoth(AwsBackend backend)
+            throws Exception {
         Setup s = setup(backend, Map.of());
         try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(n == 1 ? 500 : 200))) {
             JsonNode subscription = subscribe(s, receiver.url(), "[\"job.*\"]");
@@ -90,18 +93,21 @@ class DeliveryHandlerIntegrationTest {
 
             assertThat(receiver.requests()).hasSize(2);
             WebhookReceiver.Received last = receiver.requests().get(1);
-            assertThat(last.headers().get("webhook-id")).isEqualTo(receiver.requests().get(0).headers().get("webhook-id"));
+            assertThat(last.headers().get("webhook-id")).isEqualTo(receiver.requests().get(0).headers()
+                    .get("webhook-id"));
             assertThat(last.headers().get("user-agent")).isEqualTo("AlgoHire-Webhook-Relay/1.0");
             assertThat(last.headers().get("content-type")).isEqualTo("application/json");
             assertThat(last.headers()).doesNotContainKey("accept-encoding");
-            assertThatCode(() -> new WebhookVerifier(secret).verify(last.body(), last.headers())).doesNotThrowAnyException();
+            assertThatCode(() -> new WebhookVerifier(secret).verify(last.body(), last.headers()))
+                    .doesNotThrowAnyException();
             JsonNode body = Json.mapper().readTree(last.body());
             assertThat(body.get("id").asText()).isEqualTo(eventId);
             assertThat(body.get("type").asText()).isEqualTo("job.created");
             assertThat(body.get("data").get("jobId").asText()).isEqualTo("j-1");
 
             List<DeliveryLogEntry> logs = logs(s, eventId);
-            assertThat(logs).extracting(DeliveryLogEntry::attempt, DeliveryLogEntry::statusCode, DeliveryLogEntry::outcome)
+            assertThat(logs).extracting(DeliveryLogEntry::attempt, DeliveryLogEntry::statusCode,
+                    DeliveryLogEntry::outcome)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 500, "RETRYING"),
                             org.assertj.core.groups.Tuple.tuple(2, 200, "DELIVERED"));
             assertThat(logs.get(0).errorKind()).isEqualTo("HTTP_STATUS");
@@ -138,7 +144,8 @@ class DeliveryHandlerIntegrationTest {
         // DynamoDB throttles exactly the attempt record's write.
         doThrow(ProvisionedThroughputExceededException.builder().message("injected").build())
                 .when(dynamoDb).putItem(ArgumentMatchers.<PutItemRequest>argThat(r -> r != null
-                        && r.item().get("sk") != null && r.item().get("sk").s().startsWith(DeliveryLogItems.SK_PREFIX)));
+                        && r.item().get("sk") != null && r.item().get("sk").s()
+                                .startsWith(DeliveryLogItems.SK_PREFIX)));
         DeliveryHandler handler = new DeliveryHandler(s.config(), dynamoDb, s.env().resources.sqs,
                 s.env().eventStore(s.config()), Clock.systemUTC(), s.env().log);
         try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
@@ -380,12 +387,15 @@ class DeliveryHandlerIntegrationTest {
     void deliver_whenHostResolvesToLoopbackAtSendTime_refusesWithoutConnecting(AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of());
         try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
-            // Registered while the name pointed elsewhere; "localhost" now resolves to 127.0.0.1 (not allowlisted by name).
+            // Registered while the name pointed elsewhere; "localhost" now resolves to 127.0.0.1 (not allowlisted by
+            // name).
             Instant now = Instant.now();
             String id = "sub_" + "0".repeat(31) + "1";
-            new SubscriptionStore(s.env().resources.dynamoDb, s.config().subscriptionsTable()).create(new Subscription(id,
+            new SubscriptionStore(s.env().resources.dynamoDb, s.config().subscriptionsTable())
+                    .create(new Subscription(id,
                     "https://localhost:" + receiver.port() + "/hook", List.of("*"), null, true,
-                    List.of(new Subscription.SigningSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)), now, now, null));
+                    List.of(new Subscription.SigningSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)), now, now,
+                            null));
             String eventId = publish(s, "job.created", "{}");
             s.env().poll(s.handler(), 1);
             assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1);
@@ -398,7 +408,8 @@ class DeliveryHandlerIntegrationTest {
     private static String storeSubscription(Setup s, String url, String secret) {
         Instant now = Instant.now();
         String id = "sub_" + java.util.UUID.randomUUID().toString().replace("-", "");
-        new SubscriptionStore(s.env().resources.dynamoDb, s.config().subscriptionsTable()).create(new Subscription(id, url,
+        new SubscriptionStore(s.env().resources.dynamoDb, s.config().subscriptionsTable()).create(new Subscription(id,
+                url,
                 List.of("*"), null, true, List.of(new Subscription.SigningSecret(secret, null)), now, now, null));
         return id;
     }

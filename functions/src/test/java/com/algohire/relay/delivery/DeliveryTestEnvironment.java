@@ -46,9 +46,11 @@ public final class DeliveryTestEnvironment {
     public final String dlqUrl;
     public final String subscriptionsTable;
     public final ByteArrayOutputStream logs = new ByteArrayOutputStream();
-    public final StructuredLog log = new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8), Clock.systemUTC());
+    public final StructuredLog log = new StructuredLog(new PrintStream(logs, true, StandardCharsets.UTF_8),
+            Clock.systemUTC());
 
-    private DeliveryTestEnvironment(TestResources resources, String queueUrl, String dlqUrl, String subscriptionsTable) {
+    private DeliveryTestEnvironment(TestResources resources, String queueUrl, String dlqUrl,
+            String subscriptionsTable) {
         this.resources = resources;
         this.queueUrl = queueUrl;
         this.dlqUrl = dlqUrl;
@@ -167,7 +169,8 @@ public final class DeliveryTestEnvironment {
 
     public int depth(String url) {
         Map<QueueAttributeName, String> a = resources.sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
                 .attributes();
         return Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
                 + Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));

@@ -29,7 +29,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 class FanOutIntegrationTest {
 
     @Test
-    void handleRequest_mockitoInjectedPartialBatchFailure_resendsOnlyTheFailedTask(AwsBackend backend) throws Exception {
+    void handleRequest_mockitoInjectedPartialBatchFailure_resendsOnlyTheFailedTask(AwsBackend backend)
+            throws Exception {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         RelayConfig config = env.config(Map.of());
         SqsClient real = env.resources.sqs;
@@ -56,7 +57,8 @@ class FanOutIntegrationTest {
             subscriptions.add(DeliveryTestEnvironment.subscribe(management));
         }
         String eventId = env.putEvent(config, "job.created", "{\"jobId\":\"job_1\"}");
-        real.sendMessage(r -> r.queueUrl(env.queueUrl).messageBody(TaskQueue.toJson(DeliveryTask.fanOut(eventId, "job.created"))));
+        real.sendMessage(r -> r.queueUrl(env.queueUrl)
+                .messageBody(TaskQueue.toJson(DeliveryTask.fanOut(eventId, "job.created"))));
 
         assertThat(env.poll(handler, 1).getBatchItemFailures()).isEmpty();
 

@@ -8,7 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RetryPolicyTest {
-    private static final List<Duration> SCHEDULE = List.of(Duration.ofSeconds(5), Duration.ofSeconds(300), Duration.ofSeconds(36_000));
+    private static final List<Duration> SCHEDULE = List.of(Duration.ofSeconds(5), Duration.ofSeconds(300),
+            Duration.ofSeconds(36_000));
 
     @Test
     void backoff_whenNoJitter_followsScheduleAndRepeatsLast() {

@@ -32,7 +32,8 @@ class WebhookIdIntegrationTest {
             throws Exception {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         RelayConfig config = env.config(Map.of());
-        String subscriptionId = DeliveryTestEnvironment.subscribe(new ManagementApiHandler(config, env.resources.clients));
+        String subscriptionId = DeliveryTestEnvironment.subscribe(new ManagementApiHandler(config,
+                env.resources.clients));
         try (ReplyLosingProxy proxy = ReplyLosingProxy.to(backend.sqsEndpoint())
                 .loseReply("AmazonSQS.SendMessage", body -> body.contains("FAN_OUT"), 1)) {
             // Ingest's SendMessage reaches SQS, its reply does not; the SDK retries and queues a second copy.
@@ -64,7 +65,8 @@ class WebhookIdIntegrationTest {
             }
             assertThat(fanOuts).as("two copies of the event's FAN_OUT were queued").isEqualTo(2);
             assertThat(delivers).hasSize(2);
-            assertThat(delivers).extracting(DeliveryTask::webhookId).containsOnly(WebhookIds.of(eventId, subscriptionId));
+            assertThat(delivers).extracting(DeliveryTask::webhookId)
+                    .containsOnly(WebhookIds.of(eventId, subscriptionId));
         }
     }
 }

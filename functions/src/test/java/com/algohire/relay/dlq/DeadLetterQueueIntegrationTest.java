@@ -56,7 +56,8 @@ class DeadLetterQueueIntegrationTest {
     }
 
     @Test
-    void redrive_mockitoInjectedStartRefusedAsRunningButTheOtherTaskAlreadyFinished_reportsConflict(AwsBackend backend) {
+    void redrive_mockitoInjectedStartRefusedAsRunningButTheOtherTaskAlreadyFinished_reportsConflict(
+            AwsBackend backend) {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         SqsClient sqs = spy(env.resources.sqs);
         // Another operator's task ran between our check and our start and was done before our re-check; SQS's list

@@ -114,7 +114,8 @@ class SsrfGuardTest {
 
     @Test
     void resolve_whenAllowlistedHostAndPort_returnsLoopback() throws Exception {
-        assertThat(guard.resolve("127.0.0.1", 8080)).extracting(InetAddress::getHostAddress).containsExactly("127.0.0.1");
+        assertThat(guard.resolve("127.0.0.1", 8080)).extracting(InetAddress::getHostAddress)
+                .containsExactly("127.0.0.1");
     }
 
     @Test

@@ -31,7 +31,8 @@ class SubscriptionServiceIntegrationTest {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         SubscriptionStore store = new SubscriptionStore(env.resources.dynamoDb, env.subscriptionsTable);
         MutableClock clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
-        SubscriptionService service = new SubscriptionService(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP, clock);
+        SubscriptionService service = new SubscriptionService(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP,
+                clock);
         return new Fixture(service, store, clock);
     }
 
@@ -155,7 +156,8 @@ class SubscriptionServiceIntegrationTest {
         }).when(dynamoDb).updateItem(any(UpdateItemRequest.class));
         SubscriptionStore store = new SubscriptionStore(dynamoDb, env.subscriptionsTable);
         MutableClock clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
-        SubscriptionService service = new SubscriptionService(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP, clock);
+        SubscriptionService service = new SubscriptionService(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP,
+                clock);
         String id = idOf(service.create(Json.mapper().readTree(
                 "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
 

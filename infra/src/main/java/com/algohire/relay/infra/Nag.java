@@ -17,7 +17,9 @@ final class Nag {
                 List.of(NagPackSuppression.builder().id(id).reason(reason).build()), true);
     }
 
-    /** As {@link #suppress(IConstruct, String, String)}, limited to the listed findings (an action, resource or policy). */
+    /**
+     * As {@link #suppress(IConstruct, String, String)}, limited to the listed findings (an action, resource or policy).
+     */
     static void suppress(IConstruct construct, String id, String reason, List<String> appliesTo) {
         NagSuppressions.addResourceSuppressions(construct,
                 List.of(NagPackSuppression.builder().id(id).reason(reason).appliesTo(List.copyOf(appliesTo)).build()),

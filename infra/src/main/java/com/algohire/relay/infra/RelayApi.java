@@ -132,7 +132,8 @@ final class RelayApi extends Construct {
                 .build();
         UsagePlan plan = new UsagePlan(this, "IngestUsagePlan", UsagePlanProps.builder()
                 .description("Throttles each ingest API key")
-                .throttle(ThrottleSettings.builder().rateLimit(PER_KEY_RATE_LIMIT).burstLimit(PER_KEY_BURST_LIMIT).build())
+                .throttle(ThrottleSettings.builder().rateLimit(PER_KEY_RATE_LIMIT).burstLimit(PER_KEY_BURST_LIMIT)
+                        .build())
                 .apiStages(List.of(UsagePlanPerApiStage.builder()
                         .api(api)
                         .stage(api.getDeploymentStage())
@@ -165,7 +166,8 @@ final class RelayApi extends Construct {
         for (String name : route.pathParameters()) {
             parameters.put("method.request.path." + name, true);
         }
-        MethodOptions.Builder options = MethodOptions.builder().requestValidator(validator).requestParameters(parameters);
+        MethodOptions.Builder options = MethodOptions.builder().requestValidator(validator)
+                .requestParameters(parameters);
         return switch (route.auth()) {
             case API_KEY -> options.apiKeyRequired(true).build();
             case OPERATOR -> options.authorizationType(AuthorizationType.IAM).build();
@@ -248,7 +250,8 @@ final class RelayApi extends Construct {
         if (createCloudWatchRole) {
             Nag.suppress(api, "AwsSolutions-IAM4", "The account-level API Gateway CloudWatch role uses AWS's managed "
                     + "AmazonAPIGatewayPushToCloudWatchLogs policy, the documented way to enable execution logging.",
-                    List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"));
+                    List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                            + "AmazonAPIGatewayPushToCloudWatchLogs"));
         }
     }
 }

@@ -84,7 +84,8 @@ class CfnLintTest {
             process.destroyForcibly();
             fail("cfn-lint did not finish within 180 s");
         }
-        return new Result(process.exitValue(), new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        return new Result(process.exitValue(),
+                new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
     /** cfn-lint from PATH or a known install location; a missing linter fails the test rather than skipping it. */

@@ -100,7 +100,8 @@ class RelayStackRuntimeContractTest {
         int visibility = t.properties(deliveryQueueId()).path("VisibilityTimeout").asInt();
         assertThat(visibility).isGreaterThanOrEqualTo(6 * functionTimeoutSeconds);
         for (String step : env.get(EnvVars.RETRY_SCHEDULE_SECONDS).split(",")) {
-            assertThat(Integer.parseInt(step.trim())).as("retry delay " + step).isBetween(0, SQS_MAX_VISIBILITY_SECONDS);
+            assertThat(Integer.parseInt(step.trim())).as("retry delay " + step)
+                    .isBetween(0, SQS_MAX_VISIBILITY_SECONDS);
         }
     }
 

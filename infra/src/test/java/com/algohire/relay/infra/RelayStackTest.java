@@ -232,7 +232,8 @@ class RelayStackTest {
         JsonNode props = t.properties(bucket);
         assertThat(props.path("BucketEncryption").toString()).contains("AES256");
         JsonNode block = props.path("PublicAccessBlockConfiguration");
-        for (String flag : List.of("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")) {
+        for (String flag : List.of("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls",
+                "RestrictPublicBuckets")) {
             assertThat(block.path(flag).asBoolean()).as(flag).isTrue();
         }
         assertThat(denySecureTransportFalse("AWS::S3::BucketPolicy", "Bucket", bucket)).isTrue();
@@ -453,7 +454,8 @@ class RelayStackTest {
         JsonNode allow = topicPolicyStatements(topic).stream()
                 .filter(st -> "Allow".equals(st.path("Effect").asText()))
                 .filter(st -> "cloudwatch.amazonaws.com".equals(st.path("Principal").path("Service").asText()))
-                .findFirst().orElseThrow(() -> new AssertionError("no Allow for cloudwatch.amazonaws.com on the topic"));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no Allow for cloudwatch.amazonaws.com on the topic"));
         assertThat(allow.path("Action").asText()).isEqualTo("sns:Publish");
         assertThat(allow.path("Resource").path("Ref").asText()).isEqualTo(topic);
         assertThat(allow.path("Condition").path("StringEquals").path("aws:SourceAccount").path("Ref").asText())
@@ -585,7 +587,8 @@ class RelayStackTest {
             }
             for (JsonNode statement : props.path("PolicyDocument").path("Statement")) {
                 if ("Deny".equals(statement.path("Effect").asText())
-                        && "false".equals(statement.path("Condition").path("Bool").path("aws:SecureTransport").asText())) {
+                        && "false".equals(statement.path("Condition").path("Bool").path("aws:SecureTransport")
+                                .asText())) {
                     return true;
                 }
             }

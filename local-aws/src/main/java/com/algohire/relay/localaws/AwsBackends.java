@@ -38,7 +38,8 @@ public final class AwsBackends {
             case "":
                 break;
             default:
-                throw new IllegalStateException(RELAY_BACKEND + " must be endpoint, localstack or embedded, was: " + forced);
+                throw new IllegalStateException(RELAY_BACKEND + " must be endpoint, localstack or embedded, was: "
+                        + forced);
         }
         if (!endpoint.isEmpty()) {
             return new EndpointBackend(URI.create(endpoint));

@@ -117,7 +117,8 @@ final class EmbeddedBackend implements AwsBackend {
                 sleep(100);
             }
         }
-        throw new IllegalStateException(executable + " did not listen on " + HOST + ":" + port + " within 60 s; see " + log);
+        throw new IllegalStateException(executable + " did not listen on " + HOST + ":" + port + " within 60 s; see "
+                + log);
     }
 
     /** Stops a child and whatever it started: SIGTERM, then SIGKILL after 5 s. */

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  */
 public final class SharedAwsBackend implements ParameterResolver {
 
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SharedAwsBackend.class);
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(
+            SharedAwsBackend.class);
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {

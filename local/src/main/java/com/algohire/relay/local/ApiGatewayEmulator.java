@@ -145,7 +145,8 @@ public final class ApiGatewayEmulator implements AutoCloseable {
                     gatewayError(exchange, requestId, 403, "INVALID_API_KEY", "Forbidden");
                 } else {
                     // An IAM route called without a SigV4 signature.
-                    gatewayError(exchange, requestId, 403, "MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token");
+                    gatewayError(exchange, requestId, 403, "MISSING_AUTHENTICATION_TOKEN",
+                            "Missing Authentication Token");
                 }
                 return;
             }
@@ -161,7 +162,8 @@ public final class ApiGatewayEmulator implements AutoCloseable {
                         LocalLambdaContext.create(match.route().functionName(), functionTimeout));
             } catch (RuntimeException | Error e) {
                 // On AWS an unhandled exception in a proxy integration is a 502 with this fixed body.
-                LOG.error("{} threw on {} {} (request {})", match.route().functionName(), method, rawPath, requestId, e);
+                LOG.error("{} threw on {} {} (request {})", match.route().functionName(), method, rawPath,
+                        requestId, e);
                 gatewayError(exchange, requestId, 502, "DEFAULT_5XX", "Internal server error");
                 return;
             }

@@ -101,7 +101,8 @@ public final class LocalRelay implements AutoCloseable {
                 }
                 return value;
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " must be a number from " + min + " to " + max + ", was: " + raw);
+                throw new IllegalArgumentException(name + " must be a number from " + min + " to " + max + ", was: "
+                        + raw);
             }
         }
 

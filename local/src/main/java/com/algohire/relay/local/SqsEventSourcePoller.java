@@ -88,7 +88,8 @@ public final class SqsEventSourcePoller implements AutoCloseable {
     @Override
     public synchronized void close() {
         running.set(false);
-        long waitMillis = Duration.ofSeconds(settings.waitTimeSeconds() + 5).plus(settings.functionTimeout()).toMillis();
+        long waitMillis = Duration.ofSeconds(settings.waitTimeSeconds() + 5).plus(settings.functionTimeout())
+                .toMillis();
         for (Thread thread : threads) {
             try {
                 thread.join(waitMillis);
@@ -135,7 +136,8 @@ public final class SqsEventSourcePoller implements AutoCloseable {
         SQSEvent event = SqsEventRecords.batch(messages, queueArn, region);
         SQSBatchResponse response;
         try {
-            response = handler.handleRequest(event, LocalLambdaContext.create(functionName, settings.functionTimeout()));
+            response = handler.handleRequest(event,
+                    LocalLambdaContext.create(functionName, settings.functionTimeout()));
         } catch (RuntimeException | Error e) {
             // A failed invocation returns the whole batch to the queue, as on Lambda.
             LOG.warn("{} threw on a batch of {}; every message stays on the queue", functionName, messages.size(), e);
@@ -155,7 +157,8 @@ public final class SqsEventSourcePoller implements AutoCloseable {
         }
         if (!deletions.isEmpty()) {
             var result = sqs.deleteMessageBatch(r -> r.queueUrl(queueUrl).entries(deletions));
-            result.failed().forEach(f -> LOG.warn("could not delete a delivered message ({}): {}", f.code(), f.message()));
+            result.failed()
+                    .forEach(f -> LOG.warn("could not delete a delivered message ({}): {}", f.code(), f.message()));
         }
     }
 

@@ -68,7 +68,8 @@ public final class SweeperSchedule implements AutoCloseable {
                 .withAccount(ACCOUNT)
                 .withTime(DateTime.now(DateTimeZone.UTC))
                 .withRegion(region)
-                .withResources(List.of("arn:aws:events:" + region + ":" + ACCOUNT + ":rule/" + functionName + "-schedule"))
+                .withResources(
+                        List.of("arn:aws:events:" + region + ":" + ACCOUNT + ":rule/" + functionName + "-schedule"))
                 .withDetail(Map.of());
     }
 

@@ -147,7 +147,8 @@ class ApiGatewayEmulatorTest {
         assertThat(List.of(missing, wrong)).allSatisfy(response -> {
             assertThat(response.statusCode()).isEqualTo(403);
             assertThat(response.body())
-                    .isEqualTo("{\"success\":false,\"error\":{\"code\":\"INVALID_API_KEY\",\"message\":\"Forbidden\"}}");
+                    .isEqualTo(
+                            "{\"success\":false,\"error\":{\"code\":\"INVALID_API_KEY\",\"message\":\"Forbidden\"}}");
             assertThat(response.headers().firstValue("Content-Type")).contains("application/json");
             ApiResponses.SECURITY_HEADERS.forEach((name, value) ->
                     assertThat(response.headers().firstValue(name)).as(name).contains(value));
@@ -242,7 +243,8 @@ class ApiGatewayEmulatorTest {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-        return http.send(request.timeout(Duration.ofSeconds(20)).build(), BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return http.send(request.timeout(Duration.ofSeconds(20)).build(),
+                BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
     /** Records what it was invoked with and answers 202 with the security headers, as the real handlers do. */

@@ -127,7 +127,8 @@ class SqsEventSourcePollerIntegrationTest {
         assertThat(record.getMessageId()).isNotBlank();
         assertThat(record.getReceiptHandle()).isNotBlank();
         assertThat(record.getMd5OfBody()).isEqualTo(md5Hex("{\"kind\":\"FAN_OUT\"}"));
-        assertThat(record.getAttributes()).containsEntry(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT.toString(), "1")
+        assertThat(record.getAttributes())
+                .containsEntry(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT.toString(), "1")
                 .containsKey(MessageSystemAttributeName.SENT_TIMESTAMP.toString());
         assertThat(record.getMessageAttributes().get("traceId").getStringValue()).isEqualTo("t-1");
         assertThat(record.getMessageAttributes().get("traceId").getDataType()).isEqualTo("String");
@@ -160,7 +161,8 @@ class SqsEventSourcePollerIntegrationTest {
         assertThat(sqs.sendMessageBatch(r -> r.queueUrl(queue.queueUrl()).entries(entries)).failed()).isEmpty();
     }
 
-    private SqsEventSourcePoller start(ResourceProvisioner.QueuePair queue, RequestHandler<SQSEvent, SQSBatchResponse> handler) {
+    private SqsEventSourcePoller start(ResourceProvisioner.QueuePair queue,
+            RequestHandler<SQSEvent, SQSBatchResponse> handler) {
         var poller = new SqsEventSourcePoller(sqs, queue.queueUrl(), queue.queueArn(), region, "delivery", handler,
                 new SqsEventSourcePoller.Settings(10, 1, 1, Duration.ofSeconds(30)));
         started.add(poller);

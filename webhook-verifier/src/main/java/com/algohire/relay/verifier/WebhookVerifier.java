@@ -77,7 +77,8 @@ public final class WebhookVerifier {
                 }
                 byte[] given;
                 try {
-                    given = Base64.getDecoder().decode(candidate.substring(comma + 1).getBytes(StandardCharsets.US_ASCII));
+                    given = Base64.getDecoder()
+                            .decode(candidate.substring(comma + 1).getBytes(StandardCharsets.US_ASCII));
                 } catch (IllegalArgumentException e) {
                     continue;
                 }

@@ -35,7 +35,8 @@ class WebhookVerifierTest {
 
     @Test
     void sign_whenSpecTestVector_reproducesPublishedSignature() {
-        assertThat(WebhookSignature.sign(WebhookSignature.decodeSecret(SPEC_SECRET), SPEC_ID, SPEC_TIMESTAMP, SPEC_BODY))
+        assertThat(
+                WebhookSignature.sign(WebhookSignature.decodeSecret(SPEC_SECRET), SPEC_ID, SPEC_TIMESTAMP, SPEC_BODY))
                 .isEqualTo(SPEC_SIGNATURE);
     }
 
