@@ -141,10 +141,24 @@ final class WebhookDelivery {
             return DELIVERED;
         }
         boolean gone = result.statusCode() != null && result.statusCode() == 410;
-        if (gone && subscriptions.disable(subscription, "receiver answered 410 Gone", clock.instant())) {
+        if (gone && disabled(subscription)) {
             return DISABLED;
         }
         return retryPolicy.exhausted(attemptNumber) ? FAILED : RETRYING;
+    }
+
+    /**
+     * Disables the subscription after a 410. If the write fails, the attempt still has to be logged and settled:
+     * it counts as RETRYING, and the next attempt's 410 disables it then.
+     */
+    private boolean disabled(Subscription subscription) {
+        try {
+            return subscriptions.disable(subscription, "receiver answered 410 Gone", clock.instant());
+        } catch (RuntimeException e) {
+            log.error("could not disable the subscription after a 410; retrying the delivery instead",
+                    Map.of("subscriptionId", subscription.subscriptionId(), "exception", e.getClass().getName()));
+            return false;
+        }
     }
 
     /** Writes the attempt to the event's delivery log. */

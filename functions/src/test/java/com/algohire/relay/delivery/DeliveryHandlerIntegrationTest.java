@@ -232,6 +232,36 @@ class DeliveryHandlerIntegrationTest {
     }
 
     @Test
+    void deliver_mockitoInjectedDynamoDbFault_when410AndTheDisableWriteFails_logsTheAttemptAndRetries(
+            AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
+        software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamoDb =
+                org.mockito.Mockito.spy(s.env().resources.dynamoDb);
+        // The one write a server will not fail on cue: the subscription's disable, right after the 410.
+        org.mockito.Mockito.doAnswer(invocation -> {
+            software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest request = invocation.getArgument(0);
+            if (request.tableName().equals(s.config().subscriptionsTable())) {
+                throw software.amazon.awssdk.core.exception.SdkClientException.create("injected");
+            }
+            return invocation.callRealMethod();
+        }).when(dynamoDb).updateItem(org.mockito.ArgumentMatchers.any(
+                software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest.class));
+        DeliveryHandler handler = new DeliveryHandler(s.config(), dynamoDb, s.env().resources.sqs,
+                s.env().eventStore(s.config()), Clock.systemUTC(), s.env().log);
+        try (WebhookReceiver receiver = WebhookReceiver.answering(410)) {
+            String id = subscribe(s, receiver.url(), "[\"job.created\"]").get("subscriptionId").asText();
+            String eventId = publish(s, "job.created", "{}");
+            s.env().poll(handler, 1); // fan-out
+            assertThat(s.env().poll(handler, 1).getBatchItemFailures()).hasSize(1);
+
+            assertThat(receiver.requests()).hasSize(1);
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("RETRYING");
+            JsonNode view = call(s.management(), "GET", "/api/v1/subscriptions/" + id, null).get("subscription");
+            assertThat(view.get("active").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
     void deliver_whenTwoAttemptsOfOneBatchBothGet410_bothSettleAsDisabledWithoutRetry(AwsBackend backend)
             throws Exception {
         Setup s = setup(backend, Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
