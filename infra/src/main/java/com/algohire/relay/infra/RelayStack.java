@@ -62,8 +62,6 @@ public final class RelayStack extends Stack {
     static final int SQS_MAX_QUEUE_NAME_LENGTH = 80;
     static final int EVENT_RETENTION_DAYS = RelaySchema.DEFAULT_EVENT_RETENTION_DAYS;
     static final String RETRY_SCHEDULE_SECONDS = RelayConfig.DEFAULT_RETRY_SCHEDULE;
-    /** Delivery invocations running at once: each runs up to 10 deliveries, so at most 200 webhooks in flight. */
-    static final int DELIVERY_MAX_CONCURRENCY = 20;
     static final int DELIVERY_BATCH_SIZE = 10;
 
     /**
@@ -129,7 +127,7 @@ public final class RelayStack extends Stack {
         grantDelivery(delivery, events, subscriptions, payloads, deliveryQueue);
         grantManagement(management, events, subscriptions, payloads, deliveryQueue, deadLetters);
         scheduleSweeper(sweeper);
-        consumeDeliveryQueue(delivery, deliveryQueue);
+        consumeDeliveryQueue(delivery, deliveryQueue, options.deliveryMaxConcurrency());
         keepSnapStartVersionsActive(ingest, delivery, management);
 
         RelayApi api = new RelayApi(this, "RelayApi", ingest.alias(), management.alias(),
@@ -444,13 +442,13 @@ public final class RelayStack extends Stack {
                 .build());
     }
 
-    private static void consumeDeliveryQueue(RelayFunction delivery, Queue deliveryQueue) {
+    private static void consumeDeliveryQueue(RelayFunction delivery, Queue deliveryQueue, int maxConcurrency) {
         delivery.alias().addEventSource(new SqsEventSource(deliveryQueue, SqsEventSourceProps.builder()
                 .batchSize(DELIVERY_BATCH_SIZE)
                 // Up to a second to fill a batch: deliveries of a batch run concurrently, so fuller batches mean
                 // fewer invocations at the cost of at most one second of latency.
                 .maxBatchingWindow(Duration.seconds(1))
-                .maxConcurrency(DELIVERY_MAX_CONCURRENCY)
+                .maxConcurrency(maxConcurrency) // DeployOptions: -c deliveryMaxConcurrency=N
                 // The handler names the failed messages; the rest of the batch is deleted, never redelivered.
                 .reportBatchItemFailures(true)
                 .build()));

@@ -94,7 +94,7 @@ class RelayStackTest {
         t.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Map.of(
                 "BatchSize", 10,
                 "FunctionResponseTypes", List.of("ReportBatchItemFailures"),
-                "ScalingConfig", Map.of("MaximumConcurrency", RelayStack.DELIVERY_MAX_CONCURRENCY),
+                "ScalingConfig", Map.of("MaximumConcurrency", DeployOptions.DEFAULT_DELIVERY_MAX_CONCURRENCY),
                 "MaximumBatchingWindowInSeconds", Match.anyValue(),
                 "EventSourceArn", Map.of("Fn::GetAtt", List.of(deliveryQueueId(), "Arn"))));
         List<String> mappings = t.logicalIds("AWS::Lambda::EventSourceMapping");
@@ -490,6 +490,24 @@ class RelayStackTest {
                 "Protocol", "email",
                 "Endpoint", "ops@example.com",
                 "TopicArn", Map.of("Ref", topic)));
+    }
+
+    @Test
+    void deliveryEventSource_withDeliveryMaxConcurrencyContext_usesIt() {
+        SynthesizedTemplate wider = SynthesizedTemplate.synthesize(
+                Map.of(DeployOptions.DELIVERY_MAX_CONCURRENCY, "50"));
+
+        wider.template.hasResourceProperties("AWS::Lambda::EventSourceMapping",
+                Map.of("ScalingConfig", Map.of("MaximumConcurrency", 50)));
+    }
+
+    @Test
+    void deliveryMaxConcurrency_whenOutsideWhatLambdaAllows_failsSynthNamingTheContextKey() {
+        for (String bad : java.util.List.of("1", "1001", "many", "2.5")) {
+            assertThatThrownBy(() -> SynthesizedTemplate.synthesize(
+                    Map.of(DeployOptions.DELIVERY_MAX_CONCURRENCY, bad)))
+                    .as(bad).hasMessageContaining("deliveryMaxConcurrency").hasMessageContaining(bad);
+        }
     }
 
     @Test
