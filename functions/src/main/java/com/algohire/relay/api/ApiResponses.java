@@ -11,7 +11,7 @@ import java.util.Map;
  */
 public final class ApiResponses {
 
-    /** What the seed's Helmet would set, for a JSON API that is never framed or rendered as a page. */
+    /** What Helmet (the ingestion spec's Express middleware) would set, for a JSON API never framed or rendered. */
     public static final Map<String, String> SECURITY_HEADERS = Map.of(
             "X-Content-Type-Options", "nosniff",
             "Cache-Control", "no-store",

@@ -31,12 +31,14 @@ import java.util.Set;
  * Checks a POST /api/v1/events request (content type, size, idempotency key, body) and turns every defect into a
  * {@link RelayException} whose code and message name the field, so no bad input reaches storage or becomes a 5xx.
  *
- * <p>Decisions beyond the seed: the body must be UTF-8 (a base64-encoded body is decoded and checked strictly);
- * duplicate keys anywhere are refused (two readers could otherwise disagree on the value); NUL characters are
- * refused in payload keys and strings, since many receivers store text in systems that cannot hold them.
+ * <p>Decisions beyond the ingestion spec (docs/architecture.md, "Requirements from the ingestion spec"): the body
+ * must be UTF-8 (a base64-encoded body is decoded and checked strictly); duplicate keys anywhere are refused (two
+ * readers could otherwise disagree on the value); NUL characters and unpaired UTF-16 surrogates are refused in
+ * payload keys and strings, since many receivers store text in systems that cannot hold them, and DynamoDB
+ * refuses the latter outright.
  */
 public final class EventValidator {
-    /** The seed's limit: 1 MiB of request body, counted in bytes as sent. */
+    /** The ingestion spec's limit: 1 MiB of request body, counted in bytes as sent. */
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
     public static final String IDEMPOTENCY_HEADER = "x-idempotency-key";

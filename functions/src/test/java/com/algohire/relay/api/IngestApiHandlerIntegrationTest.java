@@ -30,7 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 /** Feeds the sample events in events/ (the files sam local invoke uses) to the ingest function. */
 @ExtendWith(SharedAwsBackend.class)
 class IngestApiHandlerIntegrationTest {
-    private static final List<String> SEED_FIELDS = List.of("success", "message", "eventId", "eventType",
+    private static final List<String> SPEC_FIELDS = List.of("success", "message", "eventId", "eventType",
             "idempotencyKey", "receivedAt", "processingTimeMs");
 
     private TestResources aws;
@@ -50,7 +50,7 @@ class IngestApiHandlerIntegrationTest {
             @Event(value = "post-candidate-applied.json", type = APIGatewayProxyRequestEvent.class),
             @Event(value = "post-interview-scheduled.json", type = APIGatewayProxyRequestEvent.class),
             @Event(value = "post-assessment-completed.json", type = APIGatewayProxyRequestEvent.class)})
-    void handleRequest_whenValidEventOfEachDomain_returns202WithSeedFieldsAndStoresIt(
+    void handleRequest_whenValidEventOfEachDomain_returns202WithTheSpecFieldsAndStoresIt(
             APIGatewayProxyRequestEvent request)
             throws Exception {
         Instant before = Instant.now().minusMillis(1);
@@ -61,7 +61,7 @@ class IngestApiHandlerIntegrationTest {
         JsonNode body = json(response);
         List<String> fields = new ArrayList<>();
         body.fieldNames().forEachRemaining(fields::add);
-        assertThat(fields).containsExactlyElementsOf(SEED_FIELDS);
+        assertThat(fields).containsExactlyElementsOf(SPEC_FIELDS);
         JsonNode sent = Json.mapper().readTree(request.getBody());
         assertThat(body.get("success").booleanValue()).isTrue();
         assertThat(body.get("message").textValue()).isEqualTo("Event accepted and queued for processing");
@@ -136,7 +136,7 @@ class IngestApiHandlerIntegrationTest {
 
     @ParameterizedTest
     @Event(value = "get-event.json", type = APIGatewayProxyRequestEvent.class)
-    void handleRequest_whenEventExists_returnsSeedShapeWithEmptyDeliveryLogs(APIGatewayProxyRequestEvent request) {
+    void handleRequest_whenEventExists_returnsTheSpecShapeWithEmptyDeliveryLogs(APIGatewayProxyRequestEvent request) {
         String eventId = json(handler.handleRequest(Requests.post("get-me", Requests.body("job.created",
                 "{\"jobId\":\"job_9\",\"salary\":120000.50}")), null)).get("eventId").textValue();
         request.setPath("/api/v1/events/" + eventId);
