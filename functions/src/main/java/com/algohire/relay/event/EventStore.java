@@ -56,7 +56,7 @@ public final class EventStore {
     }
 
     /** Whether an item's {@code expiresAt} (epoch seconds, DynamoDB's TTL attribute) has passed. */
-    public static boolean expired(Map<String, AttributeValue> item, Instant now) {
+    private static boolean expired(Map<String, AttributeValue> item, Instant now) {
         AttributeValue expiresAt = item.get(RelaySchema.EXPIRES_AT);
         if (expiresAt == null || expiresAt.n() == null) {
             return false;
