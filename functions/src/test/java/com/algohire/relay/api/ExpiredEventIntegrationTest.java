@@ -3,8 +3,11 @@ package com.algohire.relay.api;
 import static com.algohire.relay.api.Requests.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.event.EventItems;
+import com.algohire.relay.event.EventStore;
+import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
@@ -25,23 +28,24 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** An event past its expiresAt is gone everywhere, whether or not DynamoDB's TTL has deleted its item yet. */
 @ExtendWith(SharedAwsBackend.class)
 class ExpiredEventIntegrationTest {
+    private static final Instant START = Instant.parse("2026-01-01T10:00:00Z");
+
+    private static StructuredLog quietLog(MutableClock clock) {
+        return new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), clock);
+    }
 
     @Test
     void getAndReplay_whenLargeEventExpiredAndLifecycleDeletedItsPayloadBeforeTtl_return404Not500(AwsBackend backend) {
         TestResources aws = TestResources.create(backend);
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
-        StructuredLog log = new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true,
-                StandardCharsets.UTF_8),
-                clock);
+        MutableClock clock = new MutableClock(START);
+        StructuredLog log = quietLog(clock);
         IngestApiHandler events = new IngestApiHandler(aws.config(), aws.dynamoDb, aws.sqs, aws.s3, clock, log);
         ManagementApiHandler management = new ManagementApiHandler(aws.config(), aws.dynamoDb, aws.sqs,
-                new com.algohire.relay.event.EventStore(aws.dynamoDb,
-                        new com.algohire.relay.event.PayloadStore(aws.s3, aws.config().payloadBucket()),
+                new EventStore(aws.dynamoDb, new PayloadStore(aws.s3, aws.config().payloadBucket()),
                         aws.config().eventsTable(), clock), clock, log);
         String payload = "{\"blob\":\"" + "z".repeat(400_000) + "\"}";
-        String eventId = json(events.handleRequest(Requests.post("expiring", Requests.body("job.created", payload)),
-                null))
-                .get("eventId").textValue();
+        String eventId = json(events.handleRequest(
+                Requests.post("expiring", Requests.body("job.created", payload)), null)).get("eventId").textValue();
         assertThat(events.handleRequest(Requests.get("/api/v1/events/" + eventId, null), null).getStatusCode())
                 .isEqualTo(200);
 
@@ -65,14 +69,11 @@ class ExpiredEventIntegrationTest {
     @Test
     void list_whenAnEventIsPastItsExpiresAtButInsideTheListedRange_leavesItOut(AwsBackend backend) {
         TestResources aws = TestResources.create(backend);
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
-        StructuredLog log = new StructuredLog(new PrintStream(new ByteArrayOutputStream(), true,
-                StandardCharsets.UTF_8),
-                clock);
+        MutableClock clock = new MutableClock(START);
+        StructuredLog log = quietLog(clock);
         // Stored while the retention period was one day; listed after it was raised to thirty.
-        IngestApiHandler shortRetention = new IngestApiHandler(aws.config(Map.of(
-                com.algohire.relay.config.EnvVars.EVENT_RETENTION_DAYS, "1")), aws.dynamoDb, aws.sqs, aws.s3, clock,
-                        log);
+        IngestApiHandler shortRetention = new IngestApiHandler(aws.config(Map.of(EnvVars.EVENT_RETENTION_DAYS, "1")),
+                aws.dynamoDb, aws.sqs, aws.s3, clock, log);
         String expired = json(shortRetention.handleRequest(Requests.post("short", Requests.body("job.created", "{}")),
                 null)).get("eventId").textValue();
         clock.advance(Duration.ofDays(2));
