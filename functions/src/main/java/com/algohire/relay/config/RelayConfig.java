@@ -24,6 +24,9 @@ import java.util.stream.Collectors;
  * @param ssrfAllowlist            host[:port] entries exempt from the SSRF guard (local use only)
  * @param secretRotationOverlap    how long an old signing secret keeps signing after a rotation
  * @param sweepGrace               how long an event may sit un-queued before the sweeper queues it
+ * @param deliverySlowQueueUrl     the slow lane's queue, or empty when there is none (then one queue serves all)
+ * @param notificationTopicArn     SNS topic for subscription state changes, or empty (log line only)
+ * @param isolation                breaker, slow-lane and auto-disable thresholds
  */
 public record RelayConfig(
         String eventsTable,
@@ -38,7 +41,29 @@ public record RelayConfig(
         Duration deliveryTimeout,
         Set<String> ssrfAllowlist,
         Duration secretRotationOverlap,
-        Duration sweepGrace) {
+        Duration sweepGrace,
+        String deliverySlowQueueUrl,
+        String notificationTopicArn,
+        Isolation isolation) {
+
+    /**
+     * When a subscription's breaker opens, when it goes to the slow lane, and when it is disabled.
+     *
+     * @param consecutiveFailures failed attempts in a row that open the breaker
+     * @param failureRatePercent  failure rate over {@code window} that opens it, once {@code minRequests} were made
+     * @param minRequests         attempts the window must hold before its rate counts
+     * @param window              the breaker's sliding window
+     * @param cooldown            first wait of an opened breaker before its probe (doubles per failed probe)
+     * @param maxCooldown         longest wait between probes
+     * @param slowLatency         latency EWMA above which a subscription is delivered on the slow lane
+     * @param disableAfter        continuous failure after which a subscription is disabled
+     */
+    public record Isolation(int consecutiveFailures, int failureRatePercent, int minRequests, Duration window,
+                            Duration cooldown, Duration maxCooldown, Duration slowLatency, Duration disableAfter) {
+        /** Convoy's breaker thresholds, Svix's five days, and a cool-down that fits one SQS message delay. */
+        public static final Isolation DEFAULTS = new Isolation(10, 70, 10, Duration.ofMinutes(5),
+                Duration.ofSeconds(30), Duration.ofMinutes(15), Duration.ofSeconds(1), Duration.ofHours(120));
+    }
 
     public static final String DEFAULT_DOMAINS = "job,candidate,interview,assessment";
     /** Svix's schedule, trimmed to what SQS visibility allows (at most 12 h). */
@@ -64,7 +89,35 @@ public record RelayConfig(
                         RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS * 1000)),
                 csv(env.getOrDefault(EnvVars.SSRF_ALLOWLIST, "")),
                 Duration.ofHours(nonNegativeInt(env, EnvVars.SECRET_ROTATION_OVERLAP_HOURS, 24)),
-                Duration.ofSeconds(nonNegativeInt(env, EnvVars.SWEEP_GRACE_SECONDS, 60)));
+                Duration.ofSeconds(nonNegativeInt(env, EnvVars.SWEEP_GRACE_SECONDS, 60)),
+                env.getOrDefault(EnvVars.DELIVERY_SLOW_QUEUE_URL, "").trim(),
+                env.getOrDefault(EnvVars.NOTIFICATION_TOPIC_ARN, "").trim(),
+                isolation(env));
+    }
+
+    private static Isolation isolation(Map<String, String> env) {
+        Isolation d = Isolation.DEFAULTS;
+        int rate = positiveInt(env, EnvVars.BREAKER_FAILURE_RATE_PERCENT, d.failureRatePercent());
+        if (rate > 100) {
+            throw new IllegalStateException("environment variable " + EnvVars.BREAKER_FAILURE_RATE_PERCENT
+                    + " must be a percentage from 1 to 100, was: " + rate);
+        }
+        Duration cooldown = Duration.ofSeconds(positiveInt(env, EnvVars.BREAKER_COOLDOWN_SECONDS,
+                (int) d.cooldown().toSeconds()));
+        Duration maxCooldown = Duration.ofSeconds(positiveInt(env, EnvVars.BREAKER_MAX_COOLDOWN_SECONDS,
+                (int) d.maxCooldown().toSeconds()));
+        if (maxCooldown.compareTo(cooldown) < 0) {
+            throw new IllegalStateException("environment variable " + EnvVars.BREAKER_MAX_COOLDOWN_SECONDS
+                    + " must be at least " + EnvVars.BREAKER_COOLDOWN_SECONDS);
+        }
+        return new Isolation(
+                positiveInt(env, EnvVars.BREAKER_CONSECUTIVE_FAILURES, d.consecutiveFailures()),
+                rate,
+                positiveInt(env, EnvVars.BREAKER_MIN_REQUESTS, d.minRequests()),
+                Duration.ofSeconds(positiveInt(env, EnvVars.BREAKER_WINDOW_SECONDS, (int) d.window().toSeconds())),
+                cooldown, maxCooldown,
+                Duration.ofMillis(positiveInt(env, EnvVars.SLOW_LATENCY_MS, (int) d.slowLatency().toMillis())),
+                Duration.ofHours(positiveInt(env, EnvVars.DISABLE_AFTER_HOURS, (int) d.disableAfter().toHours())));
     }
 
     private static String required(Map<String, String> env, String name) {

@@ -27,6 +27,17 @@ public final class RelaySchema {
     public record Table(String logicalName, Key partitionKey, Key sortKey, String ttlAttribute, List<Index> indexes) {
     }
 
+    /**
+     * How Lambda's SQS event source feeds a delivery lane: the stack configures it from this, and the local
+     * runtime's pollers follow it (scaled to the machine where they must be).
+     *
+     * @param batchSize                 messages per invocation
+     * @param maxBatchingWindowSeconds  how long the source may wait to fill a batch
+     * @param defaultMaxConcurrency     invocations at once, unless the deployer chooses otherwise (CDK context)
+     */
+    public record EventSource(int batchSize, int maxBatchingWindowSeconds, int defaultMaxConcurrency) {
+    }
+
     /** A queue with its dead-letter queue. */
     public record Queue(String logicalName, int visibilityTimeoutSeconds, int maxReceiveCount,
                         int retentionDays, int dlqRetentionDays) {
@@ -64,6 +75,14 @@ public final class RelaySchema {
             new Index(INDEX_PENDING, new Key(PENDING_SHARD), new Key(RECEIVED_SORT),
                     List.of(EVENT_ID, EVENT_TYPE, IDEMPOTENCY_KEY))));
 
+    /**
+     * Tasks held for a subscription that may not be attempted now (paused, breaker open, disabled): pk
+     * {@code HOLD#<subscriptionId>}, sk {@code <heldAt>#<webhookId>}, so a query returns them oldest first.
+     */
+    public static final String HOLD_PK_PREFIX = "HOLD#";
+    /** A recovery's progress: pk {@code RECOVERY#<recoveryId>}, sk {@code RECOVERY}. */
+    public static final String RECOVERY_PK_PREFIX = "RECOVERY#";
+
     // --- Subscriptions table. ---
     public static final String SUBSCRIPTION_ID = "subscriptionId";
     public static final Table SUBSCRIPTIONS = new Table("Subscriptions", new Key(SUBSCRIPTION_ID), null, null,
@@ -90,6 +109,18 @@ public final class RelaySchema {
     /** Visibility 6 x the function timeout; maxReceiveCount one receive per attempt (the first, then each retry). */
     public static final Queue DELIVERY = new Queue("Delivery", 6 * DELIVERY_FUNCTION_TIMEOUT_SECONDS,
             DEFAULT_MAX_RETRY_ATTEMPTS + 1, 14, 14);
+
+    /**
+     * The slow lane: degraded and failing subscriptions' deliveries, so that they never share a batch (or the
+     * main lane's concurrency) with healthy ones. Same timing as the main queue; the same DLQ.
+     */
+    public static final Queue DELIVERY_SLOW = new Queue("DeliverySlow", DELIVERY.visibilityTimeoutSeconds(),
+            DELIVERY.maxReceiveCount(), DELIVERY.retentionDays(), DELIVERY.dlqRetentionDays());
+
+    /** The main lane's event source: DeployOptions' deliveryMaxConcurrency overrides its concurrency. */
+    public static final EventSource DELIVERY_SOURCE = new EventSource(10, 1, 20);
+    /** The slow lane's: its own, smaller cap (deliverySlowMaxConcurrency), so slow receivers cannot take all. */
+    public static final EventSource DELIVERY_SLOW_SOURCE = new EventSource(10, 1, 5);
 
     private RelaySchema() {
     }

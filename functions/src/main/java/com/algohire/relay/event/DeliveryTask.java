@@ -1,32 +1,74 @@
 package com.algohire.relay.event;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * A message on the delivery queue, carrying ids only (the event itself stays in DynamoDB/S3), as Svix does.
- * {@code FAN_OUT}: an accepted event, to be split into one {@code DELIVER} task per matching subscription.
- * {@code DELIVER}: one event to one subscription; {@code webhookId} stays the same across its retries.
+ * A message on a delivery queue, carrying ids only (the event itself stays in DynamoDB/S3), as Svix does.
+ * <ul>
+ *   <li>{@code FAN_OUT}: an accepted event, to be split into one {@code DELIVER} task per matching subscription.</li>
+ *   <li>{@code DELIVER}: one event to one subscription; {@code webhookId} stays the same across its retries.
+ *       {@code attempts} counts the HTTP attempts already made for it (absent: none), so that receives which made
+ *       no attempt (throttling, a batch cut short, a held task) never spend its budget; {@code notBefore} is the
+ *       earliest time of its next attempt (absent: now); {@code lastError} what its last attempt got, kept on
+ *       the copy parked in the DLQ for whoever looks at it.</li>
+ *   <li>{@code DRAIN}: re-queue the tasks held for {@code subscriptionId}, oldest first, a page at a time.</li>
+ *   <li>{@code PROBE}: the breaker of {@code subscriptionId} has cooled down; try one held task.</li>
+ *   <li>{@code RECOVER}: carry recovery {@code recoveryId} of {@code subscriptionId} one bounded step on.</li>
+ * </ul>
  *
  * <p>{@code replayId} is set on the FAN_OUT of an operator's replay only: the original delivery's webhook-ids are
  * derived from eventId and subscriptionId alone (so any re-queue of the event repeats them), a replay's from the
  * replay as well (so receivers that deduplicate on webhook-id do not discard what the operator asked for).
  */
-@JsonInclude(JsonInclude.Include.NON_NULL) // absent, not null: a FAN_OUT carries only what it has
+@JsonInclude(JsonInclude.Include.NON_NULL) // absent, not null: a task carries only what it has
 public record DeliveryTask(Kind kind, String eventId, String eventType, String subscriptionId, String webhookId,
-                           String replayId) {
+                           String replayId, Integer attempts, String notBefore, String lastError,
+                           String recoveryId) {
 
-    public enum Kind { FAN_OUT, DELIVER }
+    public enum Kind { FAN_OUT, DELIVER, DRAIN, PROBE, RECOVER }
 
     public static DeliveryTask fanOut(String eventId, String eventType) {
-        return new DeliveryTask(Kind.FAN_OUT, eventId, eventType, null, null, null);
+        return new DeliveryTask(Kind.FAN_OUT, eventId, eventType, null, null, null, null, null, null, null);
     }
 
     /** The FAN_OUT of an operator's replay: every matching subscription gets a webhook-id of this replay's own. */
     public static DeliveryTask replayFanOut(String eventId, String eventType, String replayId) {
-        return new DeliveryTask(Kind.FAN_OUT, eventId, eventType, null, null, replayId);
+        return new DeliveryTask(Kind.FAN_OUT, eventId, eventType, null, null, replayId, null, null, null, null);
     }
 
     public static DeliveryTask deliver(String eventId, String eventType, String subscriptionId, String webhookId) {
-        return new DeliveryTask(Kind.DELIVER, eventId, eventType, subscriptionId, webhookId, null);
+        return new DeliveryTask(Kind.DELIVER, eventId, eventType, subscriptionId, webhookId, null, null, null, null,
+                null);
+    }
+
+    public static DeliveryTask drain(String subscriptionId) {
+        return new DeliveryTask(Kind.DRAIN, null, null, subscriptionId, null, null, null, null, null, null);
+    }
+
+    public static DeliveryTask probe(String subscriptionId) {
+        return new DeliveryTask(Kind.PROBE, null, null, subscriptionId, null, null, null, null, null, null);
+    }
+
+    public static DeliveryTask recover(String subscriptionId, String recoveryId) {
+        return new DeliveryTask(Kind.RECOVER, null, null, subscriptionId, null, null, null, null, null, recoveryId);
+    }
+
+    /** HTTP attempts already made for this task (0 when none). */
+    @JsonIgnore
+    public int attemptsMade() {
+        return attempts == null ? 0 : attempts;
+    }
+
+    /** The same task after one more attempt, to come back no earlier than {@code notBefore}. */
+    public DeliveryTask afterAttempt(String nextNotBefore, String error) {
+        return new DeliveryTask(kind, eventId, eventType, subscriptionId, webhookId, replayId, attemptsMade() + 1,
+                nextNotBefore, error, recoveryId);
+    }
+
+    /** The copy parked in the DLQ: a redrive gives it a fresh attempt budget; {@code lastError} says what failed. */
+    public DeliveryTask deadLettered(String error) {
+        return new DeliveryTask(kind, eventId, eventType, subscriptionId, webhookId, replayId, null, null, error,
+                recoveryId);
     }
 }

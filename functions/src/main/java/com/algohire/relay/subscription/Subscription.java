@@ -10,11 +10,28 @@ import java.util.regex.Pattern;
  *
  * @param secrets        the current secret first, then rotated-out secrets that keep signing until their expiry
  * @param disabledReason why delivery stopped on its own (e.g. the receiver answered 410), null otherwise
+ * @param paused         an operator paused it: its deliveries are held, not attempted, until it is resumed
+ * @param health         how its receiver has been answering (never null; written by the delivery side only)
  */
 public record Subscription(String subscriptionId, String url, List<String> eventTypes, String description,
                            boolean active, List<SigningSecret> secrets, Instant createdAt, Instant updatedAt,
-                           String disabledReason) {
+                           String disabledReason, boolean paused, SubscriptionHealth health) {
     private static final Pattern ID = Pattern.compile("sub_[0-9a-f]{32}");
+
+    public Subscription {
+        health = health == null ? SubscriptionHealth.INITIAL : health;
+    }
+
+    /** The one state a person sees: disabled, paused, or the delivery side's healthy / degraded / failing. */
+    public String displayState() {
+        if (!active) {
+            return "disabled";
+        }
+        if (paused) {
+            return "paused";
+        }
+        return health.state().name().toLowerCase(java.util.Locale.ROOT);
+    }
 
     /** A new subscription id: {@code sub_} and 32 lower-case hex digits. */
     public static String newId() {
@@ -51,7 +68,7 @@ public record Subscription(String subscriptionId, String url, List<String> event
 
     public Subscription withSecrets(List<SigningSecret> newSecrets, Instant now) {
         return new Subscription(subscriptionId, url, eventTypes, description, active, newSecrets, createdAt, now,
-                disabledReason);
+                disabledReason, paused, health);
     }
 
     @Override

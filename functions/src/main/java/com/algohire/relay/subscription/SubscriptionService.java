@@ -67,7 +67,8 @@ public final class SubscriptionService {
         Instant now = clock.instant();
         String secret = secrets.next();
         Subscription subscription = new Subscription(Subscription.newId(), url,
-                eventTypes, description, true, List.of(new Subscription.SigningSecret(secret, null)), now, now, null);
+                eventTypes, description, true, List.of(new Subscription.SigningSecret(secret, null)), now, now, null,
+                false, SubscriptionHealth.INITIAL);
         store.create(subscription);
         return new WithSecret(subscription, secret);
     }
@@ -105,7 +106,7 @@ public final class SubscriptionService {
         }
         Instant now = SubscriptionStore.nextUpdatedAt(current.updatedAt(), clock.instant());
         Subscription updated = new Subscription(current.subscriptionId(), url, eventTypes, description, active,
-                current.secrets(), current.createdAt(), now, disabledReason);
+                current.secrets(), current.createdAt(), now, disabledReason, current.paused(), current.health());
         if (!store.replace(updated, current.updatedAt())) {
             throw changedOrGone(id);
         }

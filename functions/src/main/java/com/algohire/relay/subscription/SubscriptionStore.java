@@ -32,6 +32,7 @@ public final class SubscriptionStore {
     private static final String CREATED_AT = "createdAt";
     private static final String UPDATED_AT = "updatedAt";
     private static final String DISABLED_REASON = "disabledReason";
+    private static final String PAUSED = "paused";
 
     private final DynamoDbClient dynamoDb;
     private final String table;
@@ -216,6 +217,13 @@ public final class SubscriptionStore {
         if (s.disabledReason() != null) {
             item.put(DISABLED_REASON, AttributeValue.fromS(s.disabledReason()));
         }
+        if (s.paused()) {
+            item.put(PAUSED, AttributeValue.fromBool(true));
+        }
+        if (s.health().version() > 0) {
+            item.put(SubscriptionHealthItems.HEALTH, SubscriptionHealthItems.toAttribute(s.health()));
+            item.put(SubscriptionHealthItems.HEALTH_VERSION, AttributeValue.fromN(Long.toString(s.health().version())));
+        }
         return item;
     }
 
@@ -229,6 +237,8 @@ public final class SubscriptionStore {
                 item.containsKey(DESCRIPTION) ? item.get(DESCRIPTION).s() : null,
                 Boolean.TRUE.equals(item.get(ACTIVE).bool()), secrets,
                 Instant.parse(item.get(CREATED_AT).s()), Instant.parse(item.get(UPDATED_AT).s()),
-                item.containsKey(DISABLED_REASON) ? item.get(DISABLED_REASON).s() : null);
+                item.containsKey(DISABLED_REASON) ? item.get(DISABLED_REASON).s() : null,
+                item.containsKey(PAUSED) && Boolean.TRUE.equals(item.get(PAUSED).bool()),
+                SubscriptionHealthItems.fromItem(item));
     }
 }

@@ -425,7 +425,7 @@ class DeliveryHandlerIntegrationTest {
                     .create(new Subscription(id,
                     "https://localhost:" + receiver.port() + "/hook", List.of("*"), null, true,
                     List.of(new Subscription.SigningSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", null)), now, now,
-                            null));
+                            null, false, null));
             String eventId = publish(s, "job.created", "{}");
             s.env().poll(s.handler(), 1);
             assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1);
@@ -440,7 +440,8 @@ class DeliveryHandlerIntegrationTest {
         String id = "sub_" + java.util.UUID.randomUUID().toString().replace("-", "");
         new SubscriptionStore(s.env().resources.dynamoDb, s.config().subscriptionsTable()).create(new Subscription(id,
                 url,
-                List.of("*"), null, true, List.of(new Subscription.SigningSecret(secret, null)), now, now, null));
+                List.of("*"), null, true, List.of(new Subscription.SigningSecret(secret, null)), now, now, null, false,
+                null));
         return id;
     }
 

@@ -96,7 +96,7 @@ class SubscriptionServiceIntegrationTest {
         // ... a delivery disables ...
         assertThat(f.store().disable(read, "receiver answered 410 Gone", f.clock().instant())).isTrue();
         Subscription patched = new Subscription(id, read.url(), read.eventTypes(), "renamed", read.active(),
-                read.secrets(), read.createdAt(), f.clock().instant(), null);
+                read.secrets(), read.createdAt(), f.clock().instant(), null, read.paused(), read.health());
 
         assertThat(f.store().replace(patched, read.updatedAt())).isFalse(); // ... and the PATCH's write is refused
         Subscription stored = f.store().find(id).orElseThrow();
