@@ -13,6 +13,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -22,7 +23,13 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * <p>Endpoints are null on AWS; the local runtime and tests point them at ElasticMQ, moto_server or LocalStack.
  */
 public record AwsClients(Region region, AwsCredentialsProvider credentials,
-                         URI sqsEndpoint, URI dynamoDbEndpoint, URI s3Endpoint) {
+                         URI sqsEndpoint, URI dynamoDbEndpoint, URI s3Endpoint, URI snsEndpoint) {
+
+    /** SNS at the DynamoDB endpoint: where moto_server and LocalStack serve it (one endpoint for every service). */
+    public AwsClients(Region region, AwsCredentialsProvider credentials, URI sqsEndpoint, URI dynamoDbEndpoint,
+                      URI s3Endpoint) {
+        this(region, credentials, sqsEndpoint, dynamoDbEndpoint, s3Endpoint, dynamoDbEndpoint);
+    }
 
     static final String CONTAINER_CREDENTIALS_FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
@@ -30,7 +37,7 @@ public record AwsClients(Region region, AwsCredentialsProvider credentials,
 
     /**
      * From the Lambda environment: AWS_REGION, the function role's credentials, and the optional endpoint
-     * overrides AWS_ENDPOINT_URL and its per-service forms AWS_ENDPOINT_URL_SQS / _DYNAMODB / _S3.
+     * overrides AWS_ENDPOINT_URL and its per-service forms AWS_ENDPOINT_URL_SQS / _DYNAMODB / _S3 / _SNS.
      */
     public static AwsClients fromEnvironment() {
         return fromEnvironment(System.getenv());
@@ -39,7 +46,7 @@ public record AwsClients(Region region, AwsCredentialsProvider credentials,
     static AwsClients fromEnvironment(Map<String, String> env) {
         String region = env.getOrDefault(EnvVars.AWS_REGION, "us-east-1");
         return new AwsClients(Region.of(region), credentials(env),
-                endpoint(env, "SQS"), endpoint(env, "DYNAMODB"), endpoint(env, "S3"));
+                endpoint(env, "SQS"), endpoint(env, "DYNAMODB"), endpoint(env, "S3"), endpoint(env, "SNS"));
     }
 
     /**
@@ -84,6 +91,15 @@ public record AwsClients(Region region, AwsCredentialsProvider credentials,
         if (s3Endpoint != null) {
             // Local servers serve buckets by path, not by virtual host.
             builder.endpointOverride(s3Endpoint).forcePathStyle(true);
+        }
+        return builder.build();
+    }
+
+    public SnsClient sns() {
+        var builder = SnsClient.builder().region(region).credentialsProvider(credentials)
+                .httpClient(httpClient()).overrideConfiguration(timeouts());
+        if (snsEndpoint != null) {
+            builder.endpointOverride(snsEndpoint);
         }
         return builder.build();
     }
