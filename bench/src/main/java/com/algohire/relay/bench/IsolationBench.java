@@ -2,7 +2,6 @@ package com.algohire.relay.bench;
 
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.local.LocalRelay;
-import com.algohire.relay.local.SqsEventSourcePoller;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.AwsBackends;
 import com.sun.net.httpserver.HttpServer;
@@ -51,8 +50,7 @@ final class IsolationBench {
             System.out.println("cores: " + Runtime.getRuntime().availableProcessors() + ", java " + Runtime.version());
             System.out.println("settings: RETRY_SCHEDULE_SECONDS=" + System.getenv("RETRY_SCHEDULE_SECONDS")
                     + " DELIVERY_TIMEOUT_MS=" + System.getenv("DELIVERY_TIMEOUT_MS") + " events=" + EVENTS
-                    + " clients=" + CLIENTS + " delivery pollers=" + SqsEventSourcePoller.Settings.defaults(
-                            Duration.ofSeconds(30)));
+                    + " clients=" + CLIENTS);
             IsolationBench bench = new IsolationBench();
             Phase alone = bench.phase(backend, false);
             Phase crowded = bench.phase(backend, true);
