@@ -156,7 +156,7 @@ final class IsolationBench {
             }
             return new Phase(neighbours ? "with a failing and a slow neighbour" : "healthy subscriber alone",
                     latencies, missing, failing.requests.get(), slow.requests.get(),
-                    neighbours ? breakerCounts(samples, failing.arrivals) : new BreakerCounts(0, 0));
+                    neighbours ? breakerCounts(samples, failing.arrivals) : null); // alone: no failing endpoint
         } finally {
             sampling.set(false);
             relay.close();
