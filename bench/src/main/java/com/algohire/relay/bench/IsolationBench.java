@@ -1,10 +1,11 @@
 package com.algohire.relay.bench;
 
+import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.local.LocalRelay;
-import com.algohire.relay.local.SqsEventSourcePoller;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.AwsBackends;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,27 +24,52 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Subscriber isolation, side by side in one run: a healthy subscriber of every event type alone, then the same load
  * with a failing subscriber (500s, dropped connections, answers later than the delivery timeout) and a slow one
  * (a second per request) beside it. Prints the healthy subscriber's end-to-end latency (202 answered → first byte
- * at its receiver), p50 and p99 in both phases, their ratio, and what the failing endpoint was sent.
+ * at its receiver), p50 and p99 in both phases, their ratio, and what the failing endpoint was sent: in all, and
+ * while its breaker was not CLOSED (and how many of those were probes). It also prints what the local relay ran
+ * with: each delivery lane's event-source settings and the isolation thresholds.
+ *
+ * <p>The breaker is observed from outside, as an operator would: {@code GET /api/v1/subscriptions/{id}} every
+ * {@link #SAMPLE_EVERY} ({@code health.breaker}, {@code health.retryAt}), and the failing receiver timestamps each
+ * request. A request counts as "while not CLOSED" when the last sample before it showed OPEN or HALF_OPEN; it is a
+ * probe when it is the first such request of a cool-down that had ended ({@code retryAt} passed) or the breaker
+ * showed HALF_OPEN. Samples are 200 ms apart, so a request right at a transition can be misfiled; when the view has
+ * no breaker field the counts print as n/a.
  * Run with {@code ./relay bench isolation}, which sets a short retry schedule and delivery timeout unless given.
  */
 final class IsolationBench {
     private static final int EVENTS = Integer.getInteger("bench.events", 300);
     private static final int CLIENTS = Integer.getInteger("bench.clients", 8);
     private static final Duration WAIT = Duration.ofMinutes(5);
+    private static final Duration SAMPLE_EVERY = Duration.ofMillis(200);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private IsolationBench() {
     }
 
-    /** What one phase measured. */
-    private record Phase(String name, List<Long> latenciesMs, int missing, int failingRequests, int slowRequests) {
+    /**
+     * What one phase measured.
+     *
+     * @param breaker requests to the failing endpoint while its breaker was not CLOSED, or null when not observed
+     */
+    private record Phase(String name, List<Long> latenciesMs, int missing, int failingRequests, int slowRequests,
+                         BreakerCounts breaker) {
+    }
+
+    /** Requests the failing endpoint received while its breaker was OPEN or HALF_OPEN, and the probes among them. */
+    record BreakerCounts(int notClosed, int probes) {
+    }
+
+    /** One look at the failing subscription's breaker: null fields when the view does not have them. */
+    record Sample(Instant at, String breaker, Instant retryAt) {
     }
 
     static void main(String[] args) throws Exception {
@@ -51,18 +78,19 @@ final class IsolationBench {
             System.out.println("cores: " + Runtime.getRuntime().availableProcessors() + ", java " + Runtime.version());
             System.out.println("settings: RETRY_SCHEDULE_SECONDS=" + System.getenv("RETRY_SCHEDULE_SECONDS")
                     + " DELIVERY_TIMEOUT_MS=" + System.getenv("DELIVERY_TIMEOUT_MS") + " events=" + EVENTS
-                    + " clients=" + CLIENTS + " delivery pollers=" + SqsEventSourcePoller.Settings.defaults(
-                            Duration.ofSeconds(30)));
+                    + " clients=" + CLIENTS);
             IsolationBench bench = new IsolationBench();
             Phase alone = bench.phase(backend, false);
             Phase crowded = bench.phase(backend, true);
             System.out.println();
             System.out.println("| phase | healthy p50 ms | healthy p99 ms | not delivered in " + WAIT.toMinutes()
-                    + " min | requests to failing | to slow |");
-            System.out.println("|---|---|---|---|---|---|");
+                    + " min | requests to failing | of which breaker not CLOSED | of those, probes | to slow |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
             for (Phase p : List.of(alone, crowded)) {
-                System.out.printf("| %s | %d | %d | %d | %d | %d |%n", p.name(), pct(p.latenciesMs(), 50),
-                        pct(p.latenciesMs(), 99), p.missing(), p.failingRequests(), p.slowRequests());
+                System.out.printf("| %s | %d | %d | %d | %d | %s | %s | %d |%n", p.name(), pct(p.latenciesMs(), 50),
+                        pct(p.latenciesMs(), 99), p.missing(), p.failingRequests(),
+                        p.breaker() == null ? "n/a" : Integer.toString(p.breaker().notClosed()),
+                        p.breaker() == null ? "n/a" : Integer.toString(p.breaker().probes()), p.slowRequests());
             }
             System.out.printf("p99 ratio (with neighbours / alone): %.2f; p50 ratio: %.2f%n",
                     (double) pct(crowded.latenciesMs(), 99) / Math.max(1, pct(alone.latenciesMs(), 99)),
@@ -72,15 +100,23 @@ final class IsolationBench {
     }
 
     private Phase phase(AwsBackend backend, boolean neighbours) throws Exception {
-        LocalRelay relay = LocalRelay.start(LocalRelay.Options.defaults().withPort(0)
+        LocalRelay relay = LocalRelay.start(LocalRelay.Options.parse(new String[0], System.getenv()).withPort(0)
                 .withResourcePrefix("iso-" + UUID.randomUUID().toString().substring(0, 8)), backend);
+        if (!neighbours) {
+            printRelaySettings(relay);
+        }
+        List<Sample> samples = new CopyOnWriteArrayList<>();
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = null;
         try (Receiver healthy = new Receiver(Behaviour.HEALTHY);
              Receiver failing = new Receiver(Behaviour.FAILING);
              Receiver slow = new Receiver(Behaviour.SLOW)) {
             subscribe(relay, healthy);
             if (neighbours) {
-                subscribe(relay, failing);
+                String failingId = subscribe(relay, failing);
                 subscribe(relay, slow);
+                sampler = Thread.ofVirtual().name("breaker-sampler").start(() -> sample(relay, failingId, samples,
+                        sampling));
             }
             Map<String, Long> acceptedAt = new ConcurrentHashMap<>();
             ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
@@ -114,11 +150,106 @@ final class IsolationBench {
                 }
             }
             latencies.sort(null);
+            sampling.set(false);
+            if (sampler != null) {
+                sampler.join();
+            }
             return new Phase(neighbours ? "with a failing and a slow neighbour" : "healthy subscriber alone",
-                    latencies, missing, failing.requests.get(), slow.requests.get());
+                    latencies, missing, failing.requests.get(), slow.requests.get(),
+                    neighbours ? breakerCounts(samples, failing.arrivals) : null); // alone: no failing endpoint
         } finally {
+            sampling.set(false);
             relay.close();
         }
+    }
+
+    /** What the local relay ran with, so that the figures can be set beside a deployment's. */
+    private static void printRelaySettings(LocalRelay relay) {
+        for (LocalRelay.Lane lane : relay.lanes()) {
+            System.out.println("delivery lane " + lane.name() + ": " + lane.settings().describe());
+        }
+        RelayConfig.Isolation i = relay.config().isolation();
+        System.out.println("isolation: breaker opens after " + i.consecutiveFailures() + " consecutive failures or "
+                + i.failureRatePercent() + " % of >= " + i.minRequests() + " attempts in " + i.window().toSeconds()
+                + " s; cool-down " + i.cooldown().toSeconds() + " s doubling to " + i.maxCooldown().toSeconds()
+                + " s; slow lane above " + i.slowLatency().toMillis() + " ms; disabled after "
+                + i.disableAfter().toHours() + " h of failure; slow lane "
+                + (relay.config().deliverySlowQueueUrl().isEmpty() ? "off" : "on"));
+    }
+
+    /** Reads the subscription's breaker every {@link #SAMPLE_EVERY} until told to stop. */
+    private void sample(LocalRelay relay, String subscriptionId, List<Sample> samples, AtomicBoolean sampling) {
+        while (sampling.get()) {
+            Instant at = Instant.now();
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(relay.baseUri()
+                        .resolve("/api/v1/subscriptions/" + subscriptionId))
+                        .header("x-admin-key", relay.keys().adminKey()).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    samples.add(parseSample(at, response.body()));
+                }
+                Thread.sleep(SAMPLE_EVERY);
+            } catch (IOException e) {
+                // a missed sample; the next one follows
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The breaker and retryAt of a GET subscription answer, wherever the view nests {@code health}. */
+    static Sample parseSample(Instant at, String body) throws IOException {
+        JsonNode health = Json.mapper().readTree(body).findValue("health");
+        if (health == null || !health.isObject()) {
+            return new Sample(at, null, null);
+        }
+        JsonNode breaker = health.get("breaker");
+        JsonNode retryAt = health.get("retryAt");
+        Instant retry = null;
+        if (retryAt != null && retryAt.isTextual()) {
+            try {
+                retry = Instant.parse(retryAt.asText());
+            } catch (java.time.format.DateTimeParseException e) {
+                retry = null;
+            }
+        }
+        return new Sample(at, breaker == null || breaker.isNull() ? null : breaker.asText(), retry);
+    }
+
+    /**
+     * Files each request to the failing endpoint under the last sample taken before it: not CLOSED when that showed
+     * OPEN or HALF_OPEN; a probe when HALF_OPEN, or OPEN with its retryAt passed, counting at most one probe per
+     * cool-down (per retryAt). Null when no sample showed a breaker at all (the view does not have the field).
+     */
+    static BreakerCounts breakerCounts(List<Sample> samples, List<Instant> requests) {
+        List<Sample> seen = samples.stream().filter(s -> s.breaker() != null)
+                .sorted(java.util.Comparator.comparing(Sample::at)).toList();
+        if (seen.isEmpty()) {
+            return null;
+        }
+        int notClosed = 0;
+        java.util.Set<String> probedCooldowns = new java.util.HashSet<>();
+        for (Instant request : requests.stream().sorted().toList()) {
+            Sample last = null;
+            for (Sample s : seen) {
+                if (s.at().isAfter(request)) {
+                    break;
+                }
+                last = s;
+            }
+            if (last == null || "CLOSED".equals(last.breaker())) {
+                continue;
+            }
+            notClosed++;
+            boolean cooldownOver = "HALF_OPEN".equals(last.breaker())
+                    || last.retryAt() != null && !request.isBefore(last.retryAt());
+            if (cooldownOver) {
+                probedCooldowns.add(String.valueOf(last.retryAt()));
+            }
+        }
+        return new BreakerCounts(notClosed, probedCooldowns.size());
     }
 
     /** Posts event {@code i}; returns its eventId and the nanoTime the 202 arrived. */
@@ -135,7 +266,8 @@ final class IsolationBench {
         return new String[] {Json.mapper().readTree(response.body()).get("eventId").asText(), Long.toString(at)};
     }
 
-    private void subscribe(LocalRelay relay, Receiver receiver) throws IOException, InterruptedException {
+    /** Subscribes the receiver to every event type; returns the subscription's id. */
+    private String subscribe(LocalRelay relay, Receiver receiver) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(relay.baseUri()
                 .resolve("/api/v1/subscriptions"))
                 .header("Content-Type", "application/json").header("x-admin-key", relay.keys().adminKey())
@@ -145,6 +277,7 @@ final class IsolationBench {
         if (response.statusCode() != 201) {
             throw new IllegalStateException("subscribe answered " + response.statusCode() + ": " + response.body());
         }
+        return Json.mapper().readTree(response.body()).findValue("subscriptionId").asText();
     }
 
     private static long pct(List<Long> sorted, int percentile) {
@@ -161,6 +294,8 @@ final class IsolationBench {
     private static final class Receiver implements AutoCloseable {
         final Map<String, Long> firstArrival = new ConcurrentHashMap<>();
         final AtomicInteger requests = new AtomicInteger();
+        /** When each request arrived (wall clock, to compare with the breaker's retryAt). */
+        final List<Instant> arrivals = new CopyOnWriteArrayList<>();
         private final HttpServer server;
 
         Receiver(Behaviour behaviour) throws IOException {
@@ -169,6 +304,7 @@ final class IsolationBench {
             server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             server.createContext("/", exchange -> {
                 long arrived = System.nanoTime();
+                arrivals.add(Instant.now());
                 requests.incrementAndGet();
                 String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
                 firstArrival.putIfAbsent(Json.mapper().readTree(body).get("id").asText(), arrived);

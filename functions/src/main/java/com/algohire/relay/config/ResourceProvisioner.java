@@ -29,9 +29,14 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  */
 public final class ResourceProvisioner {
 
-    /** Names and addresses of what {@link #provision} created, as the functions' environment needs them. */
+    /**
+     * Names and addresses of what {@link #provision} created, as the functions' environment needs them.
+     *
+     * @param deliveryQueue     the main lane and the DLQ
+     * @param deliverySlowQueue the slow lane ({@link RelaySchema#DELIVERY_SLOW}), dead-lettering into the same DLQ
+     */
     public record Resources(String eventsTable, String subscriptionsTable, String payloadBucket,
-                            QueuePair deliveryQueue) {
+                            QueuePair deliveryQueue, QueuePair deliverySlowQueue) {
     }
 
     /** A queue and its dead-letter queue. */
@@ -58,7 +63,10 @@ public final class ResourceProvisioner {
                 prefix + "-" + RelaySchema.SUBSCRIPTIONS.logicalName());
         String bucket = createBucket((prefix + "-payloads").toLowerCase(Locale.ROOT));
         QueuePair delivery = createQueue(RelaySchema.DELIVERY, prefix + "-" + RelaySchema.DELIVERY.logicalName());
-        return new Resources(events, subscriptions, bucket, delivery);
+        // One DLQ for both lanes, as in the stack: an operator inspects and redrives one place.
+        QueuePair slow = createQueue(RelaySchema.DELIVERY_SLOW, prefix + "-" + RelaySchema.DELIVERY_SLOW.logicalName(),
+                delivery);
+        return new Resources(events, subscriptions, bucket, delivery, slow);
     }
 
     /** An on-demand table with the schema's keys and GSIs, TTL enabled when the schema names one. */
@@ -147,8 +155,16 @@ public final class ResourceProvisioner {
         String dlqUrl = sqs.createQueue(r -> r.queueName(name + "-dlq")).queueUrl();
         sqs.setQueueAttributes(r -> r.queueUrl(dlqUrl).attributes(Map.of(
                 QueueAttributeName.MESSAGE_RETENTION_PERIOD, Integer.toString(queue.dlqRetentionDays() * 86_400))));
-        String dlqArn = arnOf(dlqUrl);
+        return createQueue(queue, name, new QueuePair(null, null, dlqUrl, arnOf(dlqUrl)));
+    }
 
+    /**
+     * The queue alone, redriving after {@code maxReceiveCount} receives to the DLQ of {@code deadLetters} (its
+     * {@code dlqUrl} and {@code dlqArn}), which already exists: how a second lane shares the first one's DLQ.
+     */
+    public QueuePair createQueue(RelaySchema.Queue queue, String name, QueuePair deadLetters) {
+        String dlqUrl = deadLetters.dlqUrl();
+        String dlqArn = deadLetters.dlqArn();
         String queueUrl = sqs.createQueue(r -> r.queueName(name)).queueUrl();
         String redrivePolicy = "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
                 + queue.maxReceiveCount() + "\"}";

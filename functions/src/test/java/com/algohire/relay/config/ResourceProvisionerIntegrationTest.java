@@ -105,7 +105,25 @@ class ResourceProvisionerIntegrationTest {
 
         assertThat(second).isEqualTo(first);
         assertThat(dynamoDb.listTables().tableNames()).containsOnlyOnce(first.eventsTable());
-        assertThat(sqs.listQueues(r -> r.queueNamePrefix(prefix + "-again")).queueUrls()).hasSize(2);
+        // main lane, slow lane, and the DLQ they share
+        assertThat(sqs.listQueues(r -> r.queueNamePrefix(prefix + "-again")).queueUrls()).hasSize(3);
+    }
+
+    @Test
+    void provision_whenRun_createsTheSlowLaneRedrivingToTheMainLanesDlqWithTheSameTiming() {
+        var resources = provisioner.provision(prefix + "-slow");
+
+        var slow = resources.deliverySlowQueue();
+        Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(r -> r.queueUrl(slow.queueUrl())
+                .attributeNames(QueueAttributeName.ALL)).attributes();
+        assertThat(slow.queueArn()).endsWith(":" + prefix + "-slow-" + RelaySchema.DELIVERY_SLOW.logicalName());
+        assertThat(slow.dlqUrl()).isEqualTo(resources.deliveryQueue().dlqUrl());
+        assertThat(attributes.get(QueueAttributeName.REDRIVE_POLICY))
+                .contains(resources.deliveryQueue().dlqArn())
+                .containsPattern("\"maxReceiveCount\"\\s*:\\s*\"?" + RelaySchema.DELIVERY_SLOW.maxReceiveCount()
+                        + "\"?");
+        assertThat(attributes.get(QueueAttributeName.VISIBILITY_TIMEOUT))
+                .isEqualTo(Integer.toString(RelaySchema.DELIVERY_SLOW.visibilityTimeoutSeconds()));
     }
 
     private static KeySchemaElement key(String name, KeyType type) {

@@ -128,6 +128,31 @@ public final class DeliveryTestEnvironment {
                 resources.clients.region().id());
     }
 
+    /** The slow lane's queue (DELIVERY_SLOW_QUEUE_URL in {@link #config} unless a test opts out). */
+    public String slowQueueUrl() {
+        return resources.slowQueueUrl();
+    }
+
+    /**
+     * As {@link #poll}, from the slow lane: its records carry the slow queue's ARN as {@code eventSourceARN}, as
+     * the slow lane's event source mapping builds them.
+     */
+    public SQSBatchResponse pollSlowLane(DeliveryHandler handler, int waitSeconds) {
+        String url = resources.slowQueueUrl();
+        List<Message> messages = resources.sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10)
+                .waitTimeSeconds(waitSeconds).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+        SQSBatchResponse response = handler.handleRequest(SqsEventRecords.batch(messages, resources.slowQueueArn(),
+                resources.clients.region().id()), null);
+        Set<String> failed = response.getBatchItemFailures().stream()
+                .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
+        for (Message m : messages) {
+            if (!failed.contains(m.messageId())) {
+                resources.sqs.deleteMessage(r -> r.queueUrl(url).receiptHandle(m.receiptHandle()));
+            }
+        }
+        return response;
+    }
+
     /**
      * Receives messages of the delivery queue, with their system attributes, until {@code count} are in hand or
      * {@code within} has passed; they are not deleted, like a batch the event source mapping holds.

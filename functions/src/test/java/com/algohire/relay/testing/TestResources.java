@@ -17,9 +17,13 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
- * A fresh set of the relay's resources (tables, payload bucket, delivery queue and DLQ, uniquely named) on the test
- * backend, created by the production {@link ResourceProvisioner} from {@link com.algohire.relay.config.RelaySchema},
- * with clients built by the production {@link AwsClients} factory; one per test keeps tests independent.
+ * A fresh set of the relay's resources (tables, payload bucket, delivery queue, slow-lane queue and their DLQ,
+ * uniquely named) on the test backend, created by the production {@link ResourceProvisioner} from
+ * {@link com.algohire.relay.config.RelaySchema}, with clients built by the production {@link AwsClients} factory;
+ * one per test keeps tests independent.
+ *
+ * <p>The config has the slow lane (DELIVERY_SLOW_QUEUE_URL), as deployed; a healthy subscription's deliveries use
+ * the main queue either way. A test that wants one queue for everything passes {@link #WITHOUT_SLOW_LANE}.
  */
 public final class TestResources {
     public final AwsClients clients;
@@ -40,8 +44,12 @@ public final class TestResources {
                 EnvVars.SUBSCRIPTIONS_TABLE, names.subscriptionsTable(),
                 EnvVars.PAYLOAD_BUCKET, names.payloadBucket(),
                 EnvVars.DELIVERY_QUEUE_URL, names.deliveryQueue().queueUrl(),
-                EnvVars.DELIVERY_DLQ_URL, names.deliveryQueue().dlqUrl());
+                EnvVars.DELIVERY_DLQ_URL, names.deliveryQueue().dlqUrl(),
+                EnvVars.DELIVERY_SLOW_QUEUE_URL, names.deliverySlowQueue().queueUrl());
     }
+
+    /** Config overrides for a relay without a slow lane: every delivery on the main queue. */
+    public static final Map<String, String> WITHOUT_SLOW_LANE = Map.of(EnvVars.DELIVERY_SLOW_QUEUE_URL, "");
 
     /** SDK clients for the test backend, built by the factory the functions use. */
     public static AwsClients clients(AwsBackend backend) {
@@ -73,9 +81,32 @@ public final class TestResources {
         return new AwsClients(backend.region(), backend.credentials(), dead, dead, dead);
     }
 
+    /** The main delivery queue's URL. */
+    public String deliveryQueueUrl() {
+        return names.deliveryQueue().queueUrl();
+    }
+
+    /** The slow lane's queue URL (whether or not a test's config uses it). */
+    public String slowQueueUrl() {
+        return names.deliverySlowQueue().queueUrl();
+    }
+
+    /** The slow lane's queue ARN: what Lambda puts in its records' {@code eventSourceARN}. */
+    public String slowQueueArn() {
+        return names.deliverySlowQueue().queueArn();
+    }
+
     /** Drains the delivery queue (deleting what it reads) and returns the message bodies. */
     public List<String> drainQueue() {
-        String url = env.get(EnvVars.DELIVERY_QUEUE_URL);
+        return drain(env.get(EnvVars.DELIVERY_QUEUE_URL));
+    }
+
+    /** Drains the slow lane's queue (deleting what it reads) and returns the message bodies. */
+    public List<String> drainSlowQueue() {
+        return drain(names.deliverySlowQueue().queueUrl());
+    }
+
+    private List<String> drain(String url) {
         List<String> bodies = new ArrayList<>();
         while (true) {
             List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10)

@@ -1,5 +1,6 @@
 package com.algohire.relay.infra;
 
+import com.algohire.relay.config.RelaySchema;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import software.constructs.Node;
@@ -12,20 +13,30 @@ import software.constructs.Node;
  * @param apiGatewayCloudWatchRole whether this stack creates an IAM role for API Gateway to write CloudWatch Logs
  *                                 with and sets it as the account's (one setting per account and region, which
  *                                 the stage's access and execution logs need); false: the account must have one
- * @param deliveryMaxConcurrency   how many delivery invocations the SQS event source runs at once (its maximum
- *                                 concurrency, 2 to 1000 as Lambda allows); each delivers a batch of up to 10
+ * @param deliveryMaxConcurrency   how many delivery invocations the main lane's SQS event source runs at once
+ *                                 (its maximum concurrency, 2 to 1000 as Lambda allows); each delivers a batch of
+ *                                 up to 10
+ * @param deliverySlowMaxConcurrency the same for the slow lane (degraded and failing subscriptions), kept smaller
+ *                                 so that slow receivers never take the concurrency healthy ones need
  */
-record DeployOptions(String alarmEmail, boolean apiGatewayCloudWatchRole, int deliveryMaxConcurrency) {
+record DeployOptions(String alarmEmail, boolean apiGatewayCloudWatchRole, int deliveryMaxConcurrency,
+                     int deliverySlowMaxConcurrency) {
 
     static final String ALARM_EMAIL = "alarmEmail";
     static final String API_GATEWAY_CLOUDWATCH_ROLE = "apiGatewayCloudWatchRole";
     static final String DELIVERY_MAX_CONCURRENCY = "deliveryMaxConcurrency";
+    static final String DELIVERY_SLOW_MAX_CONCURRENCY = "deliverySlowMaxConcurrency";
     /**
      * 20 invocations, up to 200 webhooks in flight: room for a burst of the ingest limit's events, while leaving most
-     * of a new account's regional concurrency (often 10 at first; 1,000 once raised) to the other functions. Lambda
-     * lets an SQS event source run 2 to 1,000 at once.
+     * of a raised regional concurrency (1,000) to the other functions. Lambda lets an SQS event source run 2 to 1,000
+     * at once. From {@link RelaySchema#DELIVERY_SOURCE}, which the local runtime's pollers follow too.
      */
-    static final int DEFAULT_DELIVERY_MAX_CONCURRENCY = 20;
+    static final int DEFAULT_DELIVERY_MAX_CONCURRENCY = RelaySchema.DELIVERY_SOURCE.defaultMaxConcurrency();
+    /**
+     * 5 invocations for the slow lane ({@link RelaySchema#DELIVERY_SLOW_SOURCE}): a slow receiver holds an invocation
+     * for up to the delivery timeout, so this caps what slow and failing receivers can take at once.
+     */
+    static final int DEFAULT_DELIVERY_SLOW_MAX_CONCURRENCY = RelaySchema.DELIVERY_SLOW_SOURCE.defaultMaxConcurrency();
 
     /** Deliberately loose: SNS checks the address, and the subscription only starts once its owner confirms. */
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
@@ -33,12 +44,15 @@ record DeployOptions(String alarmEmail, boolean apiGatewayCloudWatchRole, int de
     static DeployOptions fromContext(Node node) {
         return new DeployOptions(alarmEmail(node.tryGetContext(ALARM_EMAIL)),
                 flag(API_GATEWAY_CLOUDWATCH_ROLE, node.tryGetContext(API_GATEWAY_CLOUDWATCH_ROLE)),
-                concurrency(node.tryGetContext(DELIVERY_MAX_CONCURRENCY)));
+                concurrency(DELIVERY_MAX_CONCURRENCY, node.tryGetContext(DELIVERY_MAX_CONCURRENCY),
+                        DEFAULT_DELIVERY_MAX_CONCURRENCY),
+                concurrency(DELIVERY_SLOW_MAX_CONCURRENCY, node.tryGetContext(DELIVERY_SLOW_MAX_CONCURRENCY),
+                        DEFAULT_DELIVERY_SLOW_MAX_CONCURRENCY));
     }
 
-    private static int concurrency(Object value) {
+    private static int concurrency(String key, Object value, int defaultValue) {
         if (value == null || value.toString().isBlank()) {
-            return DEFAULT_DELIVERY_MAX_CONCURRENCY;
+            return defaultValue;
         }
         String text = value.toString().trim();
         try {
@@ -49,9 +63,9 @@ record DeployOptions(String alarmEmail, boolean apiGatewayCloudWatchRole, int de
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("CDK context " + DELIVERY_MAX_CONCURRENCY + " must be a whole number from "
+        throw new IllegalArgumentException("CDK context " + key + " must be a whole number from "
                 + "2 to 1000 (an SQS event source's maximum concurrency), e.g. cdk deploy -c "
-                + DELIVERY_MAX_CONCURRENCY + "=50; was: " + text);
+                + key + "=" + Math.max(2, 2 * defaultValue) + "; was: " + text);
     }
 
     private static String alarmEmail(Object value) {

@@ -46,8 +46,8 @@ final class RelayAlarms extends Construct {
     /**
      * @param alarmEmail an address to subscribe to the topic (SNS mails it a confirmation link first), or null
      */
-    RelayAlarms(Construct scope, String id, IQueue deliveryQueue, IQueue deadLetterQueue, IMetric apiServerErrors,
-                IMetric sweeperErrors, String alarmEmail) {
+    RelayAlarms(Construct scope, String id, IQueue deliveryQueue, IQueue slowQueue, IQueue deadLetterQueue,
+                IMetric apiServerErrors, IMetric sweeperErrors, String alarmEmail) {
         super(scope, id);
         this.topic = alarmTopic();
         if (alarmEmail != null) {
@@ -65,18 +65,17 @@ final class RelayAlarms extends Construct {
                         .evaluationPeriods(1)
                         .treatMissingData(TreatMissingData.NOT_BREACHING)
                         .build());
-        Alarm oldestAge = deliveryQueue.metricApproximateAgeOfOldestMessage(MetricOptions.builder()
-                        .period(Duration.minutes(1)).statistic("Maximum").build())
-                .createAlarm(this, "DeliveryBacklogOld", CreateAlarmOptions.builder()
-                        .alarmDescription("The oldest delivery task has waited over "
-                                + OLDEST_MESSAGE_AGE_THRESHOLD.toMinutes() + " minutes: the delivery function is "
-                                + "failing, throttled or not keeping up.")
-                        .threshold(OLDEST_MESSAGE_AGE_THRESHOLD.toSeconds())
-                        .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
-                        .evaluationPeriods(5)
-                        .datapointsToAlarm(5)
-                        .treatMissingData(TreatMissingData.NOT_BREACHING)
-                        .build());
+        Alarm oldestAge = oldestMessageAge(deliveryQueue, "DeliveryBacklogOld", "The oldest delivery task has "
+                + "waited over " + OLDEST_MESSAGE_AGE_THRESHOLD.toMinutes() + " minutes: the delivery function is "
+                + "failing, throttled or not keeping up.");
+        // Held tasks wait in the events table, not on the queue, so an old slow-lane task is not a breaker doing
+        // its job: it means the slow lane's few invocations cannot keep up (raise deliverySlowMaxConcurrency) or
+        // the function is failing there.
+        Alarm slowOldestAge = oldestMessageAge(slowQueue, "DeliverySlowBacklogOld", "The oldest task on the slow "
+                + "lane (degraded and failing subscriptions) has waited over "
+                + OLDEST_MESSAGE_AGE_THRESHOLD.toMinutes() + " minutes: its event source's concurrency "
+                + "(deliverySlowMaxConcurrency) is too small for the slow receivers, or the delivery function is "
+                + "failing or throttled.");
         Alarm serverErrors = new Alarm(this, "ApiServerErrors", AlarmProps.builder()
                         .metric(apiServerErrors)
                         .alarmDescription("The API answered 5xx: ingestion or management is failing.")
@@ -95,10 +94,23 @@ final class RelayAlarms extends Construct {
                         .evaluationPeriods(1)
                         .treatMissingData(TreatMissingData.NOT_BREACHING)
                         .build());
-        for (Alarm alarm : List.of(dlqDepth, oldestAge, serverErrors, sweeperFailing)) {
+        for (Alarm alarm : List.of(dlqDepth, oldestAge, slowOldestAge, serverErrors, sweeperFailing)) {
             alarm.addAlarmAction(notify);
             alarm.addOkAction(notify);
         }
+    }
+
+    private Alarm oldestMessageAge(IQueue queue, String id, String description) {
+        return queue.metricApproximateAgeOfOldestMessage(MetricOptions.builder()
+                        .period(Duration.minutes(1)).statistic("Maximum").build())
+                .createAlarm(this, id, CreateAlarmOptions.builder()
+                        .alarmDescription(description)
+                        .threshold(OLDEST_MESSAGE_AGE_THRESHOLD.toSeconds())
+                        .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                        .evaluationPeriods(5)
+                        .datapointsToAlarm(5)
+                        .treatMissingData(TreatMissingData.NOT_BREACHING)
+                        .build());
     }
 
     /**

@@ -50,7 +50,8 @@ import software.amazon.awscdk.services.sqs.RedrivePermission;
 import software.constructs.Construct;
 
 /**
- * Everything the relay runs on, in one stack: storage, the delivery queue, the four functions, the API, alarms.
+ * Everything the relay runs on, in one stack: storage, the delivery queues (main and slow lane), the four functions,
+ * the API, alarms and the operators' notification topic.
  *
  * <p>The delivery queue's visibility and maxReceiveCount, the delivery function's timeout and the retry schedule
  * have to agree: docs/architecture.md, "Delivery timing", explains how; {@link #checkDeliveryArithmetic} fails the
@@ -62,7 +63,6 @@ public final class RelayStack extends Stack {
     static final int SQS_MAX_QUEUE_NAME_LENGTH = 80;
     static final int EVENT_RETENTION_DAYS = RelaySchema.DEFAULT_EVENT_RETENTION_DAYS;
     static final String RETRY_SCHEDULE_SECONDS = RelayConfig.DEFAULT_RETRY_SCHEDULE;
-    static final int DELIVERY_BATCH_SIZE = 10;
 
     /**
      * How often every alias not otherwise invoked regularly gets one harmless invocation. Lambda marks a SnapStart
@@ -114,9 +114,12 @@ public final class RelayStack extends Stack {
         Bucket payloads = payloadBucket();
         Queue deadLetters = deadLetterQueue();
         Queue deliveryQueue = deliveryQueue(deadLetters);
+        Queue slowQueue = deliverySlowQueue(deadLetters);
+        NotificationTopic notifications = new NotificationTopic(this, "Notifications", options.alarmEmail());
 
         Code jar = Code.fromAsset(InfraPaths.functionsJar().toString());
-        Map<String, String> env = environment(events, subscriptions, payloads, deliveryQueue, deadLetters);
+        Map<String, String> env = environment(events, subscriptions, payloads, deliveryQueue, slowQueue, deadLetters,
+                notifications);
         RelayFunction ingest = new RelayFunction(this, "Ingest", jar, INGEST, env);
         RelayFunction sweeper = new RelayFunction(this, "Sweeper", jar, SWEEPER, env);
         RelayFunction delivery = new RelayFunction(this, "Delivery", jar, DELIVERY, env);
@@ -124,16 +127,21 @@ public final class RelayStack extends Stack {
 
         grantIngest(ingest, events, payloads, deliveryQueue);
         grantSweeper(sweeper, events, deliveryQueue);
-        grantDelivery(delivery, events, subscriptions, payloads, deliveryQueue);
-        grantManagement(management, events, subscriptions, payloads, deliveryQueue, deadLetters);
+        grantDelivery(delivery, events, subscriptions, payloads, deliveryQueue, slowQueue, deadLetters,
+                notifications);
+        grantManagement(management, events, subscriptions, payloads, deliveryQueue, deadLetters, notifications);
         scheduleSweeper(sweeper);
-        consumeDeliveryQueue(delivery, deliveryQueue, options.deliveryMaxConcurrency());
+        // Two event sources on one function, each with its own concurrency cap: the bulkhead. The slow lane's
+        // cap bounds what slow and failing receivers can hold; the main lane's stays free for healthy ones.
+        consumeDeliveryQueue(delivery, deliveryQueue, RelaySchema.DELIVERY_SOURCE, options.deliveryMaxConcurrency());
+        consumeDeliveryQueue(delivery, slowQueue, RelaySchema.DELIVERY_SLOW_SOURCE,
+                options.deliverySlowMaxConcurrency());
         keepSnapStartVersionsActive(ingest, delivery, management);
 
         RelayApi api = new RelayApi(this, "RelayApi", ingest.alias(), management.alias(),
                 options.apiGatewayCloudWatchRole());
         ManagedPolicy operators = operatorPolicy(api);
-        RelayAlarms alarms = new RelayAlarms(this, "Alarms", deliveryQueue, deadLetters,
+        RelayAlarms alarms = new RelayAlarms(this, "Alarms", deliveryQueue, slowQueue, deadLetters,
                 api.restApi().metricServerError(MetricOptions.builder()
                         .period(Duration.minutes(5)).statistic("Sum").build()),
                 // The function's own metric (FunctionName only) counts every version the alias has pointed at.
@@ -141,7 +149,8 @@ public final class RelayStack extends Stack {
                         .period(Duration.minutes(5)).statistic("Sum").build()),
                 options.alarmEmail());
 
-        outputs(api, operators, alarms, events, subscriptions, payloads, deliveryQueue, deadLetters);
+        outputs(api, operators, alarms, notifications, events, subscriptions, payloads, deliveryQueue, slowQueue,
+                deadLetters);
         suppressFunctionFindings(List.of(ingest, sweeper, delivery, management), payloads);
     }
 
@@ -238,9 +247,10 @@ public final class RelayStack extends Stack {
     }
 
     /**
-     * The delivery queue's name is derived from the stack name ({@code <stack name>-Delivery}) so the DLQ's
-     * redrive allow policy can name the queue's ARN without referencing the queue resource, which itself
-     * references the DLQ: a cycle otherwise (CDK's deadLetterQueue wiring does not fill the allow policy in).
+     * A delivery queue's name is derived from the stack name ({@code <stack name>-Delivery}, and
+     * {@code <stack name>-DeliverySlow} for the slow lane) so the DLQ's redrive allow policy can name the queues'
+     * ARNs without referencing the queue resources, which themselves reference the DLQ: a cycle otherwise (CDK's
+     * deadLetterQueue wiring does not fill the allow policy in).
      * The alternatives are worse: without the name, the DLQ would have to allow every queue of the account and
      * region ("allowAll"), so any queue could park messages there that our redrive then moves into the delivery
      * queue; and dropping the name from a deployed stack replaces the queue, deleting the tasks in it. The costs,
@@ -248,8 +258,15 @@ public final class RelayStack extends Stack {
      * CloudFormation cannot replace a custom-named resource, so a change that needs a new queue (only QueueName and
      * FifoQueue do) must come with a new name, i.e. a new {@code RelaySchema.DELIVERY} logical name.
      */
-    private static String deliveryQueueName() {
-        return Fn.join("-", List.of(Aws.STACK_NAME, RelaySchema.DELIVERY.logicalName()));
+    private static String queueName(RelaySchema.Queue spec) {
+        return Fn.join("-", List.of(Aws.STACK_NAME, spec.logicalName()));
+    }
+
+    /** The longest logical name of a stack-named queue: what limits the stack name. */
+    static String longestQueueLogicalName() {
+        String main = RelaySchema.DELIVERY.logicalName();
+        String slow = RelaySchema.DELIVERY_SLOW.logicalName();
+        return slow.length() > main.length() ? slow : main;
     }
 
     /**
@@ -262,32 +279,50 @@ public final class RelayStack extends Stack {
         if (Token.isUnresolved(stackName)) {
             return;
         }
-        int longest = SQS_MAX_QUEUE_NAME_LENGTH - 1 - RelaySchema.DELIVERY.logicalName().length();
+        String logicalName = longestQueueLogicalName();
+        int longest = SQS_MAX_QUEUE_NAME_LENGTH - 1 - logicalName.length();
         require(stackName.length() <= longest, "stack name '" + stackName + "' is " + stackName.length()
-                + " characters; it can be at most " + longest + ": the delivery queue is named '" + stackName + "-"
-                + RelaySchema.DELIVERY.logicalName() + "' (so that its DLQ can allow exactly that queue as its "
-                + "source) and SQS queue names are at most " + SQS_MAX_QUEUE_NAME_LENGTH + " characters");
+                + " characters; it can be at most " + longest + ": a delivery queue is named '" + stackName + "-"
+                + logicalName + "' (so that their DLQ can allow exactly those queues as its sources) and SQS queue "
+                + "names are at most " + SQS_MAX_QUEUE_NAME_LENGTH + " characters");
     }
 
     private Queue deadLetterQueue() {
-        String sourceArn = Stack.of(this).formatArn(ArnComponents.builder()
-                .service("sqs").resource(deliveryQueueName()).arnFormat(ArnFormat.NO_RESOURCE_NAME).build());
         return Queue.Builder.create(this, "DeliveryDlq")
                 .encryption(QueueEncryption.SQS_MANAGED)
                 .enforceSsl(true)
                 .retentionPeriod(Duration.days(RelaySchema.DELIVERY.dlqRetentionDays()))
-                // Only the delivery queue may dead-letter into it, so redrive always has one obvious destination.
+                // Only the two delivery lanes may dead-letter into it; the redrive sends everything back to the
+                // main lane, which forwards a slow-lane subscription's tasks to the slow lane without an attempt.
                 .redriveAllowPolicy(RedriveAllowPolicy.builder()
                         .redrivePermission(RedrivePermission.BY_QUEUE)
-                        .sourceQueues(List.of(Queue.fromQueueArn(this, "DeliveryQueueRef", sourceArn)))
+                        .sourceQueues(List.of(
+                                Queue.fromQueueArn(this, "DeliveryQueueRef", queueArn(RelaySchema.DELIVERY)),
+                                Queue.fromQueueArn(this, "DeliverySlowQueueRef", queueArn(RelaySchema.DELIVERY_SLOW))))
                         .build())
                 .build();
     }
 
+    private String queueArn(RelaySchema.Queue spec) {
+        return Stack.of(this).formatArn(ArnComponents.builder()
+                .service("sqs").resource(queueName(spec)).arnFormat(ArnFormat.NO_RESOURCE_NAME).build());
+    }
+
     private Queue deliveryQueue(Queue deadLetters) {
-        RelaySchema.Queue spec = RelaySchema.DELIVERY;
-        return Queue.Builder.create(this, "DeliveryQueue")
-                .queueName(deliveryQueueName())
+        return lane("DeliveryQueue", RelaySchema.DELIVERY, deadLetters);
+    }
+
+    /**
+     * The slow lane: degraded and failing subscriptions' deliveries, on their own queue and event source so they
+     * never share a batch or the main lane's concurrency with healthy ones. Same timing and DLQ as the main lane.
+     */
+    private Queue deliverySlowQueue(Queue deadLetters) {
+        return lane("DeliverySlowQueue", RelaySchema.DELIVERY_SLOW, deadLetters);
+    }
+
+    private Queue lane(String id, RelaySchema.Queue spec, Queue deadLetters) {
+        return Queue.Builder.create(this, id)
+                .queueName(queueName(spec))
                 .encryption(QueueEncryption.SQS_MANAGED)
                 .enforceSsl(true)
                 .visibilityTimeout(Duration.seconds(spec.visibilityTimeoutSeconds()))
@@ -299,13 +334,16 @@ public final class RelayStack extends Stack {
 
     /** Every function gets the same settings; permissions, not configuration, are what differ between them. */
     private static Map<String, String> environment(Table events, Table subscriptions, Bucket payloads,
-                                                   Queue deliveryQueue, Queue deadLetters) {
+                                                   Queue deliveryQueue, Queue slowQueue, Queue deadLetters,
+                                                   NotificationTopic notifications) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(EnvVars.EVENTS_TABLE, events.getTableName());
         env.put(EnvVars.SUBSCRIPTIONS_TABLE, subscriptions.getTableName());
         env.put(EnvVars.PAYLOAD_BUCKET, payloads.getBucketName());
         env.put(EnvVars.DELIVERY_QUEUE_URL, deliveryQueue.getQueueUrl());
         env.put(EnvVars.DELIVERY_DLQ_URL, deadLetters.getQueueUrl());
+        env.put(EnvVars.DELIVERY_SLOW_QUEUE_URL, slowQueue.getQueueUrl());
+        env.put(EnvVars.NOTIFICATION_TOPIC_ARN, notifications.topic().getTopicArn());
         env.put(EnvVars.MAX_RETRY_ATTEMPTS, String.valueOf(RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS));
         env.put(EnvVars.RETRY_SCHEDULE_SECONDS, RETRY_SCHEDULE_SECONDS);
         env.put(EnvVars.DELIVERY_TIMEOUT_MS, String.valueOf(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS * 1000));
@@ -345,33 +383,49 @@ public final class RelayStack extends Stack {
         allow(sweeper, List.of(deliveryQueue.getQueueArn()), "sqs:SendMessage"); // TaskQueue.send
     }
 
-    /** Consuming the queue (Receive/Delete/GetQueueAttributes) is granted by the event source below. */
+    /** Consuming both lanes (Receive/Delete/GetQueueAttributes) is granted by the event sources below. */
     private static void grantDelivery(RelayFunction delivery, Table events, Table subscriptions, Bucket payloads,
-                                      Queue deliveryQueue) {
+                                      Queue deliveryQueue, Queue slowQueue, Queue deadLetters,
+                                      NotificationTopic notifications) {
         allow(delivery, List.of(events.getTableArn()),
                 "dynamodb:GetItem",      // EventStore.find (fan-out and delivery)
-                "dynamodb:PutItem");     // DeliveryLog.record: one item per attempt
+                "dynamodb:PutItem",      // DeliveryLog.record: one item per attempt; a HOLD# item per held task
+                "dynamodb:Query",        // held tasks of a subscription, oldest first (HOLD# partition; DRAIN, PROBE)
+                "dynamodb:DeleteItem",   // a held task once DRAIN has re-queued it
+                "dynamodb:UpdateItem");  // a RECOVERY# item's progress and lease (RECOVER)
+        // RECOVER walks the events of a day by the byDayShard index, never by a scan.
+        allow(delivery, List.of(index(events, RelaySchema.INDEX_BY_DAY)), "dynamodb:Query");
         allow(delivery, List.of(subscriptions.getTableArn()),
                 "dynamodb:Scan",         // SubscriptionStore.listActive (fan-out)
                 "dynamodb:GetItem",      // SubscriptionStore.find (delivery)
-                "dynamodb:UpdateItem");  // SubscriptionStore.disable after a 410
+                "dynamodb:UpdateItem");  // SubscriptionStore.disable (410, auto-disable); health writes; probe claim
         allowPayloadObjects(delivery, payloads, "s3:GetObject"); // EventStore.find of a large event
-        allow(delivery, List.of(deliveryQueue.getQueueArn()),
-                "sqs:SendMessage",       // FanOut: SendMessageBatch of DELIVER tasks
-                "sqs:ChangeMessageVisibility"); // WebhookDelivery: backoff before the next attempt
+        for (Queue lane : List.of(deliveryQueue, slowQueue)) {
+            allow(delivery, List.of(lane.getQueueArn()),
+                    "sqs:SendMessage",   // FanOut's DELIVER tasks, retries, forwarding, DRAIN / PROBE / RECOVER
+                    "sqs:ChangeMessageVisibility"); // a task before its notBefore; unfinished tasks at the deadline
+        }
+        // An exhausted task is sent to the DLQ by the delivery code itself (attempts counted in the message).
+        allow(delivery, List.of(deadLetters.getQueueArn()), "sqs:SendMessage");
+        allowPublish(delivery, notifications); // Notifier: breaker, degraded, disabled state changes
     }
 
     private static void grantManagement(RelayFunction management, Table events, Table subscriptions, Bucket payloads,
-                                        Queue deliveryQueue, Queue deadLetters) {
+                                        Queue deliveryQueue, Queue deadLetters, NotificationTopic notifications) {
         allow(management, List.of(subscriptions.getTableArn()),
                 "dynamodb:PutItem",      // SubscriptionStore.create / replace (PATCH, rotate-secret)
                 "dynamodb:GetItem",      // SubscriptionStore.find
+                "dynamodb:UpdateItem",   // pause / resume / re-enable (conditional on the item's version)
                 "dynamodb:DeleteItem",   // SubscriptionStore.delete
                 "dynamodb:Scan");        // SubscriptionStore.list
-        allow(management, List.of(events.getTableArn()), "dynamodb:GetItem"); // replay: EventStore.find
+        allow(management, List.of(events.getTableArn()),
+                "dynamodb:GetItem",      // replay: EventStore.find; a recovery's progress (RECOVERY# item)
+                "dynamodb:PutItem");     // POST .../recover: the RECOVERY# item the RECOVER chain advances
+        allowPublish(management, notifications); // Notifier: paused / resumed / re-enabled by an operator
         allowPayloadObjects(management, payloads, "s3:GetObject"); // replay: EventStore.find of a large event
         allow(management, List.of(deliveryQueue.getQueueArn()),
-                "sqs:SendMessage",       // replay; and the redrive's destination (SQS moves as the caller)
+                "sqs:SendMessage",       // replay, DRAIN (resume), RECOVER; the redrive's destination (SQS moves
+                                         // as the caller)
                 "sqs:GetQueueAttributes"); // DeadLetterQueue.arn of the redrive destination
         // GET /api/v1/dlq: GetQueueAttributes (depth) and ReceiveMessage (peek). POST /api/v1/dlq/redrive:
         // ListMessageMoveTasks, then StartMessageMoveTask, which SQS also requires ReceiveMessage, DeleteMessage
@@ -386,6 +440,15 @@ public final class RelayStack extends Stack {
                 .actions(List.of(actions))
                 .resources(resources)
                 .build());
+    }
+
+    /**
+     * sns:Publish on the notification topic, and the two KMS actions SNS performs as the publisher on the topic's
+     * own key (GenerateDataKey to encrypt the message, Decrypt to reuse a cached data key); that key only.
+     */
+    private static void allowPublish(RelayFunction fn, NotificationTopic notifications) {
+        allow(fn, List.of(notifications.topic().getTopicArn()), "sns:Publish");
+        allow(fn, List.of(notifications.key().getKeyArn()), "kms:GenerateDataKey", "kms:Decrypt");
     }
 
     private static String index(Table table, String name) {
@@ -442,13 +505,19 @@ public final class RelayStack extends Stack {
                 .build());
     }
 
-    private static void consumeDeliveryQueue(RelayFunction delivery, Queue deliveryQueue, int maxConcurrency) {
-        delivery.alias().addEventSource(new SqsEventSource(deliveryQueue, SqsEventSourceProps.builder()
-                .batchSize(DELIVERY_BATCH_SIZE)
+    /**
+     * One lane's event source, from {@link RelaySchema.EventSource} (which the local runtime's pollers follow too),
+     * its maximum concurrency chosen at deploy time (DeployOptions: -c deliveryMaxConcurrency=N,
+     * -c deliverySlowMaxConcurrency=N).
+     */
+    private static void consumeDeliveryQueue(RelayFunction delivery, Queue queue, RelaySchema.EventSource source,
+                                             int maxConcurrency) {
+        delivery.alias().addEventSource(new SqsEventSource(queue, SqsEventSourceProps.builder()
+                .batchSize(source.batchSize())
                 // Up to a second to fill a batch: deliveries of a batch run concurrently, so fuller batches mean
                 // fewer invocations at the cost of at most one second of latency.
-                .maxBatchingWindow(Duration.seconds(1))
-                .maxConcurrency(maxConcurrency) // DeployOptions: -c deliveryMaxConcurrency=N
+                .maxBatchingWindow(Duration.seconds(source.maxBatchingWindowSeconds()))
+                .maxConcurrency(maxConcurrency)
                 // The handler names the failed messages; the rest of the batch is deleted, never redelivered.
                 .reportBatchItemFailures(true)
                 .build()));
@@ -468,17 +537,22 @@ public final class RelayStack extends Stack {
         return policy;
     }
 
-    private void outputs(RelayApi api, ManagedPolicy operators, RelayAlarms alarms, Table events, Table subscriptions,
-                         Bucket payloads, Queue deliveryQueue, Queue deadLetters) {
+    private void outputs(RelayApi api, ManagedPolicy operators, RelayAlarms alarms, NotificationTopic notifications,
+                         Table events, Table subscriptions, Bucket payloads, Queue deliveryQueue, Queue slowQueue,
+                         Queue deadLetters) {
         output("ApiUrl", api.restApi().getUrl(), "Base URL: POST {ApiUrl}api/v1/events with the ingest API key");
         output("IngestApiKeyId", api.ingestApiKey().getKeyId(),
                 "Read its value with: aws apigateway get-api-key --include-value --api-key <id>");
         output("OperatorPolicyArn", operators.getManagedPolicyArn(), "Attach to operators for the management routes");
         output("AlarmTopicArn", alarms.topic().getTopicArn(), "Subscribe on-call to the relay's alarms");
+        output("NotificationTopicArn", notifications.topic().getTopicArn(),
+                "Subscription state changes (breaker, disabled, paused): subscribe whoever looks after partners");
         output("EventsTableName", events.getTableName(), "Events, idempotency keys and delivery attempts");
         output("SubscriptionsTableName", subscriptions.getTableName(), "Webhook subscriptions");
         output("PayloadBucketName", payloads.getBucketName(), "Payloads too large for a DynamoDB item");
         output("DeliveryQueueUrl", deliveryQueue.getQueueUrl(), "Delivery tasks");
+        output("DeliverySlowQueueUrl", slowQueue.getQueueUrl(),
+                "Delivery tasks of degraded and failing subscriptions (the slow lane)");
         output("DeliveryDlqUrl", deadLetters.getQueueUrl(), "Delivery tasks that exhausted their retries");
     }
 

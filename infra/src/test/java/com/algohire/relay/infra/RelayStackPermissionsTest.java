@@ -17,7 +17,12 @@ import org.junit.jupiter.api.Test;
  * policies must equal them. An extra grant fails too (least privilege).
  *
  * <p>Resources are named by their construct id: {@code EventsTable}, {@code EventsTable/index/byTypeShard},
- * {@code PayloadBucket/payloads/*}, {@code DeliveryQueue}, {@code DeliveryDlq}, {@code *}.
+ * {@code PayloadBucket/payloads/*}, {@code DeliveryQueue}, {@code DeliverySlowQueue}, {@code DeliveryDlq},
+ * {@code NotificationsTopic}, {@code NotificationsTopicKey}, {@code *}.
+ *
+ * <p>Issue 8's grants name the code paths of the design (held tasks, DRAIN, PROBE, RECOVER, pause/resume, the
+ * relay's own dead-lettering): the classes that make those calls are written beside this stack, so these lines say
+ * what each call is for rather than which method makes it.
  */
 class RelayStackPermissionsTest {
 
@@ -55,27 +60,46 @@ class RelayStackPermissionsTest {
 
     private static final List<String> DELIVERY_GRANTS = List.of(
             "EventsTable dynamodb:GetItem",              // EventStore.find (FanOut.run, WebhookDelivery.deliver)
-            "EventsTable dynamodb:PutItem",              // DeliveryLog.record
+            "EventsTable dynamodb:PutItem",              // DeliveryLog.record; a HOLD# item per held task
+            "EventsTable dynamodb:Query",                // held tasks, oldest first (HOLD# partition): DRAIN, PROBE
+            "EventsTable dynamodb:DeleteItem",           // a held task DRAIN has re-queued
+            "EventsTable dynamodb:UpdateItem",           // a RECOVERY# item's progress (RECOVER)
+            "EventsTable/index/byDayShard dynamodb:Query", // RECOVER walks the events since a time, never a scan
             "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.listActive (FanOut.snapshot)
             "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (WebhookDelivery.deliver)
-            "SubscriptionsTable dynamodb:UpdateItem",    // SubscriptionStore.disable (410 Gone)
+            "SubscriptionsTable dynamodb:UpdateItem",    // disable (410, auto-disable); health writes; probe claim
             "PayloadBucket/payloads/* s3:GetObject",     // PayloadStore.get via EventStore.find
-            "DeliveryQueue sqs:SendMessage",             // FanOut: SendMessageBatch
-            "DeliveryQueue sqs:ChangeMessageVisibility", // WebhookDelivery.changeVisibility (backoff, DLQ handoff)
-            // The SQS event source mapping polls as the function's role (SqsEventSource's grantConsumeMessages):
+            "DeliveryQueue sqs:SendMessage",             // FanOut; a retry's new message; DRAIN / PROBE / RECOVER
+            "DeliveryQueue sqs:ChangeMessageVisibility", // a task before its notBefore; unfinished at the deadline
+            "DeliverySlowQueue sqs:SendMessage",         // the same for slow-lane subscriptions; forwarding there
+            "DeliverySlowQueue sqs:ChangeMessageVisibility",
+            "DeliveryDlq sqs:SendMessage",               // an exhausted task, dead-lettered by the relay itself
+            "NotificationsTopic sns:Publish",            // Notifier: breaker, degraded, disabled changes
+            "NotificationsTopicKey kms:GenerateDataKey", // SNS encrypts with the topic's key as the publisher
+            "NotificationsTopicKey kms:Decrypt",
+            // The SQS event source mappings poll as the function's role (SqsEventSource's grantConsumeMessages):
             "DeliveryQueue sqs:ReceiveMessage",
             "DeliveryQueue sqs:DeleteMessage",
             "DeliveryQueue sqs:GetQueueAttributes",
-            "DeliveryQueue sqs:GetQueueUrl");
+            "DeliveryQueue sqs:GetQueueUrl",
+            "DeliverySlowQueue sqs:ReceiveMessage",
+            "DeliverySlowQueue sqs:DeleteMessage",
+            "DeliverySlowQueue sqs:GetQueueAttributes",
+            "DeliverySlowQueue sqs:GetQueueUrl");
 
     private static final List<String> MANAGEMENT_GRANTS = List.of(
             "SubscriptionsTable dynamodb:PutItem",       // SubscriptionStore.create / replace (PATCH, rotate-secret)
             "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (GET, PATCH, rotate, replay)
+            "SubscriptionsTable dynamodb:UpdateItem",    // pause / resume / re-enable
             "SubscriptionsTable dynamodb:DeleteItem",    // SubscriptionStore.delete
             "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.list
-            "EventsTable dynamodb:GetItem",              // replay: EventStore.find
+            "EventsTable dynamodb:GetItem",              // replay: EventStore.find; a recovery's progress
+            "EventsTable dynamodb:PutItem",              // POST .../recover: the RECOVERY# item
             "PayloadBucket/payloads/* s3:GetObject",     // replay: EventStore.find of a large event
-            "DeliveryQueue sqs:SendMessage",             // replay: TaskQueue.send; redrive's destination
+            "NotificationsTopic sns:Publish",            // Notifier: paused / resumed / re-enabled by an operator
+            "NotificationsTopicKey kms:GenerateDataKey", // SNS encrypts with the topic's key as the publisher
+            "NotificationsTopicKey kms:Decrypt",
+            "DeliveryQueue sqs:SendMessage",             // replay, DRAIN (resume), RECOVER; redrive's destination
             "DeliveryQueue sqs:GetQueueAttributes",      // DeadLetterQueue.arn(destination)
             "DeliveryDlq sqs:GetQueueAttributes",        // DeadLetterQueue.describe, .arn; StartMessageMoveTask
             "DeliveryDlq sqs:ReceiveMessage",            // DeadLetterQueue.describe (peek); StartMessageMoveTask
@@ -91,7 +115,8 @@ class RelayStackPermissionsTest {
             "sqs:CancelMessageMoveTask",
             "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:PutLifecycleConfiguration", "s3:PutBucketAcl",
             "s3:PutObjectAcl", "s3:ListBucket",
-            "iam:PassRole", "lambda:InvokeFunction", "lambda:UpdateFunctionCode", "kms:Decrypt");
+            "iam:PassRole", "lambda:InvokeFunction", "lambda:UpdateFunctionCode",
+            "kms:Encrypt", "kms:CreateGrant", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy");
 
     private static SynthesizedTemplate t;
 
@@ -129,6 +154,15 @@ class RelayStackPermissionsTest {
             for (JsonNode statement : t.roleStatements(t.functionId(handler))) {
                 assertThat(statement.has("NotAction") || statement.has("NotResource")).as(handler).isFalse();
             }
+        }
+    }
+
+    /** kms:Decrypt is there for SNS publishing only: never on a key but the notification topic's. */
+    @Test
+    void roles_whenSynthesized_useKmsOnlyOnTheNotificationTopicsKey() {
+        for (String handler : List.of(INGEST, SWEEPER, DELIVERY, MANAGEMENT)) {
+            assertThat(grants(handler)).as(handler).filteredOn(grant -> grant.contains(" kms:"))
+                    .allSatisfy(grant -> assertThat(grant).startsWith("NotificationsTopicKey "));
         }
     }
 
@@ -185,6 +219,9 @@ class RelayStackPermissionsTest {
         }
         if (resource.has("Fn::GetAtt") && "Arn".equals(resource.path("Fn::GetAtt").path(1).asText())) {
             return constructId(resource.path("Fn::GetAtt").path(0).asText());
+        }
+        if (resource.has("Ref") && resource.path("Ref").asText().startsWith("Notifications")) {
+            return constructId(resource.path("Ref").asText()); // an SNS topic's Ref is its ARN
         }
         JsonNode join = resource.path("Fn::Join");
         if (join.isArray() && join.path(0).asText().isEmpty() && join.path(1).size() == 2

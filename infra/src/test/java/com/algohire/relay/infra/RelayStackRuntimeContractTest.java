@@ -72,6 +72,19 @@ class RelayStackRuntimeContractTest {
     }
 
     @Test
+    void deliveryAndManagement_withTheTemplateEnvironment_haveTheSlowLaneAndTheNotificationTopic() {
+        // Both are optional in RelayConfig (empty: one queue, log-only notices), so a missing variable would go
+        // unnoticed on AWS: no bulkhead, and no operator hearing of a disabled subscription.
+        RelayConfig delivery = RelayConfig.fromEnvironment(environment(DELIVERY));
+        assertThat(delivery.deliverySlowQueueUrl()).isNotBlank().isNotEqualTo(delivery.deliveryQueueUrl());
+        assertThat(delivery.notificationTopicArn()).isNotBlank();
+        assertThat(delivery.deliveryDlqUrl()).isNotBlank();
+        RelayConfig management = RelayConfig.fromEnvironment(environment(MANAGEMENT));
+        assertThat(management.notificationTopicArn()).isNotBlank();
+        assertThat(management.deliveryQueueUrl()).isNotBlank(); // where resume's DRAIN and recover's RECOVER go
+    }
+
+    @Test
     void functions_whenSynthesized_neverCarryLocalOnlySettings() {
         for (String handler : HANDLERS) {
             Map<String, String> env = environment(handler);

@@ -61,27 +61,51 @@ class RelayStackTest {
     }
 
     @Test
+    void slowQueue_whenSynthesized_hasTheMainQueuesTimingAndDeadLettersIntoTheSameDlq() {
+        JsonNode slow = t.properties(slowQueueId());
+        JsonNode main = t.properties(deliveryQueueId());
+        assertThat(slow.path("RedrivePolicy").path("deadLetterTargetArn").path("Fn::GetAtt").path(0).asText())
+                .isEqualTo(dlqId());
+        assertThat(slow.path("RedrivePolicy").path("maxReceiveCount").asInt())
+                .isEqualTo(RelaySchema.DELIVERY_SLOW.maxReceiveCount())
+                .isEqualTo(main.path("RedrivePolicy").path("maxReceiveCount").asInt());
+        assertThat(slow.path("VisibilityTimeout").asInt())
+                .isEqualTo(RelaySchema.DELIVERY_SLOW.visibilityTimeoutSeconds())
+                .isEqualTo(main.path("VisibilityTimeout").asInt());
+        assertThat(slow.path("MessageRetentionPeriod").asInt())
+                .isEqualTo(RelaySchema.DELIVERY_SLOW.retentionDays() * 24 * 3600);
+        assertThat(slow.path("QueueName").toString()).contains("AWS::StackName")
+                .contains("\"" + RelaySchema.DELIVERY_SLOW.logicalName() + "\"");
+    }
+
+    @Test
     void queues_whenSynthesized_areEncryptedAndRefuseInsecureTransport() {
-        for (String queue : List.of(deliveryQueueId(), dlqId())) {
+        for (String queue : List.of(deliveryQueueId(), slowQueueId(), dlqId())) {
             assertThat(t.properties(queue).path("SqsManagedSseEnabled").asBoolean()).as(queue).isTrue();
             assertThat(denySecureTransportFalse("AWS::SQS::QueuePolicy", "Queues", queue)).as(queue).isTrue();
         }
     }
 
     @Test
-    void deadLetterQueue_whenSynthesized_acceptsOnlyTheDeliveryQueueAndKeepsTasksFourteenDays() {
+    void deadLetterQueue_whenSynthesized_acceptsOnlyTheTwoDeliveryLanesAndKeepsTasksFourteenDays() {
         JsonNode dlq = t.properties(dlqId());
         assertThat(dlq.path("RedriveAllowPolicy").path("redrivePermission").asText()).isEqualTo("byQueue");
-        // the source ARN is built from the delivery queue's (stack-derived) name
-        assertThat(dlq.path("RedriveAllowPolicy").path("sourceQueueArns").toString())
-                .contains(t.properties(deliveryQueueId()).path("QueueName").toString());
+        // the source ARNs are built from the delivery queues' (stack-derived) names
+        JsonNode sources = dlq.path("RedriveAllowPolicy").path("sourceQueueArns");
+        assertThat(sources.size()).isEqualTo(2);
+        assertThat(sources.toString())
+                .contains(t.properties(deliveryQueueId()).path("QueueName").toString())
+                .contains(t.properties(slowQueueId()).path("QueueName").toString());
         assertThat(dlq.path("MessageRetentionPeriod").asInt()).isEqualTo(14 * 24 * 3600);
     }
 
     @Test
     void relayStack_whenTheStackNameLeavesNoRoomForTheDeliveryQueueName_failsSynthNamingTheLimit() throws Exception {
-        // <stack name>-Delivery must fit SQS's 80 characters: 71 is the longest stack name that does
-        int longest = RelayStack.SQS_MAX_QUEUE_NAME_LENGTH - 1 - RelaySchema.DELIVERY.logicalName().length();
+        // <stack name>-DeliverySlow (the longer lane name) must fit SQS's 80 characters: 67 is the longest stack
+        // name that does
+        assertThat(RelayStack.longestQueueLogicalName()).isEqualTo(RelaySchema.DELIVERY_SLOW.logicalName());
+        int longest = RelayStack.SQS_MAX_QUEUE_NAME_LENGTH - 1 - RelaySchema.DELIVERY_SLOW.logicalName().length();
+        assertThat(longest).isEqualTo(67);
         App app = RelayApp.newApp(Files.createTempDirectory("relay-cdk-test"));
         String tooLong = "R".repeat(longest + 1);
         assertThatThrownBy(() -> new RelayStack(app, tooLong, StackProps.builder().build()))
@@ -90,17 +114,30 @@ class RelayStackTest {
     }
 
     @Test
-    void deliveryEventSource_whenSynthesized_reportsBatchItemFailuresOnTheLiveAlias() {
+    void deliveryEventSources_whenSynthesized_followRelaySchemaAndReportBatchItemFailuresOnTheLiveAlias() {
         t.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Map.of(
-                "BatchSize", 10,
+                "BatchSize", RelaySchema.DELIVERY_SOURCE.batchSize(),
                 "FunctionResponseTypes", List.of("ReportBatchItemFailures"),
                 "ScalingConfig", Map.of("MaximumConcurrency", DeployOptions.DEFAULT_DELIVERY_MAX_CONCURRENCY),
-                "MaximumBatchingWindowInSeconds", Match.anyValue(),
+                "MaximumBatchingWindowInSeconds", RelaySchema.DELIVERY_SOURCE.maxBatchingWindowSeconds(),
                 "EventSourceArn", Map.of("Fn::GetAtt", List.of(deliveryQueueId(), "Arn"))));
+        t.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Map.of(
+                "BatchSize", RelaySchema.DELIVERY_SLOW_SOURCE.batchSize(),
+                "FunctionResponseTypes", List.of("ReportBatchItemFailures"),
+                "ScalingConfig", Map.of("MaximumConcurrency", DeployOptions.DEFAULT_DELIVERY_SLOW_MAX_CONCURRENCY),
+                "MaximumBatchingWindowInSeconds", RelaySchema.DELIVERY_SLOW_SOURCE.maxBatchingWindowSeconds(),
+                "EventSourceArn", Map.of("Fn::GetAtt", List.of(slowQueueId(), "Arn"))));
+        assertThat(DeployOptions.DEFAULT_DELIVERY_MAX_CONCURRENCY)
+                .isEqualTo(RelaySchema.DELIVERY_SOURCE.defaultMaxConcurrency());
+        assertThat(DeployOptions.DEFAULT_DELIVERY_SLOW_MAX_CONCURRENCY)
+                .isEqualTo(RelaySchema.DELIVERY_SLOW_SOURCE.defaultMaxConcurrency())
+                .isLessThan(DeployOptions.DEFAULT_DELIVERY_MAX_CONCURRENCY);
         List<String> mappings = t.logicalIds("AWS::Lambda::EventSourceMapping");
-        assertThat(mappings).hasSize(1);
-        String functionName = t.properties(mappings.get(0)).path("FunctionName").toString();
-        assertThat(functionName).contains(t.aliasId(t.functionId(DELIVERY))).contains(":live");
+        assertThat(mappings).hasSize(2);
+        for (String mapping : mappings) {
+            String functionName = t.properties(mapping).path("FunctionName").toString();
+            assertThat(functionName).contains(t.aliasId(t.functionId(DELIVERY))).contains(":live");
+        }
     }
 
     // --- Functions ---
@@ -134,9 +171,15 @@ class RelayStackTest {
         for (String handler : HANDLERS) {
             JsonNode env = t.properties(t.functionId(handler)).path("Environment").path("Variables");
             for (String name : List.of(EnvVars.EVENTS_TABLE, EnvVars.SUBSCRIPTIONS_TABLE, EnvVars.PAYLOAD_BUCKET,
-                    EnvVars.DELIVERY_QUEUE_URL, EnvVars.DELIVERY_DLQ_URL)) {
+                    EnvVars.DELIVERY_QUEUE_URL, EnvVars.DELIVERY_DLQ_URL, EnvVars.DELIVERY_SLOW_QUEUE_URL,
+                    EnvVars.NOTIFICATION_TOPIC_ARN)) {
                 assertThat(env.has(name)).as(handler + " " + name).isTrue();
             }
+            assertThat(env.path(EnvVars.DELIVERY_QUEUE_URL).path("Ref").asText()).isEqualTo(deliveryQueueId());
+            assertThat(env.path(EnvVars.DELIVERY_SLOW_QUEUE_URL).path("Ref").asText()).isEqualTo(slowQueueId());
+            assertThat(env.path(EnvVars.DELIVERY_DLQ_URL).path("Ref").asText()).isEqualTo(dlqId());
+            assertThat(env.path(EnvVars.NOTIFICATION_TOPIC_ARN).path("Ref").asText())
+                    .isEqualTo(notificationTopicId());
             assertThat(env.path(EnvVars.EVENTS_TABLE).path("Ref").asText()).isEqualTo(eventsTableId());
             assertThat(env.path(EnvVars.MAX_RETRY_ATTEMPTS).asText())
                     .isEqualTo(String.valueOf(RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS));
@@ -388,14 +431,38 @@ class RelayStackTest {
     }
 
     @Test
-    void deliveryRole_whenSynthesized_consumesTheQueueAndOnlyReadsPayloads() {
+    void deliveryRole_whenSynthesized_consumesBothLanesSendsToTheDlqAndOnlyReadsPayloads() {
         String fn = t.functionId(DELIVERY);
-        assertThat(t.allowedActionsOn(fn, deliveryQueueId())).contains("sqs:ReceiveMessage", "sqs:DeleteMessage",
-                "sqs:ChangeMessageVisibility", "sqs:SendMessage");
+        for (String lane : List.of(deliveryQueueId(), slowQueueId())) {
+            assertThat(t.allowedActionsOn(fn, lane)).as(lane).contains("sqs:ReceiveMessage", "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility", "sqs:SendMessage");
+        }
         assertThat(t.allowedActionsOn(fn, payloadBucketId())).containsExactly("s3:GetObject");
         assertThat(t.allowedActionsOn(fn, subscriptionsTableId())).contains("dynamodb:UpdateItem");
         assertThat(t.allowedActionsOn(fn, eventsTableId())).contains("dynamodb:PutItem");
-        assertThat(t.allowedActionsOn(fn, dlqId())).isEmpty();
+        // the relay dead-letters an exhausted task itself; it never reads or redrives the DLQ
+        assertThat(t.allowedActionsOn(fn, dlqId())).containsExactly("sqs:SendMessage");
+        assertThat(t.allowedActionsOn(fn, notificationTopicId())).containsExactly("sns:Publish");
+    }
+
+    @Test
+    void notificationPublishers_whenSynthesized_areDeliveryAndManagementOnlyWithTheTopicsOwnKey() {
+        String key = notificationKeyId();
+        for (String handler : List.of(DELIVERY, MANAGEMENT)) {
+            String fn = t.functionId(handler);
+            assertThat(t.allowedActionsOn(fn, notificationTopicId())).as(handler).containsExactly("sns:Publish");
+            // SNS encrypts with the topic's key as the publisher
+            assertThat(t.allowedActionsOn(fn, key)).as(handler)
+                    .containsExactlyInAnyOrder("kms:GenerateDataKey", "kms:Decrypt");
+        }
+        for (String handler : List.of(INGEST, SWEEPER)) {
+            assertThat(t.allowedActions(t.functionId(handler))).as(handler)
+                    .doesNotContain("sns:Publish", "kms:GenerateDataKey", "kms:Decrypt");
+        }
+        // no function may use the alarm topic's key, nor publish to the alarm topic
+        for (String handler : HANDLERS) {
+            assertThat(t.allowedActionsOn(t.functionId(handler), alarmTopicId())).as(handler).isEmpty();
+        }
     }
 
     @Test
@@ -403,11 +470,14 @@ class RelayStackTest {
         String fn = t.functionId(MANAGEMENT);
         assertThat(t.allowedActionsOn(fn, dlqId())).contains("sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks",
                 "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes");
+        // replay, and the DRAIN / RECOVER tasks of resume and recover, go to the main lane
         assertThat(t.allowedActionsOn(fn, deliveryQueueId())).contains("sqs:SendMessage")
                 .doesNotContain("sqs:ReceiveMessage", "sqs:DeleteMessage");
+        assertThat(t.allowedActionsOn(fn, slowQueueId())).isEmpty();
         assertThat(t.allowedActionsOn(fn, subscriptionsTableId())).contains("dynamodb:PutItem", "dynamodb:DeleteItem");
-        // replay reads the event (EventStore.find) and nothing else of the events table
-        assertThat(t.allowedActionsOn(fn, eventsTableId())).containsExactly("dynamodb:GetItem");
+        // replay reads the event (EventStore.find); recover starts a RECOVERY# item; nothing else of the table
+        assertThat(t.allowedActionsOn(fn, eventsTableId()))
+                .containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:PutItem");
         assertThat(t.allowedActionsOn(fn, payloadBucketId())).containsExactly("s3:GetObject");
         assertThat(t.allowedActions(fn)).doesNotContain("dynamodb:DeleteTable", "dynamodb:*", "sqs:*", "s3:*");
     }
@@ -425,7 +495,7 @@ class RelayStackTest {
 
     @Test
     void alarms_whenSynthesized_watchDlqDepthAndOldestMessageAgeAndNotifyTheTopic() {
-        String topic = t.logicalIds("AWS::SNS::Topic").get(0);
+        String topic = alarmTopicId();
         t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
                 "MetricName", "ApproximateNumberOfMessagesVisible",
                 "Namespace", "AWS/SQS",
@@ -442,6 +512,14 @@ class RelayStackTest {
                         "Value", Map.of("Fn::GetAtt", List.of(deliveryQueueId(), "QueueName")))),
                 "AlarmActions", List.of(Map.of("Ref", topic))));
         t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "MetricName", "ApproximateAgeOfOldestMessage",
+                "Threshold", RelayAlarms.OLDEST_MESSAGE_AGE_THRESHOLD.toSeconds(),
+                "ComparisonOperator", "GreaterThanThreshold",
+                "Dimensions", List.of(Map.of("Name", "QueueName",
+                        "Value", Map.of("Fn::GetAtt", List.of(slowQueueId(), "QueueName")))),
+                "AlarmActions", List.of(Map.of("Ref", topic)),
+                "OKActions", List.of(Map.of("Ref", topic))));
+        t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
                 "MetricName", "5XXError", "Namespace", "AWS/ApiGateway"));
         assertThat(t.properties(topic).path("KmsMasterKeyId").isMissingNode()).isFalse();
         assertThat(denySecureTransportFalse("AWS::SNS::TopicPolicy", "Topics", topic)).isTrue();
@@ -449,7 +527,7 @@ class RelayStackTest {
 
     @Test
     void alarmTopic_whenSynthesized_letsCloudWatchAlarmsOfThisAccountPublishAndUseItsKey() {
-        String topic = t.logicalIds("AWS::SNS::Topic").get(0);
+        String topic = alarmTopicId();
         // enforceSsl replaces SNS's default topic policy: without an Allow for CloudWatch every alarm action fails
         JsonNode allow = topicPolicyStatements(topic).stream()
                 .filter(st -> "Allow".equals(st.path("Effect").asText()))
@@ -481,15 +559,33 @@ class RelayStackTest {
     }
 
     @Test
-    void alarmTopic_withAlarmEmailContext_subscribesTheAddress() {
+    void alarmTopic_withAlarmEmailContext_subscribesTheAddressToItAndToTheNotificationTopic() {
         SynthesizedTemplate withEmail = SynthesizedTemplate.synthesize(
                 Map.of(DeployOptions.ALARM_EMAIL, "ops@example.com"));
-        String topic = withEmail.logicalIds("AWS::SNS::Topic").get(0);
-        withEmail.template.resourceCountIs("AWS::SNS::Subscription", 1);
-        withEmail.template.hasResourceProperties("AWS::SNS::Subscription", Map.of(
-                "Protocol", "email",
-                "Endpoint", "ops@example.com",
-                "TopicArn", Map.of("Ref", topic)));
+        withEmail.template.resourceCountIs("AWS::SNS::Subscription", 2);
+        for (String topic : withEmail.logicalIds("AWS::SNS::Topic")) {
+            withEmail.template.hasResourceProperties("AWS::SNS::Subscription", Map.of(
+                    "Protocol", "email",
+                    "Endpoint", "ops@example.com",
+                    "TopicArn", Map.of("Ref", topic)));
+        }
+    }
+
+    @Test
+    void notificationTopic_whenSynthesized_isEncryptedWithItsOwnRotatedKeyAndRefusesInsecureTransport() {
+        String topic = notificationTopicId();
+        assertThat(topic).isNotEqualTo(alarmTopicId());
+        String key = t.properties(topic).path("KmsMasterKeyId").path("Fn::GetAtt").path(0).asText();
+        assertThat(key).isEqualTo(notificationKeyId());
+        assertThat(t.resources().path(key).path("Type").asText()).isEqualTo("AWS::KMS::Key");
+        assertThat(t.properties(key).path("EnableKeyRotation").asBoolean()).isTrue();
+        assertThat(key).isNotEqualTo(t.properties(alarmTopicId()).path("KmsMasterKeyId").path("Fn::GetAtt").path(0)
+                .asText());
+        assertThat(denySecureTransportFalse("AWS::SNS::TopicPolicy", "Topics", topic)).isTrue();
+        // no service principal may publish: only the functions' roles, through IAM
+        assertThat(topicPolicyStatements(topic)).noneMatch(st -> "Allow".equals(st.path("Effect").asText()));
+        assertThat(t.json.path("Outputs").path("NotificationTopicArn").path("Value").path("Ref").asText())
+                .isEqualTo(topic);
     }
 
     @Test
@@ -499,14 +595,34 @@ class RelayStackTest {
 
         wider.template.hasResourceProperties("AWS::Lambda::EventSourceMapping",
                 Map.of("ScalingConfig", Map.of("MaximumConcurrency", 50)));
+        wider.template.hasResourceProperties("AWS::Lambda::EventSourceMapping",
+                Map.of("ScalingConfig", Map.of("MaximumConcurrency",
+                        DeployOptions.DEFAULT_DELIVERY_SLOW_MAX_CONCURRENCY)));
+    }
+
+    @Test
+    void slowEventSource_withDeliverySlowMaxConcurrencyContext_usesItOnTheSlowLaneOnly() {
+        SynthesizedTemplate wider = SynthesizedTemplate.synthesize(
+                Map.of(DeployOptions.DELIVERY_SLOW_MAX_CONCURRENCY, "8"));
+
+        Map<String, Integer> concurrencyByQueue = new java.util.HashMap<>();
+        for (String mapping : wider.logicalIds("AWS::Lambda::EventSourceMapping")) {
+            JsonNode props = wider.properties(mapping);
+            concurrencyByQueue.put(props.path("EventSourceArn").path("Fn::GetAtt").path(0).asText(),
+                    props.path("ScalingConfig").path("MaximumConcurrency").asInt());
+        }
+        assertThat(concurrencyByQueue).containsEntry(slowQueueId(), 8)
+                .containsEntry(deliveryQueueId(), DeployOptions.DEFAULT_DELIVERY_MAX_CONCURRENCY);
     }
 
     @Test
     void deliveryMaxConcurrency_whenOutsideWhatLambdaAllows_failsSynthNamingTheContextKey() {
-        for (String bad : java.util.List.of("1", "1001", "many", "2.5")) {
-            assertThatThrownBy(() -> SynthesizedTemplate.synthesize(
-                    Map.of(DeployOptions.DELIVERY_MAX_CONCURRENCY, bad)))
-                    .as(bad).hasMessageContaining("deliveryMaxConcurrency").hasMessageContaining(bad);
+        for (String key : List.of(DeployOptions.DELIVERY_MAX_CONCURRENCY,
+                DeployOptions.DELIVERY_SLOW_MAX_CONCURRENCY)) {
+            for (String bad : java.util.List.of("1", "1001", "many", "2.5")) {
+                assertThatThrownBy(() -> SynthesizedTemplate.synthesize(Map.of(key, bad)))
+                        .as(key + "=" + bad).hasMessageContaining(key).hasMessageContaining(bad);
+            }
         }
     }
 
@@ -518,7 +634,7 @@ class RelayStackTest {
 
     @Test
     void alarms_whenSynthesized_pageWhenTheSweeperKeepsFailing() {
-        String topic = t.logicalIds("AWS::SNS::Topic").get(0);
+        String topic = alarmTopicId();
         t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
                 "MetricName", "Errors",
                 "Namespace", "AWS/Lambda",
@@ -536,16 +652,48 @@ class RelayStackTest {
         Set<String> outputs = new java.util.HashSet<>();
         t.json.path("Outputs").fieldNames().forEachRemaining(outputs::add);
         assertThat(outputs).contains("ApiUrl", "IngestApiKeyId", "DeliveryQueueUrl", "DeliveryDlqUrl",
-                "EventsTableName", "SubscriptionsTableName", "PayloadBucketName", "AlarmTopicArn",
-                "OperatorPolicyArn");
+                "DeliverySlowQueueUrl", "EventsTableName", "SubscriptionsTableName", "PayloadBucketName",
+                "AlarmTopicArn", "NotificationTopicArn", "OperatorPolicyArn");
         assertThat(t.json.path("Outputs").path("ApiUrl").path("Value").toString()).contains("execute-api");
     }
 
     // --- helpers ---
 
+    /** The main lane: the queue named {@code <stack name>-Delivery}. */
     private static String deliveryQueueId() {
-        return t.logicalIds("AWS::SQS::Queue").stream()
-                .filter(id -> t.properties(id).has("RedrivePolicy")).findFirst().orElseThrow();
+        return queueNamed(RelaySchema.DELIVERY.logicalName());
+    }
+
+    /** The slow lane: the queue named {@code <stack name>-DeliverySlow}. */
+    private static String slowQueueId() {
+        return queueNamed(RelaySchema.DELIVERY_SLOW.logicalName());
+    }
+
+    private static String queueNamed(String logicalName) {
+        List<String> queues = t.logicalIds("AWS::SQS::Queue").stream()
+                .filter(id -> t.properties(id).path("QueueName").toString().contains("\"" + logicalName + "\""))
+                .toList();
+        assertThat(queues).as("queues named <stack>-" + logicalName).hasSize(1);
+        return queues.get(0);
+    }
+
+    private static String alarmTopicId() {
+        return topicWithDisplayName("Webhook relay alarms");
+    }
+
+    private static String notificationTopicId() {
+        return topicWithDisplayName("Webhook relay subscription state changes");
+    }
+
+    private static String notificationKeyId() {
+        return t.properties(notificationTopicId()).path("KmsMasterKeyId").path("Fn::GetAtt").path(0).asText();
+    }
+
+    private static String topicWithDisplayName(String displayName) {
+        List<String> topics = t.logicalIds("AWS::SNS::Topic").stream()
+                .filter(id -> displayName.equals(t.properties(id).path("DisplayName").asText())).toList();
+        assertThat(topics).as("topics named " + displayName).hasSize(1);
+        return topics.get(0);
     }
 
     private static String dlqId() {

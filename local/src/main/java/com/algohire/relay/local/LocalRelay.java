@@ -28,8 +28,10 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The whole relay on one machine with no AWS account: local AWS backends, the resources the stack defines, the
- * deployed handler classes behind an API Gateway emulation, the sweeper on its schedule, and the delivery queue's
- * event source. {@code ./relay local} runs {@link #main}.
+ * deployed handler classes behind an API Gateway emulation, the sweeper on its schedule, and the two delivery
+ * lanes' event sources, polled with the stack's settings ({@link RelaySchema#DELIVERY_SOURCE},
+ * {@link RelaySchema#DELIVERY_SLOW_SOURCE}). There is no notification topic: a subscription's state change is the
+ * delivery or management function's log line. {@code ./relay local} runs {@link #main}.
  */
 public final class LocalRelay implements AutoCloseable {
     /** API Gateway's integration timeout bounds the API functions. */
@@ -46,17 +48,26 @@ public final class LocalRelay implements AutoCloseable {
      * @param keys           the local ingest API key and management key
      * @param resourcePrefix names of tables, bucket and queues are this plus the schema's logical names
      * @param ssrfAllowlist  hosts a local relay may deliver to although the SSRF guard would refuse them
+     * @param deliveryMaxConcurrency     the main lane's pollers (the stack's deliveryMaxConcurrency)
+     * @param deliverySlowMaxConcurrency the slow lane's pollers (the stack's deliverySlowMaxConcurrency)
      */
     public record Options(String host, int port, Duration sweepInterval, Keys keys, String resourcePrefix,
-                          String ssrfAllowlist) {
+                          String ssrfAllowlist, int deliveryMaxConcurrency, int deliverySlowMaxConcurrency) {
         public static final String USAGE = """
                 usage: ./relay local [--port N] [--host ADDRESS] [--sweep-interval-seconds N]
+                                     [--delivery-max-concurrency N] [--delivery-slow-max-concurrency N]
                   --port N                    HTTP port (default 3000, env PORT; 0 picks a free one)
                   --host ADDRESS              interface to bind (default 127.0.0.1, env RELAY_LOCAL_HOST)
                   --sweep-interval-seconds N  sweeper period (default 60, env SWEEP_INTERVAL_SECONDS)
+                  --delivery-max-concurrency N       main delivery lane's pollers, as the stack's context setting
+                                                     (default %d, env RELAY_LOCAL_DELIVERY_MAX_CONCURRENCY)
+                  --delivery-slow-max-concurrency N  slow lane's pollers (default %d,
+                                                     env RELAY_LOCAL_DELIVERY_SLOW_MAX_CONCURRENCY)
                 env RELAY_LOCAL_API_KEY / RELAY_LOCAL_ADMIN_KEY set the local keys; SSRF_ALLOWLIST the hosts
                 webhooks may go to despite the SSRF guard (default localhost,127.0.0.1);
-                RELAY_BACKEND=embedded|localstack|endpoint and AWS_ENDPOINT_URL choose the AWS backend.""";
+                RELAY_BACKEND=embedded|localstack|endpoint and AWS_ENDPOINT_URL choose the AWS backend.""".formatted(
+                RelaySchema.DELIVERY_SOURCE.defaultMaxConcurrency(),
+                RelaySchema.DELIVERY_SLOW_SOURCE.defaultMaxConcurrency());
 
         public static Options defaults() {
             return parse(new String[0], Map.of());
@@ -67,6 +78,10 @@ public final class LocalRelay implements AutoCloseable {
             String host = env.getOrDefault("RELAY_LOCAL_HOST", "127.0.0.1");
             String port = env.getOrDefault("PORT", "3000");
             String sweep = env.getOrDefault("SWEEP_INTERVAL_SECONDS", "60");
+            String mainConcurrency = env.getOrDefault("RELAY_LOCAL_DELIVERY_MAX_CONCURRENCY",
+                    Integer.toString(RelaySchema.DELIVERY_SOURCE.defaultMaxConcurrency()));
+            String slowConcurrency = env.getOrDefault("RELAY_LOCAL_DELIVERY_SLOW_MAX_CONCURRENCY",
+                    Integer.toString(RelaySchema.DELIVERY_SLOW_SOURCE.defaultMaxConcurrency()));
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 if (arg.isBlank()) {
@@ -82,6 +97,8 @@ public final class LocalRelay implements AutoCloseable {
                     case "--port" -> port = value;
                     case "--host" -> host = value;
                     case "--sweep-interval-seconds" -> sweep = value;
+                    case "--delivery-max-concurrency" -> mainConcurrency = value;
+                    case "--delivery-slow-max-concurrency" -> slowConcurrency = value;
                     default -> throw new IllegalArgumentException("unknown option: " + name);
                 }
             }
@@ -90,7 +107,10 @@ public final class LocalRelay implements AutoCloseable {
                     new Keys(env.getOrDefault("RELAY_LOCAL_API_KEY", "local-ingest-key"),
                             env.getOrDefault("RELAY_LOCAL_ADMIN_KEY", "local-admin-key")),
                     env.getOrDefault("RELAY_LOCAL_PREFIX", "relay-local"),
-                    env.getOrDefault(EnvVars.SSRF_ALLOWLIST, "localhost,127.0.0.1"));
+                    env.getOrDefault(EnvVars.SSRF_ALLOWLIST, "localhost,127.0.0.1"),
+                    // 1 is allowed here (Lambda's smallest is 2): one poller is a useful local setting.
+                    number("--delivery-max-concurrency", mainConcurrency, 1, 1000),
+                    number("--delivery-slow-max-concurrency", slowConcurrency, 1, 1000));
         }
 
         private static int number(String name, String raw, int min, int max) {
@@ -107,11 +127,33 @@ public final class LocalRelay implements AutoCloseable {
         }
 
         public Options withPort(int newPort) {
-            return new Options(host, newPort, sweepInterval, keys, resourcePrefix, ssrfAllowlist);
+            return new Options(host, newPort, sweepInterval, keys, resourcePrefix, ssrfAllowlist,
+                    deliveryMaxConcurrency, deliverySlowMaxConcurrency);
         }
 
         public Options withResourcePrefix(String prefix) {
-            return new Options(host, port, sweepInterval, keys, prefix, ssrfAllowlist);
+            return new Options(host, port, sweepInterval, keys, prefix, ssrfAllowlist, deliveryMaxConcurrency,
+                    deliverySlowMaxConcurrency);
+        }
+
+        /** The two lanes' pollers, as a deploy's -c deliveryMaxConcurrency / deliverySlowMaxConcurrency. */
+        public Options withDeliveryConcurrency(int main, int slow) {
+            return new Options(host, port, sweepInterval, keys, resourcePrefix, ssrfAllowlist, main, slow);
+        }
+    }
+
+    /**
+     * One delivery lane's event source as this relay runs it.
+     *
+     * @param name     "main" or "slow"
+     * @param queueArn what the lane's records carry as {@code eventSourceARN}
+     */
+    public record Lane(String name, String queueUrl, String queueArn, SqsEventSourcePoller.Settings settings) {
+        /** What Lambda would run for this lane: the same source settings, {@code maxConcurrency} pollers. */
+        static Lane of(String name, ResourceProvisioner.QueuePair queue, RelaySchema.EventSource source,
+                       int maxConcurrency) {
+            return new Lane(name, queue.queueUrl(), queue.queueArn(),
+                    SqsEventSourcePoller.Settings.forSource(source, maxConcurrency, DELIVERY_FUNCTION_TIMEOUT));
         }
     }
 
@@ -120,14 +162,18 @@ public final class LocalRelay implements AutoCloseable {
     private final ResourceProvisioner.Resources resources;
     private final ApiGatewayEmulator api;
     private final List<AutoCloseable> workers;
+    private final RelayConfig config;
+    private final List<Lane> lanes;
 
     private LocalRelay(Options options, AwsBackend backend, ResourceProvisioner.Resources resources,
-                       ApiGatewayEmulator api, List<AutoCloseable> workers) {
+                       ApiGatewayEmulator api, List<AutoCloseable> workers, RelayConfig config, List<Lane> lanes) {
         this.options = options;
         this.backend = backend;
         this.resources = resources;
         this.api = api;
         this.workers = workers;
+        this.config = config;
+        this.lanes = lanes;
     }
 
     /** The functions' SDK client factory pointed at a local backend's per-service endpoints. */
@@ -144,6 +190,7 @@ public final class LocalRelay implements AutoCloseable {
             resources = new ResourceProvisioner(dynamoDb, s3, sqs).provision(options.resourcePrefix());
         }
         RelayConfig config = RelayConfig.fromEnvironment(environment(options, backend, resources));
+        List<Lane> lanes = lanes(options, resources);
 
         List<AutoCloseable> workers = new ArrayList<>();
         ApiGatewayEmulator api = null;
@@ -151,18 +198,21 @@ public final class LocalRelay implements AutoCloseable {
             // Workers first: a request accepted by the API should find its consumer already polling.
             var pollerSqs = clients.sqs();
             workers.add(pollerSqs);
-            SqsEventSourcePoller delivery = new SqsEventSourcePoller(pollerSqs,
-                    resources.deliveryQueue().queueUrl(), resources.deliveryQueue().queueArn(), backend.region().id(),
-                    "delivery", new DeliveryHandler(config, clients),
-                    SqsEventSourcePoller.Settings.defaults(DELIVERY_FUNCTION_TIMEOUT));
-            workers.add(delivery);
-            delivery.start();
+            // One function, two event sources, as in the stack: the same handler serves both lanes and tells
+            // them apart by each record's eventSourceARN.
+            DeliveryHandler deliveryHandler = new DeliveryHandler(config, clients);
+            for (Lane lane : lanes) {
+                SqsEventSourcePoller poller = new SqsEventSourcePoller(pollerSqs, lane.queueUrl(), lane.queueArn(),
+                        backend.region().id(), "delivery", deliveryHandler, lane.settings());
+                workers.add(poller);
+                poller.start();
+            }
             workers.add(SweeperSchedule.start(new SweeperHandler(config, clients), "sweeper",
                     backend.region().id(), options.sweepInterval(), SWEEPER_FUNCTION_TIMEOUT));
             api = ApiGatewayEmulator.start(new InetSocketAddress(options.host(), options.port()),
                     routes(new IngestApiHandler(config, clients), new ManagementApiHandler(config, clients)),
                     options.keys(), API_FUNCTION_TIMEOUT);
-            return new LocalRelay(options, backend, resources, api, workers);
+            return new LocalRelay(options, backend, resources, api, workers, config, lanes);
         } catch (RuntimeException e) {
             closeAll(workers);
             if (api != null) {
@@ -184,10 +234,22 @@ public final class LocalRelay implements AutoCloseable {
         env.put(EnvVars.PAYLOAD_BUCKET, resources.payloadBucket());
         env.put(EnvVars.DELIVERY_QUEUE_URL, resources.deliveryQueue().queueUrl());
         env.put(EnvVars.DELIVERY_DLQ_URL, resources.deliveryQueue().dlqUrl());
+        env.put(EnvVars.DELIVERY_SLOW_QUEUE_URL, resources.deliverySlowQueue().queueUrl());
+        // No topic locally (moto could serve one, but nobody would read it): the log line is the notice.
+        env.put(EnvVars.NOTIFICATION_TOPIC_ARN, "");
         env.put(EnvVars.AWS_REGION, backend.region().id());
         // Local receivers live on loopback, which the SSRF guard refuses everywhere else.
         env.put(EnvVars.SSRF_ALLOWLIST, options.ssrfAllowlist());
         return env;
+    }
+
+    /** The main and the slow lane, each with its event source's settings and the chosen concurrency. */
+    static List<Lane> lanes(Options options, ResourceProvisioner.Resources resources) {
+        return List.of(
+                Lane.of("main", resources.deliveryQueue(), RelaySchema.DELIVERY_SOURCE,
+                        options.deliveryMaxConcurrency()),
+                Lane.of("slow", resources.deliverySlowQueue(), RelaySchema.DELIVERY_SLOW_SOURCE,
+                        options.deliverySlowMaxConcurrency()));
     }
 
     /** The stack's routes ({@link ApiRoutes}), each to the handler class of its function. */
@@ -213,6 +275,16 @@ public final class LocalRelay implements AutoCloseable {
         return resources;
     }
 
+    /** The configuration the functions run with here (isolation thresholds, queues, timeouts). */
+    public RelayConfig config() {
+        return config;
+    }
+
+    /** The delivery lanes' event sources as polled here. */
+    public List<Lane> lanes() {
+        return lanes;
+    }
+
     /** What a developer needs to start: where it runs, the keys, and a request that works as pasted. */
     String banner() {
         String url = baseUri().toString();
@@ -223,7 +295,10 @@ public final class LocalRelay implements AutoCloseable {
                   AWS backend   %2$s
                   ingest key    %3$s   (header x-api-key, POST /api/v1/events)
                   admin key     %4$s   (header x-admin-key, the other /api/v1 routes)
-                  sweeper       every %5$d s;  delivery polls the queue as Lambda's event source does
+                  sweeper       every %5$d s
+                  delivery      two lanes, polled as the stack's event sources are (RelaySchema):
+                %8$s
+                  notices       subscription state changes are log lines here (no notification topic)
                   webhooks may go to %7$s (SSRF allowlist), e.g. http://127.0.0.1:9000/hook
 
                 Send an event (run it twice: the second answers 409, the key was used):
@@ -243,7 +318,19 @@ public final class LocalRelay implements AutoCloseable {
                 Health:        curl -s %1$s/health
                 Stop with Ctrl-C.
                 """.formatted(url, backend.description(), options.keys().apiKey(), options.keys().adminKey(),
-                options.sweepInterval().toSeconds(), key, options.ssrfAllowlist());
+                options.sweepInterval().toSeconds(), key, options.ssrfAllowlist(), laneLines());
+    }
+
+    private String laneLines() {
+        StringBuilder lines = new StringBuilder();
+        for (Lane lane : lanes) {
+            if (!lines.isEmpty()) {
+                lines.append('\n');
+            }
+            lines.append("    ").append(String.format("%-5s", lane.name())).append(' ')
+                    .append(lane.settings().describe());
+        }
+        return lines.toString();
     }
 
     private static byte[] randomBytes(int n) {

@@ -1,5 +1,6 @@
 package com.algohire.relay.local;
 
+import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.localaws.SqsEventRecords;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -20,20 +21,32 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /**
  * Feeds a queue's messages to an SQS-triggered handler the way Lambda's event source mapping does with
- * {@code ReportBatchItemFailures}: batches of up to ten by long polling, deleting the messages the handler did not
- * report as failed and leaving the failed ones for their visibility timeout, so receive counts, backoff by
- * visibility change and the redrive to the DLQ behave as they do on AWS.
+ * {@code ReportBatchItemFailures}: batches of up to the batch size by long polling, filled for up to the batching
+ * window, at most one batch per poller in flight (so the pollers are the maximum concurrency), deleting the
+ * messages the handler did not report as failed and leaving the failed ones for their visibility timeout, so
+ * receive counts, backoff by visibility change and the redrive to the DLQ behave as they do on AWS. Each record's
+ * {@code eventSourceARN} is this queue's ARN, which is how the delivery code tells its two lanes apart.
  */
 public final class SqsEventSourcePoller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SqsEventSourcePoller.class);
+    /** While a batch fills: a short receive this often, until it is full or the window has passed. */
+    private static final Duration FILL_POLL = Duration.ofMillis(50);
 
     /**
      * @param batchSize       messages per invocation (the stack's event source batch size; SQS allows 1–10)
-     * @param waitTimeSeconds long-poll wait; short enough that stopping is quick
+     * @param waitTimeSeconds long-poll wait of an idle poller; short enough that stopping is quick
      * @param pollers         concurrent pollers, i.e. at most this many invocations at once
      * @param functionTimeout what the handler's Context counts down from
+     * @param batchingWindow  once a receive brought fewer than {@code batchSize} messages, how long to keep
+     *                        receiving to fill the batch (Lambda's MaximumBatchingWindowInSeconds); zero: invoke
+     *                        with what the first receive brought
      */
-    public record Settings(int batchSize, int waitTimeSeconds, int pollers, Duration functionTimeout) {
+    public record Settings(int batchSize, int waitTimeSeconds, int pollers, Duration functionTimeout,
+                           Duration batchingWindow) {
+
+        /** Long polls of an idle poller: Lambda's are up to 20 s, but a local relay must stop within seconds. */
+        static final int IDLE_WAIT_SECONDS = 1;
+
         public Settings {
             if (batchSize < 1 || batchSize > 10) {
                 throw new IllegalArgumentException("batchSize must be 1..10, was " + batchSize);
@@ -44,10 +57,35 @@ public final class SqsEventSourcePoller implements AutoCloseable {
             if (pollers < 1) {
                 throw new IllegalArgumentException("pollers must be positive, was " + pollers);
             }
+            if (batchingWindow == null || batchingWindow.isNegative() || batchingWindow.toSeconds() > 300) {
+                throw new IllegalArgumentException("batchingWindow must be 0..300 s, was " + batchingWindow);
+            }
         }
 
-        public static Settings defaults(Duration functionTimeout) {
-            return new Settings(10, 2, 2, functionTimeout);
+        /** Without a batching window: each invocation gets what one receive brought. */
+        public Settings(int batchSize, int waitTimeSeconds, int pollers, Duration functionTimeout) {
+            this(batchSize, waitTimeSeconds, pollers, functionTimeout, Duration.ZERO);
+        }
+
+        /**
+         * What Lambda's event source mapping does for {@code source} with {@code maxConcurrency}: the same batch
+         * size and batching window, and one poller per unit of maximum concurrency. Pollers are not scaled down
+         * to this machine's cores: each is a thread that waits on I/O (a long poll, then the handler, whose
+         * deliveries run on virtual threads and wait on their receivers), so 25 of them cost little on two cores,
+         * and fewer would cap concurrency below the stack's, which is what an isolation measurement is about. The
+         * one thing scaled is the idle long-poll wait ({@link #IDLE_WAIT_SECONDS} instead of up to 20 s), so that
+         * stopping is quick; a long poll returns as soon as a message arrives, so it adds no latency.
+         */
+        public static Settings forSource(RelaySchema.EventSource source, int maxConcurrency,
+                                         Duration functionTimeout) {
+            return new Settings(source.batchSize(), IDLE_WAIT_SECONDS, maxConcurrency, functionTimeout,
+                    Duration.ofSeconds(source.maxBatchingWindowSeconds()));
+        }
+
+        /** One line for a banner or a benchmark's header. */
+        public String describe() {
+            return "batch " + batchSize + ", batching window " + batchingWindow.toMillis() + " ms, " + pollers
+                    + " pollers (max concurrency), idle long poll " + waitTimeSeconds + " s";
         }
     }
 
@@ -76,8 +114,9 @@ public final class SqsEventSourcePoller implements AutoCloseable {
         if (!running.compareAndSet(false, true)) {
             return;
         }
+        String queueName = queueArn == null ? "queue" : queueArn.substring(queueArn.lastIndexOf(':') + 1);
         for (int i = 1; i <= settings.pollers(); i++) {
-            Thread thread = new Thread(this::pollUntilStopped, functionName + "-poller-" + i);
+            Thread thread = new Thread(this::pollUntilStopped, functionName + "-" + queueName + "-poller-" + i);
             thread.setDaemon(true);
             threads.add(thread);
             thread.start();
@@ -114,22 +153,44 @@ public final class SqsEventSourcePoller implements AutoCloseable {
         }
     }
 
-    /** One receive, one invocation, one deletion: returns how many messages were received. */
+    /**
+     * One batch (a receive, then more receives to fill it within the batching window), one invocation, one
+     * deletion: returns how many messages were received.
+     */
     int pollOnce() {
-        Duration attemptTimeout = Duration.ofSeconds(settings.waitTimeSeconds() + 5);
-        List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queueUrl)
-                .maxNumberOfMessages(settings.batchSize())
-                .waitTimeSeconds(settings.waitTimeSeconds())
+        List<Message> messages = new ArrayList<>(receive(settings.batchSize(), settings.waitTimeSeconds()));
+        if (messages.isEmpty()) {
+            return 0;
+        }
+        long windowEnds = System.nanoTime() + settings.batchingWindow().toNanos();
+        while (messages.size() < settings.batchSize() && System.nanoTime() < windowEnds && running.get()) {
+            List<Message> more = receive(settings.batchSize() - messages.size(), 0);
+            if (more.isEmpty()) {
+                sleep(Duration.ofMillis(Math.min(FILL_POLL.toMillis(),
+                        Math.max(1, (windowEnds - System.nanoTime()) / 1_000_000))));
+            }
+            messages.addAll(more);
+        }
+        invoke(messages);
+        return messages.size();
+    }
+
+    private List<Message> receive(int max, int waitSeconds) {
+        Duration attemptTimeout = Duration.ofSeconds(waitSeconds + 5);
+        return sqs.receiveMessage(r -> r.queueUrl(queueUrl)
+                .maxNumberOfMessages(max)
+                .waitTimeSeconds(waitSeconds)
                 .messageSystemAttributeNames(MessageSystemAttributeName.ALL)
                 .messageAttributeNames("All")
                 // A long poll outlasts the clients' default attempt timeout, which is sized for short calls.
                 .overrideConfiguration(o -> o.apiCallAttemptTimeout(attemptTimeout)
                         .apiCallTimeout(attemptTimeout.multipliedBy(2))))
                 .messages();
-        if (!messages.isEmpty()) {
-            invoke(messages);
-        }
-        return messages.size();
+    }
+
+    /** The settings this poller runs with (the banner and the bench print them). */
+    public Settings settings() {
+        return settings;
     }
 
     private void invoke(List<Message> messages) {

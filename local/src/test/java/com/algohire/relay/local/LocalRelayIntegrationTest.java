@@ -2,6 +2,10 @@ package com.algohire.relay.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.algohire.relay.config.EnvVars;
+import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.localaws.WebhookReceiver;
@@ -33,9 +37,11 @@ class LocalRelayIntegrationTest {
     private final ObjectMapper json = new ObjectMapper();
     private LocalRelay relay;
     private WebhookReceiver receiver;
+    private AwsBackend backend;
 
     @BeforeAll
     void start(AwsBackend backend) {
+        this.backend = backend;
         relay = LocalRelay.start(LocalRelay.Options.defaults().withPort(0)
                 .withResourcePrefix("relay-it-" + UUID.randomUUID().toString().substring(0, 8)), backend);
         receiver = WebhookReceiver.answering(204);
@@ -119,6 +125,52 @@ class LocalRelayIntegrationTest {
         assertThat(attempts).hasSize(1);
         assertThat(attempts.get(0).get("statusCode").asInt()).isEqualTo(204);
         assertThat(attempts.get(0).get("attempt").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void deliveryTask_whenQueuedOnTheSlowLane_isPolledAndDeliveredByTheDeliveryFunction() throws Exception {
+        try (WebhookReceiver slowReceiver = WebhookReceiver.answering(204);
+             var sqs = LocalRelay.clients(backend).sqs()) {
+            HttpResponse<String> created = send(HttpRequest.newBuilder(uri("/api/v1/subscriptions"))
+                    .header("x-admin-key", relay.keys().adminKey()).header("Content-Type", "application/json")
+                    .POST(BodyPublishers.ofString("{\"url\":\"" + slowReceiver.url()
+                            + "\",\"eventTypes\":[\"assessment.*\"]}")));
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            String subscriptionId = json.readTree(created.body()).findValue("subscriptionId").asText();
+            HttpResponse<String> accepted = postEvent("it-" + UUID.randomUUID(),
+                    "{\"eventType\":\"assessment.completed\",\"payload\":{\"assessmentId\":\"a-1\"}}");
+            assertThat(accepted.statusCode()).isEqualTo(202);
+            String eventId = json.readTree(accepted.body()).get("eventId").asText();
+            WebhookReceiver.Received first = slowReceiver.awaitRequest(1, Duration.ofSeconds(30));
+            assertThat(first).as("webhook through the main lane within 30 s").isNotNull();
+
+            // The same delivery again, queued where a degraded subscription's deliveries go.
+            new TaskQueue(sqs, relay.config().deliverySlowQueueUrl()).send(DeliveryTask.deliver(eventId,
+                    "assessment.completed", subscriptionId, first.headers().get("webhook-id")));
+
+            WebhookReceiver.Received again = slowReceiver.awaitRequest(2, Duration.ofSeconds(30));
+            assertThat(again).as("webhook through the slow lane within 30 s").isNotNull();
+            assertThat(again.body()).contains(eventId);
+            assertThat(again.headers().get("webhook-id")).isEqualTo(first.headers().get("webhook-id"));
+        }
+    }
+
+    @Test
+    void start_whenRunning_pollsBothLanesWithRelaySchemaSettingsAndConfiguresTheSlowLaneWithoutATopic() {
+        assertThat(relay.lanes()).extracting(LocalRelay.Lane::queueUrl).containsExactly(
+                relay.resources().deliveryQueue().queueUrl(), relay.resources().deliverySlowQueue().queueUrl());
+        assertThat(relay.lanes().get(0).settings().batchSize()).isEqualTo(RelaySchema.DELIVERY_SOURCE.batchSize());
+        assertThat(relay.lanes().get(0).settings().pollers())
+                .isEqualTo(RelaySchema.DELIVERY_SOURCE.defaultMaxConcurrency());
+        assertThat(relay.lanes().get(1).settings().pollers())
+                .isEqualTo(RelaySchema.DELIVERY_SLOW_SOURCE.defaultMaxConcurrency());
+        assertThat(relay.config().deliverySlowQueueUrl()).isEqualTo(relay.resources().deliverySlowQueue().queueUrl());
+        assertThat(relay.config().notificationTopicArn()).isEmpty();
+        // the delivery code tells the lanes apart by the ARN the slow lane's poller puts on its records
+        assertThat(relay.resources().deliverySlowQueue().queueArn())
+                .endsWith(":" + relay.resources().deliverySlowQueue().queueUrl().replaceAll(".*/", ""));
+        assertThat(relay.banner()).contains("slow ").contains("pollers").contains("log lines");
+        assertThat(EnvVars.NOTIFICATION_TOPIC_ARN).isNotBlank();
     }
 
     private HttpResponse<String> postEvent(String idempotencyKey, String body) throws Exception {

@@ -136,6 +136,59 @@ class SqsEventSourcePollerIntegrationTest {
     }
 
     @Test
+    void poll_whenMoreMessagesArriveWithinTheBatchingWindow_invokesOnceWithAllOfThem() throws Exception {
+        // visibility longer than the window, so the first message is not received twice while the batch fills
+        var queue = provisioner.createQueue(new RelaySchema.Queue("Test", 30, 2, 1, 1),
+                "poller-" + UUID.randomUUID().toString().substring(0, 8));
+        var handler = new RecordingHandler();
+        var poller = new SqsEventSourcePoller(sqs, queue.queueUrl(), queue.queueArn(), region, "delivery", handler,
+                new SqsEventSourcePoller.Settings(10, 1, 1, Duration.ofSeconds(30), Duration.ofSeconds(3)));
+        started.add(poller);
+        poller.start();
+
+        send(queue, "first");
+        Thread.sleep(500);
+        send(queue, "second", "third");
+
+        await(() -> new ArrayList<>(handler.batches).stream().mapToInt(List::size).sum() >= 3);
+        assertThat(handler.batches).hasSize(1);
+        assertThat(handler.batches.getFirst()).extracting(SQSEvent.SQSMessage::getBody)
+                .containsExactlyInAnyOrder("first", "second", "third");
+    }
+
+    @Test
+    void pollers_ofTwoLanes_tagEachRecordWithItsOwnQueuesArn() {
+        var main = queue();
+        var slow = queue();
+        var mainHandler = new RecordingHandler();
+        var slowHandler = new RecordingHandler();
+        start(main, mainHandler);
+        start(slow, slowHandler);
+
+        send(main, "on-main");
+        send(slow, "on-slow");
+
+        await(() -> !mainHandler.batches.isEmpty() && !slowHandler.batches.isEmpty());
+        assertThat(mainHandler.batches.getFirst().getFirst().getEventSourceArn()).isEqualTo(main.queueArn());
+        assertThat(mainHandler.batches.getFirst().getFirst().getBody()).isEqualTo("on-main");
+        assertThat(slowHandler.batches.getFirst().getFirst().getEventSourceArn()).isEqualTo(slow.queueArn());
+        assertThat(slowHandler.batches.getFirst().getFirst().getBody()).isEqualTo("on-slow");
+    }
+
+    @Test
+    void settings_forAnEventSource_areItsBatchSizeAndWindowWithOnePollerPerUnitOfConcurrency() {
+        var settings = SqsEventSourcePoller.Settings.forSource(RelaySchema.DELIVERY_SLOW_SOURCE, 5,
+                Duration.ofSeconds(30));
+
+        assertThat(settings.batchSize()).isEqualTo(RelaySchema.DELIVERY_SLOW_SOURCE.batchSize());
+        assertThat(settings.batchingWindow().toSeconds())
+                .isEqualTo(RelaySchema.DELIVERY_SLOW_SOURCE.maxBatchingWindowSeconds());
+        assertThat(settings.pollers()).isEqualTo(5);
+        assertThat(settings.describe()).contains("batch " + RelaySchema.DELIVERY_SLOW_SOURCE.batchSize())
+                .contains("5 pollers");
+    }
+
+    @Test
     void close_whenPolling_stopsWithinTheLongPollWait() {
         var queue = queue();
         SqsEventSourcePoller poller = start(queue, new RecordingHandler());
