@@ -63,6 +63,8 @@ public final class RelayStack extends Stack {
     static final int EVENT_RETENTION_DAYS = RelaySchema.DEFAULT_EVENT_RETENTION_DAYS;
     static final String RETRY_SCHEDULE_SECONDS = RelayConfig.DEFAULT_RETRY_SCHEDULE;
     static final int DELIVERY_BATCH_SIZE = 10;
+    /** AWS's advice for a queue a Lambda function consumes: maxReceiveCount of at least 5. */
+    static final int MIN_LAMBDA_MAX_RECEIVE_COUNT = 5;
 
     /**
      * How often every alias not otherwise invoked regularly gets one harmless invocation. Lambda marks a SnapStart
@@ -124,7 +126,7 @@ public final class RelayStack extends Stack {
 
         grantIngest(ingest, events, payloads, deliveryQueue);
         grantSweeper(sweeper, events, deliveryQueue);
-        grantDelivery(delivery, events, subscriptions, payloads, deliveryQueue);
+        grantDelivery(delivery, events, subscriptions, payloads, deliveryQueue, deadLetters);
         grantManagement(management, events, subscriptions, payloads, deliveryQueue, deadLetters);
         scheduleSweeper(sweeper);
         consumeDeliveryQueue(delivery, deliveryQueue, options.deliveryMaxConcurrency());
@@ -154,9 +156,15 @@ public final class RelayStack extends Stack {
         require(q.visibilityTimeoutSeconds() >= 6 * RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS,
                 "delivery queue visibility " + q.visibilityTimeoutSeconds() + " s must be >= 6 x the function timeout "
                         + RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS + " s");
-        require(q.maxReceiveCount() == RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1,
-                "maxReceiveCount " + q.maxReceiveCount() + " must be MAX_RETRY_ATTEMPTS + 1 = "
-                        + (RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1));
+        // A poison bound only: it must outlast every receive a task can legitimately use (one per attempt, one
+        // notBefore deferral per retry), or SQS would dead-letter healthy tasks the relay still means to attempt.
+        int legitimateReceives = 2 * RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1;
+        require(q.maxReceiveCount() > legitimateReceives,
+                "maxReceiveCount " + q.maxReceiveCount() + " must exceed the " + legitimateReceives
+                        + " receives a task may use (MAX_RETRY_ATTEMPTS + 1 attempts and MAX_RETRY_ATTEMPTS notBefore "
+                        + "deferrals)");
+        require(q.maxReceiveCount() >= MIN_LAMBDA_MAX_RECEIVE_COUNT, "maxReceiveCount " + q.maxReceiveCount()
+                + " must be at least " + MIN_LAMBDA_MAX_RECEIVE_COUNT + ", as AWS advises for a Lambda consumer");
         require(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS < RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS,
                 "one webhook attempt must time out before the delivery function does");
         for (String step : RETRY_SCHEDULE_SECONDS.split(",")) {
@@ -347,7 +355,7 @@ public final class RelayStack extends Stack {
 
     /** Consuming the queue (Receive/Delete/GetQueueAttributes) is granted by the event source below. */
     private static void grantDelivery(RelayFunction delivery, Table events, Table subscriptions, Bucket payloads,
-                                      Queue deliveryQueue) {
+                                      Queue deliveryQueue, Queue deadLetters) {
         allow(delivery, List.of(events.getTableArn()),
                 "dynamodb:GetItem",      // EventStore.find (fan-out and delivery)
                 "dynamodb:PutItem");     // DeliveryLog.record: one item per attempt
@@ -357,8 +365,11 @@ public final class RelayStack extends Stack {
                 "dynamodb:UpdateItem");  // SubscriptionStore.disable after a 410
         allowPayloadObjects(delivery, payloads, "s3:GetObject"); // EventStore.find of a large event
         allow(delivery, List.of(deliveryQueue.getQueueArn()),
-                "sqs:SendMessage",       // FanOut: SendMessageBatch of DELIVER tasks
-                "sqs:ChangeMessageVisibility"); // WebhookDelivery: backoff before the next attempt
+                "sqs:SendMessage",       // FanOut: SendMessageBatch of DELIVER tasks; WebhookDelivery: the retry
+                "sqs:ChangeMessageVisibility"); // DeliveryBatch: notBefore deferral, unfinished tasks; WebhookDelivery
+                                                // when a retry's re-queue fails
+        allow(delivery, List.of(deadLetters.getQueueArn()),
+                "sqs:SendMessage");      // WebhookDelivery.deadLetter: a task whose budget is spent
     }
 
     private static void grantManagement(RelayFunction management, Table events, Table subscriptions, Bucket payloads,

@@ -60,8 +60,9 @@ class RelayStackPermissionsTest {
             "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (WebhookDelivery.deliver)
             "SubscriptionsTable dynamodb:UpdateItem",    // SubscriptionStore.disable (410 Gone)
             "PayloadBucket/payloads/* s3:GetObject",     // PayloadStore.get via EventStore.find
-            "DeliveryQueue sqs:SendMessage",             // FanOut: SendMessageBatch
-            "DeliveryQueue sqs:ChangeMessageVisibility", // WebhookDelivery.changeVisibility (backoff, DLQ handoff)
+            "DeliveryQueue sqs:SendMessage",             // FanOut: SendMessageBatch; WebhookDelivery.retryLater
+            "DeliveryQueue sqs:ChangeMessageVisibility", // DeliveryBatch.defer / hurryBack; WebhookDelivery fallback
+            "DeliveryDlq sqs:SendMessage",               // WebhookDelivery.deadLetter (budget spent)
             // The SQS event source mapping polls as the function's role (SqsEventSource's grantConsumeMessages):
             "DeliveryQueue sqs:ReceiveMessage",
             "DeliveryQueue sqs:DeleteMessage",
