@@ -106,9 +106,22 @@ public final class RelaySchema {
     public static final int DEFAULT_MAX_RETRY_ATTEMPTS = 3;
     /** Delivery function timeout: one attempt's (a batch's deliveries run concurrently) plus headroom. */
     public static final int DELIVERY_FUNCTION_TIMEOUT_SECONDS = 30;
-    /** Visibility 6 x the function timeout; maxReceiveCount one receive per attempt (the first, then each retry). */
+    /**
+     * Receives a task may use beyond its attempts and notBefore deferrals without ever being attempted: Lambda
+     * throttling, batches cut at their invocation's deadline, function crashes that are not the task's fault.
+     */
+    public static final int DELIVERY_RECEIVE_HEADROOM = 8;
+    /**
+     * The delivery queues' maxReceiveCount: only a poison bound (the attempt budget is counted in the task, see
+     * docs/architecture.md, "Delivery timing"). A task legitimately uses at most one receive per attempt
+     * (MAX_RETRY_ATTEMPTS + 1) and one notBefore deferral per retry whose backoff outlasts SQS's 15-minute delay
+     * (MAX_RETRY_ATTEMPTS), plus the headroom; a task the handler crashes on every time reaches the DLQ after this.
+     */
+    public static final int DELIVERY_MAX_RECEIVE_COUNT = 2 * DEFAULT_MAX_RETRY_ATTEMPTS + 1
+            + DELIVERY_RECEIVE_HEADROOM;
+    /** Visibility 6 x the function timeout; maxReceiveCount the poison bound above. */
     public static final Queue DELIVERY = new Queue("Delivery", 6 * DELIVERY_FUNCTION_TIMEOUT_SECONDS,
-            DEFAULT_MAX_RETRY_ATTEMPTS + 1, 14, 14);
+            DELIVERY_MAX_RECEIVE_COUNT, 14, 14);
 
     /**
      * The slow lane: degraded and failing subscriptions' deliveries, so that they never share a batch (or the

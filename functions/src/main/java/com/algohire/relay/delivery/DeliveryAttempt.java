@@ -1,5 +1,6 @@
 package com.algohire.relay.delivery;
 
+import com.algohire.relay.ssrf.DnsTimeoutException;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.ssrf.UrlRejectedException;
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
@@ -43,6 +45,10 @@ import org.apache.hc.core5.util.Timeout;
  * and check the host and hand the client only the checked addresses, so the socket connects to an address that
  * was checked (no DNS-rebinding window), while TLS SNI and certificate hostname verification still use the name.
  * No proxy is configured (a proxy would connect on our behalf, unchecked).
+ *
+ * <p>An attempt may be given less than the delivery timeout (what is left of its invocation): that limit bounds the
+ * whole exchange, connecting and DNS included (the client calls its DNS hook on the attempt's own thread, which is
+ * how the hook learns the attempt's end).
  */
 final class DeliveryAttempt implements AutoCloseable {
     static final String USER_AGENT = "AlgoHire-Webhook-Relay/1.0";
@@ -65,6 +71,8 @@ final class DeliveryAttempt implements AutoCloseable {
     private final Clock clock;
     private final CloseableHttpClient http;
     private final ScheduledExecutorService deadlines;
+    /** When the attempt running on this thread must end (System.nanoTime), for the DNS hook. */
+    private final ThreadLocal<Long> attemptEnds = new ThreadLocal<>();
 
     DeliveryAttempt(SsrfGuard guard, Duration timeout, Clock clock) {
         this.guard = guard;
@@ -73,7 +81,7 @@ final class DeliveryAttempt implements AutoCloseable {
         Timeout t = Timeout.of(timeout);
         this.http = HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                        .setDnsResolver(new GuardedDnsResolver(guard))
+                        .setDnsResolver(new GuardedDnsResolver(guard, this::timeLeft))
                         .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(t).setSocketTimeout(t)
                                 .setTimeToLive(org.apache.hc.core5.util.TimeValue.ofMinutes(5)).build())
                         .setMaxConnTotal(200)
@@ -96,8 +104,22 @@ final class DeliveryAttempt implements AutoCloseable {
         });
     }
 
+    /** The delivery timeout this attempt maker was built with: the longest any attempt gets. */
+    Duration timeout() {
+        return timeout;
+    }
+
     Result post(String url, Map<String, String> headers, String body) {
+        return post(url, headers, body, timeout);
+    }
+
+    /** One POST bounded by {@code limit} (or the delivery timeout, if shorter) from start to end. */
+    Result post(String url, Map<String, String> headers, String body, Duration limit) {
         long start = System.nanoTime();
+        Duration bound = limit.compareTo(timeout) < 0 ? limit : timeout;
+        if (bound.toMillis() <= 0) {
+            return Result.notSent("TIMEOUT", start); // a zero timeout means "none" to the client: never ask for it
+        }
         URI uri;
         try {
             uri = guard.checkSyntax(url);
@@ -107,6 +129,7 @@ final class DeliveryAttempt implements AutoCloseable {
         HttpPost request;
         try {
             request = new HttpPost(uri);
+            request.setConfig(requestConfig(bound));
             headers.forEach(request::setHeader);
             request.setEntity(new ByteArrayEntity(body.getBytes(StandardCharsets.UTF_8),
                     ContentType.create("application/json")));
@@ -118,9 +141,10 @@ final class DeliveryAttempt implements AutoCloseable {
         ScheduledFuture<?> deadline = deadlines.schedule(() -> {
             timedOut.set(true);
             request.cancel();
-        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }, bound.toMillis(), TimeUnit.MILLISECONDS);
         ClassicHttpResponse response = null;
         boolean bodyUnread = false;
+        attemptEnds.set(start + bound.toNanos());
         try {
             response = http.executeOpen(null, request, null);
             int status = response.getCode();
@@ -133,6 +157,7 @@ final class DeliveryAttempt implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return new Result(null, elapsed(start), errorKind(e, timedOut.get()), null, null);
         } finally {
+            attemptEnds.remove();
             deadline.cancel(false);
             if (bodyUnread) {
                 // Closing normally would read the rest of the body to reuse the connection: a receiver streaming
@@ -143,6 +168,22 @@ final class DeliveryAttempt implements AutoCloseable {
         }
     }
 
+    /**
+     * The client's settings for one request, its timeouts cut to {@code bound}. The connect timeout set here is the
+     * one the client uses for a new connection (it takes precedence over the pool's), hence the deprecated setter.
+     */
+    @SuppressWarnings("deprecation")
+    private static RequestConfig requestConfig(Duration bound) {
+        Timeout t = Timeout.of(bound);
+        return RequestConfig.custom().setResponseTimeout(t).setConnectTimeout(t).setRedirectsEnabled(false).build();
+    }
+
+    /** What is left of the attempt on this thread; null outside an attempt (then DNS is not bounded here). */
+    private Duration timeLeft() {
+        Long end = attemptEnds.get();
+        return end == null ? null : Duration.ofNanos(end - System.nanoTime());
+    }
+
     /** The first bytes of a response body, and whether more followed them unread. */
     private record Prefix(String text, boolean truncated) {
     }
@@ -151,6 +192,11 @@ final class DeliveryAttempt implements AutoCloseable {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof UrlRejectedException rejected) {
                 return rejected.blockedAddress() ? "SSRF_BLOCKED" : "INVALID_URL";
+            }
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof DnsTimeoutException) {
+                return "DNS_TIMEOUT";
             }
         }
         if (timedOut) {
@@ -216,16 +262,20 @@ final class DeliveryAttempt implements AutoCloseable {
         }
     }
 
-    /** The client's only way to turn a host into addresses: through the guard, which checks every one. */
-    private record GuardedDnsResolver(SsrfGuard guard) implements DnsResolver {
+    /**
+     * The client's only way to turn a host into addresses: through the guard, which checks every one, within what
+     * is left of the attempt.
+     */
+    private record GuardedDnsResolver(SsrfGuard guard, Supplier<Duration> timeLeft) implements DnsResolver {
         @Override
         public InetAddress[] resolve(String host) throws UnknownHostException {
-            return guard.resolve(host);
+            return guard.resolve(host, -1, timeLeft.get());
         }
 
         @Override
         public List<InetSocketAddress> resolve(String host, int port) throws UnknownHostException {
-            return Arrays.stream(guard.resolve(host, port)).map(a -> new InetSocketAddress(a, port)).toList();
+            return Arrays.stream(guard.resolve(host, port, timeLeft.get())).map(a -> new InetSocketAddress(a, port))
+                    .toList();
         }
 
         @Override

@@ -7,81 +7,256 @@ import com.algohire.relay.subscription.Subscription;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 
 /**
  * Processes one SQS batch: every message on its own virtual thread (a batch takes about as long as its slowest
  * delivery), each failure reported by message id so that only that message comes back.
+ *
+ * <p>A batch never outlives its invocation. Attempts must end {@link #BOOKKEEPING_MARGIN} plus
+ * {@link #REPORT_MARGIN} before the invocation does (each gets at most the time left to that point), the batch
+ * waits for its messages until {@link #REPORT_MARGIN} before the end, and whatever has not finished by then (not
+ * started, or stuck in a slow AWS call) is reported as a batch item failure, after asking SQS to make it visible
+ * again in {@link #UNFINISHED_VISIBILITY} rather than after the queue's visibility timeout. Its attempt count is
+ * unchanged: no budget is spent on an attempt that did not happen.
  */
 final class DeliveryBatch {
+    /**
+     * Time kept after the last attempt may end for what follows it: the delivery log write and the re-queue (or
+     * DLQ send), two SDK calls that take tens of milliseconds when AWS is well. An attempt that ends later than
+     * this allows is still settled if its calls are quick; if not, it is reported unfinished.
+     */
+    static final Duration BOOKKEEPING_MARGIN = Duration.ofSeconds(2);
+    /** Time kept at the very end to ask SQS to hurry the unfinished messages back and to return the answer. */
+    static final Duration REPORT_MARGIN = Duration.ofSeconds(1);
+    /** How soon an unfinished message becomes visible again (the queue's own visibility timeout is minutes). */
+    static final Duration UNFINISHED_VISIBILITY = Duration.ofSeconds(5);
+    /** Bound of the call that hurries unfinished messages back: it must fit in {@link #REPORT_MARGIN}. */
+    static final Duration HURRY_CALL_TIMEOUT = Duration.ofMillis(400);
+    /**
+     * A task due within this is due now: deferring it would spend a receive to save a second (and hosts' clocks
+     * disagree by about that much).
+     */
+    static final Duration NOT_BEFORE_TOLERANCE = Duration.ofSeconds(1);
+    private static final int SQS_BATCH = 10;
+
+    /** What became of one message. */
+    private enum Disposition { DONE, FAILED, UNFINISHED }
+
     private final FanOut fanOut;
     private final WebhookDelivery delivery;
+    private final DeliveryLanes lanes;
+    private final SqsClient sqs;
+    private final RetryPolicy retryPolicy;
     private final Clock clock;
     private final StructuredLog log;
 
-    DeliveryBatch(FanOut fanOut, WebhookDelivery delivery, Clock clock, StructuredLog log) {
+    DeliveryBatch(FanOut fanOut, WebhookDelivery delivery, DeliveryLanes lanes, SqsClient sqs,
+                  RetryPolicy retryPolicy, Clock clock, StructuredLog log) {
         this.fanOut = fanOut;
         this.delivery = delivery;
+        this.lanes = lanes;
+        this.sqs = sqs;
+        this.retryPolicy = retryPolicy;
         this.clock = clock;
         this.log = log;
     }
 
-    SQSBatchResponse process(SQSEvent event) {
+    /** @param remaining what is left of the invocation (the Lambda context's remaining time) */
+    SQSBatchResponse process(SQSEvent event, Duration remaining) {
         List<SQSEvent.SQSMessage> messages = event == null || event.getRecords() == null
                 ? List.of() : event.getRecords();
-        List<SQSBatchResponse.BatchItemFailure> failures = Collections.synchronizedList(new ArrayList<>());
+        Deadline waitUntil = Deadline.in(remaining).minus(REPORT_MARGIN);
+        Deadline attemptsEnd = waitUntil.minus(BOOKKEEPING_MARGIN);
         // SQS received these messages no later than this: their 12 h visibility windows are counted from here.
         Instant received = clock.instant();
         Supplier<List<Subscription>> activeSubscriptions = fanOut.snapshot();
-        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (SQSEvent.SQSMessage message : messages) {
-                executor.submit(() -> {
-                    if (!handle(message, received, activeSubscriptions)) {
-                        failures.add(new SQSBatchResponse.BatchItemFailure(message.getMessageId()));
-                    }
-                });
+        Map<SQSEvent.SQSMessage, Future<Disposition>> running = new LinkedHashMap<>();
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        for (SQSEvent.SQSMessage message : messages) {
+            running.put(message, executor.submit(() -> handle(message, received, attemptsEnd, activeSubscriptions)));
+        }
+        executor.shutdown();
+        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
+        List<SQSEvent.SQSMessage> unfinished = new ArrayList<>();
+        for (Map.Entry<SQSEvent.SQSMessage, Future<Disposition>> entry : running.entrySet()) {
+            Disposition disposition = await(entry.getValue(), waitUntil);
+            if (disposition != Disposition.DONE) {
+                failures.add(new SQSBatchResponse.BatchItemFailure(entry.getKey().getMessageId()));
             }
-        } // close() waits for every delivery of the batch
-        return new SQSBatchResponse(new ArrayList<>(failures));
+            if (disposition == Disposition.UNFINISHED) {
+                unfinished.add(entry.getKey());
+            }
+        }
+        // Stragglers are interrupted (a virtual thread's blocking socket call ends on interrupt); whatever they
+        // still do has been reported as unfinished, and an attempt they may yet make repeats the same number.
+        executor.shutdownNow();
+        if (!unfinished.isEmpty()) {
+            hurryBack(unfinished);
+        }
+        return new SQSBatchResponse(failures);
     }
 
-    private boolean handle(SQSEvent.SQSMessage message, Instant received,
-                           Supplier<List<Subscription>> activeSubscriptions) {
+    private static Disposition await(Future<Disposition> future, Deadline waitUntil) {
+        try {
+            return future.get(Math.max(0, waitUntil.remaining().toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return Disposition.UNFINISHED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Disposition.UNFINISHED;
+        } catch (ExecutionException e) {
+            return Disposition.FAILED; // handle catches every exception; an Error got here
+        }
+    }
+
+    private Disposition handle(SQSEvent.SQSMessage message, Instant received, Deadline attemptsEnd,
+                               Supplier<List<Subscription>> activeSubscriptions) {
         try {
             DeliveryTask task = TaskQueue.fromJson(message.getBody());
-            if (task.kind() == null || task.eventId() == null) {
-                throw new IllegalArgumentException("task without kind or eventId");
-            }
-            if (task.kind() == DeliveryTask.Kind.FAN_OUT) {
+            Received receipt = new Received(queueUrlOf(message), message.getReceiptHandle(), received, attemptsEnd);
+            return dispatch(task, receipt, activeSubscriptions) ? Disposition.DONE : Disposition.FAILED;
+        } catch (DeadlineReached e) {
+            return Disposition.UNFINISHED;
+        } catch (RuntimeException e) {
+            // Left on the queue: retried after its visibility timeout; a task that fails like this on every
+            // receive (a poison message) is moved to the DLQ by the queue's redrive policy (maxReceiveCount).
+            log.error("delivery task failed", Map.of("messageId", String.valueOf(message.getMessageId()),
+                    "error", e.getClass().getSimpleName()));
+            return Disposition.FAILED;
+        }
+    }
+
+    /** @return true when the message is done with (delete it), false when it must come back */
+    private boolean dispatch(DeliveryTask task, Received message, Supplier<List<Subscription>> activeSubscriptions) {
+        if (task.kind() == null) {
+            throw new IllegalArgumentException("task without kind");
+        }
+        switch (task.kind()) {
+            case FAN_OUT -> {
+                if (task.eventId() == null) {
+                    throw new IllegalArgumentException("FAN_OUT task without eventId");
+                }
                 fanOut.run(task, activeSubscriptions);
                 return true;
             }
-            if (task.subscriptionId() == null || task.webhookId() == null) {
-                throw new IllegalArgumentException("DELIVER task without subscriptionId or webhookId");
+            case DELIVER -> {
+                return deliver(task, message);
             }
-            return delivery.deliver(task, receiveCount(message), message.getReceiptHandle(), received);
-        } catch (RuntimeException e) {
-            // Left on the queue: retried after its visibility timeout, then parked in the DLQ for an operator.
-            log.error("delivery task failed", Map.of("messageId", String.valueOf(message.getMessageId()),
-                    "error", e.getClass().getSimpleName()));
-            return false;
+            default -> throw new IllegalArgumentException("no handler for " + task.kind() + " tasks");
         }
     }
 
-    private static int receiveCount(SQSEvent.SQSMessage message) {
-        Map<String, String> attributes = message.getAttributes();
-        String count = attributes == null ? null : attributes.get("ApproximateReceiveCount");
-        try {
-            return count == null ? 1 : Math.max(1, Integer.parseInt(count));
-        } catch (NumberFormatException e) {
-            return 1;
+    private boolean deliver(DeliveryTask task, Received message) {
+        if (task.eventId() == null || task.subscriptionId() == null || task.webhookId() == null) {
+            throw new IllegalArgumentException("DELIVER task without eventId, subscriptionId or webhookId");
         }
+        Duration early = untilDue(task);
+        if (early != null) {
+            defer(task, message, early);
+            return false;
+        }
+        if (message.deadline().remaining().isNegative()) {
+            throw new DeadlineReached("batch deadline passed before the task started");
+        }
+        return delivery.deliver(task, message);
+    }
+
+    /** How long before {@code task} is due, or null when it is due now (or says nothing of when). */
+    private Duration untilDue(DeliveryTask task) {
+        if (task.notBefore() == null) {
+            return null;
+        }
+        Instant notBefore;
+        try {
+            notBefore = Instant.parse(task.notBefore());
+        } catch (DateTimeParseException e) {
+            log.warn("task with an unreadable notBefore; attempting it now", Map.of("webhookId", task.webhookId()));
+            return null;
+        }
+        Duration early = Duration.between(clock.instant(), notBefore);
+        return early.compareTo(NOT_BEFORE_TOLERANCE) > 0 ? early : null;
+    }
+
+    /**
+     * A task that arrived before its notBefore (a backoff longer than SQS's 15-minute delay): hidden until then,
+     * as far as its receive window allows, with no attempt and no budget spent.
+     */
+    private void defer(DeliveryTask task, Received message, Duration early) {
+        // Rounded up, so it does not come back a fraction of a second early and spend a receive for nothing.
+        Duration wanted = Duration.ofSeconds(early.toSeconds() + (early.toNanosPart() > 0 ? 1 : 0));
+        Duration wait = retryPolicy.withinReceiveWindow(wanted, message.receivedAt(), clock.instant());
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("eventId", task.eventId());
+        line.put("subscriptionId", task.subscriptionId());
+        line.put("webhookId", task.webhookId());
+        line.put("attemptsMade", task.attemptsMade());
+        line.put("notBefore", task.notBefore());
+        line.put("deferSeconds", WebhookDelivery.seconds(wait));
+        if (message.receiptHandle() != null) {
+            try {
+                sqs.changeMessageVisibility(r -> r.queueUrl(message.queueUrl()).receiptHandle(message.receiptHandle())
+                        .visibilityTimeout(WebhookDelivery.seconds(wait)));
+            } catch (RuntimeException e) {
+                line.put("exception", e.getClass().getName());
+                log.warn("could not defer a task until its notBefore; it comes back after the queue's visibility "
+                        + "timeout", line);
+                return;
+            }
+        }
+        log.info("delivery deferred until its notBefore (no attempt)", line);
+    }
+
+    /** The queue a message came from: the slow lane's when its event source says so, else the main one. */
+    private String queueUrlOf(SQSEvent.SQSMessage message) {
+        return lanes.fromSlowLane(message.getEventSourceArn()) ? lanes.slowQueueUrl() : lanes.mainQueueUrl();
+    }
+
+    /**
+     * Best effort, bounded: asks SQS to make the unfinished messages visible again soon. If AWS is too slow for
+     * that too, they come back after the queue's visibility timeout, which costs time, never an attempt.
+     */
+    private void hurryBack(List<SQSEvent.SQSMessage> unfinished) {
+        Map<String, List<SQSEvent.SQSMessage>> byQueue = new LinkedHashMap<>();
+        for (SQSEvent.SQSMessage message : unfinished) {
+            if (message.getReceiptHandle() != null) {
+                byQueue.computeIfAbsent(queueUrlOf(message), q -> new ArrayList<>()).add(message);
+            }
+        }
+        log.warn("batch deadline reached; unfinished messages come back without spending an attempt",
+                Map.of("unfinished", unfinished.size(), "visibleInSeconds", UNFINISHED_VISIBILITY.toSeconds()));
+        byQueue.forEach((queueUrl, list) -> {
+            for (int from = 0; from < list.size(); from += SQS_BATCH) {
+                List<SQSEvent.SQSMessage> chunk = list.subList(from, Math.min(from + SQS_BATCH, list.size()));
+                List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
+                for (int i = 0; i < chunk.size(); i++) {
+                    entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(i))
+                            .receiptHandle(chunk.get(i).getReceiptHandle())
+                            .visibilityTimeout((int) UNFINISHED_VISIBILITY.toSeconds()).build());
+                }
+                try {
+                    sqs.changeMessageVisibilityBatch(r -> r.queueUrl(queueUrl).entries(entries)
+                            .overrideConfiguration(o -> o.apiCallTimeout(HURRY_CALL_TIMEOUT)));
+                } catch (RuntimeException e) {
+                    log.warn("could not hurry unfinished messages back; they return after the visibility timeout",
+                            Map.of("exception", e.getClass().getName()));
+                }
+            }
+        });
     }
 }

@@ -1,6 +1,7 @@
 package com.algohire.relay.delivery;
 
 import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.internal.AwsClients;
@@ -13,6 +14,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import java.time.Clock;
+import java.time.Duration;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -41,21 +43,37 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
 
     DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
                     StructuredLog log) {
+        this(config, dynamoDb, sqs, events, new SsrfGuard(config.ssrfAllowlist()), clock, log);
+    }
+
+    /** As above, with the SSRF guard (and so the DNS resolver) chosen by the caller: tests' seam for DNS. */
+    DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, SsrfGuard guard,
+                    Clock clock, StructuredLog log) {
         SubscriptionStore subscriptions = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
-        DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(config.ssrfAllowlist()), config.deliveryTimeout(),
-                clock);
+        DeliveryAttempt attempt = new DeliveryAttempt(guard, config.deliveryTimeout(), clock);
+        DeliveryLanes lanes = new DeliveryLanes(config.deliveryQueueUrl(), config.deliverySlowQueueUrl());
+        RetryPolicy retryPolicy = new RetryPolicy(config.maxRetryAttempts(), config.retrySchedule(),
+                Randomness::unitInterval);
         this.batch = new DeliveryBatch(
                 new FanOut(events, subscriptions, sqs,
                         config.deliveryQueueUrl(), log),
                 new WebhookDelivery(events, subscriptions, attempt,
                         new DeliveryLog(dynamoDb, config.eventsTable(), config.retention()),
-                        new RetryPolicy(config.maxRetryAttempts(), config.retrySchedule(), Randomness::unitInterval),
-                        sqs, config.deliveryQueueUrl(), clock, log),
-                clock, log);
+                        retryPolicy, sqs, lanes, config.deliveryDlqUrl(), clock, log),
+                lanes, sqs, retryPolicy, clock, log);
     }
 
+    /**
+     * One batch, within the time the invocation has left. Without a context (some tests, {@code sam local} with
+     * a hand-made event) that is the function's whole timeout.
+     */
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return batch.process(event);
+        return batch.process(event, remainingTime(context));
+    }
+
+    static Duration remainingTime(Context context) {
+        return context == null ? Duration.ofSeconds(RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS)
+                : Duration.ofMillis(context.getRemainingTimeInMillis());
     }
 }

@@ -12,10 +12,12 @@ import java.util.function.DoubleSupplier;
 /**
  * How long a failed delivery waits before SQS hands it out again, and whether its attempt budget is spent.
  *
- * <p>The attempt number is the message's ApproximateReceiveCount; with M = MAX_RETRY_ATTEMPTS, attempts 2..M+1 are
- * the retries and a failed attempt M+1 goes to the DLQ. Why the backoff is a visibility change, bounded by a 12 h
- * window that counts from the receive, and how it fits the queue's settings: docs/architecture.md, "Delivery
- * timing".
+ * <p>The attempt number is the task's own count of attempts made, plus one (never SQS's receive count, which
+ * throttled and cut-short receives raise too); with M = MAX_RETRY_ATTEMPTS, attempts 2..M+1 are the retries and a
+ * failed attempt M+1 goes to the DLQ. A retry is a new message, delayed by the backoff (SQS allows 15 minutes) and
+ * carrying the time it is due; a visibility change, bounded by a 12 h window that counts from the receive, holds
+ * back a task that arrives early and keeps one whose re-queue failed. How that fits the queue's settings:
+ * docs/architecture.md, "Delivery timing".
  */
 final class RetryPolicy {
     static final Duration MAX_VISIBILITY = Duration.ofSeconds(RelaySchema.SQS_MAX_VISIBILITY_SECONDS);

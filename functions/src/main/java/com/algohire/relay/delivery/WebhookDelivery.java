@@ -5,6 +5,7 @@ import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.StoredEvent;
+import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionStore;
@@ -21,12 +22,21 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /**
  * Carries out one DELIVER task: signs the event for its subscription, POSTs it, records the attempt, and decides
  * what happens next (done, subscription disabled, retry after a backoff, or on to the DLQ; see {@link RetryPolicy}).
+ * The task carries its own attempt count; the delivery, not SQS's receive count, decides when the budget is spent.
  */
 final class WebhookDelivery {
     static final String DELIVERED = "DELIVERED";
     static final String RETRYING = "RETRYING";
     static final String FAILED = "FAILED";
     static final String DISABLED = "DISABLED";
+    /** An attempt the invocation's deadline cut short: logged, not counted (the task comes back with its count). */
+    static final String CUT_SHORT = "CUT_SHORT";
+    /** The shortest attempt worth making (or the delivery timeout, if that is shorter). */
+    static final Duration MIN_ATTEMPT = Duration.ofSeconds(1);
+    /** How soon a task whose DLQ send failed comes back to try again. */
+    static final Duration DLQ_SEND_RETRY = Duration.ofSeconds(10);
+    /** How much of the receiver's answer {@code lastError} keeps. */
+    static final int LAST_ERROR_BODY_CHARS = 200;
 
     private final EventStore events;
     private final SubscriptionStore subscriptions;
@@ -34,41 +44,80 @@ final class WebhookDelivery {
     private final DeliveryLog deliveryLog;
     private final RetryPolicy retryPolicy;
     private final SqsClient sqs;
-    private final String queueUrl;
+    private final DeliveryLanes lanes;
+    private final String dlqUrl;
     private final Clock clock;
     private final StructuredLog log;
 
     WebhookDelivery(EventStore events, SubscriptionStore subscriptions, DeliveryAttempt attempt,
-            DeliveryLog deliveryLog,
-                    RetryPolicy retryPolicy, SqsClient sqs, String queueUrl, Clock clock, StructuredLog log) {
+                    DeliveryLog deliveryLog, RetryPolicy retryPolicy, SqsClient sqs, DeliveryLanes lanes,
+                    String dlqUrl, Clock clock, StructuredLog log) {
         this.events = events;
         this.subscriptions = subscriptions;
         this.attempt = attempt;
         this.deliveryLog = deliveryLog;
         this.retryPolicy = retryPolicy;
         this.sqs = sqs;
-        this.queueUrl = queueUrl;
+        this.lanes = lanes;
+        this.dlqUrl = dlqUrl;
         this.clock = clock;
         this.log = log;
     }
 
     /**
      * Sign, post, classify, log, settle: one attempt of {@code task}, recorded on its event whatever came of it.
+     * The attempt's number is the task's own count plus one: receives that made no attempt never spend budget.
      *
-     * @param received when SQS handed out this message, at the latest: its visibility can reach 12 h from then
      * @return true when the message is done with (delete it), false when it must come back (batch failure)
+     * @throws DeadlineReached when the invocation has no time left for a useful attempt, or cut the attempt short
      */
-    boolean deliver(DeliveryTask task, int attemptNumber, String receiptHandle, Instant received) {
+    boolean deliver(DeliveryTask task, Received message) {
+        int attemptNumber = task.attemptsMade() + 1;
         Optional<Target> target = target(task, attemptNumber);
         if (target.isEmpty()) {
             return true;
         }
+        Duration limit = attemptLimit(message.deadline());
         Subscription subscription = target.get().subscription();
         Instant now = clock.instant();
-        DeliveryAttempt.Result result = attempt(task, target.get().event(), subscription, now);
-        String outcome = classify(result, subscription, attemptNumber);
+        DeliveryAttempt.Result result = attempt(task, target.get().event(), subscription, now, limit);
+        boolean cutShort = cutShort(result, limit);
+        String outcome = cutShort ? CUT_SHORT : classify(result, subscription, attemptNumber);
         recordAttempt(task, attemptNumber, subscription, result, outcome, now);
-        return settle(task, attemptNumber, result, outcome, receiptHandle, received);
+        if (cutShort) {
+            Map<String, Object> line = ids(task, attemptNumber);
+            line.put("latencyMs", result.latencyMs());
+            line.put("errorKind", result.errorKind());
+            log.warn("delivery attempt cut short by the invocation's deadline; it comes back without spending an "
+                    + "attempt", line);
+            throw new DeadlineReached("attempt cut short");
+        }
+        return settle(task, attemptNumber, subscription, result, outcome, message, now);
+    }
+
+    /**
+     * The time this attempt may take: the delivery timeout, or less when the invocation ends sooner.
+     *
+     * @throws DeadlineReached when that is less than {@link #MIN_ATTEMPT}: an attempt that short would fail
+     *                         against a receiver that is merely not instant, and spend budget for nothing
+     */
+    private Duration attemptLimit(Deadline deadline) {
+        Duration left = deadline.remaining();
+        Duration full = attempt.timeout();
+        Duration useful = full.compareTo(MIN_ATTEMPT) < 0 ? full : MIN_ATTEMPT;
+        if (left.compareTo(useful) < 0) {
+            throw new DeadlineReached("no time left for an attempt");
+        }
+        return left.compareTo(full) < 0 ? left : full;
+    }
+
+    /**
+     * A timeout under a limit the deadline cut below the delivery timeout: the receiver did not get the time every
+     * attempt is promised, so this one does not count (the task comes back with its count unchanged).
+     */
+    private boolean cutShort(DeliveryAttempt.Result result, Duration limit) {
+        return limit.compareTo(attempt.timeout()) < 0
+                && ("TIMEOUT".equals(result.errorKind()) || "DNS_TIMEOUT".equals(result.errorKind()));
     }
 
     /** What a task is delivered to, read fresh for every attempt. */
@@ -96,7 +145,7 @@ final class WebhookDelivery {
      * and end in the DLQ unexplained.
      */
     private DeliveryAttempt.Result attempt(DeliveryTask task, StoredEvent event, Subscription subscription,
-            Instant now) {
+            Instant now, Duration limit) {
         long start = System.nanoTime();
         Signed signed;
         try {
@@ -104,7 +153,7 @@ final class WebhookDelivery {
         } catch (RuntimeException e) {
             return DeliveryAttempt.Result.notSent("SIGNING_FAILED", start);
         }
-        return post(subscription, signed, start);
+        return post(subscription, signed, start, limit);
     }
 
     /** A webhook ready to send: its body and the Standard Webhooks headers that sign it. */
@@ -122,9 +171,9 @@ final class WebhookDelivery {
         return new Signed(body, WebhookSignature.headers(task.webhookId(), timestamp, signatures));
     }
 
-    private DeliveryAttempt.Result post(Subscription subscription, Signed signed, long start) {
+    private DeliveryAttempt.Result post(Subscription subscription, Signed signed, long start, Duration limit) {
         try {
-            return attempt.post(subscription.url(), signed.headers(), signed.body());
+            return attempt.post(subscription.url(), signed.headers(), signed.body(), limit);
         } catch (RuntimeException e) {
             return DeliveryAttempt.Result.notSent(e instanceof IllegalArgumentException
                     ? "INVALID_URL" : "INTERNAL_ERROR",
@@ -179,11 +228,11 @@ final class WebhookDelivery {
     }
 
     /**
-     * Logs the attempt and tells the queue what comes next: delete the message (delivered, disabled), let SQS move
-     * it to the DLQ (budget spent), or make it visible again after the backoff (retrying).
+     * Logs the attempt and tells the queue what comes next: delete the message (delivered, disabled), park the task
+     * in the DLQ (budget spent), or queue its next attempt (retrying).
      */
-    private boolean settle(DeliveryTask task, int attemptNumber, DeliveryAttempt.Result result, String outcome,
-                           String receiptHandle, Instant received) {
+    private boolean settle(DeliveryTask task, int attemptNumber, Subscription subscription,
+                           DeliveryAttempt.Result result, String outcome, Received message, Instant attemptedAt) {
         Map<String, Object> line = ids(task, attemptNumber);
         line.put("statusCode", result.statusCode());
         line.put("latencyMs", result.latencyMs());
@@ -199,32 +248,107 @@ final class WebhookDelivery {
                 return true;
             }
             case FAILED -> {
-                // Visibility 0: SQS's next receive exceeds maxReceiveCount and moves the task to the DLQ.
-                changeVisibility(receiptHandle, Duration.ZERO);
-                log.error("delivery attempt: retry budget exhausted, task goes to the DLQ", line);
-                return false;
+                return deadLetter(task, lastError(result), message, line);
             }
             default -> {
-                Duration backoff = retryPolicy.withinReceiveWindow(retryPolicy.backoff(attemptNumber,
-                        result.retryAfter()), received, clock.instant());
-                changeVisibility(receiptHandle, backoff);
-                line.put("retryInSeconds", seconds(backoff));
-                log.warn(retryMessage(result.statusCode()), line);
-                return false;
+                return retryLater(task, attemptNumber, subscription, result, message, attemptedAt, line);
             }
         }
     }
 
-    private void changeVisibility(String receiptHandle, Duration delay) {
-        if (receiptHandle == null) {
+    /**
+     * Queues the task's next attempt as a new message carrying the count and the time it is due, and lets the
+     * received one be deleted. SQS delays a message 15 minutes at most: a longer backoff arrives early and is
+     * deferred by {@link DeliveryBatch} until {@code notBefore}, without an attempt.
+     *
+     * <p>If the send fails (or its outcome is unknown), the received message is kept instead, made visible again
+     * after the backoff (as far as its receive window allows). Its next receive then repeats this attempt's number,
+     * and a send that did get through leaves a second copy: never fewer attempts than the budget, at worst one more,
+     * under the same webhook-id.
+     */
+    private boolean retryLater(DeliveryTask task, int attemptNumber, Subscription subscription,
+                               DeliveryAttempt.Result result, Received message, Instant attemptedAt,
+                               Map<String, Object> line) {
+        Duration backoff = retryPolicy.backoff(attemptNumber, result.retryAfter());
+        Instant notBefore = attemptedAt.plus(backoff);
+        DeliveryTask next = task.afterAttempt(EventItems.timestamp(notBefore), lastError(result));
+        String queueUrl = lanes.queueFor(subscription);
+        try {
+            new TaskQueue(sqs, queueUrl).send(next, backoff);
+            line.put("retryInSeconds", seconds(backoff));
+            line.put("notBefore", next.notBefore());
+            log.warn(retryMessage(result.statusCode()), line);
+            return true;
+        } catch (RuntimeException e) {
+            Duration wait = retryPolicy.withinReceiveWindow(backoff, message.receivedAt(), clock.instant());
+            changeVisibility(message, wait);
+            line.put("retryInSeconds", seconds(wait));
+            line.put("requeueError", e.getClass().getSimpleName());
+            log.warn(retryMessage(result.statusCode()) + " (re-queue failed: the message is kept and this attempt "
+                    + "number repeats)", line);
+            return false;
+        }
+    }
+
+    /**
+     * Parks the task in the DLQ with what its last attempt got, and lets the received message be deleted. The
+     * parked copy carries no attempt count: a redrive gives it a fresh budget. If the send fails the message is
+     * kept and comes back shortly (its next receive repeats the last attempt, then tries the DLQ again).
+     */
+    private boolean deadLetter(DeliveryTask task, String lastError, Received message, Map<String, Object> line) {
+        line.put("lastError", lastError);
+        if (dlqUrl == null || dlqUrl.isBlank()) {
+            log.error("delivery attempt: retry budget exhausted, but no DLQ is configured; the task is kept", line);
+            changeVisibility(message, DLQ_SEND_RETRY);
+            return false;
+        }
+        try {
+            new TaskQueue(sqs, dlqUrl).send(task.deadLettered(lastError));
+        } catch (RuntimeException e) {
+            line.put("dlqError", e.getClass().getSimpleName());
+            log.error("delivery attempt: retry budget exhausted, and the DLQ send failed; the task is kept", line);
+            changeVisibility(message, DLQ_SEND_RETRY);
+            return false;
+        }
+        log.error("delivery attempt: retry budget exhausted, task parked in the DLQ", line);
+        return true;
+    }
+
+    /**
+     * What an attempt got, for a person reading the DLQ: {@code HTTP 503: <the first 200 characters of the body>},
+     * or the error kind when no response came ({@code TIMEOUT}, {@code CONNECTION}, ...).
+     */
+    static String lastError(DeliveryAttempt.Result result) {
+        if (result.statusCode() == null) {
+            return result.errorKind() == null ? "UNKNOWN" : result.errorKind();
+        }
+        String body = result.responseBody();
+        if (body == null || body.isBlank()) {
+            return "HTTP " + result.statusCode();
+        }
+        int cut = Math.min(body.length(), LAST_ERROR_BODY_CHARS);
+        if (cut < body.length() && Character.isHighSurrogate(body.charAt(cut - 1))) {
+            cut--; // never half a character: SQS takes valid Unicode only
+        }
+        return "HTTP " + result.statusCode() + ": " + body.substring(0, cut);
+    }
+
+    /** Best effort: when it fails, the message comes back after the queue's visibility timeout instead. */
+    private void changeVisibility(Received message, Duration delay) {
+        if (message.receiptHandle() == null) {
             return;
         }
-        sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(receiptHandle)
-                .visibilityTimeout(seconds(delay)));
+        try {
+            sqs.changeMessageVisibility(r -> r.queueUrl(message.queueUrl()).receiptHandle(message.receiptHandle())
+                    .visibilityTimeout(seconds(delay)));
+        } catch (RuntimeException e) {
+            log.warn("could not change a message's visibility; it comes back after the queue's visibility timeout",
+                    Map.of("exception", e.getClass().getName()));
+        }
     }
 
     /** Whole seconds, rounded down: rounding up could ask SQS for more than is left of the message's window. */
-    private static int seconds(Duration delay) {
+    static int seconds(Duration delay) {
         return (int) Math.min(RetryPolicy.MAX_VISIBILITY.toSeconds(), Math.max(0, delay.toSeconds()));
     }
 

@@ -6,9 +6,16 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -24,6 +31,10 @@ import java.util.stream.Collectors;
  *
  * <p>The allowlist ({@code host} or {@code host:port}, from SSRF_ALLOWLIST) is the only way around the checks and
  * exists for the local runtime and tests.
+ *
+ * <p>At send time the lookup is bounded by the time the attempt has left ({@link #resolve(String, int, Duration)}):
+ * the JDK resolver has no timeout of its own, and a resolver that hangs would otherwise hold the delivery past
+ * its function's deadline.
  */
 public final class SsrfGuard {
     /** Turns a host name into its addresses; the JDK resolver in production, swappable in tests. */
@@ -36,6 +47,16 @@ public final class SsrfGuard {
 
     private final Set<String> allowlist;
     private final Resolver resolver;
+    /**
+     * Where bounded lookups run. Platform threads, not virtual ones: the JDK resolver blocks in native code, which
+     * would pin a virtual thread's carrier for as long as DNS hangs. Daemon threads, idle ones retired after a
+     * minute; a lookup that outlives its attempt finishes (or hangs) there without holding anyone up.
+     */
+    private final ExecutorService lookups = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "ssrf-dns-lookup");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public SsrfGuard(Set<String> allowlist) {
         this(allowlist, InetAddress::getAllByName);
@@ -58,7 +79,7 @@ public final class SsrfGuard {
         URI uri = checkSyntax(url);
         if (!isAllowlisted(uri)) {
             try {
-                resolveChecked(uri.getHost());
+                resolveChecked(uri.getHost(), null);
             } catch (UrlRejectedException e) {
                 throw e;
             } catch (UnknownHostException notResolvableNow) {
@@ -117,10 +138,19 @@ public final class SsrfGuard {
      * the blocked one next time.
      */
     public InetAddress[] resolve(String host, int port) throws UnknownHostException {
+        return resolve(host, port, null);
+    }
+
+    /**
+     * As {@link #resolve(String, int)}, giving DNS at most {@code timeout} (null: no bound).
+     *
+     * @throws DnsTimeoutException when the resolver has not answered in time (or the time is already up)
+     */
+    public InetAddress[] resolve(String host, int port, Duration timeout) throws UnknownHostException {
         if (isAllowlisted(host, port)) {
-            return resolver.resolve(unbracket(host));
+            return lookUp(unbracket(host), timeout);
         }
-        return resolveChecked(host);
+        return resolveChecked(host, timeout);
     }
 
     /** As {@link #resolve(String, int)} when the port is unknown: only a port-less allowlist entry exempts the host. */
@@ -144,10 +174,10 @@ public final class SsrfGuard {
         return BlockedRanges.reason(address);
     }
 
-    private InetAddress[] resolveChecked(String rawHost) throws UnknownHostException {
+    private InetAddress[] resolveChecked(String rawHost, Duration timeout) throws UnknownHostException {
         String host = unbracket(rawHost);
         checkHostForm(host);
-        InetAddress[] addresses = resolver.resolve(host);
+        InetAddress[] addresses = lookUp(host, timeout);
         if (addresses == null || addresses.length == 0) {
             throw new UnknownHostException("host did not resolve");
         }
@@ -158,6 +188,36 @@ public final class SsrfGuard {
             }
         }
         return addresses;
+    }
+
+    /** The resolver's answer, waited for at most {@code timeout} when there is one. */
+    private InetAddress[] lookUp(String host, Duration timeout) throws UnknownHostException {
+        if (timeout == null) {
+            return resolver.resolve(host);
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new DnsTimeoutException("no time left to resolve the host");
+        }
+        Future<InetAddress[]> lookup = lookups.submit(() -> resolver.resolve(host));
+        try {
+            return lookup.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            lookup.cancel(true);
+            throw new DnsTimeoutException("host did not resolve within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            lookup.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new DnsTimeoutException("interrupted while resolving the host");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof UnknownHostException unknown) {
+                throw unknown;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException("resolver failed", cause);
+        }
     }
 
     /** Refuses numeric hosts that are not canonical, and judges literal addresses without any DNS. */

@@ -127,4 +127,40 @@ class DeliveryAttemptIntegrationTest {
             assertThat(result.statusCode()).isNull();
         }
     }
+
+    @Test
+    void post_whenDnsHangs_givesUpWithinTheAttemptsLimitAsDnsTimeout() throws Exception {
+        SsrfGuard hanging = new SsrfGuard(Set.of(), host -> {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new java.net.UnknownHostException("interrupted");
+        });
+        try (DeliveryAttempt attempt = new DeliveryAttempt(hanging, Duration.ofSeconds(10), Clock.systemUTC())) {
+            long start = System.nanoTime();
+            DeliveryAttempt.Result result = attempt.post("https://hangs.example.com/hook", Map.of(), "{}",
+                    Duration.ofMillis(500));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(result.errorKind()).as("result %s", result).isEqualTo("DNS_TIMEOUT");
+            assertThat(result.statusCode()).isNull();
+            assertThat(millis).as("took %d ms", millis).isLessThan(2000);
+        }
+    }
+
+    @Test
+    void post_whenGivenLessThanTheDeliveryTimeout_timesOutAtTheShorterLimit() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> new WebhookReceiver.Answer(200, 5000, Map.of()));
+             DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(Set.of("127.0.0.1")), Duration.ofSeconds(10),
+                     Clock.systemUTC())) {
+            long start = System.nanoTime();
+            DeliveryAttempt.Result result = attempt.post(receiver.url(), Map.of(), "{}", Duration.ofMillis(600));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(result.errorKind()).as("result %s", result).isEqualTo("TIMEOUT");
+            assertThat(millis).as("took %d ms", millis).isBetween(500L, 3000L);
+        }
+    }
 }

@@ -88,7 +88,8 @@ class DeliveryHandlerIntegrationTest {
             String eventId = publish(s, "job.created", "{\"jobId\":\"j-1\",\"title\":\"Engineer\"}");
 
             assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // fan-out
-            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1); // 500
+            // 500: the task is re-queued as a new message carrying its attempt, and the received one deleted
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty();
             assertThat(s.env().poll(s.handler(), 2).getBatchItemFailures()).isEmpty(); // 200 on attempt 2
 
             assertThat(receiver.requests()).hasSize(2);
@@ -183,6 +184,8 @@ class DeliveryHandlerIntegrationTest {
             assertThat(dlq.get("approximateDepth").asInt()).isEqualTo(1);
             assertThat(dlq.get("messages").get(0).get("task").get("eventId").asText()).isEqualTo(eventId);
             assertThat(dlq.get("messages").get(0).get("task").get("kind").asText()).isEqualTo("DELIVER");
+            assertThat(dlq.get("messages").get(0).get("task").get("lastError").asText())
+                    .isEqualTo("HTTP 503: answer 503");
 
             JsonNode redrive = call(s.management(), "POST", "/api/v1/dlq/redrive", null);
             assertThat(redrive.get("taskHandle").asText()).isNotBlank();
@@ -252,10 +255,11 @@ class DeliveryHandlerIntegrationTest {
             String id = subscribe(s, receiver.url(), "[\"job.created\"]").get("subscriptionId").asText();
             String eventId = publish(s, "job.created", "{}");
             s.env().poll(handler, 1); // fan-out
-            assertThat(s.env().poll(handler, 1).getBatchItemFailures()).hasSize(1);
+            assertThat(s.env().poll(handler, 1).getBatchItemFailures()).isEmpty(); // re-queued for its retry
 
             assertThat(receiver.requests()).hasSize(1);
             assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("RETRYING");
+            assertThat(s.env().depth(s.env().queueUrl)).as("the retry waits on the queue").isEqualTo(1);
             JsonNode view = call(s.management(), "GET", "/api/v1/subscriptions/" + id, null).get("subscription");
             assertThat(view.get("active").asBoolean()).isTrue();
         }
@@ -307,7 +311,7 @@ class DeliveryHandlerIntegrationTest {
             String eventId = publish(s, "job.created", "{}");
             s.env().poll(s.handler(), 1); // fan-out
 
-            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1); // 410 from the old URL
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // 410 from the old URL
             JsonNode view = call(s.management(), "GET", "/api/v1/subscriptions/" + id[0], null).get("subscription");
             assertThat(view.get("active").asBoolean()).isTrue();
             assertThat(view.get("url").asText()).isEqualTo(fresh.url());
@@ -334,7 +338,7 @@ class DeliveryHandlerIntegrationTest {
             String updatedBefore = call(s.management(), "GET", "/api/v1/subscriptions/" + id[0], null)
                     .get("subscription").get("updatedAt").asText();
 
-            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1);
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // re-queued for its retry
 
             JsonNode view = call(s.management(), "GET", "/api/v1/subscriptions/" + id[0], null).get("subscription");
             assertThat(view.get("active").asBoolean()).isTrue();
@@ -355,7 +359,7 @@ class DeliveryHandlerIntegrationTest {
             SQSBatchResponse response = s.env().poll(s.handler(), 1);
             long millis = (System.nanoTime() - start) / 1_000_000;
 
-            assertThat(response.getBatchItemFailures()).hasSize(1);
+            assertThat(response.getBatchItemFailures()).isEmpty(); // re-queued for its retry
             assertThat(millis).isLessThan(1900);
             DeliveryLogEntry entry = logs(s, eventId).getFirst();
             assertThat(entry.errorKind()).isEqualTo("TIMEOUT");
@@ -368,35 +372,34 @@ class DeliveryHandlerIntegrationTest {
     }
 
     @Test
-    void deliver_whenRetryAfterOutlastsWhatIsLeftOfTheReceiveWindow_capsVisibilitySoTheTaskComesBackThen(
+    void deliver_whenRetryAfterAsksForTwoDays_requeuesWithSqsLongestDelayAndANotBeforeTwelveHoursOn(
             AwsBackend backend) throws Exception {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         RelayConfig config = env.config(Map.of());
-        MutableClock clock = new MutableClock(Instant.now());
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
         DeliveryHandler handler = new DeliveryHandler(config, env.resources.dynamoDb, env.resources.sqs,
                 env.eventStore(config), clock, env.log);
         Setup s = new Setup(env, config, handler, new ManagementApiHandler(config, env.resources.clients));
-        // The receiver asks for two days; by the time it answers, this receive has used all but ~4 minutes of its
-        // 12 h window, less than RetryPolicy.RECEIVE_MARGIN: nothing of it may be asked for.
-        try (WebhookReceiver receiver = new WebhookReceiver(n -> {
-            if (n == 1) {
-                clock.advance(Duration.ofHours(11).plusMinutes(56));
-            }
-            return new WebhookReceiver.Answer(n == 1 ? 503 : 200, 0, Map.of("Retry-After", "172800"));
-        })) {
+        // Two days is more than SQS can hold a message back: the backoff is capped at 12 h, the new message is
+        // delayed the 15 minutes SQS allows, and its notBefore holds it back the rest of the way when it arrives.
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> new WebhookReceiver.Answer(503, 0,
+                Map.of("Retry-After", "172800")))) {
             subscribe(s, receiver.url(), "[\"*\"]");
             String eventId = publish(s, "job.created", "{}");
             s.env().poll(handler, 1); // fan-out
 
-            assertThat(s.env().poll(handler, 1).getBatchItemFailures()).hasSize(1);
-            assertThat(s.env().logText()).contains("\"retryInSeconds\":0");
-            assertThat(s.env().poll(handler, 2).getBatchItemFailures()).isEmpty(); // back at once, not in 12 h
-            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("RETRYING", "DELIVERED");
+            assertThat(s.env().poll(handler, 1).getBatchItemFailures()).isEmpty();
+
+            assertThat(s.env().logText()).contains("\"retryInSeconds\":43200")
+                    .contains("\"notBefore\":\"2026-11-28T22:00:00.000Z\"");
+            assertThat(s.env().delayed(s.env().queueUrl)).isEqualTo(1);
+            assertThat(s.env().pollReceived(handler, 1)).isZero();
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome).containsExactly("RETRYING");
         }
     }
 
     @Test
-    void deliver_whenOneMessageOfBatchFails_reportsOnlyThatOne(AwsBackend backend) throws Exception {
+    void deliver_whenOneMessageOfBatchFails_requeuesOnlyThatOne(AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "60"));
         try (WebhookReceiver good = WebhookReceiver.answering(204);
              WebhookReceiver bad = WebhookReceiver.answering(500)) {
@@ -405,7 +408,7 @@ class DeliveryHandlerIntegrationTest {
             publish(s, "job.created", "{}");
             s.env().poll(s.handler(), 1);
             SQSBatchResponse response = s.env().poll(s.handler(), 1);
-            assertThat(response.getBatchItemFailures()).hasSize(1);
+            assertThat(response.getBatchItemFailures()).isEmpty(); // both received messages are done with
             assertThat(s.env().pollReceived(s.handler(), 1)).isZero();
             assertThat(good.requests()).hasSize(1);
             assertThat(bad.requests()).hasSize(1);
@@ -428,7 +431,7 @@ class DeliveryHandlerIntegrationTest {
                             null, false, null));
             String eventId = publish(s, "job.created", "{}");
             s.env().poll(s.handler(), 1);
-            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1);
+            assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // re-queued for its retry
             assertThat(receiver.requests()).isEmpty();
             assertThat(logs(s, eventId).getFirst().errorKind()).isEqualTo("SSRF_BLOCKED");
         }
@@ -474,7 +477,7 @@ class DeliveryHandlerIntegrationTest {
         String eventId = publish(s, "job.created", "{}");
         s.env().poll(s.handler(), 1); // fan-out
 
-        assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).hasSize(1);
+        assertThat(s.env().poll(s.handler(), 1).getBatchItemFailures()).isEmpty(); // re-queued for its retry
         DeliveryLogEntry entry = logs(s, eventId).getFirst();
         assertThat(entry.errorKind()).isEqualTo("INVALID_URL");
         assertThat(entry.statusCode()).isNull();

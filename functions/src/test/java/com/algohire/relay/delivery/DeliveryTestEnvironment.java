@@ -192,13 +192,23 @@ public final class DeliveryTestEnvironment {
         return Json.mapper().readTree(response.getBody()).get("subscription").get("subscriptionId").asText();
     }
 
+    /** Messages on the queue: visible, in flight, or delayed (a retry is a new message, delayed by its backoff). */
     public int depth(String url) {
         Map<QueueAttributeName, String> a = resources.sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
                 .attributes();
         return Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
-                + Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+                + Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+                + delayed(url);
+    }
+
+    /** Messages on the queue that SQS still holds back (their DelaySeconds have not passed). */
+    public int delayed(String url) {
+        return Integer.parseInt(resources.sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes()
+                .getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED, "0"));
     }
 
     public String logText() {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -146,5 +148,52 @@ class SsrfGuardTest {
         assertThat(SsrfGuard.parseInetAton("2130706433")).containsExactly(127, 0, 0, 1);
         assertThat(SsrfGuard.parseInetAton("0177.0.0.01")).containsExactly(127, 0, 0, 1);
         assertThat(SsrfGuard.parseInetAton("256.1.1.1")).isNull();
+    }
+
+    /** A resolver that never answers (until interrupted): DNS that hangs. */
+    private static InetAddress[] hang(String host) throws UnknownHostException {
+        try {
+            Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new UnknownHostException("interrupted");
+    }
+
+    @Test
+    void resolve_whenDnsHangs_givesUpAtTheTimeoutWithDnsTimeout() {
+        SsrfGuard hanging = new SsrfGuard(Set.of(), SsrfGuardTest::hang);
+        long start = System.nanoTime();
+
+        assertThatThrownBy(() -> hanging.resolve("hooks.example.com", 443, Duration.ofMillis(300)))
+                .isInstanceOf(DnsTimeoutException.class).hasMessageContaining("300 ms");
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void resolve_whenAllowlistedHostHangs_isBoundedToo() {
+        SsrfGuard hanging = new SsrfGuard(Set.of("receiver.local"), SsrfGuardTest::hang);
+
+        assertThatThrownBy(() -> hanging.resolve("receiver.local", 80, Duration.ofMillis(200)))
+                .isInstanceOf(DnsTimeoutException.class);
+    }
+
+    @Test
+    void resolve_whenBoundedAndTheAnswerIsBlocked_stillRefusesIt() {
+        SsrfGuard guard = new SsrfGuard(Set.of(), host -> new InetAddress[] {InetAddress.getByName("10.0.0.7")});
+
+        assertThatThrownBy(() -> guard.resolve("internal.example.com", 443, Duration.ofSeconds(2)))
+                .isInstanceOf(UrlRejectedException.class);
+    }
+
+    @Test
+    void resolve_whenNoTimeIsLeft_failsWithoutAskingTheResolver() {
+        SsrfGuard guard = new SsrfGuard(Set.of(), host -> {
+            throw new AssertionError("resolver asked");
+        });
+
+        assertThatThrownBy(() -> guard.resolve("hooks.example.com", 443, Duration.ZERO))
+                .isInstanceOf(DnsTimeoutException.class);
     }
 }

@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +28,8 @@ import java.util.function.Predicate;
  * on its own, exactly as it would against AWS, so a test sees what production code sees (e.g. a
  * ConditionalCheckFailedException for its own, already committed, conditional put).
  *
+ * <p>It can also hold a request back before forwarding it ({@link #delayRequest}): AWS answering slowly.
+ *
  * <p>Rules match on the operation ({@code X-Amz-Target}, e.g. {@code DynamoDB_20120810.PutItem} or
  * {@code AmazonSQS.SendMessage}) and on the request body, and fire a set number of times.
  */
@@ -41,10 +44,15 @@ public final class ReplyLosingProxy implements AutoCloseable {
     private record Rule(String operation, Predicate<String> body, AtomicInteger remaining) {
     }
 
+    /** Requests a rule holds back for {@code delay} before forwarding them: an AWS call that is slow today. */
+    private record Delay(String operation, Predicate<String> body, Duration delay, AtomicInteger remaining) {
+    }
+
     private final HttpServer server;
     private final URI target;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final List<Rule> rules = new CopyOnWriteArrayList<>();
+    private final List<Delay> delays = new CopyOnWriteArrayList<>();
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
 
     private ReplyLosingProxy(URI target) throws IOException {
@@ -78,6 +86,15 @@ public final class ReplyLosingProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The next {@code times} requests of {@code operation} whose body satisfies {@code body} wait {@code delay}
+     * before the proxy forwards them (the client's own timeouts may give up first, as they would against AWS).
+     */
+    public ReplyLosingProxy delayRequest(String operation, Predicate<String> body, Duration delay, int times) {
+        delays.add(new Delay(operation, body, delay, new AtomicInteger(times)));
+        return this;
+    }
+
     /** Every request forwarded so far, in order. */
     public List<Seen> seen() {
         return List.copyOf(seen);
@@ -91,6 +108,17 @@ public final class ReplyLosingProxy implements AutoCloseable {
         byte[] requestBody = exchange.getRequestBody().readAllBytes();
         String operation = exchange.getRequestHeaders().getFirst("X-Amz-Target");
         String text = new String(requestBody, StandardCharsets.UTF_8);
+        for (Delay delay : delays) {
+            if (delay.operation().equals(operation) && delay.body().test(text)
+                    && delay.remaining().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                try {
+                    Thread.sleep(delay.delay().toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
+        }
         HttpRequest.Builder request = HttpRequest.newBuilder(target.resolve(exchange.getRequestURI().toString()))
                 .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(requestBody));
         for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {

@@ -63,6 +63,8 @@ public final class RelayStack extends Stack {
     static final int SQS_MAX_QUEUE_NAME_LENGTH = 80;
     static final int EVENT_RETENTION_DAYS = RelaySchema.DEFAULT_EVENT_RETENTION_DAYS;
     static final String RETRY_SCHEDULE_SECONDS = RelayConfig.DEFAULT_RETRY_SCHEDULE;
+    /** AWS's advice for a queue a Lambda function consumes: maxReceiveCount of at least 5. */
+    static final int MIN_LAMBDA_MAX_RECEIVE_COUNT = 5;
 
     /**
      * How often every alias not otherwise invoked regularly gets one harmless invocation. Lambda marks a SnapStart
@@ -163,9 +165,15 @@ public final class RelayStack extends Stack {
         require(q.visibilityTimeoutSeconds() >= 6 * RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS,
                 "delivery queue visibility " + q.visibilityTimeoutSeconds() + " s must be >= 6 x the function timeout "
                         + RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS + " s");
-        require(q.maxReceiveCount() == RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1,
-                "maxReceiveCount " + q.maxReceiveCount() + " must be MAX_RETRY_ATTEMPTS + 1 = "
-                        + (RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1));
+        // A poison bound only: it must outlast every receive a task can legitimately use (one per attempt, one
+        // notBefore deferral per retry), or SQS would dead-letter healthy tasks the relay still means to attempt.
+        int legitimateReceives = 2 * RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1;
+        require(q.maxReceiveCount() > legitimateReceives,
+                "maxReceiveCount " + q.maxReceiveCount() + " must exceed the " + legitimateReceives
+                        + " receives a task may use (MAX_RETRY_ATTEMPTS + 1 attempts and MAX_RETRY_ATTEMPTS notBefore "
+                        + "deferrals)");
+        require(q.maxReceiveCount() >= MIN_LAMBDA_MAX_RECEIVE_COUNT, "maxReceiveCount " + q.maxReceiveCount()
+                + " must be at least " + MIN_LAMBDA_MAX_RECEIVE_COUNT + ", as AWS advises for a Lambda consumer");
         require(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS < RelaySchema.DELIVERY_FUNCTION_TIMEOUT_SECONDS,
                 "one webhook attempt must time out before the delivery function does");
         for (String step : RETRY_SCHEDULE_SECONDS.split(",")) {
@@ -405,7 +413,8 @@ public final class RelayStack extends Stack {
                     "sqs:SendMessage",   // FanOut's DELIVER tasks, retries, forwarding, DRAIN / PROBE / RECOVER
                     "sqs:ChangeMessageVisibility"); // a task before its notBefore; unfinished tasks at the deadline
         }
-        // An exhausted task is sent to the DLQ by the delivery code itself (attempts counted in the message).
+        // WebhookDelivery.deadLetter: a task whose budget is spent is sent to the DLQ by the delivery code itself
+        // (attempts are counted in the message, not by the queue's redrive policy).
         allow(delivery, List.of(deadLetters.getQueueArn()), "sqs:SendMessage");
         allowPublish(delivery, notifications); // Notifier: breaker, degraded, disabled state changes
     }

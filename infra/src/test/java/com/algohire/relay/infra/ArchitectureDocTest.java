@@ -31,6 +31,12 @@ class ArchitectureDocTest {
                 "| delivery queue visibility timeout | " + queue.visibilityTimeoutSeconds() + " s |",
                 "| retries after the first attempt | " + RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + " |",
                 "| queue's maxReceiveCount | " + queue.maxReceiveCount() + " |",
+                "| receives without an attempt allowed for | " + RelaySchema.DELIVERY_RECEIVE_HEADROOM + " |",
+                // the poison bound's arithmetic, as the text spells it out
+                "2M + 1 = " + (2 * RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1) + "; "
+                        + RelaySchema.DELIVERY_RECEIVE_HEADROOM + " more",
+                "so " + queue.maxReceiveCount() + ", well above",
+                "after " + queue.maxReceiveCount() + " receives",
                 "| retry schedule | " + String.join(", ", schedule) + " s |",
                 "| longest visibility SQS allows | " + RelaySchema.SQS_MAX_VISIBILITY_SECONDS + " s (12 h) |",
                 "| delivery queue and DLQ retention | " + queue.retentionDays() + " days |",

@@ -43,11 +43,14 @@ class RelayStackTest {
     // --- Queue and DLQ ---
 
     @Test
-    void deliveryQueue_whenSynthesized_redrivesToDlqAfterMaxRetryAttemptsPlusOneReceives() {
+    void deliveryQueue_whenSynthesized_redrivesToDlqAfterThePoisonBoundOfReceives() {
         String dlq = dlqId();
         JsonNode redrive = t.properties(deliveryQueueId()).path("RedrivePolicy");
         assertThat(redrive.path("deadLetterTargetArn").path("Fn::GetAtt").path(0).asText()).isEqualTo(dlq);
-        assertThat(redrive.path("maxReceiveCount").asInt()).isEqualTo(RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1);
+        assertThat(redrive.path("maxReceiveCount").asInt()).isEqualTo(RelaySchema.DELIVERY_MAX_RECEIVE_COUNT)
+                // more than a task's attempts and notBefore deferrals, and at least AWS's advice for Lambda
+                .isGreaterThan(2 * RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS + 1)
+                .isGreaterThanOrEqualTo(RelayStack.MIN_LAMBDA_MAX_RECEIVE_COUNT);
     }
 
     @Test
