@@ -5,8 +5,14 @@ import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.StoredEvent;
+import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.isolation.AttemptOutcome;
+import com.algohire.relay.isolation.HealthPolicy;
+import com.algohire.relay.isolation.HealthTracker;
+import com.algohire.relay.isolation.HoldStore;
 import com.algohire.relay.subscription.Subscription;
+import com.algohire.relay.subscription.SubscriptionHealth;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.verifier.WebhookSignature;
 import java.time.Clock;
@@ -19,8 +25,11 @@ import java.util.stream.Collectors;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * Carries out one DELIVER task: signs the event for its subscription, POSTs it, records the attempt, and decides
- * what happens next (done, subscription disabled, retry after a backoff, or on to the DLQ; see {@link RetryPolicy}).
+ * Carries out one DELIVER task: the gate first (hold it while the subscription is paused, disabled or its breaker
+ * open; forward it to the slow lane when it belongs there), then signs the event for its subscription, POSTs it,
+ * records the attempt and its outcome for the subscription's health, and decides what happens next (done,
+ * subscription disabled, retry after a backoff, or on to the DLQ; see {@link RetryPolicy}). Also carries out a
+ * PROBE: the oldest held task, attempted as the breaker's one probe.
  */
 final class WebhookDelivery {
     static final String DELIVERED = "DELIVERED";
@@ -34,22 +43,36 @@ final class WebhookDelivery {
     private final DeliveryLog deliveryLog;
     private final RetryPolicy retryPolicy;
     private final SqsClient sqs;
-    private final String queueUrl;
+    private final DeliveryLanes lanes;
+    private final String dlqUrl;
+    private final HealthTracker health;
+    private final HoldStore holds;
     private final Clock clock;
     private final StructuredLog log;
 
     WebhookDelivery(EventStore events, SubscriptionStore subscriptions, DeliveryAttempt attempt,
             DeliveryLog deliveryLog,
-                    RetryPolicy retryPolicy, SqsClient sqs, String queueUrl, Clock clock, StructuredLog log) {
+                    RetryPolicy retryPolicy, SqsClient sqs, DeliveryLanes lanes, String dlqUrl,
+                    HealthTracker health, HoldStore holds, Clock clock, StructuredLog log) {
         this.events = events;
         this.subscriptions = subscriptions;
         this.attempt = attempt;
         this.deliveryLog = deliveryLog;
         this.retryPolicy = retryPolicy;
         this.sqs = sqs;
-        this.queueUrl = queueUrl;
+        this.lanes = lanes;
+        this.dlqUrl = dlqUrl;
+        this.health = health;
+        this.holds = holds;
         this.clock = clock;
         this.log = log;
+    }
+
+    /** Which lane a message came from (its receipt handle belongs to that queue), and its batch's health record. */
+    record Source(boolean fromSlowLane, HealthTracker.Batch health) {
+        String queueUrl(DeliveryLanes lanes) {
+            return lanes.queueOf(fromSlowLane);
+        }
     }
 
     /**
@@ -58,36 +81,173 @@ final class WebhookDelivery {
      * @param received when SQS handed out this message, at the latest: its visibility can reach 12 h from then
      * @return true when the message is done with (delete it), false when it must come back (batch failure)
      */
-    boolean deliver(DeliveryTask task, int attemptNumber, String receiptHandle, Instant received) {
-        Optional<Target> target = target(task, attemptNumber);
+    boolean deliver(DeliveryTask task, int attemptNumber, String receiptHandle, Instant received,
+                    Source from) {
+        Optional<Subscription> found = subscription(task, attemptNumber);
+        if (found.isEmpty()) {
+            return true;
+        }
+        Optional<Admitted> admitted = admit(task, found.get(), from);
+        if (admitted.isEmpty()) {
+            return true; // held or forwarded: the message is done with, no attempt made
+        }
+        Optional<Target> target = target(task, attemptNumber, admitted.get().subscription());
         if (target.isEmpty()) {
             return true;
         }
         Subscription subscription = target.get().subscription();
         Instant now = clock.instant();
         DeliveryAttempt.Result result = attempt(task, target.get().event(), subscription, now);
+        recordHealth(from.health(), subscription, result, admitted.get().probe());
         String outcome = classify(result, subscription, attemptNumber);
         recordAttempt(task, attemptNumber, subscription, result, outcome, now);
-        return settle(task, attemptNumber, result, outcome, receiptHandle, received);
+        return settle(task, attemptNumber, result, outcome, receiptHandle, received, from);
     }
 
     /** What a task is delivered to, read fresh for every attempt. */
     private record Target(Subscription subscription, StoredEvent event) {
     }
 
-    /** The subscription and the event, or empty (the task is dropped) when either is gone or the first inactive. */
-    private Optional<Target> target(DeliveryTask task, int attemptNumber) {
+    /** A task the gate let through, and whether its attempt is the breaker's probe. */
+    private record Admitted(Subscription subscription, boolean probe) {
+    }
+
+    /** The subscription, read fresh; empty (the task is dropped) when it was deleted. */
+    private Optional<Subscription> subscription(DeliveryTask task, int attemptNumber) {
         Optional<Subscription> found = subscriptions.find(task.subscriptionId());
-        if (found.isEmpty() || !found.get().active()) {
-            log.info("delivery dropped: subscription deleted or inactive", ids(task, attemptNumber));
-            return Optional.empty();
+        if (found.isEmpty()) {
+            log.info("delivery dropped: subscription deleted", ids(task, attemptNumber));
         }
+        return found;
+    }
+
+    /**
+     * The gate before an attempt. Paused, disabled, or breaker open (or a probe out): the task is held, not
+     * attempted and not dropped, its attempt count unchanged. Breaker due a probe: this task becomes the probe if
+     * it wins the claim, else it is held. On the main lane, a subscription whose health puts it on the slow lane
+     * has the task forwarded there unattempted (on the slow lane a subscription healthy again is simply attempted).
+     *
+     * @return the subscription to attempt, or empty when the task was held or forwarded
+     */
+    private Optional<Admitted> admit(DeliveryTask task, Subscription subscription, Source from) {
+        Instant now = clock.instant();
+        switch (health.policy().gate(subscription, now)) {
+            case ATTEMPT -> {
+                if (!from.fromSlowLane() && subscription.health().slowLane()
+                        && !lanes.queueFor(subscription).equals(lanes.mainQueueUrl())) {
+                    new TaskQueue(sqs, lanes.queueFor(subscription)).send(task);
+                    log.info("delivery forwarded to the slow lane", ids(task, task.attemptsMade()));
+                    return Optional.empty();
+                }
+                return Optional.of(new Admitted(subscription, false));
+            }
+            case CLAIM_PROBE -> {
+                Optional<Subscription> claimed = health.claimProbe(subscription);
+                if (claimed.isPresent()) {
+                    return Optional.of(new Admitted(claimed.get(), true));
+                }
+                hold(task, subscription, now);
+                return Optional.empty();
+            }
+            default -> {
+                hold(task, subscription, now);
+                return Optional.empty();
+            }
+        }
+    }
+
+    private void hold(DeliveryTask task, Subscription subscription, Instant now) {
+        holds.hold(task, now);
+        Map<String, Object> line = ids(task, task.attemptsMade());
+        line.put("reason", HealthPolicy.holdReason(subscription));
+        log.info("delivery held", line);
+    }
+
+    /** The event, or empty (the task is dropped) when it is gone (expired). */
+    private Optional<Target> target(DeliveryTask task, int attemptNumber, Subscription subscription) {
         Optional<StoredEvent> event = events.find(task.eventId());
         if (event.isEmpty()) {
             log.warn("delivery dropped: event not found", ids(task, attemptNumber));
             return Optional.empty();
         }
-        return Optional.of(new Target(found.get(), event.get()));
+        return Optional.of(new Target(subscription, event.get()));
+    }
+
+    /** Adds the attempt's outcome to the batch's health record, unless the failure was ours, not the receiver's. */
+    private void recordHealth(HealthTracker.Batch batch, Subscription subscription, DeliveryAttempt.Result result,
+                              boolean probe) {
+        if (AttemptOutcome.countsForReceiver(result.errorKind())) {
+            batch.record(subscription, AttemptOutcome.of(clock.instant(), result.statusCode(), result.errorKind(),
+                    result.latencyMs(), result.responseBody(), probe));
+        }
+    }
+
+    /**
+     * PROBE: the breaker has cooled down. Claims the probe and attempts the oldest held task as it (a real attempt
+     * of that task, counted in its budget); the attempt's outcome, folded at the end of the batch, closes or
+     * re-opens the breaker. With nothing held, nothing is claimed: the next arriving DELIVER claims the probe.
+     */
+    void probe(String subscriptionId, Source from) {
+        Optional<Subscription> found = subscriptions.find(subscriptionId);
+        if (found.isEmpty() || !found.get().active() || found.get().paused()) {
+            return; // deleted, disabled or paused: nothing to probe; resume / re-enable drain the held tasks
+        }
+        Subscription subscription = found.get();
+        SubscriptionHealth h = subscription.health();
+        Instant now = clock.instant();
+        if (h.breaker() == SubscriptionHealth.Breaker.OPEN && h.retryAt() != null && now.isBefore(h.retryAt())) {
+            // A cool-down longer than SQS's longest delay: wait out the rest.
+            new TaskQueue(sqs, lanes.queueFor(subscription))
+                    .send(DeliveryTask.probe(subscriptionId), Duration.between(now, h.retryAt()));
+            return;
+        }
+        if (!HealthPolicy.probeDue(h, now)) {
+            return; // closed already, or a probe is out (its outcome queues the next)
+        }
+        for (HoldStore.Held held : holds.oldest(subscriptionId, PROBE_CANDIDATES).items()) {
+            Optional<StoredEvent> event = events.find(held.task().eventId());
+            if (event.isEmpty()) {
+                log.warn("held delivery dropped: event not found", ids(held.task(), held.task().attemptsMade()));
+                holds.delete(held);
+                continue;
+            }
+            Optional<Subscription> claimed = health.claimProbe(subscription);
+            if (claimed.isPresent()) {
+                attemptHeld(held, event.get(), claimed.get(), from);
+            }
+            return;
+        }
+    }
+
+    /** Held tasks a PROBE looks through for one whose event still exists. */
+    static final int PROBE_CANDIDATES = 5;
+
+    /**
+     * One attempt of a held task as the probe. Its next step is settled by queue messages, since the task has no
+     * message of its own: a retry is sent as a new message after its backoff, an exhausted one to the DLQ; then the
+     * hold item is deleted (a crash before that attempts it again: same webhook-id, at least once).
+     */
+    private void attemptHeld(HoldStore.Held held, StoredEvent event, Subscription subscription, Source from) {
+        DeliveryTask task = held.task();
+        int attemptNumber = task.attemptsMade() + 1;
+        Instant now = clock.instant();
+        DeliveryAttempt.Result result = attempt(task, event, subscription, now);
+        recordHealth(from.health(), subscription, result, true);
+        String outcome = classify(result, subscription, attemptNumber);
+        recordAttempt(task, attemptNumber, subscription, result, outcome, now);
+        Map<String, Object> line = ids(task, attemptNumber);
+        line.put("statusCode", result.statusCode());
+        line.put("outcome", outcome);
+        String error = result.statusCode() != null ? "HTTP " + result.statusCode() : result.errorKind();
+        if (FAILED.equals(outcome)) {
+            new TaskQueue(sqs, dlqUrl).send(task.deadLettered(error));
+        } else if (RETRYING.equals(outcome)) {
+            Duration backoff = retryPolicy.backoff(attemptNumber, result.retryAfter());
+            new TaskQueue(sqs, lanes.queueFor(subscription)).send(
+                    task.afterAttempt(now.plus(backoff).toString(), error), backoff);
+        }
+        log.info("probe attempt", line);
+        holds.delete(held);
     }
 
     /**
@@ -153,7 +313,7 @@ final class WebhookDelivery {
      */
     private boolean disabled(Subscription subscription) {
         try {
-            return subscriptions.disable(subscription, "receiver answered 410 Gone", clock.instant());
+            return health.transitions().disable(subscription, "receiver answered 410 Gone");
         } catch (RuntimeException e) {
             log.error("could not disable the subscription after a 410; retrying the delivery instead",
                     Map.of("subscriptionId", subscription.subscriptionId(), "exception", e.getClass().getName()));
@@ -183,7 +343,7 @@ final class WebhookDelivery {
      * it to the DLQ (budget spent), or make it visible again after the backoff (retrying).
      */
     private boolean settle(DeliveryTask task, int attemptNumber, DeliveryAttempt.Result result, String outcome,
-                           String receiptHandle, Instant received) {
+                           String receiptHandle, Instant received, Source from) {
         Map<String, Object> line = ids(task, attemptNumber);
         line.put("statusCode", result.statusCode());
         line.put("latencyMs", result.latencyMs());
@@ -200,14 +360,14 @@ final class WebhookDelivery {
             }
             case FAILED -> {
                 // Visibility 0: SQS's next receive exceeds maxReceiveCount and moves the task to the DLQ.
-                changeVisibility(receiptHandle, Duration.ZERO);
+                changeVisibility(from.queueUrl(lanes), receiptHandle, Duration.ZERO);
                 log.error("delivery attempt: retry budget exhausted, task goes to the DLQ", line);
                 return false;
             }
             default -> {
                 Duration backoff = retryPolicy.withinReceiveWindow(retryPolicy.backoff(attemptNumber,
                         result.retryAfter()), received, clock.instant());
-                changeVisibility(receiptHandle, backoff);
+                changeVisibility(from.queueUrl(lanes), receiptHandle, backoff);
                 line.put("retryInSeconds", seconds(backoff));
                 log.warn(retryMessage(result.statusCode()), line);
                 return false;
@@ -215,7 +375,7 @@ final class WebhookDelivery {
         }
     }
 
-    private void changeVisibility(String receiptHandle, Duration delay) {
+    private void changeVisibility(String queueUrl, String receiptHandle, Duration delay) {
         if (receiptHandle == null) {
             return;
         }
