@@ -27,10 +27,10 @@ import java.util.TreeMap;
  *
  * <p><b>Degraded</b>, with hysteresis so that a subscription near a threshold does not flap between the lanes: it
  * becomes DEGRADED when its latency EWMA exceeds {@code slowLatency}, or {@value #DEGRADED_AFTER_FAILURES} attempts
- * in a row failed, or the window's failure rate reaches half the breaker's rate (over at least {@code minRequests});
- * it is HEALTHY again only when the EWMA is back under {@value #RECOVER_LATENCY_FACTOR} of {@code slowLatency}, its
- * last attempt succeeded, and the window's failure rate is under a quarter of the breaker's (or the window holds
- * fewer than {@code minRequests}). A breaker that closes leaves the subscription DEGRADED: the drain of its held
+ * in a row failed, or the window holds at least {@value #DEGRADED_AFTER_FAILURES} failures that make half the
+ * breaker's rate; it is HEALTHY again only when the EWMA is back under {@value #RECOVER_LATENCY_FACTOR} of
+ * {@code slowLatency}, its last attempt succeeded, and the window's failures are under a quarter of the breaker's
+ * rate (or fewer than {@value #DEGRADED_AFTER_FAILURES}). The band between half and a quarter is the hysteresis. A breaker that closes leaves the subscription DEGRADED: the drain of its held
  * tasks runs on the slow lane, and the subscription earns the main lane back by the rule above.
  *
  * <p><b>Latency</b>: an EWMA with alpha {@value #EWMA_ALPHA}: its memory is about the last ten attempts (2/alpha - 1
@@ -189,15 +189,15 @@ public final class HealthPolicy {
         long ewma = d.latencyEwmaMs == null ? 0 : d.latencyEwmaMs;
         long slowMs = limits.slowLatency().toMillis();
         int attempts = attempts(d.window);
-        long failurePercentTimesAttempts = failures(d.window) * 100L;
-        long rate = limits.failureRatePercent();
+        int failures = failures(d.window);
+        long rateTimesAttempts = (long) limits.failureRatePercent() * attempts;
         if (before == State.HEALTHY) {
             boolean degrade = ewma > slowMs || d.consecutiveFailures >= DEGRADED_AFTER_FAILURES
-                    || (attempts >= limits.minRequests() && failurePercentTimesAttempts * 2 >= rate * attempts);
+                    || (failures >= DEGRADED_AFTER_FAILURES && failures * 100L * 2 >= rateTimesAttempts);
             return degrade ? State.DEGRADED : State.HEALTHY;
         }
         boolean recovered = ewma <= RECOVER_LATENCY_FACTOR * slowMs && d.consecutiveFailures == 0
-                && (attempts < limits.minRequests() || failurePercentTimesAttempts * 4 < rate * attempts);
+                && (failures < DEGRADED_AFTER_FAILURES || failures * 100L * 4 < rateTimesAttempts);
         return recovered ? State.HEALTHY : State.DEGRADED;
     }
 
