@@ -1,0 +1,449 @@
+package com.algohire.relay.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.algohire.relay.config.EnvVars;
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.event.DeliveryLogEntry;
+import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.internal.Json;
+import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.isolation.Notifier;
+import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.localaws.SqsEventRecords;
+import com.algohire.relay.localaws.WebhookReceiver;
+import com.algohire.relay.subscription.Subscription;
+import com.algohire.relay.subscription.SubscriptionHealth;
+import com.algohire.relay.subscription.SubscriptionStore;
+import com.algohire.relay.testing.MutableClock;
+import com.algohire.relay.testing.TestResources;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * Subscriber isolation end to end on ElasticMQ and moto: the breaker holds (never drops) a failing subscriber's
+ * tasks and a probe re-opens or closes it, held tasks drain and survive a pause and a disable, auto-disable is
+ * notified over a real SNS topic, health costs one write per subscription per batch, and a slow subscriber's
+ * deliveries move to the slow lane so that a healthy one's batch never waits on them.
+ */
+@ExtendWith(SharedAwsBackend.class)
+class SubscriberIsolationIntegrationTest {
+    private static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+    private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    /** One test's relay: its resources, a hand-moved clock, and the handler built on them. */
+    private record Relay(DeliveryTestEnvironment env, RelayConfig config, MutableClock clock, DeliveryHandler handler,
+                         String slowQueueUrl, String slowQueueArn) {
+        SubscriptionStore store() {
+            return new SubscriptionStore(env.resources.dynamoDb, config.subscriptionsTable());
+        }
+
+        Subscription subscription(String id) {
+            return store().find(id).orElseThrow();
+        }
+    }
+
+    private static Relay relay(AwsBackend backend, Map<String, String> overrides) {
+        return relay(backend, overrides, false, null, null);
+    }
+
+    private static Relay relay(AwsBackend backend, Map<String, String> overrides, boolean slowLane,
+                               DynamoDbClient dynamoDb, Function<StructuredLog, Notifier> notifier) {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        Map<String, String> settings = new HashMap<>(overrides);
+        String slowUrl = null;
+        String slowArn = null;
+        if (slowLane) {
+            // The slow lane's queue, made here as a second ElasticMQ queue: the config points the relay at it.
+            String name = "t-slow-" + UUID.randomUUID().toString().substring(0, 8);
+            slowUrl = env.resources.sqs.createQueue(r -> r.queueName(name)).queueUrl();
+            String url = slowUrl;
+            slowArn = env.resources.sqs.getQueueAttributes(r -> r.queueUrl(url)
+                    .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
+            settings.put(EnvVars.DELIVERY_SLOW_QUEUE_URL, slowUrl);
+        }
+        RelayConfig config = env.config(settings);
+        MutableClock clock = new MutableClock(T0);
+        DeliveryHandler handler = new DeliveryHandler(config, dynamoDb == null ? env.resources.dynamoDb : dynamoDb,
+                env.resources.sqs, env.eventStore(config), notifier == null ? Notifier.logOnly(env.log) : notifier.apply(env.log),
+                clock, env.log);
+        return new Relay(env, config, clock, handler, slowUrl, slowArn);
+    }
+
+    private static String subscribe(Relay r, String url) {
+        String id = Subscription.newId();
+        r.store().create(new Subscription(id, url, List.of("*"), null, true,
+                List.of(new Subscription.SigningSecret(SECRET, null)), T0, T0, null, false, null));
+        return id;
+    }
+
+    private static String publish(Relay r, String eventType) {
+        String eventId = r.env().putEvent(r.config(), eventType, "{\"n\":1}");
+        r.env().resources.sqs.sendMessage(m -> m.queueUrl(r.env().queueUrl)
+                .messageBody(TaskQueue.toJson(DeliveryTask.fanOut(eventId, eventType))));
+        return eventId;
+    }
+
+    /** One event-source poll of {@code queueUrl}: receive, invoke with that queue's ARN, delete what succeeded. */
+    private static int poll(Relay r, String queueUrl, String queueArn, int waitSeconds) {
+        List<Message> messages = r.env().resources.sqs.receiveMessage(m -> m.queueUrl(queueUrl)
+                .maxNumberOfMessages(10).waitTimeSeconds(waitSeconds)
+                .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+        if (messages.isEmpty()) {
+            return 0;
+        }
+        SQSBatchResponse response = r.handler().handleRequest(SqsEventRecords.batch(messages, queueArn,
+                r.env().resources.clients.region().id()), null);
+        Set<String> failed = response.getBatchItemFailures().stream()
+                .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
+        for (Message m : messages) {
+            if (!failed.contains(m.messageId())) {
+                r.env().resources.sqs.deleteMessage(d -> d.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
+            }
+        }
+        return messages.size();
+    }
+
+    private static int pollMain(Relay r, int waitSeconds) {
+        return poll(r, r.env().queueUrl, r.env().resources.names.deliveryQueue().queueArn(), waitSeconds);
+    }
+
+    /** Polls the main lane until it stays empty for one long poll. */
+    private static void pumpMain(Relay r) {
+        while (pollMain(r, 1) > 0) {
+            // keep going
+        }
+    }
+
+    private static List<Map<String, AttributeValue>> held(Relay r, String subscriptionId) {
+        return r.env().resources.dynamoDb.query(q -> q.tableName(r.config().eventsTable())
+                .keyConditionExpression("pk = :pk").consistentRead(true)
+                .expressionAttributeValues(Map.of(":pk",
+                        AttributeValue.fromS(RelaySchema.HOLD_PK_PREFIX + subscriptionId)))).items();
+    }
+
+    private static List<String> delivered(Relay r, String eventId) {
+        return r.env().eventStore(r.config()).deliveryLogs(eventId).stream().map(DeliveryLogEntry::outcome).toList();
+    }
+
+    @Test
+    void breaker_opensAfterConsecutiveFailures_holdsLaterTasksWithoutAttempts_thenProbeClosesAndHeldTasksDrain(
+            AwsBackend backend) {
+        Relay r = relay(backend, Map.of(EnvVars.BREAKER_CONSECUTIVE_FAILURES, "3",
+                EnvVars.BREAKER_COOLDOWN_SECONDS, "1"));
+        AtomicBoolean fixed = new AtomicBoolean();
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(
+                fixed.get() ? 200 : 503))) {
+            String id = subscribe(r, receiver.url());
+            List<String> events = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                events.add(publish(r, "job.created"));
+            }
+            pollMain(r, 1); // three fan-outs
+            List<Message> deliveries = r.env().receiveBatch(3, Duration.ofSeconds(5));
+            assertThat(deliveries).hasSize(3);
+            r.handler().handleRequest(r.env().batchOf(deliveries), null); // three 503s in one batch
+
+            SubscriptionHealth health = r.subscription(id).health();
+            assertThat(health.breaker()).isEqualTo(SubscriptionHealth.Breaker.OPEN);
+            assertThat(health.state()).isEqualTo(SubscriptionHealth.State.FAILING);
+            assertThat(health.consecutiveFailures()).isEqualTo(3);
+            assertThat(health.lastFailure()).isEqualTo("HTTP 503");
+            assertThat(r.env().logText()).contains("\"change\":\"BREAKER_OPENED\"")
+                    .contains("3 consecutive failures");
+
+            // Later events, and the three retries, are held: no HTTP attempt while the breaker is open.
+            for (int i = 0; i < 2; i++) {
+                events.add(publish(r, "job.created"));
+            }
+            fixed.set(true); // the receiver is back, but nobody may know until the probe
+            for (int i = 0; i < 4; i++) {
+                pollMain(r, 0);
+            }
+            assertThat(receiver.requests()).hasSize(3);
+            assertThat(held(r, id)).hasSize(5);
+            assertThat(delivered(r, events.get(4))).isEmpty();
+
+            // The cool-down passes; the PROBE (queued with a 1 s delay) attempts the oldest held task, closes the
+            // breaker, and the DRAIN re-queues the rest.
+            r.clock().advance(Duration.ofSeconds(2));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!held(r, id).isEmpty() || r.env().depth(r.env().queueUrl) > 0) {
+                assertThat(System.nanoTime()).as("held tasks drained in time").isLessThan(deadline);
+                pollMain(r, 1);
+            }
+            assertThat(receiver.requests()).hasSize(3 + 5);
+            assertThat(receiver.requests().subList(3, 8).stream().map(q -> q.headers().get("webhook-id"))
+                    .distinct()).hasSize(5);
+            for (String eventId : events) {
+                assertThat(delivered(r, eventId)).contains("DELIVERED");
+            }
+            assertThat(r.subscription(id).health().breaker()).isEqualTo(SubscriptionHealth.Breaker.CLOSED);
+            assertThat(r.env().depth(r.env().dlqUrl)).isZero();
+            assertThat(r.env().logText()).contains("\"change\":\"BREAKER_HALF_OPEN\"")
+                    .contains("\"change\":\"BREAKER_CLOSED\"");
+        }
+    }
+
+    @Test
+    void probe_whenItFails_reopensWithADoubledCooldownAndKeepsTheTaskHeld(AwsBackend backend) {
+        Relay r = relay(backend, Map.of(EnvVars.BREAKER_CONSECUTIVE_FAILURES, "2",
+                EnvVars.BREAKER_COOLDOWN_SECONDS, "1", EnvVars.BREAKER_MAX_COOLDOWN_SECONDS, "600"));
+        try (WebhookReceiver receiver = WebhookReceiver.answering(500)) {
+            String id = subscribe(r, receiver.url());
+            publish(r, "job.created");
+            publish(r, "job.created");
+            pollMain(r, 1);
+            r.handler().handleRequest(r.env().batchOf(r.env().receiveBatch(2, Duration.ofSeconds(5))), null);
+            assertThat(r.subscription(id).health().breaker()).isEqualTo(SubscriptionHealth.Breaker.OPEN);
+            pollMain(r, 0); // the two retries: held
+            assertThat(held(r, id)).hasSize(2);
+
+            r.clock().advance(Duration.ofSeconds(2));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (receiver.requests().size() < 3) {
+                assertThat(System.nanoTime()).as("probe attempted in time").isLessThan(deadline);
+                pollMain(r, 1);
+            }
+            SubscriptionHealth reopened = r.subscription(id).health();
+            assertThat(reopened.breaker()).isEqualTo(SubscriptionHealth.Breaker.OPEN);
+            assertThat(reopened.cooldownSeconds()).isEqualTo(2);
+            assertThat(reopened.retryAt()).isEqualTo(r.clock().instant().plusSeconds(2));
+            assertThat(r.env().logText()).contains("probe failed (HTTP 500); next probe in 2 s");
+
+            // The probed task was a real attempt, re-queued for its retry; it comes back and is held again.
+            pollMain(r, 1);
+            pollMain(r, 0);
+            assertThat(receiver.requests()).hasSize(3);
+            assertThat(held(r, id)).hasSize(2);
+            assertThat(r.env().depth(r.env().dlqUrl)).isZero();
+        }
+    }
+
+    @Test
+    void heldTasks_surviveAPauseAndADisable_andDrainWhenDeliveryMayResume(AwsBackend backend) {
+        Relay r = relay(backend, Map.of());
+        try (WebhookReceiver receiver = WebhookReceiver.answering(204)) {
+            String id = subscribe(r, receiver.url());
+            // Paused (the operator's flag on the item): its tasks are held, not attempted, not dropped.
+            setPaused(r, id, true);
+            String whilePaused = publish(r, "job.created");
+            pumpMain(r);
+            assertThat(receiver.requests()).isEmpty();
+            assertThat(held(r, id)).hasSize(1);
+            assertThat(r.env().logText()).contains("\"reason\":\"paused\"");
+
+            // Disabled while a task is in flight (fanned out while active): held too.
+            setPaused(r, id, false);
+            String whileDisabled = publish(r, "job.created");
+            pollMain(r, 1); // fan-out
+            assertThat(r.store().disable(r.subscription(id), "operator test", r.clock().instant())).isTrue();
+            pumpMain(r);
+            assertThat(receiver.requests()).isEmpty();
+            assertThat(held(r, id)).hasSize(2);
+            assertThat(r.env().logText()).contains("\"reason\":\"disabled\"");
+
+            // A DRAIN while still disabled moves nothing.
+            r.env().resources.sqs.sendMessage(m -> m.queueUrl(r.env().queueUrl)
+                    .messageBody(TaskQueue.toJson(DeliveryTask.drain(id))));
+            pumpMain(r);
+            assertThat(held(r, id)).hasSize(2);
+
+            // Re-enabled: the DRAIN (what resume / re-enable queue) delivers both, oldest first.
+            r.env().resources.dynamoDb.updateItem(u -> u.tableName(r.config().subscriptionsTable())
+                    .key(Map.of(RelaySchema.SUBSCRIPTION_ID, AttributeValue.fromS(id)))
+                    .updateExpression("SET active = :t REMOVE disabledReason")
+                    .expressionAttributeValues(Map.of(":t", AttributeValue.fromBool(true))));
+            r.env().resources.sqs.sendMessage(m -> m.queueUrl(r.env().queueUrl)
+                    .messageBody(TaskQueue.toJson(DeliveryTask.drain(id))));
+            pumpMain(r);
+            assertThat(held(r, id)).isEmpty();
+            assertThat(receiver.requests()).hasSize(2);
+            assertThat(delivered(r, whilePaused)).containsExactly("DELIVERED");
+            assertThat(delivered(r, whileDisabled)).containsExactly("DELIVERED");
+            assertThat(r.env().depth(r.env().dlqUrl)).isZero();
+        }
+    }
+
+    private static void setPaused(Relay r, String id, boolean paused) {
+        r.env().resources.dynamoDb.updateItem(u -> u.tableName(r.config().subscriptionsTable())
+                .key(Map.of(RelaySchema.SUBSCRIPTION_ID, AttributeValue.fromS(id)))
+                .updateExpression("SET paused = :p").expressionAttributeValues(Map.of(":p",
+                        AttributeValue.fromBool(paused))));
+    }
+
+    @Test
+    void autoDisable_afterDisableAfterOfContinuousFailure_disablesWithReasonAndNotifiesTheSnsTopic(
+            AwsBackend backend) throws Exception {
+        SnsClient sns = TestResources.clients(backend).sns();
+        try (WebhookReceiver failing = WebhookReceiver.answering(503);
+             WebhookReceiver operator = WebhookReceiver.answering(200)) {
+            String topicArn = sns.createTopic(t -> t.name("t-notify-" + UUID.randomUUID().toString()
+                    .substring(0, 8))).topicArn();
+            // moto delivers an HTTP subscription's messages to its endpoint: the operator's inbox here.
+            sns.subscribe(s -> s.topicArn(topicArn).protocol("http").endpoint(operator.url()));
+            Relay notifying = relay(backend, Map.of(EnvVars.DISABLE_AFTER_HOURS, "1",
+                    EnvVars.BREAKER_CONSECUTIVE_FAILURES, "100"), false, null,
+                    log -> new Notifier(sns, topicArn, log));
+            String id = subscribe(notifying, failing.url());
+            publish(notifying, "job.created");
+            pollMain(notifying, 1); // fan-out
+            pollMain(notifying, 1); // 503 at T0: failing since T0
+            assertThat(notifying.subscription(id).health().failingSince()).isEqualTo(T0);
+            assertThat(notifying.subscription(id).active()).isTrue();
+
+            notifying.clock().advance(Duration.ofMinutes(61));
+            pollMain(notifying, 1); // the retry: 503 again, 61 min after the first failure
+            Subscription disabled = notifying.subscription(id);
+            assertThat(disabled.active()).isFalse();
+            assertThat(disabled.disabledReason()).isEqualTo("failing continuously since " + T0 + " (1 h)");
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (operator.requests().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(operator.requests()).hasSize(1);
+            JsonNode envelope = Json.mapper().readTree(operator.requests().get(0).body());
+            JsonNode notice = Json.mapper().readTree(envelope.get("Message").asText());
+            assertThat(notice.get("subscriptionId").asText()).isEqualTo(id);
+            assertThat(notice.get("change").asText()).isEqualTo("DISABLED");
+            assertThat(notice.get("to").asText()).isEqualTo("disabled");
+            assertThat(notice.get("lastStatus").asText()).isEqualTo("HTTP 503");
+            assertThat(notice.get("lastResponse").asText()).isEqualTo("answer 503");
+            assertThat(notice.get("actor").asText()).isEqualTo("relay");
+
+            // Its retry is held for recover / re-enable, not dropped.
+            pumpMain(notifying);
+            assertThat(held(notifying, id)).hasSize(1);
+            assertThat(failing.requests()).hasSize(2);
+        }
+    }
+
+    @Test
+    void healthWrites_atMostOnePerSubscriptionPerBatch_countedOnTheWire(AwsBackend backend) {
+        AtomicInteger subscriptionUpdates = new AtomicInteger();
+        List<String> tables = new ArrayList<>();
+        ExecutionInterceptor counter = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                if (context.request() instanceof UpdateItemRequest update && tables.contains(update.tableName())) {
+                    subscriptionUpdates.incrementAndGet();
+                }
+            }
+        };
+        DynamoDbClient counted = DynamoDbClient.builder().region(backend.region())
+                .credentialsProvider(backend.credentials()).endpointOverride(backend.dynamoDbEndpoint())
+                .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(o -> o.addExecutionInterceptor(counter)).build();
+        Relay r = relay(backend, Map.of(), false, counted, null);
+        tables.add(r.config().subscriptionsTable());
+        try (WebhookReceiver ok = WebhookReceiver.answering(200);
+             WebhookReceiver flaky = new WebhookReceiver(n -> WebhookReceiver.Answer.status(n % 2 == 0 ? 200 : 500))) {
+            String a = subscribe(r, ok.url());
+            String b = subscribe(r, flaky.url());
+            for (int i = 0; i < 5; i++) {
+                publish(r, "job.created");
+            }
+            pumpFanOuts(r, 5);
+            List<Message> batch = r.env().receiveBatch(10, Duration.ofSeconds(5));
+            assertThat(batch).hasSize(10);
+            subscriptionUpdates.set(0);
+            r.handler().handleRequest(r.env().batchOf(batch), null);
+
+            assertThat(ok.requests()).hasSize(5);
+            assertThat(flaky.requests()).hasSize(5);
+            assertThat(subscriptionUpdates.get()).isEqualTo(2); // one health write each, not one per attempt
+            assertThat(r.subscription(a).health().version()).isEqualTo(1);
+            assertThat(r.subscription(a).health().windowAttempts()).isEqualTo(5);
+            assertThat(r.subscription(b).health().version()).isEqualTo(1);
+            assertThat(r.subscription(b).health().windowAttempts()).isEqualTo(5);
+            assertThat(r.subscription(b).health().lastFailure()).isEqualTo("HTTP 500");
+            // The operator's version is untouched by health writes.
+            assertThat(r.subscription(a).updatedAt()).isEqualTo(T0);
+        }
+    }
+
+    /** Runs the fan-outs of {@code count} events (which the first receives may return only some of). */
+    private static void pumpFanOuts(Relay r, int count) {
+        List<Message> fanOuts = r.env().receiveBatch(count, Duration.ofSeconds(5));
+        assertThat(fanOuts).hasSize(count);
+        r.handler().handleRequest(r.env().batchOf(fanOuts), null);
+        fanOuts.forEach(m -> r.env().resources.sqs.deleteMessage(d -> d.queueUrl(r.env().queueUrl)
+                .receiptHandle(m.receiptHandle())));
+    }
+
+    @Test
+    void slowSubscriber_becomesDegradedAndMovesToTheSlowLane_soAHealthyBatchNeverWaitsOnIt(AwsBackend backend) {
+        Relay r = relay(backend, Map.of(EnvVars.SLOW_LATENCY_MS, "300"), true, null, null);
+        try (WebhookReceiver fast = WebhookReceiver.answering(200);
+             WebhookReceiver slow = new WebhookReceiver(n -> new WebhookReceiver.Answer(200, 1500, Map.of()))) {
+            String fastId = subscribe(r, fast.url());
+            String slowId = subscribe(r, slow.url());
+
+            // Both healthy: one batch holds both, and lasts as long as the slow one.
+            publish(r, "job.created");
+            pollMain(r, 1);
+            pollMain(r, 1);
+            assertThat(r.subscription(slowId).health().state()).isEqualTo(SubscriptionHealth.State.DEGRADED);
+            assertThat(r.subscription(fastId).health().state()).isEqualTo(SubscriptionHealth.State.HEALTHY);
+            assertThat(r.env().logText()).contains("\"change\":\"DEGRADED\"");
+
+            // Now the fan-out sends the slow subscriber's tasks to the slow lane.
+            for (int i = 0; i < 3; i++) {
+                publish(r, "job.created");
+            }
+            pumpFanOuts(r, 3);
+            List<Message> mainBatch = r.env().receiveBatch(3, Duration.ofSeconds(5));
+            assertThat(mainBatch).extracting(m -> TaskQueue.fromJson(m.body()).subscriptionId())
+                    .containsOnly(fastId).hasSize(3);
+            long start = System.nanoTime();
+            r.handler().handleRequest(r.env().batchOf(mainBatch), null);
+            long mainBatchMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertThat(mainBatchMs).as("the healthy batch never waits on the 1.5 s receiver").isLessThan(1000);
+            assertThat(fast.requests()).hasSize(4);
+            assertThat(r.env().depth(r.slowQueueUrl())).isEqualTo(3);
+
+            // A task of the slow subscriber that still arrives on the main lane is forwarded, unattempted.
+            r.env().resources.sqs.sendMessage(m -> m.queueUrl(r.env().queueUrl).messageBody(TaskQueue.toJson(
+                    DeliveryTask.deliver("evt_x", "job.created", slowId, "msg_forwarded"))));
+            pumpMain(r);
+            assertThat(slow.requests()).hasSize(1);
+            assertThat(r.env().depth(r.slowQueueUrl())).isEqualTo(4);
+            assertThat(r.env().logText()).contains("delivery forwarded to the slow lane");
+
+            // The slow lane delivers them (the forwarded one names no stored event: dropped there).
+            while (poll(r, r.slowQueueUrl(), r.slowQueueArn(), 1) > 0) {
+                // keep going
+            }
+            assertThat(slow.requests()).hasSize(4);
+        }
+    }
+}
