@@ -30,8 +30,9 @@ import java.util.TreeMap;
  * in a row failed, or the window holds at least {@value #DEGRADED_AFTER_FAILURES} failures that make half the
  * breaker's rate; it is HEALTHY again only when the EWMA is back under {@value #RECOVER_LATENCY_FACTOR} of
  * {@code slowLatency}, its last attempt succeeded, and the window's failures are under a quarter of the breaker's
- * rate (or fewer than {@value #DEGRADED_AFTER_FAILURES}). The band between half and a quarter is the hysteresis. A breaker that closes leaves the subscription DEGRADED: the drain of its held
- * tasks runs on the slow lane, and the subscription earns the main lane back by the rule above.
+ * rate (or fewer than {@value #DEGRADED_AFTER_FAILURES}). The band between half and a quarter is the hysteresis.
+ * A breaker that closes leaves the subscription DEGRADED: the drain of its held tasks runs on the slow lane, and
+ * the subscription earns the main lane back by the rule above.
  *
  * <p><b>Latency</b>: an EWMA with alpha {@value #EWMA_ALPHA}: its memory is about the last ten attempts (2/alpha - 1
  * = 9), so one slow answer does not move a subscription to the slow lane while a slow spell does within a few

@@ -220,14 +220,18 @@ class DeliveryHandlerIntegrationTest {
             assertThat(view.get("active").asBoolean()).isFalse();
             assertThat(view.get("disabledReason").asText()).contains("410");
 
-            // A later event: fan-out may still see the subscription for the cache's few seconds, but the
-            // DELIVER task re-reads it and is dropped without an attempt.
-            String later = publish(s, "job.created", "{}");
-            s.env().poll(s.handler(), 1);
+            // A task still in flight for it (here: a DELIVER queued before the disable) re-reads it and is held
+            // without an attempt, kept for recover / re-enable rather than dropped.
+            s.env().resources.sqs.sendMessage(r -> r.queueUrl(s.env().queueUrl).messageBody(TaskQueue.toJson(
+                    DeliveryTask.deliver(eventId, "job.created", id, "msg_in_flight"))));
             s.env().poll(s.handler(), 1);
             assertThat(s.env().depth(s.env().queueUrl)).isZero();
             assertThat(receiver.requests()).hasSize(1);
-            assertThat(logs(s, later)).isEmpty();
+            assertThat(logs(s, eventId)).hasSize(1);
+            assertThat(s.env().resources.dynamoDb.query(q -> q.tableName(s.config().eventsTable())
+                    .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk",
+                            software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("HOLD#" + id))))
+                    .items()).hasSize(1);
         }
     }
 

@@ -93,8 +93,8 @@ class SubscriberIsolationIntegrationTest {
         RelayConfig config = env.config(settings);
         MutableClock clock = new MutableClock(T0);
         DeliveryHandler handler = new DeliveryHandler(config, dynamoDb == null ? env.resources.dynamoDb : dynamoDb,
-                env.resources.sqs, env.eventStore(config), notifier == null ? Notifier.logOnly(env.log) : notifier.apply(env.log),
-                clock, env.log);
+                env.resources.sqs, env.eventStore(config),
+                notifier == null ? Notifier.logOnly(env.log) : notifier.apply(env.log), clock, env.log);
         return new Relay(env, config, clock, handler, slowUrl, slowArn);
     }
 
