@@ -301,7 +301,7 @@ final class WebhookDelivery {
             return DELIVERED;
         }
         boolean gone = result.statusCode() != null && result.statusCode() == 410;
-        if (gone && disabled(subscription)) {
+        if (gone && disabled(subscription, result)) {
             return DISABLED;
         }
         return retryPolicy.exhausted(attemptNumber) ? FAILED : RETRYING;
@@ -311,9 +311,10 @@ final class WebhookDelivery {
      * Disables the subscription after a 410. If the write fails, the attempt still has to be logged and settled:
      * it counts as RETRYING, and the next attempt's 410 disables it then.
      */
-    private boolean disabled(Subscription subscription) {
+    private boolean disabled(Subscription subscription, DeliveryAttempt.Result result) {
         try {
-            return health.transitions().disable(subscription, "receiver answered 410 Gone");
+            return health.transitions().disable(subscription, "receiver answered 410 Gone", "HTTP 410",
+                    result.responseBody());
         } catch (RuntimeException e) {
             log.error("could not disable the subscription after a 410; retrying the delivery instead",
                     Map.of("subscriptionId", subscription.subscriptionId(), "exception", e.getClass().getName()));

@@ -202,15 +202,30 @@ public final class HealthPolicy {
         return recovered ? State.HEALTHY : State.DEGRADED;
     }
 
-    /** Whether a subscription whose health is {@code h} has been failing for longer than {@code disableAfter}. */
-    public boolean failingTooLong(SubscriptionHealth h, Instant now) {
-        return h.failingSince() != null && Duration.between(h.failingSince(), now).compareTo(limits.disableAfter()) > 0;
+    /**
+     * Since when a subscription has been failing without a break that counts: its first failure after the last
+     * success, or the operator's last change of it ({@code updatedAt}: a re-enable, a new URL) if that is later, so
+     * that a subscription re-enabled after an auto-disable gets a full {@code disableAfter} again rather than being
+     * disabled by its first failed attempt. Null while it is not failing.
+     */
+    public static Instant failingSince(SubscriptionHealth h, Instant operatorChangedAt) {
+        if (h.failingSince() == null) {
+            return null;
+        }
+        return operatorChangedAt != null && operatorChangedAt.isAfter(h.failingSince()) ? operatorChangedAt
+                : h.failingSince();
+    }
+
+    /** Whether it has been failing (see {@link #failingSince}) for longer than {@code disableAfter}. */
+    public boolean failingTooLong(SubscriptionHealth h, Instant operatorChangedAt, Instant now) {
+        Instant since = failingSince(h, operatorChangedAt);
+        return since != null && Duration.between(since, now).compareTo(limits.disableAfter()) > 0;
     }
 
     /** The reason a person reads for auto-disabling, e.g. "failing continuously since 2026-11-23T10:00:00Z (120 h)". */
-    public static String disableReason(SubscriptionHealth h, Instant now) {
-        return "failing continuously since " + h.failingSince() + " ("
-                + Duration.between(h.failingSince(), now).toHours() + " h)";
+    public static String disableReason(SubscriptionHealth h, Instant operatorChangedAt, Instant now) {
+        Instant since = failingSince(h, operatorChangedAt);
+        return "failing continuously since " + since + " (" + Duration.between(since, now).toHours() + " h)";
     }
 
     /**

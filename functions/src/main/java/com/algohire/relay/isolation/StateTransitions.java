@@ -64,8 +64,8 @@ public final class StateTransitions {
                 }
             }
         }
-        if (read.active() && policy.failingTooLong(after, now)) {
-            disable(is, HealthPolicy.disableReason(after, now));
+        if (read.active() && policy.failingTooLong(after, read.updatedAt(), now)) {
+            disable(is, HealthPolicy.disableReason(after, read.updatedAt(), now));
         }
     }
 
@@ -77,13 +77,17 @@ public final class StateTransitions {
      * @throws RuntimeException when the write fails (the caller decides what that means for its attempt)
      */
     public boolean disable(Subscription read, String reason) {
+        return disable(read, reason, read.health().lastFailure(), read.health().lastResponseSnippet());
+    }
+
+    /** As {@link #disable(Subscription, String)}, naming the attempt that decided it (e.g. the 410 just received). */
+    public boolean disable(Subscription read, String reason, String lastStatus, String lastResponse) {
         Instant now = clock.instant();
         if (!subscriptions.disable(read, reason, now)) {
             return false;
         }
-        SubscriptionHealth h = read.health();
         notifier.notify(new Notifier.StateChange(read.subscriptionId(), "DISABLED", read.displayState(), "disabled",
-                reason, h.lastFailure(), h.lastResponseSnippet(), ACTOR, now));
+                reason, lastStatus, lastResponse, ACTOR, now));
         return true;
     }
 

@@ -348,6 +348,42 @@ class SubscriberIsolationIntegrationTest {
     }
 
     @Test
+    void deliver_when410_disablesAtOnceThroughTheTransitionPath_andHoldsTheNextTask(AwsBackend backend)
+            throws Exception {
+        Relay r = relay(backend, Map.of());
+        try (WebhookReceiver receiver = WebhookReceiver.answering(410)) {
+            String id = subscribe(r, receiver.url());
+            String eventId = publish(r, "job.created");
+            pollMain(r, 1); // fan-out
+            pollMain(r, 1); // 410
+            assertThat(r.subscription(id).active()).isFalse();
+            assertThat(delivered(r, eventId)).containsExactly("DISABLED");
+            JsonNode notice = r.env().logText().lines().map(SubscriberIsolationIntegrationTest::json)
+                    .filter(line -> "DISABLED".equals(line.path("change").asText())).findFirst().orElseThrow();
+            assertThat(notice.get("subscriptionId").asText()).isEqualTo(id);
+            assertThat(notice.get("reason").asText()).isEqualTo("receiver answered 410 Gone");
+            assertThat(notice.get("lastStatus").asText()).isEqualTo("HTTP 410");
+            assertThat(notice.get("lastResponse").asText()).isEqualTo("answer 410");
+            assertThat(notice.get("from").asText()).isEqualTo("healthy");
+            assertThat(notice.get("actor").asText()).isEqualTo("relay");
+
+            r.env().resources.sqs.sendMessage(m -> m.queueUrl(r.env().queueUrl).messageBody(TaskQueue.toJson(
+                    DeliveryTask.deliver(eventId, "job.created", id, "msg_after_410"))));
+            pumpMain(r);
+            assertThat(receiver.requests()).hasSize(1);
+            assertThat(held(r, id)).hasSize(1);
+        }
+    }
+
+    private static JsonNode json(String line) {
+        try {
+            return Json.mapper().readTree(line);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void healthWrites_atMostOnePerSubscriptionPerBatch_countedOnTheWire(AwsBackend backend) {
         AtomicInteger subscriptionUpdates = new AtomicInteger();
         List<String> tables = new ArrayList<>();

@@ -207,13 +207,25 @@ class HealthPolicyTest {
 
     @Test
     void failingTooLong_onlyAfterDisableAfterOfContinuousFailure() {
+        Instant created = T0.minus(Duration.ofDays(10));
         SubscriptionHealth failing = fold(SubscriptionHealth.INITIAL, "F");
-        assertThat(policy.failingTooLong(failing, T0.plus(LIMITS.disableAfter()))).isFalse();
-        assertThat(policy.failingTooLong(failing, T0.plus(LIMITS.disableAfter()).plusSeconds(1))).isTrue();
-        assertThat(HealthPolicy.disableReason(failing, T0.plus(LIMITS.disableAfter()).plusSeconds(1)))
+        assertThat(policy.failingTooLong(failing, created, T0.plus(LIMITS.disableAfter()))).isFalse();
+        assertThat(policy.failingTooLong(failing, created, T0.plus(LIMITS.disableAfter()).plusSeconds(1))).isTrue();
+        assertThat(HealthPolicy.disableReason(failing, created, T0.plus(LIMITS.disableAfter()).plusSeconds(1)))
                 .isEqualTo("failing continuously since " + T0 + " (120 h)");
         SubscriptionHealth recovered = policy.fold(failing, List.of(ok(5, 100)), T0.plusSeconds(6));
-        assertThat(policy.failingTooLong(recovered, T0.plus(Duration.ofDays(30)))).isFalse();
+        assertThat(policy.failingTooLong(recovered, created, T0.plus(Duration.ofDays(30)))).isFalse();
+    }
+
+    @Test
+    void failingTooLong_countsFromTheOperatorsLastChangeWhenLater_soAReEnableGetsAFullPeriod() {
+        SubscriptionHealth failing = fold(SubscriptionHealth.INITIAL, "F");
+        Instant reEnabled = T0.plus(Duration.ofDays(6));
+        assertThat(policy.failingTooLong(failing, reEnabled, reEnabled.plusSeconds(60))).isFalse();
+        assertThat(policy.failingTooLong(failing, reEnabled, reEnabled.plus(LIMITS.disableAfter()).plusSeconds(1)))
+                .isTrue();
+        assertThat(HealthPolicy.disableReason(failing, reEnabled, reEnabled.plus(LIMITS.disableAfter())
+                .plusSeconds(1))).isEqualTo("failing continuously since " + reEnabled + " (120 h)");
     }
 
     @Test
