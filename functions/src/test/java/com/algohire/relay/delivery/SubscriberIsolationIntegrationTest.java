@@ -427,6 +427,79 @@ class SubscriberIsolationIntegrationTest {
         }
     }
 
+    @Test
+    void healthWrite_whenAnotherWriterBumpedTheVersionMidBatch_reReadsAndReFoldsInsteadOfOverwriting(
+            AwsBackend backend) {
+        AtomicBoolean bumped = new AtomicBoolean();
+        Relay[] relay = new Relay[1];
+        String[] id = new String[1];
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> {
+            // Another writer (e.g. a concurrent batch) stores health version 1 while this attempt is in flight.
+            relay[0].env().resources.dynamoDb.updateItem(u -> u.tableName(relay[0].config().subscriptionsTable())
+                    .key(Map.of(RelaySchema.SUBSCRIPTION_ID, AttributeValue.fromS(id[0])))
+                    .updateExpression("SET healthVersion = :one, health = :h")
+                    .expressionAttributeValues(Map.of(":one", AttributeValue.fromN("1"),
+                            ":h", com.algohire.relay.subscription.SubscriptionHealthItems.toAttribute(
+                                    new SubscriptionHealth(SubscriptionHealth.State.HEALTHY,
+                                            SubscriptionHealth.Breaker.CLOSED, 0, null, T0, null, null, null,
+                                            List.of(new SubscriptionHealth.Bucket(T0.getEpochSecond(), 7, 0)),
+                                            50L, null, null, null, 0, 1)))));
+            bumped.set(true);
+            return WebhookReceiver.Answer.status(503);
+        })) {
+            relay[0] = relay(backend, Map.of());
+            Relay r = relay[0];
+            id[0] = subscribe(r, receiver.url());
+            publish(r, "job.created");
+            pollMain(r, 1);
+            pollMain(r, 1);
+
+            assertThat(bumped).isTrue();
+            SubscriptionHealth h = r.subscription(id[0]).health();
+            assertThat(h.version()).isEqualTo(2); // written on top of the other writer's version 1
+            assertThat(h.window()).containsExactly(new SubscriptionHealth.Bucket(T0.getEpochSecond(), 7, 1));
+            assertThat(h.lastSuccessAt()).isEqualTo(T0); // the other writer's facts kept
+            assertThat(h.lastFailure()).isEqualTo("HTTP 503"); // and this batch's folded in
+        }
+    }
+
+    @Test
+    void drain_ofMoreThanOnePage_requeuesAPageAtATimeAndQueuesTheNextDrain(AwsBackend backend) {
+        Relay r = relay(backend, Map.of());
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
+            String id = subscribe(r, receiver.url());
+            setPaused(r, id, true);
+            for (int i = 0; i < 30; i++) {
+                publish(r, "job.created");
+            }
+            pumpMain(r);
+            assertThat(held(r, id)).hasSize(30);
+            assertThat(receiver.requests()).isEmpty();
+
+            setPaused(r, id, false);
+            r.env().resources.sqs.sendMessage(m -> m.queueUrl(r.env().queueUrl)
+                    .messageBody(TaskQueue.toJson(DeliveryTask.drain(id))));
+            List<Message> drain = r.env().receiveBatch(1, Duration.ofSeconds(5));
+            r.handler().handleRequest(r.env().batchOf(drain), null);
+            r.env().resources.sqs.deleteMessage(d -> d.queueUrl(r.env().queueUrl)
+                    .receiptHandle(drain.get(0).receiptHandle()));
+            assertThat(held(r, id)).hasSize(30 - 25); // one page re-queued ...
+            assertThat(r.env().depth(r.env().queueUrl)).isEqualTo(25);
+            assertThat(r.env().resources.sqs.getQueueAttributes(q -> q.queueUrl(r.env().queueUrl).attributeNames(
+                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes()
+                    .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
+                    .isEqualTo("1"); // ... and the next DRAIN, delayed
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (receiver.requests().size() < 30) {
+                assertThat(System.nanoTime()).as("all held tasks delivered in time").isLessThan(deadline);
+                pollMain(r, 1);
+            }
+            assertThat(held(r, id)).isEmpty();
+            assertThat(receiver.requests().stream().map(q -> q.headers().get("webhook-id")).distinct()).hasSize(30);
+        }
+    }
+
     /** Runs the fan-outs of {@code count} events (which the first receives may return only some of). */
     private static void pumpFanOuts(Relay r, int count) {
         List<Message> fanOuts = r.env().receiveBatch(count, Duration.ofSeconds(5));
