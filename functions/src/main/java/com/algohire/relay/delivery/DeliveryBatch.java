@@ -86,7 +86,7 @@ final class DeliveryBatch {
                 }
                 case PROBE -> {
                     require(task.subscriptionId() != null, "PROBE task without subscriptionId");
-                    delivery.probe(task.subscriptionId(), source);
+                    delivery.probe(task, source);
                     return true;
                 }
                 case DELIVER -> {

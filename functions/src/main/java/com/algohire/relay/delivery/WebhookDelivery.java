@@ -187,7 +187,8 @@ final class WebhookDelivery {
      * of that task, counted in its budget); the attempt's outcome, folded at the end of the batch, closes or
      * re-opens the breaker. With nothing held, nothing is claimed: the next arriving DELIVER claims the probe.
      */
-    void probe(String subscriptionId, Source from) {
+    void probe(DeliveryTask task, Source from) {
+        String subscriptionId = task.subscriptionId();
         Optional<Subscription> found = subscriptions.find(subscriptionId);
         if (found.isEmpty() || !found.get().active() || found.get().paused()) {
             return; // deleted, disabled or paused: nothing to probe; resume / re-enable drain the held tasks
@@ -195,10 +196,15 @@ final class WebhookDelivery {
         Subscription subscription = found.get();
         SubscriptionHealth h = subscription.health();
         Instant now = clock.instant();
+        if (task.notBefore() != null && h.retryAt() != null && !task.notBefore().equals(h.retryAt().toString())) {
+            // Queued by an earlier opening (a DELIVER claimed that probe, and its failure queued a newer PROBE).
+            log.info("stale probe dropped", Map.of("subscriptionId", subscriptionId));
+            return;
+        }
         if (h.breaker() == SubscriptionHealth.Breaker.OPEN && h.retryAt() != null && now.isBefore(h.retryAt())) {
-            // A cool-down longer than SQS's longest delay: wait out the rest.
-            new TaskQueue(sqs, lanes.queueFor(subscription))
-                    .send(DeliveryTask.probe(subscriptionId), Duration.between(now, h.retryAt()));
+            // A cool-down longer than SQS's longest delay (or a clock ahead of ours): wait out the rest.
+            new TaskQueue(sqs, lanes.queueFor(subscription)).send(task,
+                    Duration.between(now, h.retryAt()).plusSeconds(1));
             return;
         }
         if (!HealthPolicy.probeDue(h, now)) {

@@ -57,8 +57,8 @@ public final class StateTransitions {
                     is.displayState(), policy.reason(change, before, after), after.lastFailure(),
                     after.lastResponseSnippet(), ACTOR, now));
             switch (change) {
-                case "BREAKER_OPENED" -> queue(is, DeliveryTask.probe(read.subscriptionId()),
-                        Duration.ofSeconds(after.cooldownSeconds()));
+                case "BREAKER_OPENED" -> queue(is, DeliveryTask.probe(read.subscriptionId(),
+                        after.retryAt().toString()), Duration.between(now, after.retryAt()));
                 case "BREAKER_CLOSED" -> queue(is, DeliveryTask.drain(read.subscriptionId()), Duration.ZERO);
                 default -> {
                 }

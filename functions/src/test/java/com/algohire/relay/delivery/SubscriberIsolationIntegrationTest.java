@@ -223,7 +223,8 @@ class SubscriberIsolationIntegrationTest {
             publish(r, "job.created");
             pollMain(r, 1);
             r.handler().handleRequest(r.env().batchOf(r.env().receiveBatch(2, Duration.ofSeconds(5))), null);
-            assertThat(r.subscription(id).health().breaker()).isEqualTo(SubscriptionHealth.Breaker.OPEN);
+            SubscriptionHealth opened = r.subscription(id).health();
+            assertThat(opened.breaker()).isEqualTo(SubscriptionHealth.Breaker.OPEN);
             pollMain(r, 0); // the two retries: held
             assertThat(held(r, id)).hasSize(2);
 
@@ -245,6 +246,13 @@ class SubscriberIsolationIntegrationTest {
             assertThat(receiver.requests()).hasSize(3);
             assertThat(held(r, id)).hasSize(2);
             assertThat(r.env().depth(r.env().dlqUrl)).isZero();
+
+            // A PROBE of the first opening that turns up late is told apart by its notBefore, and dropped.
+            r.env().resources.sqs.sendMessage(m -> m.queueUrl(r.env().queueUrl).messageBody(TaskQueue.toJson(
+                    DeliveryTask.probe(id, opened.retryAt().toString()))));
+            pollMain(r, 1);
+            assertThat(r.env().logText()).contains("stale probe dropped");
+            assertThat(receiver.requests()).hasSize(3);
         }
     }
 
