@@ -65,6 +65,9 @@ public final class Drain {
     /** @throws RuntimeException when a page could not be queued: the DRAIN message is retried (nothing is lost) */
     public void run(String subscriptionId) {
         Optional<Subscription> found = subscriptions.find(subscriptionId);
+        if (found.isPresent() && handedToProbe(found.get())) {
+            return;
+        }
         if (found.isEmpty() || !mayDeliver(found.get())) {
             // Whatever makes it deliverable again (close, resume, re-enable) queues a DRAIN of its own.
             log.info("drain skipped: subscription may not deliver now", Map.of("subscriptionId", subscriptionId,
@@ -95,6 +98,28 @@ public final class Drain {
         } finally {
             subscriptions.releaseDrainLease(subscriptionId, until);
         }
+    }
+
+    /**
+     * A subscription resumed or re-enabled while its breaker was open: the breaker decides when its held tasks may
+     * go, so the DRAIN hands over to a PROBE at retryAt (the PROBE chain stopped while it was paused or disabled), and
+     * the probe's success queues the DRAIN again.
+     *
+     * @return true when the subscription is active, not paused, and its breaker not closed
+     */
+    private boolean handedToProbe(Subscription s) {
+        SubscriptionHealth h = s.health();
+        if (!s.active() || s.paused() || h.breaker() == SubscriptionHealth.Breaker.CLOSED) {
+            return false;
+        }
+        Instant now = clock.instant();
+        Instant retryAt = h.retryAt() == null ? now : h.retryAt();
+        Duration wait = now.isBefore(retryAt) ? Duration.between(now, retryAt).plusSeconds(1) : Duration.ZERO;
+        new TaskQueue(sqs, lanes.queueFor(s)).send(DeliveryTask.probe(s.subscriptionId(),
+                h.retryAt() == null ? null : h.retryAt().toString()), wait);
+        log.info("drain handed to the breaker's probe", Map.of("subscriptionId", s.subscriptionId(),
+                "breaker", h.breaker().name()));
+        return true;
     }
 
     /** SendMessageBatch, re-sending only the entries SQS reports as failed. */

@@ -301,6 +301,46 @@ class SubscriberIsolationIntegrationTest {
         }
     }
 
+    @Test
+    void drain_whenResumedWhileTheBreakerIsOpen_handsOverToAProbeThatClosesItAndDrains(AwsBackend backend) {
+        Relay r = relay(backend, Map.of(EnvVars.BREAKER_CONSECUTIVE_FAILURES, "2",
+                EnvVars.BREAKER_COOLDOWN_SECONDS, "1"));
+        AtomicBoolean fixed = new AtomicBoolean();
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(
+                fixed.get() ? 200 : 503))) {
+            String id = subscribe(r, receiver.url());
+            publish(r, "job.created");
+            publish(r, "job.created");
+            pollMain(r, 1);
+            r.handler().handleRequest(r.env().batchOf(r.env().receiveBatch(2, Duration.ofSeconds(5))), null);
+            assertThat(r.subscription(id).health().breaker()).isEqualTo(SubscriptionHealth.Breaker.OPEN);
+
+            // Paused while open: the PROBE finds it paused and stops; everything stays held.
+            setPaused(r, id, true);
+            r.clock().advance(Duration.ofSeconds(5));
+            for (int i = 0; i < 3; i++) {
+                pollMain(r, 1);
+            }
+            assertThat(receiver.requests()).hasSize(2);
+            assertThat(held(r, id)).hasSize(2);
+            assertThat(r.env().depth(r.env().queueUrl)).isZero();
+
+            // Resumed: its DRAIN hands over to a probe, whose success closes the breaker and drains the rest.
+            fixed.set(true);
+            setPaused(r, id, false);
+            r.env().resources.sqs.sendMessage(m -> m.queueUrl(r.env().queueUrl)
+                    .messageBody(TaskQueue.toJson(DeliveryTask.drain(id))));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!held(r, id).isEmpty() || r.env().depth(r.env().queueUrl) > 0) {
+                assertThat(System.nanoTime()).as("drained in time").isLessThan(deadline);
+                pollMain(r, 1);
+            }
+            assertThat(receiver.requests()).hasSize(4);
+            assertThat(r.subscription(id).health().breaker()).isEqualTo(SubscriptionHealth.Breaker.CLOSED);
+            assertThat(r.env().logText()).contains("drain handed to the breaker's probe");
+        }
+    }
+
     private static void setPaused(Relay r, String id, boolean paused) {
         r.env().resources.dynamoDb.updateItem(u -> u.tableName(r.config().subscriptionsTable())
                 .key(Map.of(RelaySchema.SUBSCRIPTION_ID, AttributeValue.fromS(id)))
