@@ -512,6 +512,30 @@ class SubscriberIsolationIntegrationTest {
     }
 
     @Test
+    void healthWrite_mockitoInjectedDynamoDbFault_isLoggedAndNeverFailsTheBatch(AwsBackend backend) {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        DynamoDbClient dynamoDb = org.mockito.Mockito.spy(env.resources.dynamoDb);
+        // The one write a server will not fail on cue: the end-of-batch health write.
+        org.mockito.Mockito.doThrow(software.amazon.awssdk.core.exception.SdkClientException.create("injected"))
+                .when(dynamoDb).updateItem(org.mockito.ArgumentMatchers.<UpdateItemRequest>argThat(u -> u != null
+                        && u.updateExpression().contains("#health")));
+        RelayConfig config = env.config(Map.of());
+        MutableClock clock = new MutableClock(T0);
+        Relay r = new Relay(env, config, clock, new DeliveryHandler(config, dynamoDb, env.resources.sqs,
+                env.eventStore(config), Notifier.logOnly(env.log), clock, env.log), null, null);
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
+            String id = subscribe(r, receiver.url());
+            String eventId = publish(r, "job.created");
+            pollMain(r, 1);
+            List<Message> batch = r.env().receiveBatch(1, Duration.ofSeconds(5));
+            assertThat(r.handler().handleRequest(r.env().batchOf(batch), null).getBatchItemFailures()).isEmpty();
+            assertThat(delivered(r, eventId)).containsExactly("DELIVERED");
+            assertThat(r.subscription(id).health().version()).isZero();
+            assertThat(r.env().logText()).contains("subscription health update failed");
+        }
+    }
+
+    @Test
     void drain_ofMoreThanOnePage_requeuesAPageAtATimeAndQueuesTheNextDrain(AwsBackend backend) {
         Relay r = relay(backend, Map.of());
         try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
