@@ -3,6 +3,8 @@ package com.algohire.relay.delivery;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.isolation.Drain;
+import com.algohire.relay.isolation.HealthTracker;
 import com.algohire.relay.subscription.Subscription;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
@@ -34,6 +36,10 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchReq
  * started, or stuck in a slow AWS call) is reported as a batch item failure, after asking SQS to make it visible
  * again in {@link #UNFINISHED_VISIBILITY} rather than after the queue's visibility timeout. Its attempt count is
  * unchanged: no budget is spent on an attempt that did not happen.
+ *
+ * <p>The attempts' outcomes are kept in memory and each subscription's health is written once, when the batch's
+ * messages are done: in the time the bookkeeping margin leaves over, and at most {@link #HEALTH_SLACK} into the
+ * report margin.
  */
 final class DeliveryBatch {
     /**
@@ -42,6 +48,12 @@ final class DeliveryBatch {
      * this allows is still settled if its calls are quick; if not, it is reported unfinished.
      */
     static final Duration BOOKKEEPING_MARGIN = Duration.ofSeconds(2);
+    /**
+     * How far into {@link #REPORT_MARGIN} the end-of-batch health writes (one conditional update per subscription
+     * the batch attempted) may run: what is left of it still fits the hurry-back call ({@link #HURRY_CALL_TIMEOUT})
+     * and the answer. Writes still running then are abandoned, never waited for.
+     */
+    static final Duration HEALTH_SLACK = Duration.ofMillis(400);
     /** Time kept at the very end to ask SQS to hurry the unfinished messages back and to return the answer. */
     static final Duration REPORT_MARGIN = Duration.ofSeconds(1);
     /** How soon an unfinished message becomes visible again (the queue's own visibility timeout is minutes). */
@@ -60,16 +72,20 @@ final class DeliveryBatch {
 
     private final FanOut fanOut;
     private final WebhookDelivery delivery;
+    private final Drain drain;
+    private final HealthTracker health;
     private final DeliveryLanes lanes;
     private final SqsClient sqs;
     private final RetryPolicy retryPolicy;
     private final Clock clock;
     private final StructuredLog log;
 
-    DeliveryBatch(FanOut fanOut, WebhookDelivery delivery, DeliveryLanes lanes, SqsClient sqs,
-                  RetryPolicy retryPolicy, Clock clock, StructuredLog log) {
+    DeliveryBatch(FanOut fanOut, WebhookDelivery delivery, Drain drain, HealthTracker health, DeliveryLanes lanes,
+                  SqsClient sqs, RetryPolicy retryPolicy, Clock clock, StructuredLog log) {
         this.fanOut = fanOut;
         this.delivery = delivery;
+        this.drain = drain;
+        this.health = health;
         this.lanes = lanes;
         this.sqs = sqs;
         this.retryPolicy = retryPolicy;
@@ -82,14 +98,17 @@ final class DeliveryBatch {
         List<SQSEvent.SQSMessage> messages = event == null || event.getRecords() == null
                 ? List.of() : event.getRecords();
         Deadline waitUntil = Deadline.in(remaining).minus(REPORT_MARGIN);
+        Deadline healthUntil = waitUntil.plus(HEALTH_SLACK);
         Deadline attemptsEnd = waitUntil.minus(BOOKKEEPING_MARGIN);
         // SQS received these messages no later than this: their 12 h visibility windows are counted from here.
         Instant received = clock.instant();
         Supplier<List<Subscription>> activeSubscriptions = fanOut.snapshot();
+        HealthTracker.Batch outcomes = health.batch();
         Map<SQSEvent.SQSMessage, Future<Disposition>> running = new LinkedHashMap<>();
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         for (SQSEvent.SQSMessage message : messages) {
-            running.put(message, executor.submit(() -> handle(message, received, attemptsEnd, activeSubscriptions)));
+            running.put(message, executor.submit(() -> handle(message, received, attemptsEnd, activeSubscriptions,
+                    outcomes)));
         }
         executor.shutdown();
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
@@ -106,10 +125,31 @@ final class DeliveryBatch {
         // Stragglers are interrupted (a virtual thread's blocking socket call ends on interrupt); whatever they
         // still do has been reported as unfinished, and an attempt they may yet make repeats the same number.
         executor.shutdownNow();
+        writeHealth(outcomes, healthUntil);
         if (!unfinished.isEmpty()) {
             hurryBack(unfinished);
         }
         return new SQSBatchResponse(failures);
+    }
+
+    /**
+     * One health write per subscription the batch attempted, on a thread of its own so that slow AWS calls cannot
+     * hold the batch past {@code until}: a write abandoned then is lost (logged), and the next batch's folds in
+     * its own outcomes; health is a recent summary, not a ledger.
+     */
+    private void writeHealth(HealthTracker.Batch outcomes, Deadline until) {
+        if (outcomes.size() == 0) {
+            return;
+        }
+        Thread writer = Thread.ofVirtual().name("health-flush").start(outcomes::flush);
+        try {
+            if (!writer.join(Duration.ofNanos(Math.max(0, until.remaining().toNanos())))) {
+                writer.interrupt();
+                log.warn("health writes abandoned at the batch deadline", Map.of("subscriptions", outcomes.size()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static Disposition await(Future<Disposition> future, Deadline waitUntil) {
@@ -126,11 +166,11 @@ final class DeliveryBatch {
     }
 
     private Disposition handle(SQSEvent.SQSMessage message, Instant received, Deadline attemptsEnd,
-                               Supplier<List<Subscription>> activeSubscriptions) {
+                               Supplier<List<Subscription>> activeSubscriptions, HealthTracker.Batch outcomes) {
         try {
             DeliveryTask task = TaskQueue.fromJson(message.getBody());
             Received receipt = new Received(queueUrlOf(message), message.getReceiptHandle(), received, attemptsEnd);
-            return dispatch(task, receipt, activeSubscriptions) ? Disposition.DONE : Disposition.FAILED;
+            return dispatch(task, receipt, activeSubscriptions, outcomes) ? Disposition.DONE : Disposition.FAILED;
         } catch (DeadlineReached e) {
             return Disposition.UNFINISHED;
         } catch (RuntimeException e) {
@@ -143,7 +183,8 @@ final class DeliveryBatch {
     }
 
     /** @return true when the message is done with (delete it), false when it must come back */
-    private boolean dispatch(DeliveryTask task, Received message, Supplier<List<Subscription>> activeSubscriptions) {
+    private boolean dispatch(DeliveryTask task, Received message, Supplier<List<Subscription>> activeSubscriptions,
+                             HealthTracker.Batch outcomes) {
         if (task.kind() == null) {
             throw new IllegalArgumentException("task without kind");
         }
@@ -156,13 +197,29 @@ final class DeliveryBatch {
                 return true;
             }
             case DELIVER -> {
-                return deliver(task, message);
+                return deliver(task, message, outcomes);
+            }
+            case DRAIN -> {
+                require(task.subscriptionId() != null, "DRAIN task without subscriptionId");
+                drain.run(task.subscriptionId());
+                return true;
+            }
+            case PROBE -> {
+                require(task.subscriptionId() != null, "PROBE task without subscriptionId");
+                delivery.probe(task, message, outcomes);
+                return true;
             }
             default -> throw new IllegalArgumentException("no handler for " + task.kind() + " tasks");
         }
     }
 
-    private boolean deliver(DeliveryTask task, Received message) {
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private boolean deliver(DeliveryTask task, Received message, HealthTracker.Batch outcomes) {
         if (task.eventId() == null || task.subscriptionId() == null || task.webhookId() == null) {
             throw new IllegalArgumentException("DELIVER task without eventId, subscriptionId or webhookId");
         }
@@ -174,7 +231,7 @@ final class DeliveryBatch {
         if (message.deadline().remaining().isNegative()) {
             throw new DeadlineReached("batch deadline passed before the task started");
         }
-        return delivery.deliver(task, message);
+        return delivery.deliver(task, message, outcomes);
     }
 
     /** How long before {@code task} is due, or null when it is due now (or says nothing of when). */

@@ -7,6 +7,12 @@ import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.Randomness;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.isolation.Drain;
+import com.algohire.relay.isolation.HealthPolicy;
+import com.algohire.relay.isolation.HealthTracker;
+import com.algohire.relay.isolation.HoldStore;
+import com.algohire.relay.isolation.Notifier;
+import com.algohire.relay.isolation.StateTransitions;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.Context;
@@ -31,37 +37,70 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
     }
 
     public DeliveryHandler(RelayConfig config, AwsClients clients) {
-        this(config, clients.dynamoDb(), clients.sqs(), clients.s3(), Clock.systemUTC(), StructuredLog.stdout());
+        this(config, clients, StructuredLog.stdout());
+    }
+
+    private DeliveryHandler(RelayConfig config, AwsClients clients, StructuredLog log) {
+        this(config, clients.dynamoDb(), clients.sqs(), clients.s3(), notifier(config, clients, log),
+                Clock.systemUTC(), log);
+    }
+
+    /** SNS to the notification topic when the stack made one; the log line alone otherwise (locally). */
+    private static Notifier notifier(RelayConfig config, AwsClients clients, StructuredLog log) {
+        return config.notificationTopicArn().isEmpty() ? Notifier.logOnly(log)
+                : new Notifier(clients.sns(), config.notificationTopicArn(), log);
     }
 
     /** One client per service for the whole container, shared by everything the handler builds. */
-    private DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
-                            StructuredLog log) {
+    private DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3,
+                            Notifier notifier, Clock clock, StructuredLog log) {
         this(config, dynamoDb, sqs, new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()),
-                config.eventsTable(), clock), clock, log);
+                config.eventsTable(), clock), notifier, clock, log);
     }
 
     DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
                     StructuredLog log) {
-        this(config, dynamoDb, sqs, events, new SsrfGuard(config.ssrfAllowlist()), clock, log);
+        this(config, dynamoDb, sqs, events, new SsrfGuard(config.ssrfAllowlist()), Notifier.logOnly(log), clock, log);
     }
 
     /** As above, with the SSRF guard (and so the DNS resolver) chosen by the caller: tests' seam for DNS. */
     DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, SsrfGuard guard,
                     Clock clock, StructuredLog log) {
+        this(config, dynamoDb, sqs, events, guard, Notifier.logOnly(log), clock, log);
+    }
+
+    /** As above, with the notifier chosen by the caller: tests' seam for SNS. */
+    DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events,
+                    Notifier notifier, Clock clock, StructuredLog log) {
+        this(config, dynamoDb, sqs, events, new SsrfGuard(config.ssrfAllowlist()), notifier, clock, log);
+    }
+
+    DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, SsrfGuard guard,
+                    Notifier notifier, Clock clock, StructuredLog log) {
         SubscriptionStore subscriptions = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
         DeliveryAttempt attempt = new DeliveryAttempt(guard, config.deliveryTimeout(), clock);
         DeliveryLanes lanes = new DeliveryLanes(config.deliveryQueueUrl(), config.deliverySlowQueueUrl());
         RetryPolicy retryPolicy = new RetryPolicy(config.maxRetryAttempts(), config.retrySchedule(),
                 Randomness::unitInterval);
+        HealthPolicy policy = new HealthPolicy(config.isolation());
+        HealthTracker health = new HealthTracker(policy, subscriptions,
+                new StateTransitions(policy, subscriptions, notifier, lanes, sqs, clock, log),
+                config.deliveryTimeout().plus(PROBE_LEASE_MARGIN), clock, log);
+        HoldStore holds = new HoldStore(dynamoDb, config.eventsTable(), config.retention());
         this.batch = new DeliveryBatch(
-                new FanOut(events, subscriptions, sqs,
-                        config.deliveryQueueUrl(), log),
+                new FanOut(events, subscriptions, sqs, lanes, log),
                 new WebhookDelivery(events, subscriptions, attempt,
                         new DeliveryLog(dynamoDb, config.eventsTable(), config.retention()),
-                        retryPolicy, sqs, lanes, config.deliveryDlqUrl(), clock, log),
+                        retryPolicy, sqs, lanes, config.deliveryDlqUrl(), health, holds, clock, log),
+                new Drain(subscriptions, holds, lanes, sqs, clock, log), health,
                 lanes, sqs, retryPolicy, clock, log);
     }
+
+    /**
+     * A probe's lease beyond its attempt's timeout: the end-of-batch health write that reports its outcome comes
+     * after the attempt, and the lease must outlast it, or a second probe could go out meanwhile.
+     */
+    static final Duration PROBE_LEASE_MARGIN = Duration.ofSeconds(30);
 
     /**
      * One batch, within the time the invocation has left. Without a context (some tests, {@code sam local} with

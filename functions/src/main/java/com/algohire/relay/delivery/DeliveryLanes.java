@@ -7,20 +7,25 @@ import com.algohire.relay.subscription.Subscription;
  * go to, so that they never share a batch (or the main lane's concurrency) with healthy ones. Without a slow lane
  * configured, every delivery uses the main queue.
  */
-record DeliveryLanes(String mainQueueUrl, String slowQueueUrl) {
+public record DeliveryLanes(String mainQueueUrl, String slowQueueUrl) {
 
-    DeliveryLanes {
+    public DeliveryLanes {
         slowQueueUrl = slowQueueUrl == null || slowQueueUrl.isBlank() ? null : slowQueueUrl;
     }
 
     /** Where {@code subscription}'s deliveries are queued, by its health as last read. */
-    String queueFor(Subscription subscription) {
+    public String queueFor(Subscription subscription) {
         return slowQueueUrl != null && subscription.health().slowLane() ? slowQueueUrl : mainQueueUrl;
     }
 
     /** Whether a message with this event source ARN came from the slow lane (the ARN ends in the queue's name). */
-    boolean fromSlowLane(String eventSourceArn) {
+    public boolean fromSlowLane(String eventSourceArn) {
         return slowQueueUrl != null && eventSourceArn != null
                 && eventSourceArn.endsWith(":" + slowQueueUrl.substring(slowQueueUrl.lastIndexOf('/') + 1));
+    }
+
+    /** The queue a message came from, by its lane (what its receipt handle belongs to). */
+    public String queueOf(boolean fromSlowLane) {
+        return fromSlowLane && slowQueueUrl != null ? slowQueueUrl : mainQueueUrl;
     }
 }

@@ -30,14 +30,14 @@ final class FanOut {
     private final EventStore events;
     private final SubscriptionStore subscriptions;
     private final SqsClient sqs;
-    private final String queueUrl;
+    private final DeliveryLanes lanes;
     private final StructuredLog log;
 
-    FanOut(EventStore events, SubscriptionStore subscriptions, SqsClient sqs, String queueUrl, StructuredLog log) {
+    FanOut(EventStore events, SubscriptionStore subscriptions, SqsClient sqs, DeliveryLanes lanes, StructuredLog log) {
         this.events = events;
         this.subscriptions = subscriptions;
         this.sqs = sqs;
-        this.queueUrl = queueUrl;
+        this.lanes = lanes;
         this.log = log;
     }
 
@@ -68,18 +68,26 @@ final class FanOut {
             return;
         }
         StoredEvent event = found.get();
-        List<DeliveryTask> deliveries = new ArrayList<>();
+        // Each task goes to its subscription's lane (health as of the batch's snapshot): degraded and failing
+        // subscriptions' deliveries never share the main lane's batches with healthy ones.
+        Map<String, List<DeliveryTask>> byLane = new LinkedHashMap<>();
+        int count = 0;
         for (Subscription subscription : activeSubscriptions.get()) {
             if (SubscriptionMatcher.matches(subscription.eventTypes(), event.eventType())) {
-                deliveries.add(DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(),
-                        WebhookIds.of(event.eventId(), subscription.subscriptionId(), task.replayId())));
+                byLane.computeIfAbsent(lanes.queueFor(subscription), k -> new ArrayList<>()).add(
+                        DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(),
+                                WebhookIds.of(event.eventId(), subscription.subscriptionId(), task.replayId())));
+                count++;
             }
         }
-        for (int from = 0; from < deliveries.size(); from += SQS_BATCH) {
-            send(deliveries.subList(from, Math.min(from + SQS_BATCH, deliveries.size())));
+        for (Map.Entry<String, List<DeliveryTask>> lane : byLane.entrySet()) {
+            List<DeliveryTask> deliveries = lane.getValue();
+            for (int from = 0; from < deliveries.size(); from += SQS_BATCH) {
+                send(lane.getKey(), deliveries.subList(from, Math.min(from + SQS_BATCH, deliveries.size())));
+            }
         }
         log.info("fan-out", Map.of("eventId", event.eventId(), "eventType", event.eventType(),
-                "subscriptions", deliveries.size()));
+                "subscriptions", count));
     }
 
     /**
@@ -89,7 +97,7 @@ final class FanOut {
      * @throws IllegalStateException when some entries still fail after {@link #SEND_ATTEMPTS} tries: the fan-out
      *                               message is then retried whole (duplicates carry the same webhook-id)
      */
-    private void send(List<DeliveryTask> chunk) {
+    private void send(String queueUrl, List<DeliveryTask> chunk) {
         Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
         for (int i = 0; i < chunk.size(); i++) {
             String id = Integer.toString(i);

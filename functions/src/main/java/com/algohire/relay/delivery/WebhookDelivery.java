@@ -7,7 +7,12 @@ import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.isolation.AttemptOutcome;
+import com.algohire.relay.isolation.HealthPolicy;
+import com.algohire.relay.isolation.HealthTracker;
+import com.algohire.relay.isolation.HoldStore;
 import com.algohire.relay.subscription.Subscription;
+import com.algohire.relay.subscription.SubscriptionHealth;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.verifier.WebhookSignature;
 import java.time.Clock;
@@ -20,9 +25,14 @@ import java.util.stream.Collectors;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * Carries out one DELIVER task: signs the event for its subscription, POSTs it, records the attempt, and decides
- * what happens next (done, subscription disabled, retry after a backoff, or on to the DLQ; see {@link RetryPolicy}).
- * The task carries its own attempt count; the delivery, not SQS's receive count, decides when the budget is spent.
+ * Carries out one DELIVER task: the gate first (hold it while the subscription is paused, disabled or its breaker
+ * open; forward it to the slow lane when it belongs there), then signs the event for its subscription, POSTs it,
+ * records the attempt and its outcome for the subscription's health, and decides what happens next (done,
+ * subscription disabled, retry after a backoff, or on to the DLQ; see {@link RetryPolicy}). Also carries out a
+ * PROBE: the oldest held task, attempted as the breaker's one probe.
+ *
+ * <p>The task carries its own attempt count; the delivery, not SQS's receive count, decides when the budget is
+ * spent.
  */
 final class WebhookDelivery {
     static final String DELIVERED = "DELIVERED";
@@ -46,12 +56,14 @@ final class WebhookDelivery {
     private final SqsClient sqs;
     private final DeliveryLanes lanes;
     private final String dlqUrl;
+    private final HealthTracker health;
+    private final HoldStore holds;
     private final Clock clock;
     private final StructuredLog log;
 
     WebhookDelivery(EventStore events, SubscriptionStore subscriptions, DeliveryAttempt attempt,
                     DeliveryLog deliveryLog, RetryPolicy retryPolicy, SqsClient sqs, DeliveryLanes lanes,
-                    String dlqUrl, Clock clock, StructuredLog log) {
+                    String dlqUrl, HealthTracker health, HoldStore holds, Clock clock, StructuredLog log) {
         this.events = events;
         this.subscriptions = subscriptions;
         this.attempt = attempt;
@@ -60,39 +72,56 @@ final class WebhookDelivery {
         this.sqs = sqs;
         this.lanes = lanes;
         this.dlqUrl = dlqUrl;
+        this.health = health;
+        this.holds = holds;
         this.clock = clock;
         this.log = log;
     }
 
     /**
-     * Sign, post, classify, log, settle: one attempt of {@code task}, recorded on its event whatever came of it.
-     * The attempt's number is the task's own count plus one: receives that made no attempt never spend budget.
+     * Gate, sign, post, classify, log, settle: one attempt of {@code task}, recorded on its event whatever came of
+     * it, its outcome added to the batch's health record. The attempt's number is the task's own count plus one:
+     * receives that made no attempt (held, forwarded, deferred, cut short) never spend budget.
      *
+     * @param outcomes the batch's health record, written once per subscription when the batch ends
      * @return true when the message is done with (delete it), false when it must come back (batch failure)
      * @throws DeadlineReached when the invocation has no time left for a useful attempt, or cut the attempt short
      */
-    boolean deliver(DeliveryTask task, Received message) {
+    boolean deliver(DeliveryTask task, Received message, HealthTracker.Batch outcomes) {
         int attemptNumber = task.attemptsMade() + 1;
-        Optional<Target> target = target(task, attemptNumber);
+        Optional<Subscription> found = subscription(task, attemptNumber);
+        if (found.isEmpty()) {
+            return true;
+        }
+        Duration limit = attemptLimit(message.deadline()); // before the gate: a claimed probe must get its attempt
+        Optional<Admitted> admitted = admit(task, found.get(), message);
+        if (admitted.isEmpty()) {
+            return true; // held or forwarded: the message is done with, no attempt made
+        }
+        Optional<Target> target = target(task, attemptNumber, admitted.get().subscription());
         if (target.isEmpty()) {
             return true;
         }
-        Duration limit = attemptLimit(message.deadline());
         Subscription subscription = target.get().subscription();
         Instant now = clock.instant();
         DeliveryAttempt.Result result = attempt(task, target.get().event(), subscription, now, limit);
-        boolean cutShort = cutShort(result, limit);
-        String outcome = cutShort ? CUT_SHORT : classify(result, subscription, attemptNumber);
-        recordAttempt(task, attemptNumber, subscription, result, outcome, now);
-        if (cutShort) {
-            Map<String, Object> line = ids(task, attemptNumber);
-            line.put("latencyMs", result.latencyMs());
-            line.put("errorKind", result.errorKind());
-            log.warn("delivery attempt cut short by the invocation's deadline; it comes back without spending an "
-                    + "attempt", line);
-            throw new DeadlineReached("attempt cut short");
+        if (cutShort(result, limit)) {
+            recordAttempt(task, attemptNumber, subscription, result, CUT_SHORT, now);
+            throw cutShortLogged(task, attemptNumber, result);
         }
+        recordHealth(outcomes, subscription, result, admitted.get().probe());
+        String outcome = classify(result, subscription, attemptNumber);
+        recordAttempt(task, attemptNumber, subscription, result, outcome, now);
         return settle(task, attemptNumber, subscription, result, outcome, message, now);
+    }
+
+    private DeadlineReached cutShortLogged(DeliveryTask task, int attemptNumber, DeliveryAttempt.Result result) {
+        Map<String, Object> line = ids(task, attemptNumber);
+        line.put("latencyMs", result.latencyMs());
+        line.put("errorKind", result.errorKind());
+        log.warn("delivery attempt cut short by the invocation's deadline; it comes back without spending an "
+                + "attempt", line);
+        return new DeadlineReached("attempt cut short");
     }
 
     /**
@@ -124,19 +153,165 @@ final class WebhookDelivery {
     private record Target(Subscription subscription, StoredEvent event) {
     }
 
-    /** The subscription and the event, or empty (the task is dropped) when either is gone or the first inactive. */
-    private Optional<Target> target(DeliveryTask task, int attemptNumber) {
+    /** A task the gate let through, and whether its attempt is the breaker's probe. */
+    private record Admitted(Subscription subscription, boolean probe) {
+    }
+
+    /** The subscription, read fresh; empty (the task is dropped) when it was deleted. */
+    private Optional<Subscription> subscription(DeliveryTask task, int attemptNumber) {
         Optional<Subscription> found = subscriptions.find(task.subscriptionId());
-        if (found.isEmpty() || !found.get().active()) {
-            log.info("delivery dropped: subscription deleted or inactive", ids(task, attemptNumber));
-            return Optional.empty();
+        if (found.isEmpty()) {
+            log.info("delivery dropped: subscription deleted", ids(task, attemptNumber));
         }
+        return found;
+    }
+
+    /**
+     * The gate before an attempt. Paused, disabled, or breaker open (or a probe out): the task is held, not
+     * attempted and not dropped, its attempt count unchanged. Breaker due a probe: this task becomes the probe if
+     * it wins the claim, else it is held. On the main lane, a subscription whose health puts it on the slow lane
+     * has the task forwarded there unattempted (on the slow lane a subscription healthy again is simply attempted).
+     *
+     * @return the subscription to attempt, or empty when the task was held or forwarded
+     */
+    private Optional<Admitted> admit(DeliveryTask task, Subscription subscription, Received message) {
+        Instant now = clock.instant();
+        switch (health.policy().gate(subscription, now)) {
+            case ATTEMPT -> {
+                if (!fromSlowLane(message) && subscription.health().slowLane()
+                        && !lanes.queueFor(subscription).equals(lanes.mainQueueUrl())) {
+                    new TaskQueue(sqs, lanes.queueFor(subscription)).send(task);
+                    log.info("delivery forwarded to the slow lane", ids(task, task.attemptsMade()));
+                    return Optional.empty();
+                }
+                return Optional.of(new Admitted(subscription, false));
+            }
+            case CLAIM_PROBE -> {
+                Optional<Subscription> claimed = health.claimProbe(subscription);
+                if (claimed.isPresent()) {
+                    return Optional.of(new Admitted(claimed.get(), true));
+                }
+                hold(task, subscription, now);
+                return Optional.empty();
+            }
+            default -> {
+                hold(task, subscription, now);
+                return Optional.empty();
+            }
+        }
+    }
+
+    private void hold(DeliveryTask task, Subscription subscription, Instant now) {
+        holds.hold(task, now);
+        Map<String, Object> line = ids(task, task.attemptsMade());
+        line.put("reason", HealthPolicy.holdReason(subscription));
+        log.info("delivery held", line);
+    }
+
+    /** The event, or empty (the task is dropped) when it is gone (expired). */
+    private Optional<Target> target(DeliveryTask task, int attemptNumber, Subscription subscription) {
         Optional<StoredEvent> event = events.find(task.eventId());
         if (event.isEmpty()) {
             log.warn("delivery dropped: event not found", ids(task, attemptNumber));
             return Optional.empty();
         }
-        return Optional.of(new Target(found.get(), event.get()));
+        return Optional.of(new Target(subscription, event.get()));
+    }
+
+    /** Adds the attempt's outcome to the batch's health record, unless the failure was ours, not the receiver's. */
+    private void recordHealth(HealthTracker.Batch batch, Subscription subscription, DeliveryAttempt.Result result,
+                              boolean probe) {
+        if (AttemptOutcome.countsForReceiver(result.errorKind())) {
+            batch.record(subscription, AttemptOutcome.of(clock.instant(), result.statusCode(), result.errorKind(),
+                    result.latencyMs(), result.responseBody(), probe));
+        }
+    }
+
+    /**
+     * PROBE: the breaker has cooled down. Claims the probe and attempts the oldest held task as it (a real attempt
+     * of that task, counted in its budget); the attempt's outcome, folded at the end of the batch, closes or
+     * re-opens the breaker. With nothing held, nothing is claimed: the next arriving DELIVER claims the probe.
+     */
+    void probe(DeliveryTask task, Received message, HealthTracker.Batch outcomes) {
+        String subscriptionId = task.subscriptionId();
+        Optional<Subscription> found = subscriptions.find(subscriptionId);
+        if (found.isEmpty() || !found.get().active() || found.get().paused()) {
+            return; // deleted, disabled or paused: nothing to probe; resume / re-enable drain the held tasks
+        }
+        Subscription subscription = found.get();
+        SubscriptionHealth h = subscription.health();
+        Instant now = clock.instant();
+        if (task.notBefore() != null && h.retryAt() != null && !task.notBefore().equals(h.retryAt().toString())) {
+            // Queued by an earlier opening (a DELIVER claimed that probe, and its failure queued a newer PROBE).
+            log.info("stale probe dropped", Map.of("subscriptionId", subscriptionId));
+            return;
+        }
+        if (h.breaker() == SubscriptionHealth.Breaker.OPEN && h.retryAt() != null && now.isBefore(h.retryAt())) {
+            // A cool-down longer than SQS's longest delay (or a clock ahead of ours): wait out the rest.
+            new TaskQueue(sqs, lanes.queueFor(subscription)).send(task,
+                    Duration.between(now, h.retryAt()).plusSeconds(1));
+            return;
+        }
+        if (!HealthPolicy.probeDue(h, now)) {
+            return; // closed already, or a probe is out (its outcome queues the next)
+        }
+        Duration limit = attemptLimit(message.deadline()); // before the claim: a claimed probe gets its attempt
+        for (HoldStore.Held held : holds.oldest(subscriptionId, PROBE_CANDIDATES).items()) {
+            Optional<StoredEvent> event = events.find(held.task().eventId());
+            if (event.isEmpty()) {
+                log.warn("held delivery dropped: event not found", ids(held.task(), held.task().attemptsMade()));
+                holds.delete(held);
+                continue;
+            }
+            Optional<Subscription> claimed = health.claimProbe(subscription);
+            if (claimed.isPresent()) {
+                attemptHeld(held, event.get(), claimed.get(), limit, outcomes);
+            }
+            return;
+        }
+    }
+
+    /** Held tasks a PROBE looks through for one whose event still exists. */
+    static final int PROBE_CANDIDATES = 5;
+
+    /**
+     * One attempt of a held task as the probe. Its next step is settled by queue messages, since the task has no
+     * message of its own: a retry is sent as a new message after its backoff, an exhausted one to the DLQ; then the
+     * hold item is deleted. A send that fails leaves the item held and fails the PROBE message, which comes back:
+     * the attempt is then repeated under the same number and webhook-id (at least once, never fewer).
+     */
+    private void attemptHeld(HoldStore.Held held, StoredEvent event, Subscription subscription, Duration limit,
+                             HealthTracker.Batch outcomes) {
+        DeliveryTask task = held.task();
+        int attemptNumber = task.attemptsMade() + 1;
+        Instant now = clock.instant();
+        DeliveryAttempt.Result result = attempt(task, event, subscription, now, limit);
+        if (cutShort(result, limit)) {
+            // Not the receiver's answer: the probe's lease runs out and the next PROBE or DELIVER claims again.
+            recordAttempt(task, attemptNumber, subscription, result, CUT_SHORT, now);
+            throw cutShortLogged(task, attemptNumber, result);
+        }
+        recordHealth(outcomes, subscription, result, true);
+        String outcome = classify(result, subscription, attemptNumber);
+        recordAttempt(task, attemptNumber, subscription, result, outcome, now);
+        Map<String, Object> line = ids(task, attemptNumber);
+        line.put("statusCode", result.statusCode());
+        line.put("outcome", outcome);
+        String error = lastError(result);
+        if (FAILED.equals(outcome)) {
+            new TaskQueue(sqs, dlqUrl).send(task.deadLettered(error));
+        } else if (RETRYING.equals(outcome)) {
+            Duration backoff = retryPolicy.backoff(attemptNumber, result.retryAfter());
+            new TaskQueue(sqs, lanes.queueFor(subscription)).send(
+                    task.afterAttempt(EventItems.timestamp(now.plus(backoff)), error), backoff);
+        }
+        log.info("probe attempt", line);
+        holds.delete(held);
+    }
+
+    /** Whether a message came from the slow lane (its receipt handle belongs to that queue). */
+    private boolean fromSlowLane(Received message) {
+        return lanes.slowQueueUrl() != null && lanes.slowQueueUrl().equals(message.queueUrl());
     }
 
     /**
@@ -190,7 +365,7 @@ final class WebhookDelivery {
             return DELIVERED;
         }
         boolean gone = result.statusCode() != null && result.statusCode() == 410;
-        if (gone && disabled(subscription)) {
+        if (gone && disabled(subscription, result)) {
             return DISABLED;
         }
         return retryPolicy.exhausted(attemptNumber) ? FAILED : RETRYING;
@@ -200,9 +375,10 @@ final class WebhookDelivery {
      * Disables the subscription after a 410. If the write fails, the attempt still has to be logged and settled:
      * it counts as RETRYING, and the next attempt's 410 disables it then.
      */
-    private boolean disabled(Subscription subscription) {
+    private boolean disabled(Subscription subscription, DeliveryAttempt.Result result) {
         try {
-            return subscriptions.disable(subscription, "receiver answered 410 Gone", clock.instant());
+            return health.transitions().disable(subscription, "receiver answered 410 Gone", "HTTP 410",
+                    result.responseBody());
         } catch (RuntimeException e) {
             log.error("could not disable the subscription after a 410; retrying the delivery instead",
                     Map.of("subscriptionId", subscription.subscriptionId(), "exception", e.getClass().getName()));

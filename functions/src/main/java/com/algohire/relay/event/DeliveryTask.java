@@ -50,6 +50,14 @@ public record DeliveryTask(Kind kind, String eventId, String eventType, String s
         return new DeliveryTask(Kind.PROBE, null, null, subscriptionId, null, null, null, null, null, null);
     }
 
+    /**
+     * The PROBE an opening of the breaker queues: {@code notBefore} is that opening's retryAt, which also tells a
+     * PROBE of an earlier opening (stale: dropped) from this one.
+     */
+    public static DeliveryTask probe(String subscriptionId, String notBefore) {
+        return new DeliveryTask(Kind.PROBE, null, null, subscriptionId, null, null, null, notBefore, null, null);
+    }
+
     public static DeliveryTask recover(String subscriptionId, String recoveryId) {
         return new DeliveryTask(Kind.RECOVER, null, null, subscriptionId, null, null, null, null, null, recoveryId);
     }

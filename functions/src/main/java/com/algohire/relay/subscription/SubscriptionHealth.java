@@ -65,6 +65,13 @@ public record SubscriptionHealth(State state, Breaker breaker, int consecutiveFa
         return window.stream().mapToInt(b -> b.successes() + b.failures()).sum();
     }
 
+    /** The same health at another version (what a conditional health write stored). */
+    public SubscriptionHealth withVersion(long newVersion) {
+        return new SubscriptionHealth(state, breaker, consecutiveFailures, failingSince, lastSuccessAt, lastFailureAt,
+                lastFailure, lastResponseSnippet, window, latencyEwmaMs, breakerOpenedAt, retryAt, probeLeaseUntil,
+                cooldownSeconds, newVersion);
+    }
+
     /** Whether this subscription's deliveries go to the slow lane rather than the main delivery queue. */
     public boolean slowLane() {
         return state != State.HEALTHY;

@@ -33,6 +33,8 @@ public final class SubscriptionStore {
     private static final String UPDATED_AT = "updatedAt";
     private static final String DISABLED_REASON = "disabledReason";
     private static final String PAUSED = "paused";
+    /** Epoch ms until which a DRAIN of this subscription's held tasks owns them (absent: none does). */
+    static final String DRAIN_LEASE_UNTIL = "drainLeaseUntil";
 
     private final DynamoDbClient dynamoDb;
     private final String table;
@@ -131,6 +133,75 @@ public final class SubscriptionStore {
             // update after losing its reply.
             return find(read.subscriptionId()).filter(s -> !s.active() && reason.equals(s.disabledReason())
                     && read.url().equals(s.url())).isPresent();
+        }
+    }
+
+    /**
+     * Stores the delivery side's {@code health}, provided nobody else wrote it since it was read at version
+     * {@code readVersion} (0: never written). Touches neither updatedAt (the operator's version, which PATCH and
+     * the 410 disable compare) nor anything else of the subscription.
+     *
+     * @return the health as stored (version {@code readVersion + 1}), or empty when the version had moved on or the
+     *         subscription is gone: re-read and re-fold
+     */
+    public Optional<SubscriptionHealth> writeHealth(String subscriptionId, SubscriptionHealth health,
+                                                    long readVersion) {
+        SubscriptionHealth stored = health.withVersion(readVersion + 1);
+        Map<String, String> names = Map.of("#id", RelaySchema.SUBSCRIPTION_ID,
+                "#health", SubscriptionHealthItems.HEALTH, "#version", SubscriptionHealthItems.HEALTH_VERSION);
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":health", SubscriptionHealthItems.toAttribute(stored));
+        values.put(":next", AttributeValue.fromN(Long.toString(stored.version())));
+        String condition = "attribute_exists(#id) AND attribute_not_exists(#version)";
+        if (readVersion > 0) {
+            condition = "attribute_exists(#id) AND #version = :read";
+            values.put(":read", AttributeValue.fromN(Long.toString(readVersion)));
+        }
+        String finalCondition = condition;
+        try {
+            dynamoDb.updateItem(r -> r.tableName(table).key(key(subscriptionId))
+                    .updateExpression("SET #health = :health, #version = :next")
+                    .conditionExpression(finalCondition)
+                    .expressionAttributeNames(names).expressionAttributeValues(values));
+            return Optional.of(stored);
+        } catch (ConditionalCheckFailedException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Takes the subscription's drain lease until {@code until} unless another drain holds an unexpired one, so that
+     * two DRAIN messages never send the same held page twice. A number (epoch ms) because ISO strings of varying
+     * precision do not compare in time order.
+     *
+     * @return false when another drain holds it (or the subscription is gone)
+     */
+    public boolean takeDrainLease(String subscriptionId, Instant now, Instant until) {
+        try {
+            dynamoDb.updateItem(r -> r.tableName(table).key(key(subscriptionId))
+                    .updateExpression("SET #lease = :until")
+                    .conditionExpression("attribute_exists(#id) AND (attribute_not_exists(#lease) OR #lease < :now)")
+                    .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID, "#lease", DRAIN_LEASE_UNTIL))
+                    .expressionAttributeValues(Map.of(
+                            ":until", AttributeValue.fromN(Long.toString(until.toEpochMilli())),
+                            ":now", AttributeValue.fromN(Long.toString(now.toEpochMilli())))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** Gives back a drain lease taken until {@code until}, unless it has passed to another drain meanwhile. */
+    public void releaseDrainLease(String subscriptionId, Instant until) {
+        try {
+            dynamoDb.updateItem(r -> r.tableName(table).key(key(subscriptionId))
+                    .updateExpression("REMOVE #lease")
+                    .conditionExpression("#lease = :until")
+                    .expressionAttributeNames(Map.of("#lease", DRAIN_LEASE_UNTIL))
+                    .expressionAttributeValues(Map.of(
+                            ":until", AttributeValue.fromN(Long.toString(until.toEpochMilli())))));
+        } catch (ConditionalCheckFailedException e) {
+            // Expired and taken by another drain: it is theirs now.
         }
     }
 

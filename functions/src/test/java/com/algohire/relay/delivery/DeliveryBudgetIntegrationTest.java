@@ -19,6 +19,7 @@ import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.localaws.WebhookReceiver;
+import com.algohire.relay.testing.TestResources;
 import com.algohire.relay.testing.MutableClock;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
@@ -54,7 +55,11 @@ class DeliveryBudgetIntegrationTest {
 
     private static Setup setup(AwsBackend backend, Map<String, String> overrides, Clock clock) {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
-        RelayConfig config = env.config(overrides);
+        // One queue: a subscription failing three times in a row is DEGRADED and would retry on the slow lane;
+        // the budget is the same on either (DeliveryHandlerIntegrationTest follows a task across both).
+        Map<String, String> settings = new java.util.HashMap<>(TestResources.WITHOUT_SLOW_LANE);
+        settings.putAll(overrides);
+        RelayConfig config = env.config(settings);
         DeliveryHandler handler = new DeliveryHandler(config, env.resources.dynamoDb, env.resources.sqs,
                 env.eventStore(config), clock, env.log);
         return new Setup(env, config, handler, new ManagementApiHandler(config, env.resources.clients));

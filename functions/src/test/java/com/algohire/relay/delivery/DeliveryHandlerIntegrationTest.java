@@ -171,8 +171,10 @@ class DeliveryHandlerIntegrationTest {
             subscribe(s, receiver.url(), "[\"*\"]");
             String eventId = publish(s, "candidate.applied", "{\"candidateId\":\"c-1\"}");
             s.env().poll(s.handler(), 1); // fan-out
+            // After three failures in a row the subscription is DEGRADED and its retries move to the slow lane.
             for (int i = 0; i < 6 && s.env().depth(s.env().dlqUrl) == 0; i++) {
                 s.env().poll(s.handler(), 1);
+                s.env().pollSlowLane(s.handler(), 0);
             }
             assertThat(receiver.requests()).hasSize(4); // 1 + MAX_RETRY_ATTEMPTS
             assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::outcome)
@@ -197,8 +199,12 @@ class DeliveryHandlerIntegrationTest {
             assertThat(s.env().depth(s.env().dlqUrl)).isZero();
 
             // The operator's story: the receiver is fixed, the redriven task is delivered, signed as before.
+            // Redriven to the main lane, it is forwarded to the slow lane (the subscription is still DEGRADED)
+            // without an attempt, and delivered there.
             fixed.set(true);
             assertThat(s.env().poll(s.handler(), 2).getBatchItemFailures()).isEmpty();
+            assertThat(receiver.requests()).hasSize(4);
+            assertThat(s.env().pollSlowLane(s.handler(), 2).getBatchItemFailures()).isEmpty();
             assertThat(receiver.requests()).hasSize(5);
             assertThat(receiver.requests().get(4).headers().get("webhook-id"))
                     .isEqualTo(receiver.requests().get(0).headers().get("webhook-id"));
@@ -223,14 +229,18 @@ class DeliveryHandlerIntegrationTest {
             assertThat(view.get("active").asBoolean()).isFalse();
             assertThat(view.get("disabledReason").asText()).contains("410");
 
-            // A later event: fan-out may still see the subscription for the cache's few seconds, but the
-            // DELIVER task re-reads it and is dropped without an attempt.
-            String later = publish(s, "job.created", "{}");
-            s.env().poll(s.handler(), 1);
+            // A task still in flight for it (here: a DELIVER queued before the disable) re-reads it and is held
+            // without an attempt, kept for recover / re-enable rather than dropped.
+            s.env().resources.sqs.sendMessage(r -> r.queueUrl(s.env().queueUrl).messageBody(TaskQueue.toJson(
+                    DeliveryTask.deliver(eventId, "job.created", id, "msg_in_flight"))));
             s.env().poll(s.handler(), 1);
             assertThat(s.env().depth(s.env().queueUrl)).isZero();
             assertThat(receiver.requests()).hasSize(1);
-            assertThat(logs(s, later)).isEmpty();
+            assertThat(logs(s, eventId)).hasSize(1);
+            assertThat(s.env().resources.dynamoDb.query(q -> q.tableName(s.config().eventsTable())
+                    .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk",
+                            software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("HOLD#" + id))))
+                    .items()).hasSize(1);
         }
     }
 

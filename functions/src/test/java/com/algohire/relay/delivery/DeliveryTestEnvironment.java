@@ -122,6 +122,22 @@ public final class DeliveryTestEnvironment {
         return response;
     }
 
+    /**
+     * Invokes the handler on messages received from the main delivery queue and deletes those it did not report as
+     * failures, as the event source mapping does; failures stay in flight until their visibility ends.
+     */
+    public SQSBatchResponse handleAndSettle(DeliveryHandler handler, List<Message> messages) {
+        SQSBatchResponse response = handler.handleRequest(batchOf(messages), null);
+        Set<String> failed = response.getBatchItemFailures().stream()
+                .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
+        for (Message m : messages) {
+            if (!failed.contains(m.messageId())) {
+                resources.sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
+            }
+        }
+        return response;
+    }
+
     /** The SQS event the event source mapping would build from these messages of the delivery queue. */
     public SQSEvent batchOf(List<Message> messages) {
         return SqsEventRecords.batch(messages, resources.names.deliveryQueue().queueArn(),
