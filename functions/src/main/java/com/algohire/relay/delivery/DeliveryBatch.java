@@ -3,6 +3,7 @@ package com.algohire.relay.delivery;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.recover.RecoveryWorker;
 import com.algohire.relay.subscription.Subscription;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
@@ -23,12 +24,14 @@ import java.util.function.Supplier;
 final class DeliveryBatch {
     private final FanOut fanOut;
     private final WebhookDelivery delivery;
+    private final RecoveryWorker recoveries;
     private final Clock clock;
     private final StructuredLog log;
 
-    DeliveryBatch(FanOut fanOut, WebhookDelivery delivery, Clock clock, StructuredLog log) {
+    DeliveryBatch(FanOut fanOut, WebhookDelivery delivery, RecoveryWorker recoveries, Clock clock, StructuredLog log) {
         this.fanOut = fanOut;
         this.delivery = delivery;
+        this.recoveries = recoveries;
         this.clock = clock;
         this.log = log;
     }
@@ -56,6 +59,9 @@ final class DeliveryBatch {
                            Supplier<List<Subscription>> activeSubscriptions) {
         try {
             DeliveryTask task = TaskQueue.fromJson(message.getBody());
+            if (task.kind() == DeliveryTask.Kind.RECOVER) {
+                return recoveries.step(task, message.getMessageId());
+            }
             if (task.kind() == null || task.eventId() == null) {
                 throw new IllegalArgumentException("task without kind or eventId");
             }

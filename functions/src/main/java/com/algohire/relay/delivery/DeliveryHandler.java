@@ -6,6 +6,8 @@ import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.Randomness;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.recover.RecoveryStore;
+import com.algohire.relay.recover.RecoveryWorker;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.Context;
@@ -51,6 +53,8 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                         new DeliveryLog(dynamoDb, config.eventsTable(), config.retention()),
                         new RetryPolicy(config.maxRetryAttempts(), config.retrySchedule(), Randomness::unitInterval),
                         sqs, config.deliveryQueueUrl(), clock, log),
+                new RecoveryWorker(new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
+                        subscriptions, dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl(), clock, log),
                 clock, log);
     }
 
