@@ -349,8 +349,12 @@ public final class RelayStack extends Stack {
     private static void grantDelivery(RelayFunction delivery, Table events, Table subscriptions, Bucket payloads,
                                       Queue deliveryQueue) {
         allow(delivery, List.of(events.getTableArn()),
-                "dynamodb:GetItem",      // EventStore.find (fan-out and delivery)
-                "dynamodb:PutItem");     // DeliveryLog.record: one item per attempt
+                "dynamodb:GetItem",      // EventStore.find (fan-out and delivery); RecoveryStore.find
+                "dynamodb:PutItem",      // DeliveryLog.record: one item per attempt; RecoveryStore.commit
+                "dynamodb:UpdateItem",   // RecoveryStore.claim: a RECOVER step's lease
+                "dynamodb:Query");       // RecoveryWorker.wasDelivered: an event's delivery log (base table)
+        allow(delivery, List.of(index(events, RelaySchema.INDEX_BY_DAY)),
+                "dynamodb:Query");       // RecoveryWorker: the events of [since, until], day by day
         allow(delivery, List.of(subscriptions.getTableArn()),
                 "dynamodb:Scan",         // SubscriptionStore.listActive (fan-out)
                 "dynamodb:GetItem",      // SubscriptionStore.find (delivery)
@@ -364,11 +368,15 @@ public final class RelayStack extends Stack {
     private static void grantManagement(RelayFunction management, Table events, Table subscriptions, Bucket payloads,
                                         Queue deliveryQueue, Queue deadLetters) {
         allow(management, List.of(subscriptions.getTableArn()),
-                "dynamodb:PutItem",      // SubscriptionStore.create / replace (PATCH, rotate-secret)
+                "dynamodb:PutItem",      // SubscriptionStore.create
+                "dynamodb:UpdateItem",   // SubscriptionStore.replace (PATCH, rotate-secret, pause, resume)
                 "dynamodb:GetItem",      // SubscriptionStore.find
                 "dynamodb:DeleteItem",   // SubscriptionStore.delete
                 "dynamodb:Scan");        // SubscriptionStore.list
-        allow(management, List.of(events.getTableArn()), "dynamodb:GetItem"); // replay: EventStore.find
+        allow(management, List.of(events.getTableArn()),
+                "dynamodb:GetItem",      // replay: EventStore.find; RecoveryStore.find (GET .../recoveries/{id})
+                "dynamodb:PutItem",      // RecoveryStore.create (POST .../recover)
+                "dynamodb:UpdateItem");  // RecoveryStore.commitFailed: a recovery whose first task was not queued
         allowPayloadObjects(management, payloads, "s3:GetObject"); // replay: EventStore.find of a large event
         allow(management, List.of(deliveryQueue.getQueueArn()),
                 "sqs:SendMessage",       // replay; and the redrive's destination (SQS moves as the caller)

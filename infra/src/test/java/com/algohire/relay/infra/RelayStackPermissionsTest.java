@@ -55,7 +55,10 @@ class RelayStackPermissionsTest {
 
     private static final List<String> DELIVERY_GRANTS = List.of(
             "EventsTable dynamodb:GetItem",              // EventStore.find (FanOut.run, WebhookDelivery.deliver)
-            "EventsTable dynamodb:PutItem",              // DeliveryLog.record
+            "EventsTable dynamodb:PutItem",              // DeliveryLog.record; RecoveryStore.commit
+            "EventsTable dynamodb:UpdateItem",           // RecoveryStore.claim (RECOVER step lease)
+            "EventsTable dynamodb:Query",                // RecoveryWorker.wasDelivered (delivery log)
+            "EventsTable/index/byDayShard dynamodb:Query", // RecoveryWorker: events since the recovery's time
             "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.listActive (FanOut.snapshot)
             "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (WebhookDelivery.deliver)
             "SubscriptionsTable dynamodb:UpdateItem",    // SubscriptionStore.disable (410 Gone)
@@ -69,11 +72,14 @@ class RelayStackPermissionsTest {
             "DeliveryQueue sqs:GetQueueUrl");
 
     private static final List<String> MANAGEMENT_GRANTS = List.of(
-            "SubscriptionsTable dynamodb:PutItem",       // SubscriptionStore.create / replace (PATCH, rotate-secret)
+            "SubscriptionsTable dynamodb:PutItem",       // SubscriptionStore.create
+            "SubscriptionsTable dynamodb:UpdateItem",    // SubscriptionStore.replace (PATCH, rotate, pause, resume)
             "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (GET, PATCH, rotate, replay)
             "SubscriptionsTable dynamodb:DeleteItem",    // SubscriptionStore.delete
             "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.list
-            "EventsTable dynamodb:GetItem",              // replay: EventStore.find
+            "EventsTable dynamodb:GetItem",              // replay: EventStore.find; RecoveryStore.find
+            "EventsTable dynamodb:PutItem",              // RecoveryStore.create (recover)
+            "EventsTable dynamodb:UpdateItem",           // RecoveryStore.commitFailed
             "PayloadBucket/payloads/* s3:GetObject",     // replay: EventStore.find of a large event
             "DeliveryQueue sqs:SendMessage",             // replay: TaskQueue.send; redrive's destination
             "DeliveryQueue sqs:GetQueueAttributes",      // DeadLetterQueue.arn(destination)
