@@ -14,6 +14,7 @@ import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionHealth;
 import com.algohire.relay.subscription.SubscriptionHealthItems;
 import com.algohire.relay.subscription.SubscriptionStore;
+import com.algohire.relay.testing.MutableClock;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -269,6 +270,41 @@ class SubscriptionStateIntegrationTest {
         // A PATCH that changes nothing about delivery says nothing.
         call("PATCH", "/api/v1/subscriptions/" + id, "{\"description\":\"quiet\"}");
         assertThat(notices()).hasSize(2);
+    }
+
+    private static APIGatewayProxyRequestEvent sample(String file) throws Exception {
+        try (var in = SubscriptionStateIntegrationTest.class.getClassLoader().getResourceAsStream(file)) {
+            assertThat(in).as(file).isNotNull();
+            return Json.mapper().readValue(in, APIGatewayProxyRequestEvent.class);
+        }
+    }
+
+    /** The sample requests in events/ (what sam local invoke sends the management function) work as written. */
+    @Test
+    void sampleEvents_pauseResumeRecover_areAnsweredAsDocumented(AwsBackend backend) throws Exception {
+        start(backend);
+        // The samples name this subscription and recover since 2026-11-27: a clock a day later keeps them valid.
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-28T12:00:00Z"));
+        handler = new ManagementApiHandler(config, env.resources.dynamoDb, env.resources.sqs, env.eventStore(config),
+                clock, env.log);
+        Instant createdAt = Instant.parse("2026-11-20T00:00:00Z");
+        store.create(new Subscription("sub_0123456789abcdef0123456789abcdef", "https://hooks.example.com/ats",
+                List.of("job.*"), null, true, List.of(new Subscription.SigningSecret("whsec_" + "B".repeat(43) + "=",
+                        null)), createdAt, createdAt, null, false, null));
+
+        APIGatewayProxyResponseEvent paused = handler.handleRequest(sample("post-subscription-pause.json"), null);
+        assertThat(paused.getStatusCode()).as(paused.getBody()).isEqualTo(200);
+        assertThat(Json.mapper().readTree(paused.getBody()).at("/subscription/state").asText()).isEqualTo("paused");
+        assertThat(notices().getLast().get("actor").asText()).isEqualTo("arn:aws:iam::123456789012:user/alice");
+        APIGatewayProxyResponseEvent resumed = handler.handleRequest(sample("post-subscription-resume.json"), null);
+        assertThat(resumed.getStatusCode()).as(resumed.getBody()).isEqualTo(200);
+        assertThat(Json.mapper().readTree(resumed.getBody()).at("/subscription/paused").asBoolean()).isFalse();
+        APIGatewayProxyResponseEvent recover = handler.handleRequest(sample("post-subscription-recover.json"), null);
+        assertThat(recover.getStatusCode()).as(recover.getBody()).isEqualTo(202);
+        assertThat(Json.mapper().readTree(recover.getBody()).at("/recovery/since").asText())
+                .isEqualTo("2026-11-27T00:00:00Z");
+        assertThat(queued()).extracting(DeliveryTask::kind)
+                .containsExactlyInAnyOrder(DeliveryTask.Kind.DRAIN, DeliveryTask.Kind.RECOVER);
     }
 
     @Test
