@@ -374,9 +374,16 @@ public final class RelayStack extends Stack {
                 "dynamodb:DeleteItem",   // SubscriptionStore.delete
                 "dynamodb:Scan");        // SubscriptionStore.list
         allow(management, List.of(events.getTableArn()),
-                "dynamodb:GetItem",      // replay: EventStore.find; RecoveryStore.find (GET .../recoveries/{id})
-                "dynamodb:PutItem",      // RecoveryStore.create (POST .../recover)
-                "dynamodb:UpdateItem");  // RecoveryStore.commitFailed: a recovery whose first task was not queued
+                "dynamodb:GetItem");     // replay: EventStore.find; RecoveryStore.find (GET .../recoveries/{id})
+        // Writes to the events table only to recovery items (pk RECOVERY#...): never an event, a key or a log.
+        management.alias().addToRolePolicy(PolicyStatement.Builder.create()
+                .actions(List.of(
+                        "dynamodb:PutItem",      // RecoveryStore.create (POST .../recover)
+                        "dynamodb:UpdateItem"))  // RecoveryStore.commitFailed: its first task was not queued
+                .resources(List.of(events.getTableArn()))
+                .conditions(Map.of("ForAllValues:StringLike",
+                        Map.of("dynamodb:LeadingKeys", List.of(RelaySchema.RECOVERY_PK_PREFIX + "*"))))
+                .build());
         allowPayloadObjects(management, payloads, "s3:GetObject"); // replay: EventStore.find of a large event
         allow(management, List.of(deliveryQueue.getQueueArn()),
                 "sqs:SendMessage",       // replay; and the redrive's destination (SQS moves as the caller)

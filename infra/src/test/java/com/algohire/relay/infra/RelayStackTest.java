@@ -31,7 +31,9 @@ class RelayStackTest {
             "GET /api/v1/events", "GET /api/v1/events/{eventId}", "POST /api/v1/events/{eventId}/replay",
             "GET /api/v1/subscriptions", "POST /api/v1/subscriptions", "GET /api/v1/subscriptions/{id}",
             "PATCH /api/v1/subscriptions/{id}", "DELETE /api/v1/subscriptions/{id}",
-            "POST /api/v1/subscriptions/{id}/rotate-secret", "GET /api/v1/dlq", "POST /api/v1/dlq/redrive");
+            "POST /api/v1/subscriptions/{id}/rotate-secret", "POST /api/v1/subscriptions/{id}/pause",
+            "POST /api/v1/subscriptions/{id}/resume", "POST /api/v1/subscriptions/{id}/recover",
+            "GET /api/v1/subscriptions/{id}/recoveries/{recoveryId}", "GET /api/v1/dlq", "POST /api/v1/dlq/redrive");
 
     private static SynthesizedTemplate t;
 
@@ -406,8 +408,16 @@ class RelayStackTest {
         assertThat(t.allowedActionsOn(fn, deliveryQueueId())).contains("sqs:SendMessage")
                 .doesNotContain("sqs:ReceiveMessage", "sqs:DeleteMessage");
         assertThat(t.allowedActionsOn(fn, subscriptionsTableId())).contains("dynamodb:PutItem", "dynamodb:DeleteItem");
-        // replay reads the event (EventStore.find) and nothing else of the events table
-        assertThat(t.allowedActionsOn(fn, eventsTableId())).containsExactly("dynamodb:GetItem");
+        // replay reads the event (EventStore.find); the only writes are to recovery items (RECOVERY#...)
+        for (JsonNode statement : t.roleStatements(fn)) {
+            if (statement.path("Resource").toString().contains("\"" + eventsTableId() + "\"")
+                    && !statement.path("Action").toString().equals("\"dynamodb:GetItem\"")) {
+                assertThat(statement.at("/Condition/ForAllValues:StringLike/dynamodb:LeadingKeys").toString())
+                        .as(statement.toString()).contains(RelaySchema.RECOVERY_PK_PREFIX + "*");
+            }
+        }
+        assertThat(t.allowedActionsOn(fn, eventsTableId()))
+                .containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
         assertThat(t.allowedActionsOn(fn, payloadBucketId())).containsExactly("s3:GetObject");
         assertThat(t.allowedActions(fn)).doesNotContain("dynamodb:DeleteTable", "dynamodb:*", "sqs:*", "s3:*");
     }
