@@ -21,8 +21,9 @@ public final class ApiErrors {
                  MISSING_IDEMPOTENCY_KEY, INVALID_IDEMPOTENCY_KEY, MISSING_EVENT_TYPE, INVALID_EVENT_TYPE,
                  MISSING_PAYLOAD, INVALID_PAYLOAD,
                  INVALID_EVENT_ID, INVALID_LIMIT, INVALID_CURSOR, INVALID_FROM, INVALID_TO, INVALID_RANGE,
-                 INVALID_URL, INVALID_EVENT_TYPES, INVALID_DESCRIPTION, INVALID_ACTIVE, INVALID_SUBSCRIPTION_ID -> 400;
-            case ROUTE_NOT_FOUND, EVENT_NOT_FOUND, SUBSCRIPTION_NOT_FOUND -> 404;
+                 INVALID_URL, INVALID_EVENT_TYPES, INVALID_DESCRIPTION, INVALID_ACTIVE, INVALID_SUBSCRIPTION_ID,
+                 INVALID_SINCE -> 400;
+            case ROUTE_NOT_FOUND, EVENT_NOT_FOUND, SUBSCRIPTION_NOT_FOUND, RECOVERY_NOT_FOUND -> 404;
             case METHOD_NOT_ALLOWED -> 405;
             case DUPLICATE_EVENT, IDEMPOTENCY_KEY_REUSED, REQUEST_IN_PROGRESS,
                  SUBSCRIPTION_MODIFIED, SUBSCRIPTION_INACTIVE, SUBSCRIPTION_NOT_MATCHING, REDRIVE_IN_PROGRESS -> 409;
@@ -76,6 +77,14 @@ public final class ApiErrors {
         if (path.endsWith("/replay")) {
             return "The replay may have been queued: check the event's deliveryLogs (GET /api/v1/events/{id}) "
                     + "before retrying, which queues another delivery under new webhook-ids.";
+        }
+        if (path.endsWith("/pause") || path.endsWith("/resume")) {
+            return "It is safe to retry: pausing a paused subscription, or resuming a running one, changes nothing "
+                    + "(a resume queues its drain again, which is harmless).";
+        }
+        if (path.endsWith("/recover")) {
+            return "The recovery may have started: a second one re-queues the same deliveries under the same "
+                    + "webhook-ids, which receivers deduplicate.";
         }
         if (path.equals("/api/v1/dlq/redrive")) {
             return "It is safe to retry: a redrive already running answers 409 REDRIVE_IN_PROGRESS.";

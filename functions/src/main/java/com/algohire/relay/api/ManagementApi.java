@@ -6,6 +6,7 @@ import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.recover.Recoveries;
 import com.algohire.relay.replay.EventReplay;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionService;
@@ -19,9 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The management function's routes: subscriptions (create, list, read, change, delete, rotate the secret), event
- * replay and the DLQ (depth and peek, redrive), each a call on its service and the result's JSON answer. What every
- * request goes through (404, 405, errors, the log line) is the {@link Router}'s.
+ * The management function's routes: subscriptions (create, list, read, change, delete, rotate the secret, pause,
+ * resume, recover and its progress), event replay and the DLQ (depth and peek, redrive), each a call on its service
+ * and the result's JSON answer. What every request goes through (404, 405, errors, the log line) is the
+ * {@link Router}'s.
  */
 final class ManagementApi {
     static final String SUBSCRIPTIONS_PATH = "/api/v1/subscriptions";
@@ -31,15 +33,17 @@ final class ManagementApi {
 
     private final SubscriptionService subscriptions;
     private final EventReplay replays;
+    private final Recoveries recoveries;
     private final DeadLetterQueue dlq;
     private final Clock clock;
     private final StructuredLog log;
     private final Router router;
 
-    ManagementApi(SubscriptionService subscriptions, EventReplay replays, DeadLetterQueue dlq, Clock clock,
-                  StructuredLog log) {
+    ManagementApi(SubscriptionService subscriptions, EventReplay replays, Recoveries recoveries, DeadLetterQueue dlq,
+                  Clock clock, StructuredLog log) {
         this.subscriptions = subscriptions;
         this.replays = replays;
+        this.recoveries = recoveries;
         this.dlq = dlq;
         this.clock = clock;
         this.log = log;
@@ -50,6 +54,10 @@ final class ManagementApi {
                 .route("PATCH", SUBSCRIPTIONS_PATH + "/{id}", this::updateSubscription)
                 .route("DELETE", SUBSCRIPTIONS_PATH + "/{id}", this::deleteSubscription)
                 .route("POST", SUBSCRIPTIONS_PATH + "/{id}/rotate-secret", this::rotateSecret)
+                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/pause", this::pause)
+                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/resume", this::resume)
+                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/recover", this::recover)
+                .route("GET", SUBSCRIPTIONS_PATH + "/{id}/recoveries/{recoveryId}", this::getRecovery)
                 .route("POST", "/api/v1/events/{eventId}/replay", this::replay)
                 .route("GET", DLQ_PATH, call -> describeDlq())
                 .route("POST", DLQ_PATH + "/redrive", call -> redrive())
@@ -90,7 +98,8 @@ final class ManagementApi {
     }
 
     private APIGatewayProxyResponseEvent updateSubscription(ApiCall call) {
-        Subscription updated = subscriptions.update(call.parameter("id"), JsonBody.read(call.request(), true));
+        Subscription updated = subscriptions.update(call.parameter("id"), JsonBody.read(call.request(), true),
+                actor(call));
         return ApiResponses.json(200, SubscriptionViews.one(updated, updated.updatedAt()));
     }
 
@@ -102,6 +111,39 @@ final class ManagementApi {
 
     private APIGatewayProxyResponseEvent rotateSecret(ApiCall call) {
         return ApiResponses.json(200, SubscriptionViews.withSecret(subscriptions.rotateSecret(call.parameter("id"))));
+    }
+
+    private APIGatewayProxyResponseEvent pause(ApiCall call) {
+        Subscription paused = subscriptions.pause(call.parameter("id"), actor(call));
+        return ApiResponses.json(200, SubscriptionViews.one(paused, clock.instant()));
+    }
+
+    private APIGatewayProxyResponseEvent resume(ApiCall call) {
+        Subscription resumed = subscriptions.resume(call.parameter("id"), actor(call));
+        return ApiResponses.json(200, SubscriptionViews.one(resumed, clock.instant()));
+    }
+
+    /** 202: the recovery runs in the background; its progress is at the recoveries route. */
+    private APIGatewayProxyResponseEvent recover(ApiCall call) {
+        return ApiResponses.json(202, SubscriptionViews.recovery(recoveries.start(call.parameter("id"),
+                JsonBody.read(call.request(), true))));
+    }
+
+    private APIGatewayProxyResponseEvent getRecovery(ApiCall call) {
+        return ApiResponses.json(200, SubscriptionViews.recovery(recoveries.get(call.parameter("id"),
+                call.parameter("recoveryId"))));
+    }
+
+    /**
+     * Who made the request, for the notices of pause, resume, enable and disable: the IAM identity API Gateway
+     * authenticated (its user ARN, which for an assumed role names the role session), else "operator" (the local
+     * runtime's admin key names nobody).
+     */
+    static String actor(ApiCall call) {
+        var context = call.request().getRequestContext();
+        var identity = context == null ? null : context.getIdentity();
+        String arn = identity == null ? null : identity.getUserArn();
+        return arn == null || arn.isBlank() ? "operator" : arn;
     }
 
     /**

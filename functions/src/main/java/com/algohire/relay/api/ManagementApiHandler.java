@@ -7,6 +7,9 @@ import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.isolation.Notifier;
+import com.algohire.relay.recover.Recoveries;
+import com.algohire.relay.recover.RecoveryStore;
 import com.algohire.relay.replay.EventReplay;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.SubscriptionService;
@@ -18,11 +21,13 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import java.time.Clock;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * The management function, behind its own credential: subscriptions CRUD and secret rotation, event replay, and
- * the DLQ's depth, peek and redrive ({@link ManagementApi}).
+ * The management function, behind its own credential: subscriptions CRUD, secret rotation, pause, resume and
+ * recover, event replay, and the DLQ's depth, peek and redrive ({@link ManagementApi}). Operator state changes
+ * go to the notification topic when the stack made one ({@link Notifier}).
  */
 public final class ManagementApiHandler implements RequestHandler<APIGatewayProxyRequestEvent,
         APIGatewayProxyResponseEvent> {
@@ -33,26 +38,41 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
     }
 
     public ManagementApiHandler(RelayConfig config, AwsClients clients) {
-        this(config, clients.dynamoDb(), clients.sqs(), clients.s3(), Clock.systemUTC(), StructuredLog.stdout());
+        this(config, clients.dynamoDb(), clients.sqs(), clients.s3(), notificationClient(config, clients),
+                Clock.systemUTC(), StructuredLog.stdout());
     }
 
     /** One client per service for the whole container, shared by everything the handler builds. */
-    private ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
-                                 StructuredLog log) {
+    private ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, SnsClient sns,
+                                 Clock clock, StructuredLog log) {
         this(config, dynamoDb, sqs, new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()),
                 config.eventsTable(),
-                clock), clock, log);
+                clock), clock, log, new Notifier(sns, config.notificationTopicArn(), log));
     }
 
     ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
                          StructuredLog log) {
+        this(config, dynamoDb, sqs, events, clock, log, Notifier.logOnly(log));
+    }
+
+    ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
+                         StructuredLog log, Notifier notifier) {
         SubscriptionStore subscriptionStore = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
-        this.api = new ManagementApi(
-                new SubscriptionService(subscriptionStore, new SsrfGuard(config.ssrfAllowlist()), config.knownDomains(),
-                        config.secretRotationOverlap(), clock),
-                new EventReplay(events, subscriptionStore, new TaskQueue(sqs, config.deliveryQueueUrl())),
+        TaskQueue deliveryQueue = new TaskQueue(sqs, config.deliveryQueueUrl());
+        SubscriptionService subscriptions = new SubscriptionService(subscriptionStore,
+                new SsrfGuard(config.ssrfAllowlist()), config.knownDomains(), config.secretRotationOverlap(), clock,
+                deliveryQueue, notifier);
+        this.api = new ManagementApi(subscriptions,
+                new EventReplay(events, subscriptionStore, deliveryQueue),
+                new Recoveries(subscriptions, new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
+                        deliveryQueue, config.retention(), clock),
                 new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock),
                 clock, log);
+    }
+
+    /** No SNS client (and no cold-start cost for one) unless there is a topic to publish to. */
+    private static SnsClient notificationClient(RelayConfig config, AwsClients clients) {
+        return config.notificationTopicArn().isEmpty() ? null : clients.sns();
     }
 
     @Override

@@ -58,6 +58,11 @@ public final class ApiRoutes {
             new Route("PATCH", "/api/v1/subscriptions/{id}", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("DELETE", "/api/v1/subscriptions/{id}", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("POST", "/api/v1/subscriptions/{id}/rotate-secret", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("POST", "/api/v1/subscriptions/{id}/pause", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("POST", "/api/v1/subscriptions/{id}/resume", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("POST", "/api/v1/subscriptions/{id}/recover", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("GET", "/api/v1/subscriptions/{id}/recoveries/{recoveryId}", Function.MANAGEMENT,
+                    Auth.OPERATOR),
             new Route("GET", "/api/v1/dlq", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("POST", "/api/v1/dlq/redrive", Function.MANAGEMENT, Auth.OPERATOR),
             HEALTH);

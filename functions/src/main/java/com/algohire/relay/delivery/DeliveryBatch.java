@@ -5,6 +5,7 @@ import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.isolation.Drain;
 import com.algohire.relay.isolation.HealthTracker;
+import com.algohire.relay.recover.RecoveryWorker;
 import com.algohire.relay.subscription.Subscription;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
@@ -74,18 +75,21 @@ final class DeliveryBatch {
     private final WebhookDelivery delivery;
     private final Drain drain;
     private final HealthTracker health;
+    private final RecoveryWorker recoveries;
     private final DeliveryLanes lanes;
     private final SqsClient sqs;
     private final RetryPolicy retryPolicy;
     private final Clock clock;
     private final StructuredLog log;
 
-    DeliveryBatch(FanOut fanOut, WebhookDelivery delivery, Drain drain, HealthTracker health, DeliveryLanes lanes,
-                  SqsClient sqs, RetryPolicy retryPolicy, Clock clock, StructuredLog log) {
+    DeliveryBatch(FanOut fanOut, WebhookDelivery delivery, Drain drain, HealthTracker health,
+                  RecoveryWorker recoveries, DeliveryLanes lanes, SqsClient sqs, RetryPolicy retryPolicy, Clock clock,
+                  StructuredLog log) {
         this.fanOut = fanOut;
         this.delivery = delivery;
         this.drain = drain;
         this.health = health;
+        this.recoveries = recoveries;
         this.lanes = lanes;
         this.sqs = sqs;
         this.retryPolicy = retryPolicy;
@@ -169,6 +173,10 @@ final class DeliveryBatch {
                                Supplier<List<Subscription>> activeSubscriptions, HealthTracker.Batch outcomes) {
         try {
             DeliveryTask task = TaskQueue.fromJson(message.getBody());
+            if (task.kind() == DeliveryTask.Kind.RECOVER) {
+                // One bounded step; a duplicate of this message (same message id) repeats its own step only.
+                return recoveries.step(task, message.getMessageId()) ? Disposition.DONE : Disposition.FAILED;
+            }
             Received receipt = new Received(queueUrlOf(message), message.getReceiptHandle(), received, attemptsEnd);
             return dispatch(task, receipt, activeSubscriptions, outcomes) ? Disposition.DONE : Disposition.FAILED;
         } catch (DeadlineReached e) {

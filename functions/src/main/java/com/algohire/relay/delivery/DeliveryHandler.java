@@ -13,6 +13,8 @@ import com.algohire.relay.isolation.HealthTracker;
 import com.algohire.relay.isolation.HoldStore;
 import com.algohire.relay.isolation.Notifier;
 import com.algohire.relay.isolation.StateTransitions;
+import com.algohire.relay.recover.RecoveryStore;
+import com.algohire.relay.recover.RecoveryWorker;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.Context;
@@ -93,6 +95,8 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                         new DeliveryLog(dynamoDb, config.eventsTable(), config.retention()),
                         retryPolicy, sqs, lanes, config.deliveryDlqUrl(), health, holds, clock, log),
                 new Drain(subscriptions, holds, lanes, sqs, clock, log), health,
+                new RecoveryWorker(new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
+                        subscriptions, dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl(), clock, log),
                 lanes, sqs, retryPolicy, clock, log);
     }
 

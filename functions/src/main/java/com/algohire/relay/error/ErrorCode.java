@@ -29,12 +29,14 @@ public enum ErrorCode {
     INVALID_DESCRIPTION,
     INVALID_ACTIVE,
     INVALID_SUBSCRIPTION_ID,
+    INVALID_SINCE,
 
     // What was named: a route, or a resource that does not exist.
     ROUTE_NOT_FOUND,
     METHOD_NOT_ALLOWED,
     EVENT_NOT_FOUND,
     SUBSCRIPTION_NOT_FOUND,
+    RECOVERY_NOT_FOUND,
 
     // What the request meets: state that refuses it now.
     DUPLICATE_EVENT,

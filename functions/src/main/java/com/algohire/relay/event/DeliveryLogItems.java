@@ -15,14 +15,16 @@ public final class DeliveryLogItems {
     /** What every attempt's sort key starts with: an event's attempts are one begins_with query. */
     public static final String SK_PREFIX = "ATTEMPT#";
     static final String ATTEMPT = "attempt";
-    static final String SUBSCRIPTION_ID = "subscriptionId";
+    public static final String SUBSCRIPTION_ID = "subscriptionId";
     static final String WEBHOOK_ID = "webhookId";
     static final String URL = "url";
     static final String STATUS_CODE = "statusCode";
     static final String LATENCY_MS = "latencyMs";
     static final String ERROR_KIND = "errorKind";
     static final String RESPONSE_BODY = "responseBody";
-    static final String OUTCOME = "outcome";
+    public static final String OUTCOME = "outcome";
+    /** The outcome of an attempt the receiver answered 2xx (what the delivery function records as DELIVERED). */
+    public static final String OUTCOME_DELIVERED = "DELIVERED";
     static final String ATTEMPTED_AT = "attemptedAt";
 
     private DeliveryLogItems() {

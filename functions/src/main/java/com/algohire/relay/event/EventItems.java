@@ -89,7 +89,8 @@ public final class EventItems {
         return Math.floorMod(eventId.hashCode(), LIST_SHARDS);
     }
 
-    static String dayShard(String day, int shard) {
+    /** The byDayShard partition of shard {@code shard} of {@code day} (yyyy-MM-dd), as list and recover query it. */
+    public static String dayShard(String day, int shard) {
         return day + "#" + shard;
     }
 

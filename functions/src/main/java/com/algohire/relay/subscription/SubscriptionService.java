@@ -2,8 +2,11 @@ package com.algohire.relay.subscription;
 
 import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
+import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventTypes;
+import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.Text;
+import com.algohire.relay.isolation.Notifier;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.ssrf.UrlRejectedException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,12 +21,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Creates, reads, changes and deletes subscriptions and rotates their secrets, refusing what a caller may not
- * store (a URL the SSRF guard refuses, an unknown domain, an unknown field) with a {@link RelayException}.
+ * Creates, reads, changes and deletes subscriptions, rotates their secrets, pauses and resumes them, refusing what
+ * a caller may not store (a URL the SSRF guard refuses, an unknown domain, an unknown field) with a
+ * {@link RelayException}.
  *
  * <p>It takes a subscription as the JSON document the caller sent, not as typed values parsed beforehand: each
  * field is checked for its type and its value together, in the document's order, and a PATCH names a missing
  * subscription before any field, so which error a request with several defects hears depends on that order.
+ *
+ * <p>Pause, resume, enable and disable are operator decisions about deliveries: each is told to the
+ * {@link Notifier} once, when it changes the state (a repeated pause changes nothing and says nothing). Resume and
+ * re-enable also queue a DRAIN, which re-queues the tasks held meanwhile; they queue it even when the state had
+ * already changed, since the earlier call that changed it may have failed to queue its DRAIN (two DRAINs are
+ * harmless: the delivery side leases the drain).
  */
 public final class SubscriptionService {
     static final int MAX_EVENT_TYPES = 50;
@@ -31,6 +41,8 @@ public final class SubscriptionService {
     /** Rotated-out secrets kept signing at once; bounds the item and the signature header under rapid rotation. */
     static final int MAX_PREVIOUS_SECRETS = 4;
     private static final Set<String> CREATE_FIELDS = Set.of("url", "eventTypes", "description");
+    /** Tries of a pause or resume that meets concurrent writes before it answers 409. */
+    private static final int WRITE_ATTEMPTS = 3;
     private static final Set<String> PATCH_FIELDS = Set.of("url", "eventTypes", "description", "active");
 
     private final SubscriptionStore store;
@@ -39,6 +51,8 @@ public final class SubscriptionService {
     private final Duration rotationOverlap;
     private final Clock clock;
     private final SecretGenerator secrets;
+    private final TaskQueue deliveryQueue;
+    private final Notifier notifier;
 
     /** A subscription with its new signing secret: what create and rotate answer, the only time it is shown. */
     public record WithSecret(Subscription subscription, String secret) {
@@ -48,15 +62,20 @@ public final class SubscriptionService {
         }
     }
 
+    /**
+     * @param deliveryQueue the main delivery queue, where resume and re-enable queue their DRAIN
+     * @param notifier      hears of every pause, resume, enable and disable an operator makes
+     */
     public SubscriptionService(SubscriptionStore store, SsrfGuard guard, Set<String> knownDomains,
-            Duration rotationOverlap,
-                               Clock clock) {
+                               Duration rotationOverlap, Clock clock, TaskQueue deliveryQueue, Notifier notifier) {
         this.store = store;
         this.guard = guard;
         this.knownDomains = knownDomains;
         this.rotationOverlap = rotationOverlap;
         this.clock = clock;
         this.secrets = new SecretGenerator();
+        this.deliveryQueue = deliveryQueue;
+        this.notifier = notifier;
     }
 
     public WithSecret create(JsonNode body) {
@@ -87,8 +106,14 @@ public final class SubscriptionService {
         return existing(id);
     }
 
-    /** Changes the fields {@code body} names ({@code url}, {@code eventTypes}, {@code description}, {@code active}). */
-    public Subscription update(String id, JsonNode body) {
+    /**
+     * Changes the fields {@code body} names ({@code url}, {@code eventTypes}, {@code description}, {@code active}).
+     * Turning a disabled subscription back on ({@code "active": true}) clears its disabledReason, starts its health
+     * afresh and queues a DRAIN of what was held while it was off.
+     *
+     * @param actor who asks, for the notice of an enable or disable
+     */
+    public Subscription update(String id, JsonNode body, String actor) {
         requireObject(body, PATCH_FIELDS);
         Subscription current = existing(id);
         String url = body.has("url") ? url(body.get("url")) : current.url();
@@ -104,13 +129,81 @@ public final class SubscriptionService {
             active = body.get("active").booleanValue();
             disabledReason = active ? null : "disabled by operator";
         }
+        boolean enabling = active && !current.active();
+        boolean disabling = !active && current.active();
         Instant now = SubscriptionStore.nextUpdatedAt(current.updatedAt(), clock.instant());
         Subscription updated = new Subscription(current.subscriptionId(), url, eventTypes, description, active,
-                current.secrets(), current.createdAt(), now, disabledReason, current.paused(), current.health());
-        if (!store.replace(updated, current.updatedAt())) {
+                current.secrets(), current.createdAt(), now, disabledReason, current.paused(),
+                enabling ? SubscriptionHealth.INITIAL : current.health());
+        boolean written = enabling ? store.replaceResettingHealth(updated, current.updatedAt())
+                : store.replace(updated, current.updatedAt());
+        if (!written) {
             throw changedOrGone(id);
         }
+        if (enabling || disabling) {
+            notifyChange(current, updated, enabling ? "ENABLED" : "DISABLED",
+                    enabling ? "enabled by operator" : "disabled by operator", actor, now);
+        }
+        if (active && body.has("active")) {
+            drain(id, "enabled");
+        }
         return updated;
+    }
+
+    /**
+     * Holds the subscription's deliveries (the delivery side keeps them, unattempted, until a resume). Idempotent:
+     * pausing a paused subscription answers it as it is.
+     */
+    public Subscription pause(String id, String actor) {
+        return setPaused(id, true, actor);
+    }
+
+    /** Lets deliveries go again and queues a DRAIN of the held ones (oldest first). Idempotent. */
+    public Subscription resume(String id, String actor) {
+        Subscription resumed = setPaused(id, false, actor);
+        drain(id, "resumed");
+        return resumed;
+    }
+
+    /**
+     * Sets {@code paused}, re-reading and trying again when another write came between the read and this one
+     * (the flag does not depend on what else changed, so a concurrent PATCH or rotation is no reason to refuse).
+     */
+    private Subscription setPaused(String id, boolean paused, String actor) {
+        for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+            Subscription current = existing(id);
+            if (current.paused() == paused) {
+                return current;
+            }
+            Instant now = SubscriptionStore.nextUpdatedAt(current.updatedAt(), clock.instant());
+            Subscription updated = new Subscription(current.subscriptionId(), current.url(), current.eventTypes(),
+                    current.description(), current.active(), current.secrets(), current.createdAt(), now,
+                    current.disabledReason(), paused, current.health());
+            if (store.replace(updated, current.updatedAt())) {
+                notifyChange(current, updated, paused ? "PAUSED" : "RESUMED",
+                        paused ? "paused by operator" : "resumed by operator", actor, now);
+                return updated;
+            }
+        }
+        throw changedOrGone(id);
+    }
+
+    /** Queues the DRAIN that re-queues the deliveries held for {@code id}; refused sends are a 503 to retry. */
+    private void drain(String id, String what) {
+        try {
+            deliveryQueue.send(DeliveryTask.drain(id));
+        } catch (RuntimeException e) {
+            throw new RelayException(ErrorCode.QUEUE_UNAVAILABLE, "The subscription is " + what + " but its held "
+                    + "deliveries could not be queued for delivery; retrying this request is safe and queues them",
+                    Map.of("subscriptionId", id));
+        }
+    }
+
+    private void notifyChange(Subscription before, Subscription after, String change, String reason, String actor,
+                              Instant at) {
+        notifier.notify(new Notifier.StateChange(after.subscriptionId(), change, before.displayState(),
+                after.displayState(), reason, before.health().lastFailure(), before.health().lastResponseSnippet(),
+                actor == null || actor.isBlank() ? "operator" : actor, at));
     }
 
     /**

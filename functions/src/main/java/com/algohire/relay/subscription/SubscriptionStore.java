@@ -35,6 +35,9 @@ public final class SubscriptionStore {
     private static final String PAUSED = "paused";
     /** Epoch ms until which a DRAIN of this subscription's held tasks owns them (absent: none does). */
     static final String DRAIN_LEASE_UNTIL = "drainLeaseUntil";
+    /** What {@link #replace} writes: every attribute but the key, createdAt and the delivery side's health. */
+    private static final List<String> REPLACED_FIELDS = List.of(URL, EVENT_TYPES, DESCRIPTION, ACTIVE, SECRETS,
+            UPDATED_AT, DISABLED_REASON, PAUSED);
 
     private final DynamoDbClient dynamoDb;
     private final String table;
@@ -63,22 +66,88 @@ public final class SubscriptionStore {
     }
 
     /**
-     * Replaces a subscription read earlier, provided nobody changed it since (its updatedAt is still
-     * {@code readUpdatedAt}): a PATCH must not undo a concurrent rotation or a 410 disable it never saw.
+     * Replaces the operator's fields of a subscription read earlier (url, eventTypes, description, active, secrets,
+     * disabledReason, paused, updatedAt), provided nobody changed it since (its updatedAt is still
+     * {@code readUpdatedAt}): a PATCH must not undo a concurrent rotation or a 410 disable it never saw. An update
+     * of those fields, never a whole-item put: {@code health} and {@code healthVersion} belong to the delivery side,
+     * which writes them under its own version without touching updatedAt, so a put of the item as read would undo
+     * a health write made meanwhile.
      *
      * @return false when it was deleted or changed meanwhile
      */
     public boolean replace(Subscription subscription, Instant readUpdatedAt) {
+        return update(subscription, readUpdatedAt, false);
+    }
+
+    /**
+     * {@link #replace}, and the health back to {@link SubscriptionHealth#INITIAL} under a new healthVersion: an
+     * operator's re-enable starts the subscription afresh (its breaker closed, its failure run forgotten). A
+     * delivery-side health write that read the old version is then refused, re-reads and applies its batch's
+     * outcomes to the fresh record, so none of the attempts it saw is lost.
+     */
+    public boolean replaceResettingHealth(Subscription subscription, Instant readUpdatedAt) {
+        return update(subscription, readUpdatedAt, true);
+    }
+
+    private boolean update(Subscription subscription, Instant readUpdatedAt, boolean resetHealth) {
         Map<String, AttributeValue> item = toItem(subscription);
+        List<String> set = new ArrayList<>();
+        List<String> remove = new ArrayList<>();
+        Map<String, String> names = new HashMap<>();
+        Map<String, AttributeValue> values = new HashMap<>();
+        for (String field : REPLACED_FIELDS) {
+            String name = "#" + field;
+            names.put(name, field);
+            if (item.containsKey(field)) {
+                set.add(name + " = :" + field);
+                values.put(":" + field, item.get(field));
+            } else {
+                remove.add(name);
+            }
+        }
+        if (resetHealth) {
+            names.put("#health", SubscriptionHealthItems.HEALTH);
+            names.put("#healthVersion", SubscriptionHealthItems.HEALTH_VERSION);
+            set.add("#health = :health");
+            set.add("#healthVersion = if_not_exists(#healthVersion, :zero) + :one");
+            values.put(":health", SubscriptionHealthItems.toAttribute(SubscriptionHealth.INITIAL));
+            values.put(":zero", AttributeValue.fromN("0"));
+            values.put(":one", AttributeValue.fromN("1"));
+        }
+        names.put("#id", RelaySchema.SUBSCRIPTION_ID);
+        values.put(":read", AttributeValue.fromS(readUpdatedAt.toString()));
+        String expression = "SET " + String.join(", ", set) + (remove.isEmpty() ? "" : " REMOVE "
+                + String.join(", ", remove));
         try {
-            dynamoDb.putItem(r -> r.tableName(table).item(item)
-                    .conditionExpression("attribute_exists(#id) AND #updated = :read")
-                    .expressionAttributeNames(Map.of("#id", RelaySchema.SUBSCRIPTION_ID, "#updated", UPDATED_AT))
-                    .expressionAttributeValues(Map.of(":read", AttributeValue.fromS(readUpdatedAt.toString()))));
+            dynamoDb.updateItem(r -> r.tableName(table).key(key(subscription.subscriptionId()))
+                    .updateExpression(expression)
+                    .conditionExpression("attribute_exists(#id) AND #" + UPDATED_AT + " = :read")
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values));
             return true;
         } catch (ConditionalCheckFailedException e) {
-            return holds(subscription.subscriptionId(), item);
+            return holdsOperatorFields(subscription.subscriptionId(), item);
         }
+    }
+
+    /**
+     * {@link #holds} for an update: whether the operator's fields stored are those of {@code item} (health is left
+     * out: the delivery side may have written it since our lost write landed).
+     */
+    private boolean holdsOperatorFields(String subscriptionId, Map<String, AttributeValue> item) {
+        Map<String, AttributeValue> stored = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(key(subscriptionId))).item();
+        return stored != null && operatorFields(item).equals(operatorFields(stored));
+    }
+
+    private static Map<String, AttributeValue> operatorFields(Map<String, AttributeValue> item) {
+        Map<String, AttributeValue> fields = new HashMap<>();
+        for (String field : REPLACED_FIELDS) {
+            if (item.containsKey(field)) {
+                fields.put(field, item.get(field));
+            }
+        }
+        return fields;
     }
 
     /**

@@ -60,7 +60,7 @@ class BadInputFuzzIntegrationTest {
             }
             APIGatewayProxyResponseEvent response;
             String request;
-            switch (random.nextInt(8)) {
+            switch (random.nextInt(12)) {
                 case 0 -> response = send(management, "POST", request = "/api/v1/subscriptions", body, null);
                 case 1 -> response = send(management, "PATCH", request = "/api/v1/subscriptions/" + id, body, null);
                 case 2 -> response = send(management, "GET", request = "/api/v1/subscriptions", null, query);
@@ -69,8 +69,16 @@ class BadInputFuzzIntegrationTest {
                 case 4 -> response = send(management, "GET", request = "/api/v1/subscriptions/" + id, null, null);
                 case 5 -> response = send(events, "GET", request = "/api/v1/events", null, query);
                 case 6 -> response = send(events, "GET", request = "/api/v1/events/" + id, null, null);
-                default -> response = send(management, "POST", request = "/api/v1/subscriptions/" + id
+                case 7 -> response = send(management, "POST", request = "/api/v1/subscriptions/" + id
                         + "/rotate-secret", null, null);
+                case 8 -> response = send(management, "POST", request = "/api/v1/subscriptions/" + id
+                        + (random.nextBoolean() ? "/pause" : "/resume"), random.nextBoolean() ? null : body, null);
+                case 9, 10 -> response = send(management, "POST", request = "/api/v1/subscriptions/" + id
+                        + "/recover", random.nextBoolean() ? body : "{\"since\":" + Json.mapper()
+                        .writeValueAsString(random.nextBoolean() ? pick(random) : randomValue(random, 0)) + "}", null);
+                default -> response = send(management, "GET", request = "/api/v1/subscriptions/" + id
+                        + "/recoveries/" + (random.nextBoolean() ? pick(random) : "rcv_" + "0".repeat(32)), null,
+                        null);
             }
             statuses.merge(response.getStatusCode(), 1, Integer::sum);
             if (response.getStatusCode() >= 500) {

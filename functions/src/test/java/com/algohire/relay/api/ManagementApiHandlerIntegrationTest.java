@@ -29,6 +29,7 @@ import org.mockito.ArgumentMatchers;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 @ExtendWith(SharedAwsBackend.class)
 class ManagementApiHandlerIntegrationTest {
@@ -96,6 +97,9 @@ class ManagementApiHandlerIntegrationTest {
                 "/api/v1/subscriptions", "GET, POST",
                 "/api/v1/subscriptions/sub_0123456789abcdef0123456789abcdef", "GET, PATCH, DELETE",
                 "/api/v1/subscriptions/sub_0123456789abcdef0123456789abcdef/rotate-secret", "POST",
+                "/api/v1/subscriptions/sub_0123456789abcdef0123456789abcdef/pause", "POST",
+                "/api/v1/subscriptions/sub_0123456789abcdef0123456789abcdef/recover", "POST",
+                "/api/v1/subscriptions/sub_0123456789abcdef0123456789abcdef/recoveries/rcv_1", "GET",
                 "/api/v1/events/evt_1/replay", "POST",
                 "/api/v1/dlq", "GET",
                 "/api/v1/dlq/redrive", "POST");
@@ -153,6 +157,12 @@ class ManagementApiHandlerIntegrationTest {
         }).when(dynamoDb)
                 .putItem(ArgumentMatchers.<PutItemRequest>argThat(r -> r != null && table.equals(r.tableName())));
         doAnswer(invocation -> {
+            UpdateItemRequest request = invocation.getArgument(0);
+            real.updateItem(request);
+            return real.updateItem(request);
+        }).when(dynamoDb)
+                .updateItem(ArgumentMatchers.<UpdateItemRequest>argThat(r -> r != null && table.equals(r.tableName())));
+        doAnswer(invocation -> {
             DeleteItemRequest request = invocation.getArgument(0);
             real.deleteItem(request);
             return real.deleteItem(request);
@@ -183,6 +193,18 @@ class ManagementApiHandlerIntegrationTest {
         assertThat(rotated.status()).as(rotated.raw()).isEqualTo(200);
         assertThat(store.find(id).orElseThrow().signingSecrets(Instant.now()).getFirst())
                 .isEqualTo(rotated.body().at("/subscription/secret").asText());
+
+        Response paused = call("POST", "/api/v1/subscriptions/" + id + "/pause", null);
+        assertThat(paused.status()).as(paused.raw()).isEqualTo(200);
+        assertThat(store.find(id).orElseThrow().paused()).isTrue();
+        Response resumed = call("POST", "/api/v1/subscriptions/" + id + "/resume", null);
+        assertThat(resumed.status()).as(resumed.raw()).isEqualTo(200);
+        assertThat(store.find(id).orElseThrow().paused()).isFalse();
+        Response disabled = call("PATCH", "/api/v1/subscriptions/" + id, "{\"active\":false}");
+        assertThat(disabled.status()).as(disabled.raw()).isEqualTo(200);
+        Response enabled = call("PATCH", "/api/v1/subscriptions/" + id, "{\"active\":true}");
+        assertThat(enabled.status()).as(enabled.raw()).isEqualTo(200);
+        assertThat(store.find(id).orElseThrow().active()).isTrue();
 
         Response deleted = call("DELETE", "/api/v1/subscriptions/" + id, null);
         assertThat(deleted.status()).as(deleted.raw()).isEqualTo(200);

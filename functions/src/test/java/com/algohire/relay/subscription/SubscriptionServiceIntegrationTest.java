@@ -6,7 +6,9 @@ import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.spy;
 
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
+import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.Json;
+import com.algohire.relay.isolation.Notifier;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.ssrf.SsrfGuard;
@@ -32,7 +34,7 @@ class SubscriptionServiceIntegrationTest {
         SubscriptionStore store = new SubscriptionStore(env.resources.dynamoDb, env.subscriptionsTable);
         MutableClock clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
         SubscriptionService service = new SubscriptionService(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP,
-                clock);
+                clock, new TaskQueue(env.resources.sqs, env.queueUrl), Notifier.logOnly(env.log));
         return new Fixture(service, store, clock);
     }
 
@@ -103,7 +105,8 @@ class SubscriptionServiceIntegrationTest {
         assertThat(stored.active()).isFalse();
         assertThat(stored.disabledReason()).contains("410");
 
-        Subscription fresh = f.service().update(id, Json.mapper().readTree("{\"description\":\"renamed\"}"));
+        Subscription fresh = f.service().update(id, Json.mapper().readTree("{\"description\":\"renamed\"}"),
+                "operator");
         assertThat(fresh.description()).isEqualTo("renamed");
         assertThat(fresh.active()).isFalse();
     }
@@ -115,7 +118,7 @@ class SubscriptionServiceIntegrationTest {
                 "{\"url\":\"https://old.example.com/x\",\"eventTypes\":[\"*\"]}")));
         Subscription readByAttempt = f.store().find(id).orElseThrow();
         f.clock().advance(Duration.ofSeconds(1));
-        f.service().update(id, Json.mapper().readTree("{\"url\":\"https://new.example.com/x\"}"));
+        f.service().update(id, Json.mapper().readTree("{\"url\":\"https://new.example.com/x\"}"), "operator");
         Subscription patched = f.store().find(id).orElseThrow();
 
         assertThat(f.store().disable(readByAttempt, "receiver answered 410 Gone", f.clock().instant())).isFalse();
@@ -130,7 +133,7 @@ class SubscriptionServiceIntegrationTest {
         Instant created = f.store().find(id).orElseThrow().updatedAt();
 
         f.clock().set(created.minus(Duration.ofMinutes(5))); // this function's clock runs behind the creator's
-        f.service().update(id, Json.mapper().readTree("{\"description\":\"skewed\"}"));
+        f.service().update(id, Json.mapper().readTree("{\"description\":\"skewed\"}"), "operator");
         Instant patched = f.store().find(id).orElseThrow().updatedAt();
         f.service().rotateSecret(id);
         Instant rotated = f.store().find(id).orElseThrow().updatedAt();
@@ -157,7 +160,7 @@ class SubscriptionServiceIntegrationTest {
         SubscriptionStore store = new SubscriptionStore(dynamoDb, env.subscriptionsTable);
         MutableClock clock = new MutableClock(Instant.parse("2025-03-01T10:00:00Z"));
         SubscriptionService service = new SubscriptionService(store, new SsrfGuard(Set.of()), Set.of("job"), OVERLAP,
-                clock);
+                clock, new TaskQueue(env.resources.sqs, env.queueUrl), Notifier.logOnly(env.log));
         String id = idOf(service.create(Json.mapper().readTree(
                 "{\"url\":\"https://hooks.example.com/x\",\"eventTypes\":[\"*\"]}")));
 

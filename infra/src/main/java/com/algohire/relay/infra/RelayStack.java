@@ -396,12 +396,14 @@ public final class RelayStack extends Stack {
                                       Queue deliveryQueue, Queue slowQueue, Queue deadLetters,
                                       NotificationTopic notifications) {
         allow(delivery, List.of(events.getTableArn()),
-                "dynamodb:GetItem",      // EventStore.find (fan-out and delivery)
-                "dynamodb:PutItem",      // DeliveryLog.record: one item per attempt; a HOLD# item per held task
-                "dynamodb:Query",        // held tasks of a subscription, oldest first (HOLD# partition; DRAIN, PROBE)
+                "dynamodb:GetItem",      // EventStore.find (fan-out and delivery); RecoveryStore.find
+                "dynamodb:PutItem",      // DeliveryLog.record: one item per attempt; a HOLD# item per held task;
+                                         // RecoveryStore.commit
+                "dynamodb:Query",        // held tasks of a subscription, oldest first (HOLD# partition; DRAIN,
+                                         // PROBE); RecoveryWorker.wasDelivered: an event's delivery log
                 "dynamodb:DeleteItem",   // a held task once DRAIN has re-queued it
-                "dynamodb:UpdateItem");  // a RECOVERY# item's progress and lease (RECOVER)
-        // RECOVER walks the events of a day by the byDayShard index, never by a scan.
+                "dynamodb:UpdateItem");  // RecoveryStore.claim: a RECOVER step's lease
+        // RECOVER walks the events of [since, until] day by day by the byDayShard index, never by a scan.
         allow(delivery, List.of(index(events, RelaySchema.INDEX_BY_DAY)), "dynamodb:Query");
         allow(delivery, List.of(subscriptions.getTableArn()),
                 "dynamodb:Scan",         // SubscriptionStore.listActive (fan-out)
@@ -422,14 +424,23 @@ public final class RelayStack extends Stack {
     private static void grantManagement(RelayFunction management, Table events, Table subscriptions, Bucket payloads,
                                         Queue deliveryQueue, Queue deadLetters, NotificationTopic notifications) {
         allow(management, List.of(subscriptions.getTableArn()),
-                "dynamodb:PutItem",      // SubscriptionStore.create / replace (PATCH, rotate-secret)
+                "dynamodb:PutItem",      // SubscriptionStore.create
+                "dynamodb:UpdateItem",   // SubscriptionStore.replace (PATCH, rotate-secret, pause, resume)
                 "dynamodb:GetItem",      // SubscriptionStore.find
                 "dynamodb:UpdateItem",   // pause / resume / re-enable (conditional on the item's version)
                 "dynamodb:DeleteItem",   // SubscriptionStore.delete
                 "dynamodb:Scan");        // SubscriptionStore.list
         allow(management, List.of(events.getTableArn()),
-                "dynamodb:GetItem",      // replay: EventStore.find; a recovery's progress (RECOVERY# item)
-                "dynamodb:PutItem");     // POST .../recover: the RECOVERY# item the RECOVER chain advances
+                "dynamodb:GetItem");     // replay: EventStore.find; RecoveryStore.find (GET .../recoveries/{id})
+        // Writes to the events table only to recovery items (pk RECOVERY#...): never an event, a key or a log.
+        management.alias().addToRolePolicy(PolicyStatement.Builder.create()
+                .actions(List.of(
+                        "dynamodb:PutItem",      // RecoveryStore.create (POST .../recover)
+                        "dynamodb:UpdateItem"))  // RecoveryStore.commitFailed: its first task was not queued
+                .resources(List.of(events.getTableArn()))
+                .conditions(Map.of("ForAllValues:StringLike",
+                        Map.of("dynamodb:LeadingKeys", List.of(RelaySchema.RECOVERY_PK_PREFIX + "*"))))
+                .build());
         allowPublish(management, notifications); // Notifier: paused / resumed / re-enabled by an operator
         allowPayloadObjects(management, payloads, "s3:GetObject"); // replay: EventStore.find of a large event
         allow(management, List.of(deliveryQueue.getQueueArn()),

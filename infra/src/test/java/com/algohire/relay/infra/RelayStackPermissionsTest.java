@@ -60,11 +60,11 @@ class RelayStackPermissionsTest {
 
     private static final List<String> DELIVERY_GRANTS = List.of(
             "EventsTable dynamodb:GetItem",              // EventStore.find (FanOut.run, WebhookDelivery.deliver)
-            "EventsTable dynamodb:PutItem",              // DeliveryLog.record; a HOLD# item per held task
-            "EventsTable dynamodb:Query",                // held tasks, oldest first (HOLD# partition): DRAIN, PROBE
+            "EventsTable dynamodb:PutItem",              // DeliveryLog.record; a HOLD# item; RecoveryStore.commit
+            "EventsTable dynamodb:Query",                // held tasks (HOLD#); RecoveryWorker.wasDelivered
             "EventsTable dynamodb:DeleteItem",           // a held task DRAIN has re-queued
-            "EventsTable dynamodb:UpdateItem",           // a RECOVERY# item's progress (RECOVER)
-            "EventsTable/index/byDayShard dynamodb:Query", // RECOVER walks the events since a time, never a scan
+            "EventsTable dynamodb:UpdateItem",           // RecoveryStore.claim (RECOVER step lease)
+            "EventsTable/index/byDayShard dynamodb:Query", // RecoveryWorker: events since the recovery's time
             "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.listActive (FanOut.snapshot)
             "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (WebhookDelivery.deliver)
             "SubscriptionsTable dynamodb:UpdateItem",    // disable (410, auto-disable); health writes; probe claim
@@ -88,13 +88,16 @@ class RelayStackPermissionsTest {
             "DeliverySlowQueue sqs:GetQueueUrl");
 
     private static final List<String> MANAGEMENT_GRANTS = List.of(
-            "SubscriptionsTable dynamodb:PutItem",       // SubscriptionStore.create / replace (PATCH, rotate-secret)
+            "SubscriptionsTable dynamodb:PutItem",       // SubscriptionStore.create
+            "SubscriptionsTable dynamodb:UpdateItem",    // SubscriptionStore.replace (PATCH, rotate, pause, resume)
             "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (GET, PATCH, rotate, replay)
             "SubscriptionsTable dynamodb:UpdateItem",    // pause / resume / re-enable
             "SubscriptionsTable dynamodb:DeleteItem",    // SubscriptionStore.delete
             "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.list
-            "EventsTable dynamodb:GetItem",              // replay: EventStore.find; a recovery's progress
-            "EventsTable dynamodb:PutItem",              // POST .../recover: the RECOVERY# item
+            "EventsTable dynamodb:GetItem",              // replay: EventStore.find; RecoveryStore.find
+            // Recovery items only (RecoveryStore.create, .commitFailed): never an event, a key or a log.
+            "EventsTable dynamodb:PutItem if ForAllValues:StringLike dynamodb:LeadingKeys=RECOVERY#*",
+            "EventsTable dynamodb:UpdateItem if ForAllValues:StringLike dynamodb:LeadingKeys=RECOVERY#*",
             "PayloadBucket/payloads/* s3:GetObject",     // replay: EventStore.find of a large event
             "NotificationsTopic sns:Publish",            // Notifier: paused / resumed / re-enabled by an operator
             "NotificationsTopicKey kms:GenerateDataKey", // SNS encrypts with the topic's key as the publisher
@@ -189,14 +192,28 @@ class RelayStackPermissionsTest {
         Set<String> grants = new TreeSet<>();
         for (JsonNode statement : t.roleStatements(t.functionId(handler))) {
             assertThat(statement.path("Effect").asText()).isEqualTo("Allow");
-            assertThat(statement.has("Condition")).as("conditions are not modelled here: " + statement).isFalse();
+            String condition = condition(statement.path("Condition"));
             for (JsonNode resource : each(statement.path("Resource"))) {
                 for (JsonNode action : each(statement.path("Action"))) {
-                    grants.add(resourceName(resource) + " " + action.asText());
+                    grants.add(resourceName(resource) + " " + action.asText() + condition);
                 }
             }
         }
         return grants;
+    }
+
+    /** A statement's condition as {@code " if <operator> <key>=<value>,..."}, or "" for none. */
+    private static String condition(JsonNode condition) {
+        if (condition.isMissingNode()) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        condition.fields().forEachRemaining(operator -> operator.getValue().fields().forEachRemaining(key -> {
+            List<String> values = new ArrayList<>();
+            each(key.getValue()).forEach(v -> values.add(v.asText()));
+            parts.add(operator.getKey() + " " + key.getKey() + "=" + String.join(",", values));
+        }));
+        return " if " + String.join(" and ", parts);
     }
 
     private static List<JsonNode> each(JsonNode node) {

@@ -31,7 +31,9 @@ class RelayStackTest {
             "GET /api/v1/events", "GET /api/v1/events/{eventId}", "POST /api/v1/events/{eventId}/replay",
             "GET /api/v1/subscriptions", "POST /api/v1/subscriptions", "GET /api/v1/subscriptions/{id}",
             "PATCH /api/v1/subscriptions/{id}", "DELETE /api/v1/subscriptions/{id}",
-            "POST /api/v1/subscriptions/{id}/rotate-secret", "GET /api/v1/dlq", "POST /api/v1/dlq/redrive");
+            "POST /api/v1/subscriptions/{id}/rotate-secret", "POST /api/v1/subscriptions/{id}/pause",
+            "POST /api/v1/subscriptions/{id}/resume", "POST /api/v1/subscriptions/{id}/recover",
+            "GET /api/v1/subscriptions/{id}/recoveries/{recoveryId}", "GET /api/v1/dlq", "POST /api/v1/dlq/redrive");
 
     private static SynthesizedTemplate t;
 
@@ -478,9 +480,16 @@ class RelayStackTest {
                 .doesNotContain("sqs:ReceiveMessage", "sqs:DeleteMessage");
         assertThat(t.allowedActionsOn(fn, slowQueueId())).isEmpty();
         assertThat(t.allowedActionsOn(fn, subscriptionsTableId())).contains("dynamodb:PutItem", "dynamodb:DeleteItem");
-        // replay reads the event (EventStore.find); recover starts a RECOVERY# item; nothing else of the table
+        // replay reads the event (EventStore.find); the only writes are to recovery items (RECOVERY#...)
+        for (JsonNode statement : t.roleStatements(fn)) {
+            if (statement.path("Resource").toString().contains("\"" + eventsTableId() + "\"")
+                    && !statement.path("Action").toString().equals("\"dynamodb:GetItem\"")) {
+                assertThat(statement.at("/Condition/ForAllValues:StringLike/dynamodb:LeadingKeys").toString())
+                        .as(statement.toString()).contains(RelaySchema.RECOVERY_PK_PREFIX + "*");
+            }
+        }
         assertThat(t.allowedActionsOn(fn, eventsTableId()))
-                .containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:PutItem");
+                .containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
         assertThat(t.allowedActionsOn(fn, payloadBucketId())).containsExactly("s3:GetObject");
         assertThat(t.allowedActions(fn)).doesNotContain("dynamodb:DeleteTable", "dynamodb:*", "sqs:*", "s3:*");
     }
