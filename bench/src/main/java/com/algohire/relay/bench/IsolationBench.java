@@ -215,7 +215,9 @@ final class IsolationBench {
                 retry = null;
             }
         }
-        return new Sample(at, breaker == null || breaker.isNull() ? null : breaker.asText(), retry);
+        // The view writes it in lower case (closed, open, half_open); the counting compares the enum's names.
+        return new Sample(at, breaker == null || breaker.isNull() ? null
+                : breaker.asText().toUpperCase(java.util.Locale.ROOT), retry);
     }
 
     /**

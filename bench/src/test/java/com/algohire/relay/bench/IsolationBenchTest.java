@@ -13,7 +13,7 @@ class IsolationBenchTest {
     @Test
     void parseSample_whenTheViewHasHealth_readsBreakerAndRetryAt() throws Exception {
         IsolationBench.Sample sample = IsolationBench.parseSample(T0, "{\"success\":true,\"subscription\":{"
-                + "\"subscriptionId\":\"s\",\"health\":{\"state\":\"FAILING\",\"breaker\":\"OPEN\","
+                + "\"subscriptionId\":\"s\",\"health\":{\"state\":\"failing\",\"breaker\":\"open\","
                 + "\"retryAt\":\"2026-11-28T10:00:30Z\"}}}");
 
         assertThat(sample.breaker()).isEqualTo("OPEN");

@@ -89,9 +89,9 @@ class RelayStackPermissionsTest {
 
     private static final List<String> MANAGEMENT_GRANTS = List.of(
             "SubscriptionsTable dynamodb:PutItem",       // SubscriptionStore.create
-            "SubscriptionsTable dynamodb:UpdateItem",    // SubscriptionStore.replace (PATCH, rotate, pause, resume)
+            "SubscriptionsTable dynamodb:UpdateItem",    // SubscriptionStore.replace (PATCH, rotate, pause, resume,
+                                                         // re-enable)
             "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (GET, PATCH, rotate, replay)
-            "SubscriptionsTable dynamodb:UpdateItem",    // pause / resume / re-enable
             "SubscriptionsTable dynamodb:DeleteItem",    // SubscriptionStore.delete
             "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.list
             "EventsTable dynamodb:GetItem",              // replay: EventStore.find; RecoveryStore.find
