@@ -4,17 +4,25 @@ import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.isolation.HeldTaskWatchdog;
+import com.algohire.relay.isolation.HoldStore;
+import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
-/** The scheduled sweeper function: queues events that were stored but never queued. */
+/**
+ * The scheduled sweeper function: queues events that were stored but never queued, and queues again the DRAIN or
+ * PROBE that held deliveries wait for when it was lost ({@link HeldTaskWatchdog}).
+ */
 public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void> {
     private final Sweeper sweeper;
+    private final HeldTaskWatchdog watchdog;
     private final StructuredLog log;
 
     public SweeperHandler() {
@@ -29,6 +37,9 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
         PendingEvents pending = new PendingEvents(dynamoDb, new TaskQueue(sqs, config.deliveryQueueUrl()),
                 config.eventsTable(), clock, EventIngestion.DEFAULT_LEASE);
         this.sweeper = new Sweeper(dynamoDb, pending, config.eventsTable(), config.sweepGrace(), clock);
+        this.watchdog = new HeldTaskWatchdog(new SubscriptionStore(dynamoDb, config.subscriptionsTable()),
+                new HoldStore(dynamoDb, config.eventsTable(), config.retention()),
+                new TaskQueue(sqs, config.deliveryQueueUrl()), clock, log);
         this.log = log;
     }
 
@@ -41,13 +52,26 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
     /** For the local runtime's schedule and tests: one run, its counts returned. */
     public Map<String, Integer> sweepOnce() {
         Sweeper.Result result = sweeper.run();
-        Map<String, Integer> counts = Map.of("found", result.found(), "queued", result.queued(),
-                "skipped", result.skipped(), "failed", result.failed(), "discarded", result.discarded());
+        Map<String, Integer> counts = new LinkedHashMap<>(Map.of("found", result.found(), "queued", result.queued(),
+                "skipped", result.skipped(), "failed", result.failed(), "discarded", result.discarded()));
         if (result.discarded() > 0) {
             log.warn("sweep discarded events whose idempotency key names another event (a write that landed after "
                     + "its request had read it back as absent)", Map.of("discarded", result.discarded()));
         }
+        HeldTaskWatchdog.Result held = watchdog();
+        counts.put("drainsRequeued", held.drains());
+        counts.put("probesRequeued", held.probes());
         log.info("sweep finished", counts);
         return counts;
+    }
+
+    /** The held-task check; a failure of its scan is logged and waits for the next sweep, like the sweep's own. */
+    private HeldTaskWatchdog.Result watchdog() {
+        try {
+            return watchdog.run();
+        } catch (RuntimeException e) {
+            log.error("held-task check failed", Map.of("exception", e.getClass().getName()));
+            return new HeldTaskWatchdog.Result(0, 0, 0, 1);
+        }
     }
 }

@@ -128,7 +128,7 @@ public final class RelayStack extends Stack {
         RelayFunction management = new RelayFunction(this, "Management", jar, MANAGEMENT, env);
 
         grantIngest(ingest, events, payloads, deliveryQueue);
-        grantSweeper(sweeper, events, deliveryQueue);
+        grantSweeper(sweeper, events, subscriptions, deliveryQueue);
         grantDelivery(delivery, events, subscriptions, payloads, deliveryQueue, slowQueue, deadLetters,
                 notifications);
         grantManagement(management, events, subscriptions, payloads, deliveryQueue, deadLetters, notifications);
@@ -382,13 +382,16 @@ public final class RelayStack extends Stack {
                 "sqs:GetQueueAttributes"); // HealthCheck (GET /health)
     }
 
-    private static void grantSweeper(RelayFunction sweeper, Table events, Queue deliveryQueue) {
+    private static void grantSweeper(RelayFunction sweeper, Table events, Table subscriptions, Queue deliveryQueue) {
         allow(sweeper, List.of(index(events, RelaySchema.INDEX_PENDING)), "dynamodb:Query"); // Sweeper.run
+        // HeldTaskWatchdog: the active subscriptions, and whether one still holds tasks (HOLD# partition)
+        allow(sweeper, List.of(subscriptions.getTableArn()), "dynamodb:Scan");
+        allow(sweeper, List.of(events.getTableArn()), "dynamodb:Query");
         allow(sweeper, List.of(events.getTableArn()), "dynamodb:UpdateItem"); // PendingEvents claim / mark QUEUED
         // PendingEvents.claim read-back after a lost reply; Sweeper.namedByItsKey
         allow(sweeper, List.of(events.getTableArn()), "dynamodb:GetItem");
         allow(sweeper, List.of(events.getTableArn()), "dynamodb:DeleteItem"); // Sweeper.discard
-        allow(sweeper, List.of(deliveryQueue.getQueueArn()), "sqs:SendMessage"); // TaskQueue.send
+        allow(sweeper, List.of(deliveryQueue.getQueueArn()), "sqs:SendMessage"); // TaskQueue.send; DRAIN / PROBE
     }
 
     /** Consuming both lanes (Receive/Delete/GetQueueAttributes) is granted by the event sources below. */

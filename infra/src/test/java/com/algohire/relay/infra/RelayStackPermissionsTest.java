@@ -56,7 +56,9 @@ class RelayStackPermissionsTest {
             "EventsTable dynamodb:UpdateItem",                 // PendingEvents.claim / enqueue / markFailed
             "EventsTable dynamodb:GetItem",                    // PendingEvents.claim read-back; Sweeper.namedByItsKey
             "EventsTable dynamodb:DeleteItem",                 // Sweeper.discard (an event its key disowns)
-            "DeliveryQueue sqs:SendMessage");                  // TaskQueue.send
+            "EventsTable dynamodb:Query",                      // HeldTaskWatchdog: a subscription's oldest HOLD#
+            "SubscriptionsTable dynamodb:Scan",                // HeldTaskWatchdog: SubscriptionStore.listActive
+            "DeliveryQueue sqs:SendMessage");                  // TaskQueue.send; the watchdog's DRAIN / PROBE
 
     private static final List<String> DELIVERY_GRANTS = List.of(
             "EventsTable dynamodb:GetItem",              // EventStore.find (FanOut.run, WebhookDelivery.deliver)

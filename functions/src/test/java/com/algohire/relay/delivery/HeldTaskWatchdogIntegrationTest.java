@@ -1,0 +1,152 @@
+package com.algohire.relay.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.event.WebhookIds;
+import com.algohire.relay.ingest.SweeperHandler;
+import com.algohire.relay.isolation.HeldTaskWatchdog;
+import com.algohire.relay.isolation.HoldStore;
+import com.algohire.relay.isolation.Notifier;
+import com.algohire.relay.localaws.AwsBackend;
+import com.algohire.relay.localaws.SharedAwsBackend;
+import com.algohire.relay.localaws.WebhookReceiver;
+import com.algohire.relay.subscription.Subscription;
+import com.algohire.relay.subscription.SubscriptionHealth;
+import com.algohire.relay.subscription.SubscriptionStore;
+import com.algohire.relay.testing.MutableClock;
+import com.algohire.relay.testing.TestResources;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * Held deliveries move on only when a DRAIN or a PROBE message says so; when that message is lost (a send that
+ * failed after the write that decided it), the sweeper's watchdog sends it again, so nothing stays held for good.
+ * Through ElasticMQ and moto_server.
+ */
+@ExtendWith(SharedAwsBackend.class)
+class HeldTaskWatchdogIntegrationTest {
+    private static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+    private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    private record Setup(DeliveryTestEnvironment env, RelayConfig config, MutableClock clock, SubscriptionStore store,
+                         HoldStore holds, HeldTaskWatchdog watchdog) {
+    }
+
+    private static Setup setup(AwsBackend backend) {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        RelayConfig config = env.config(TestResources.WITHOUT_SLOW_LANE);
+        MutableClock clock = new MutableClock(T0);
+        SubscriptionStore store = new SubscriptionStore(env.resources.dynamoDb, config.subscriptionsTable());
+        HoldStore holds = new HoldStore(env.resources.dynamoDb, config.eventsTable(), config.retention());
+        return new Setup(env, config, clock, store, holds, new HeldTaskWatchdog(store, holds,
+                new TaskQueue(env.resources.sqs, config.deliveryQueueUrl()), clock, env.log));
+    }
+
+    private static String subscribe(Setup s, String url, boolean paused) {
+        String id = Subscription.newId();
+        s.store().create(new Subscription(id, url, List.of("*"), null, true,
+                List.of(new Subscription.SigningSecret(SECRET, null)), T0, T0, null, paused, null));
+        return id;
+    }
+
+    /** Holds a DELIVER of a new event for {@code subscriptionId}, as of {@code heldAt}. */
+    private static String hold(Setup s, String subscriptionId, Instant heldAt) {
+        String eventId = s.env().putEvent(s.config(), "job.created", "{\"n\":1}");
+        s.holds().hold(DeliveryTask.deliver(eventId, "job.created", subscriptionId,
+                WebhookIds.of(eventId, subscriptionId)), heldAt);
+        return eventId;
+    }
+
+    private static void openBreaker(Setup s, String id, Instant retryAt) {
+        SubscriptionHealth open = new SubscriptionHealth(SubscriptionHealth.State.FAILING,
+                SubscriptionHealth.Breaker.OPEN, 10, T0.minus(Duration.ofHours(1)), null, T0, "HTTP 503", null,
+                List.of(), 100L, T0.minus(Duration.ofMinutes(10)), retryAt, null, 30, 0);
+        assertThat(s.store().writeHealth(id, open, 0)).isPresent();
+    }
+
+    private static List<DeliveryTask> queued(Setup s) {
+        return s.env().receiveAll().stream().map(Message::body).map(TaskQueue::fromJson).toList();
+    }
+
+    @Test
+    void run_whenADeliverableSubscriptionsTasksWaitedPastTheGrace_queuesADrainThatDeliversThem(AwsBackend backend) {
+        Setup s = setup(backend);
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
+            String id = subscribe(s, receiver.url(), false);
+            String eventId = hold(s, id, T0); // its breaker closed at T0 and the DRAIN that should follow was lost
+            s.clock().advance(Duration.ofMinutes(3));
+
+            HeldTaskWatchdog.Result result = s.watchdog().run();
+
+            assertThat(result.drains()).isEqualTo(1);
+            assertThat(result.probes()).isZero();
+            List<Message> drain = s.env().receiveBatch(1, Duration.ofSeconds(5));
+            assertThat(drain).extracting(m -> TaskQueue.fromJson(m.body()).kind())
+                    .containsExactly(DeliveryTask.Kind.DRAIN);
+            DeliveryHandler handler = new DeliveryHandler(s.config(), s.env().resources.dynamoDb,
+                    s.env().resources.sqs, s.env().eventStore(s.config()), Notifier.logOnly(s.env().log), s.clock(),
+                    s.env().log);
+            s.env().handleAndSettle(handler, drain);
+            s.env().poll(handler, 2); // the re-queued DELIVER
+            assertThat(receiver.requests()).hasSize(1);
+            assertThat(receiver.requests().get(0).headers().get("webhook-id"))
+                    .isEqualTo(WebhookIds.of(eventId, id));
+            assertThat(s.holds().oldest(id, 10).items()).isEmpty();
+        }
+    }
+
+    @Test
+    void run_whenTheTasksAreFreshOrThePauseIsTheOperators_queuesNothing(AwsBackend backend) {
+        Setup s = setup(backend);
+        String fresh = subscribe(s, "https://hooks.example.com/fresh", false);
+        hold(s, fresh, T0.minusSeconds(30)); // its DRAIN is still on its way
+        String paused = subscribe(s, "https://hooks.example.com/paused", true);
+        hold(s, paused, T0.minus(Duration.ofHours(2))); // held on purpose
+        subscribe(s, "https://hooks.example.com/nothing-held", false);
+
+        HeldTaskWatchdog.Result result = s.watchdog().run();
+
+        assertThat(result.drains()).isZero();
+        assertThat(result.probes()).isZero();
+        assertThat(result.checked()).isEqualTo(2); // the paused one is not even looked at
+        assertThat(queued(s)).isEmpty();
+    }
+
+    @Test
+    void run_whenAnOpenBreakersProbeIsOverdue_queuesTheProbeOfThatOpening(AwsBackend backend) {
+        Setup s = setup(backend);
+        String overdue = subscribe(s, "https://hooks.example.com/overdue", false);
+        Instant retryAt = T0.minus(Duration.ofMinutes(5)); // its PROBE (delayed to retryAt) never came
+        openBreaker(s, overdue, retryAt);
+        hold(s, overdue, T0.minus(Duration.ofMinutes(8)));
+        String coolingDown = subscribe(s, "https://hooks.example.com/cooling", false);
+        openBreaker(s, coolingDown, T0.plusSeconds(20));
+        hold(s, coolingDown, T0.minus(Duration.ofMinutes(8)));
+
+        HeldTaskWatchdog.Result result = s.watchdog().run();
+
+        assertThat(result.probes()).isEqualTo(1);
+        assertThat(result.drains()).isZero();
+        assertThat(queued(s)).containsExactly(DeliveryTask.probe(overdue, retryAt.toString()));
+    }
+
+    @Test
+    void sweepOnce_runsTheWatchdogAndCountsWhatItQueued(AwsBackend backend) {
+        Setup s = setup(backend);
+        String id = subscribe(s, "https://hooks.example.com/x", false);
+        hold(s, id, Instant.now().minus(Duration.ofMinutes(10)));
+
+        Map<String, Integer> counts = new SweeperHandler(s.config(), s.env().resources.clients).sweepOnce();
+
+        assertThat(counts).containsEntry("drainsRequeued", 1).containsEntry("probesRequeued", 0);
+        assertThat(queued(s)).containsExactly(DeliveryTask.drain(id));
+    }
+}
