@@ -16,16 +16,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 /**
  * Splits an accepted event into one DELIVER task per matching active subscription, so each subscriber's retries
  * run on their own and a failing one never causes a second delivery to another.
  */
 final class FanOut {
-    private static final int SQS_BATCH = 10;
-    static final int SEND_ATTEMPTS = 3;
 
     private final EventStore events;
     private final SubscriptionStore subscriptions;
@@ -80,37 +76,9 @@ final class FanOut {
                 count++;
             }
         }
-        for (Map.Entry<String, List<DeliveryTask>> lane : byLane.entrySet()) {
-            List<DeliveryTask> deliveries = lane.getValue();
-            for (int from = 0; from < deliveries.size(); from += SQS_BATCH) {
-                send(lane.getKey(), deliveries.subList(from, Math.min(from + SQS_BATCH, deliveries.size())));
-            }
-        }
+        // A failure throws: the fan-out message is retried whole (duplicates carry the same webhook-ids).
+        byLane.forEach((queueUrl, deliveries) -> new TaskQueue(sqs, queueUrl).sendAll(deliveries));
         log.info("fan-out", Map.of("eventId", event.eventId(), "eventType", event.eventType(),
                 "subscriptions", count));
-    }
-
-    /**
-     * Sends one SendMessageBatch of tasks, re-sending only the entries SQS reports as failed: re-sending the whole
-     * fan-out instead would queue a second copy of every task that did get through.
-     *
-     * @throws IllegalStateException when some entries still fail after {@link #SEND_ATTEMPTS} tries: the fan-out
-     *                               message is then retried whole (duplicates carry the same webhook-id)
-     */
-    private void send(String queueUrl, List<DeliveryTask> chunk) {
-        Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
-        for (int i = 0; i < chunk.size(); i++) {
-            String id = Integer.toString(i);
-            pending.put(id, SendMessageBatchRequestEntry.builder().id(id)
-                    .messageBody(TaskQueue.toJson(chunk.get(i))).build());
-        }
-        for (int attempt = 1; attempt <= SEND_ATTEMPTS && !pending.isEmpty(); attempt++) {
-            List<SendMessageBatchRequestEntry> entries = List.copyOf(pending.values());
-            SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
-            response.successful().forEach(ok -> pending.remove(ok.id()));
-        }
-        if (!pending.isEmpty()) {
-            throw new IllegalStateException("could not queue " + pending.size() + " delivery tasks");
-        }
     }
 }

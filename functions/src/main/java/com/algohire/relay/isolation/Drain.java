@@ -10,14 +10,9 @@ import com.algohire.relay.subscription.SubscriptionStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 /**
  * Carries out one DRAIN task: puts a page of a subscription's held tasks back on its delivery lane, oldest first,
@@ -37,8 +32,6 @@ public final class Drain {
     static final Duration NEXT_DELAY = Duration.ofSeconds(2);
     /** Longer than one page's sends and deletes take; a crashed drain's lease runs out before its retry. */
     static final Duration LEASE = Duration.ofSeconds(60);
-    private static final int SQS_BATCH = 10;
-    private static final int SEND_TRIES = 3;
 
     private final SubscriptionStore subscriptions;
     private final HoldStore holds;
@@ -84,12 +77,9 @@ public final class Drain {
         try {
             HoldStore.Page page = holds.oldest(subscriptionId, PAGE);
             String queueUrl = lanes.queueFor(subscription);
-            for (int from = 0; from < page.items().size(); from += SQS_BATCH) {
-                List<HoldStore.Held> chunk = page.items().subList(from, Math.min(from + SQS_BATCH,
-                        page.items().size()));
-                send(queueUrl, chunk);
-                chunk.forEach(holds::delete);
-            }
+            // Send, then delete: a crash in between sends them again (same webhook-ids), never loses them.
+            new TaskQueue(sqs, queueUrl).sendAll(page.items().stream().map(HoldStore.Held::task).toList());
+            page.items().forEach(holds::delete);
             if (page.more()) {
                 new TaskQueue(sqs, queueUrl).send(DeliveryTask.drain(subscriptionId), NEXT_DELAY);
             }
@@ -120,23 +110,5 @@ public final class Drain {
         log.info("drain handed to the breaker's probe", Map.of("subscriptionId", s.subscriptionId(),
                 "breaker", h.breaker().name()));
         return true;
-    }
-
-    /** SendMessageBatch, re-sending only the entries SQS reports as failed. */
-    private void send(String queueUrl, List<HoldStore.Held> chunk) {
-        Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
-        for (int i = 0; i < chunk.size(); i++) {
-            String id = Integer.toString(i);
-            pending.put(id, SendMessageBatchRequestEntry.builder().id(id)
-                    .messageBody(TaskQueue.toJson(chunk.get(i).task())).build());
-        }
-        for (int attempt = 1; attempt <= SEND_TRIES && !pending.isEmpty(); attempt++) {
-            List<SendMessageBatchRequestEntry> entries = new ArrayList<>(pending.values());
-            SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
-            response.successful().forEach(ok -> pending.remove(ok.id()));
-        }
-        if (!pending.isEmpty()) {
-            throw new IllegalStateException("could not re-queue " + pending.size() + " held tasks");
-        }
     }
 }

@@ -24,7 +24,6 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
  * Carries a recovery one bounded step on, for one RECOVER task: walks the byDayShard index from the recovery's
@@ -47,8 +46,6 @@ public final class RecoveryWorker {
     static final int MAX_QUERIES = 32;
     /** Longer than one delivery invocation (30 s) and shorter than the queue's visibility timeout (180 s). */
     static final Duration LEASE = Duration.ofSeconds(120);
-    private static final int SQS_BATCH = 10;
-    private static final int SEND_ATTEMPTS = 3;
 
     private final RecoveryStore store;
     private final SubscriptionStore subscriptions;
@@ -175,9 +172,9 @@ public final class RecoveryWorker {
                             page.lastEvaluatedKey().get(RelaySchema.RECEIVED_SORT).s())
                     : nextShard(cursor);
         }
-        for (int from = 0; from < undelivered.size(); from += SQS_BATCH) {
-            send(undelivered.subList(from, Math.min(from + SQS_BATCH, undelivered.size())));
-        }
+        // To the main queue: the delivery side routes each task to its lane or holds it. A failure throws, and the
+        // task comes back and repeats the step.
+        new TaskQueue(sqs, deliveryQueueUrl).sendAll(undelivered);
         Counts counts = new Counts(examined, matched, delivered, undelivered.size());
         Instant now = clock.instant();
         return done ? finished(read, Recovery.Status.COMPLETED, cursor, counts, owner, now)
@@ -234,29 +231,6 @@ public final class RecoveryWorker {
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
         return false;
-    }
-
-    /**
-     * One SendMessageBatch to the main delivery queue, re-sending only the entries SQS reports as failed (as the
-     * fan-out does); the delivery side routes each task to its lane or holds it.
-     *
-     * @throws IllegalStateException when some still fail: the task comes back and repeats the step
-     */
-    private void send(List<DeliveryTask> chunk) {
-        Map<String, SendMessageBatchRequestEntry> pending = new LinkedHashMap<>();
-        for (int i = 0; i < chunk.size(); i++) {
-            String id = Integer.toString(i);
-            pending.put(id, SendMessageBatchRequestEntry.builder().id(id)
-                    .messageBody(TaskQueue.toJson(chunk.get(i))).build());
-        }
-        for (int attempt = 1; attempt <= SEND_ATTEMPTS && !pending.isEmpty(); attempt++) {
-            List<SendMessageBatchRequestEntry> entries = List.copyOf(pending.values());
-            sqs.sendMessageBatch(r -> r.queueUrl(deliveryQueueUrl).entries(entries)).successful()
-                    .forEach(ok -> pending.remove(ok.id()));
-        }
-        if (!pending.isEmpty()) {
-            throw new IllegalStateException("could not queue " + pending.size() + " recovered deliveries");
-        }
     }
 
     private static Recovery finished(Recovery read, Recovery.Status status, Recovery.Cursor cursor, Counts counts,

@@ -112,14 +112,7 @@ public final class DeliveryTestEnvironment {
                 .waitTimeSeconds(waitSeconds).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
         lastReceived = messages.size();
         SQSBatchResponse response = handler.handleRequest(batchOf(messages), null);
-        Set<String> failed = response.getBatchItemFailures().stream()
-                .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
-        for (Message m : messages) {
-            if (!failed.contains(m.messageId())) {
-                resources.sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
-            }
-        }
-        return response;
+        return settle(queueUrl, messages, response);
     }
 
     /**
@@ -128,11 +121,16 @@ public final class DeliveryTestEnvironment {
      */
     public SQSBatchResponse handleAndSettle(DeliveryHandler handler, List<Message> messages) {
         SQSBatchResponse response = handler.handleRequest(batchOf(messages), null);
+        return settle(queueUrl, messages, response);
+    }
+
+    /** What the event source mapping does after an invocation: deletes the messages not reported as failures. */
+    private SQSBatchResponse settle(String url, List<Message> messages, SQSBatchResponse response) {
         Set<String> failed = response.getBatchItemFailures().stream()
                 .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
         for (Message m : messages) {
             if (!failed.contains(m.messageId())) {
-                resources.sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(m.receiptHandle()));
+                resources.sqs.deleteMessage(r -> r.queueUrl(url).receiptHandle(m.receiptHandle()));
             }
         }
         return response;
@@ -159,14 +157,7 @@ public final class DeliveryTestEnvironment {
                 .waitTimeSeconds(waitSeconds).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
         SQSBatchResponse response = handler.handleRequest(SqsEventRecords.batch(messages, resources.slowQueueArn(),
                 resources.clients.region().id()), null);
-        Set<String> failed = response.getBatchItemFailures().stream()
-                .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
-        for (Message m : messages) {
-            if (!failed.contains(m.messageId())) {
-                resources.sqs.deleteMessage(r -> r.queueUrl(url).receiptHandle(m.receiptHandle()));
-            }
-        }
-        return response;
+        return settle(url, messages, response);
     }
 
     /**
