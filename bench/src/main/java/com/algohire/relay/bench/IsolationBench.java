@@ -30,14 +30,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Subscriber isolation, side by side in one run: a healthy subscriber of every event type alone, then the same load
- * with a failing subscriber (500s, dropped connections, answers later than the delivery timeout) and a slow one
- * (a second per request) beside it. Prints the healthy subscriber's end-to-end latency (202 answered → first byte
- * at its receiver), p50 and p99 in both phases, their ratio, and what the failing endpoint was sent: in all, and
- * while its breaker was not CLOSED (and how many of those were probes). It also prints what the local relay ran
- * with: each delivery lane's event-source settings and the isolation thresholds.
+ * with a failing subscriber (500s, dropped connections, answers later than the delivery timeout: 40 % of
+ * requests) and a slow one (a second per request) beside it, once with the slow lane and once without, and last
+ * with a down one (503 to everything) added, whose breaker opens. Prints the healthy subscriber's end-to-end
+ * latency (202 answered → first byte at its receiver), p50 and p99 in each phase, the ratios, what the failing and
+ * slow endpoints were sent, and what the down endpoint was sent: in all, and while its breaker was not CLOSED (and
+ * how many of those were probes). It also prints what the local relay ran with: each delivery lane's event-source
+ * settings and the isolation thresholds.
  *
  * <p>The breaker is observed from outside, as an operator would: {@code GET /api/v1/subscriptions/{id}} every
- * {@link #SAMPLE_EVERY} ({@code health.breaker}, {@code health.retryAt}), and the failing receiver timestamps each
+ * {@link #SAMPLE_EVERY} ({@code health.breaker}, {@code health.retryAt}), and the down receiver timestamps each
  * request. A request counts as "while not CLOSED" when the last sample before it showed OPEN or HALF_OPEN; it is a
  * probe when it is the first such request of a cool-down that had ended ({@code retryAt} passed) or the breaker
  * showed HALF_OPEN. Samples are 200 ms apart, so a request right at a transition can be misfiled; when the view has
@@ -58,13 +60,13 @@ final class IsolationBench {
     /**
      * What one phase measured.
      *
-     * @param breaker requests to the failing endpoint while its breaker was not CLOSED, or null when not observed
+     * @param breaker requests to the down endpoint while its breaker was not CLOSED, or null when not observed
      */
     private record Phase(String name, List<Long> latenciesMs, int missing, int failingRequests, int slowRequests,
-                         BreakerCounts breaker) {
+                         int downRequests, BreakerCounts breaker) {
     }
 
-    /** Requests the failing endpoint received while its breaker was OPEN or HALF_OPEN, and the probes among them. */
+    /** Requests the down endpoint received while its breaker was OPEN or HALF_OPEN, and the probes among them. */
     record BreakerCounts(int notClosed, int probes) {
     }
 
@@ -80,28 +82,45 @@ final class IsolationBench {
                     + " DELIVERY_TIMEOUT_MS=" + System.getenv("DELIVERY_TIMEOUT_MS") + " events=" + EVENTS
                     + " clients=" + CLIENTS);
             IsolationBench bench = new IsolationBench();
-            Phase alone = bench.phase(backend, false);
-            Phase crowded = bench.phase(backend, true);
+            Phase alone = bench.phase(backend, false, true, false);
+            Phase crowded = bench.phase(backend, true, true, false);
+            // The same crowd with the breaker but no slow lane: what the bulkhead itself is worth.
+            Phase oneLane = bench.phase(backend, true, false, false);
+            // The crowd and an endpoint that is down (503 to all), whose breaker opens: what reaches it then.
+            Phase withDown = bench.phase(backend, true, true, true);
             System.out.println();
             System.out.println("| phase | healthy p50 ms | healthy p99 ms | not delivered in " + WAIT.toMinutes()
-                    + " min | requests to failing | of which breaker not CLOSED | of those, probes | to slow |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
-            for (Phase p : List.of(alone, crowded)) {
-                System.out.printf("| %s | %d | %d | %d | %d | %s | %s | %d |%n", p.name(), pct(p.latenciesMs(), 50),
-                        pct(p.latenciesMs(), 99), p.missing(), p.failingRequests(),
+                    + " min | requests to failing | to slow | to down"
+                    + " | of which breaker not CLOSED | of those, probes |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|");
+            for (Phase p : List.of(alone, crowded, oneLane, withDown)) {
+                System.out.printf("| %s | %d | %d | %d | %d | %d | %d | %s | %s |%n", p.name(),
+                        pct(p.latenciesMs(), 50), pct(p.latenciesMs(), 99), p.missing(), p.failingRequests(),
+                        p.slowRequests(), p.downRequests(),
                         p.breaker() == null ? "n/a" : Integer.toString(p.breaker().notClosed()),
-                        p.breaker() == null ? "n/a" : Integer.toString(p.breaker().probes()), p.slowRequests());
+                        p.breaker() == null ? "n/a" : Integer.toString(p.breaker().probes()));
             }
             System.out.printf("p99 ratio (with neighbours / alone): %.2f; p50 ratio: %.2f%n",
                     (double) pct(crowded.latenciesMs(), 99) / Math.max(1, pct(alone.latenciesMs(), 99)),
                     (double) pct(crowded.latenciesMs(), 50) / Math.max(1, pct(alone.latenciesMs(), 50)));
+            System.out.printf("without the slow lane: p99 ratio %.2f; p50 ratio: %.2f%n",
+                    (double) pct(oneLane.latenciesMs(), 99) / Math.max(1, pct(alone.latenciesMs(), 99)),
+                    (double) pct(oneLane.latenciesMs(), 50) / Math.max(1, pct(alone.latenciesMs(), 50)));
+            System.out.printf("with a down endpoint too: p99 ratio %.2f; p50 ratio: %.2f%n",
+                    (double) pct(withDown.latenciesMs(), 99) / Math.max(1, pct(alone.latenciesMs(), 99)),
+                    (double) pct(withDown.latenciesMs(), 50) / Math.max(1, pct(alone.latenciesMs(), 50)));
         }
         System.exit(0);
     }
 
-    private Phase phase(AwsBackend backend, boolean neighbours) throws Exception {
-        LocalRelay relay = LocalRelay.start(LocalRelay.Options.parse(new String[0], System.getenv()).withPort(0)
-                .withResourcePrefix("iso-" + UUID.randomUUID().toString().substring(0, 8)), backend);
+    private Phase phase(AwsBackend backend, boolean neighbours, boolean slowLane, boolean withDown)
+            throws Exception {
+        LocalRelay.Options options = LocalRelay.Options.parse(new String[0], System.getenv()).withPort(0)
+                .withResourcePrefix("iso-" + UUID.randomUUID().toString().substring(0, 8));
+        if (!slowLane) {
+            options = options.withDeliveryConcurrency(options.deliveryMaxConcurrency(), 0);
+        }
+        LocalRelay relay = LocalRelay.start(options, backend);
         if (!neighbours) {
             printRelaySettings(relay);
         }
@@ -110,12 +129,16 @@ final class IsolationBench {
         Thread sampler = null;
         try (Receiver healthy = new Receiver(Behaviour.HEALTHY);
              Receiver failing = new Receiver(Behaviour.FAILING);
-             Receiver slow = new Receiver(Behaviour.SLOW)) {
+             Receiver slow = new Receiver(Behaviour.SLOW);
+             Receiver down = new Receiver(Behaviour.DOWN)) {
             subscribe(relay, healthy);
             if (neighbours) {
-                String failingId = subscribe(relay, failing);
+                subscribe(relay, failing);
                 subscribe(relay, slow);
-                sampler = Thread.ofVirtual().name("breaker-sampler").start(() -> sample(relay, failingId, samples,
+            }
+            if (withDown) {
+                String downId = subscribe(relay, down);
+                sampler = Thread.ofVirtual().name("breaker-sampler").start(() -> sample(relay, downId, samples,
                         sampling));
             }
             Map<String, Long> acceptedAt = new ConcurrentHashMap<>();
@@ -154,9 +177,10 @@ final class IsolationBench {
             if (sampler != null) {
                 sampler.join();
             }
-            return new Phase(neighbours ? "with a failing and a slow neighbour" : "healthy subscriber alone",
-                    latencies, missing, failing.requests.get(), slow.requests.get(),
-                    neighbours ? breakerCounts(samples, failing.arrivals) : null); // alone: no failing endpoint
+            return new Phase(!neighbours ? "healthy subscriber alone" : withDown ? "the same, and a down endpoint"
+                    : slowLane ? "with a failing and a slow neighbour" : "the same, without the slow lane",
+                    latencies, missing, failing.requests.get(), slow.requests.get(), down.requests.get(),
+                    withDown ? breakerCounts(samples, down.arrivals) : null); // no down endpoint: nothing to count
         } finally {
             sampling.set(false);
             relay.close();
@@ -290,7 +314,7 @@ final class IsolationBench {
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
     }
 
-    private enum Behaviour { HEALTHY, FAILING, SLOW }
+    private enum Behaviour { HEALTHY, FAILING, SLOW, DOWN }
 
     /** A webhook receiver on loopback with one behaviour; records when each event's first request arrived. */
     private static final class Receiver implements AutoCloseable {
@@ -315,7 +339,9 @@ final class IsolationBench {
                 synchronized (random) {
                     roll = random.nextInt(100);
                 }
-                if (behaviour == Behaviour.SLOW) {
+                if (behaviour == Behaviour.DOWN) {
+                    status = 503;
+                } else if (behaviour == Behaviour.SLOW) {
                     sleep(1000);
                 } else if (behaviour == Behaviour.FAILING) {
                     if (roll < 25) {

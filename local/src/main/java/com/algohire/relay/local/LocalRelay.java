@@ -136,7 +136,10 @@ public final class LocalRelay implements AutoCloseable {
                     deliverySlowMaxConcurrency);
         }
 
-        /** The two lanes' pollers, as a deploy's -c deliveryMaxConcurrency / deliverySlowMaxConcurrency. */
+        /**
+         * The two lanes' pollers, as a deploy's -c deliveryMaxConcurrency / deliverySlowMaxConcurrency. A slow lane
+         * of 0 means none: every delivery on the main queue (what the isolation bench compares the slow lane with).
+         */
         public Options withDeliveryConcurrency(int main, int slow) {
             return new Options(host, port, sweepInterval, keys, resourcePrefix, ssrfAllowlist, main, slow);
         }
@@ -234,7 +237,8 @@ public final class LocalRelay implements AutoCloseable {
         env.put(EnvVars.PAYLOAD_BUCKET, resources.payloadBucket());
         env.put(EnvVars.DELIVERY_QUEUE_URL, resources.deliveryQueue().queueUrl());
         env.put(EnvVars.DELIVERY_DLQ_URL, resources.deliveryQueue().dlqUrl());
-        env.put(EnvVars.DELIVERY_SLOW_QUEUE_URL, resources.deliverySlowQueue().queueUrl());
+        env.put(EnvVars.DELIVERY_SLOW_QUEUE_URL, options.deliverySlowMaxConcurrency() == 0 ? ""
+                : resources.deliverySlowQueue().queueUrl());
         // No topic locally (moto could serve one, but nobody would read it): the log line is the notice.
         env.put(EnvVars.NOTIFICATION_TOPIC_ARN, "");
         env.put(EnvVars.AWS_REGION, backend.region().id());
@@ -245,11 +249,13 @@ public final class LocalRelay implements AutoCloseable {
 
     /** The main and the slow lane, each with its event source's settings and the chosen concurrency. */
     static List<Lane> lanes(Options options, ResourceProvisioner.Resources resources) {
-        return List.of(
-                Lane.of("main", resources.deliveryQueue(), RelaySchema.DELIVERY_SOURCE,
-                        options.deliveryMaxConcurrency()),
-                Lane.of("slow", resources.deliverySlowQueue(), RelaySchema.DELIVERY_SLOW_SOURCE,
-                        options.deliverySlowMaxConcurrency()));
+        Lane main = Lane.of("main", resources.deliveryQueue(), RelaySchema.DELIVERY_SOURCE,
+                options.deliveryMaxConcurrency());
+        if (options.deliverySlowMaxConcurrency() == 0) {
+            return List.of(main); // no slow lane: the relay's config has none either
+        }
+        return List.of(main, Lane.of("slow", resources.deliverySlowQueue(), RelaySchema.DELIVERY_SLOW_SOURCE,
+                options.deliverySlowMaxConcurrency()));
     }
 
     /** The stack's routes ({@link ApiRoutes}), each to the handler class of its function. */
