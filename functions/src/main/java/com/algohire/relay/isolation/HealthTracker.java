@@ -63,8 +63,7 @@ public final class HealthTracker {
         if (claimed.isEmpty()) {
             return Optional.empty();
         }
-        Optional<SubscriptionHealth> stored = subscriptions.writeHealth(read.subscriptionId(), claimed.get(),
-                read.health().version());
+        Optional<SubscriptionHealth> stored = written(read.subscriptionId(), claimed.get(), read.health().version());
         stored.ifPresent(h -> transitions.probeClaimed(read, h));
         return stored.map(h -> StateTransitions.withHealth(read, h));
     }
@@ -106,6 +105,24 @@ public final class HealthTracker {
         }
     }
 
+    /**
+     * A conditional health write whose refusal is read back: the write is ours when the item holds exactly what it
+     * wrote (a lost reply and the SDK's refused retry look like a lost race otherwise).
+     */
+    private Optional<SubscriptionHealth> written(String subscriptionId, SubscriptionHealth health, long readVersion) {
+        Optional<SubscriptionHealth> stored = subscriptions.writeHealth(subscriptionId, health, readVersion);
+        if (stored.isPresent()) {
+            return stored;
+        }
+        return subscriptions.find(subscriptionId).map(Subscription::health)
+                .filter(now -> ours(now, health, readVersion));
+    }
+
+    /** Whether {@code stored} is {@code wrote} as a write conditional on {@code readVersion} stores it. */
+    private static boolean ours(SubscriptionHealth stored, SubscriptionHealth wrote, long readVersion) {
+        return stored.equals(wrote.withVersion(readVersion + 1));
+    }
+
     private void write(Subscription first, List<AttemptOutcome> outcomes) {
         Subscription current = first;
         try {
@@ -121,6 +138,12 @@ public final class HealthTracker {
                 Optional<Subscription> reread = subscriptions.find(current.subscriptionId());
                 if (reread.isEmpty()) {
                     return; // deleted meanwhile: no health to keep
+                }
+                if (ours(reread.get().health(), folded, before.version())) {
+                    // Our write landed and its reply was lost (the SDK's retry of it was then refused): folding
+                    // the outcomes again would count them twice.
+                    transitions.healthStored(current, before, reread.get().health());
+                    return;
                 }
                 current = reread.get();
             }

@@ -8,6 +8,7 @@ import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.event.DeliveryLogEntry;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.isolation.Notifier;
@@ -19,6 +20,7 @@ import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionHealth;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.testing.MutableClock;
+import com.algohire.relay.testing.ReplyLosingProxy;
 import com.algohire.relay.testing.TestResources;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -431,6 +433,33 @@ class SubscriberIsolationIntegrationTest {
             return Json.mapper().readTree(line);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void healthWrite_whoseReplyIsLostAfterItCommitted_countsTheBatchOnce(AwsBackend backend) {
+        // The proxy lets moto commit the end-of-batch health write and drops its reply: the SDK retries it, the
+        // retry is refused (the version moved), and the tracker must recognise its own write, not fold again.
+        try (ReplyLosingProxy proxy = ReplyLosingProxy.to(backend.dynamoDbEndpoint())
+                .loseReply("DynamoDB_20120810.UpdateItem", body -> body.contains("healthVersion"), 1)) {
+            DynamoDbClient throughProxy = new AwsClients(backend.region(), backend.credentials(),
+                    backend.sqsEndpoint(), proxy.endpoint(), backend.s3Endpoint()).dynamoDb();
+            Relay r = relay(backend, Map.of(), false, throughProxy, null);
+            try (WebhookReceiver receiver = WebhookReceiver.answering(503)) {
+                String id = subscribe(r, receiver.url());
+                for (int i = 0; i < 2; i++) {
+                    publish(r, "job.created");
+                }
+                pumpFanOuts(r, 2);
+                r.env().handleAndSettle(r.handler(), r.env().receiveBatch(2, Duration.ofSeconds(5)));
+
+                assertThat(proxy.seen()).filteredOn(ReplyLosingProxy.Seen::replyLost).hasSize(1);
+                SubscriptionHealth health = r.subscription(id).health();
+                assertThat(receiver.requests()).hasSize(2);
+                assertThat(health.consecutiveFailures()).isEqualTo(2); // not 4
+                assertThat(health.windowAttempts()).isEqualTo(2);
+                assertThat(health.version()).isEqualTo(1);
+            }
         }
     }
 
