@@ -6,6 +6,7 @@ import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.EventList;
 import com.algohire.relay.event.EventPage;
 import com.algohire.relay.event.EventStore;
+import com.algohire.relay.event.EventSummary;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.health.HealthCheck;
 import com.algohire.relay.ingest.Accepted;
@@ -39,6 +40,9 @@ final class IngestApi {
     static final String HEALTH_PATH = "/health";
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
+    static final String IDEMPOTENCY_KEY_PARAMETER = "idempotencyKey";
+    /** The list's parameters that narrow or page it: meaningless beside an idempotencyKey. */
+    private static final List<String> LIST_FILTERS = List.of("eventType", "from", "to", "cursor");
 
     private static final Instant EARLIEST = Instant.EPOCH;
     private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
@@ -124,6 +128,9 @@ final class IngestApi {
 
     private APIGatewayProxyResponseEvent list(ApiCall call) {
         Map<String, String> params = queryParameters(call.request());
+        if (params.containsKey(IDEMPOTENCY_KEY_PARAMETER)) {
+            return lookUp(params);
+        }
         String eventType = params.get("eventType");
         if (eventType != null) {
             validator.checkEventTypeParameter(eventType);
@@ -140,18 +147,7 @@ final class IngestApi {
         if (from == null) {
             from = to.minus(retention);
         }
-        int limit = DEFAULT_LIMIT;
-        if (params.containsKey("limit")) {
-            try {
-                limit = Integer.parseInt(params.get("limit").trim());
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > MAX_LIMIT) {
-                throw new RelayException(ErrorCode.INVALID_LIMIT, "Parameter limit must be an integer from 1 to "
-                        + MAX_LIMIT + ", was: " + printable(params.get("limit")) + ".");
-            }
-        }
+        int limit = limit(params);
         String cursor = params.get("cursor");
         EventPage page = from.isAfter(to) ? new EventPage(List.of(), null)
                 : list.list(eventType, from, to, limit, cursor == null || cursor.isEmpty() ? null : cursor);
@@ -160,6 +156,47 @@ final class IngestApi {
         body.put("events", page.events());
         body.put("nextCursor", page.nextCursor());
         return ApiResponses.json(200, body);
+    }
+
+    /**
+     * GET /api/v1/events?idempotencyKey=: the one event the key names, as a page of the list (one event or none,
+     * never a nextCursor), read by the key's item and never by a scan. A key names at most one event, so the
+     * list's filters and cursor have nothing to narrow: sent with it, they are refused rather than ignored.
+     */
+    private APIGatewayProxyResponseEvent lookUp(Map<String, String> params) {
+        for (String filter : LIST_FILTERS) {
+            if (params.containsKey(filter)) {
+                throw new RelayException(ErrorCode.CONFLICTING_PARAMETERS, "Parameter " + IDEMPOTENCY_KEY_PARAMETER
+                        + " cannot be combined with parameter " + filter + ": a key names at most one event.",
+                        Map.of("field", IDEMPOTENCY_KEY_PARAMETER));
+            }
+        }
+        limit(params);
+        String key = EventValidator.checkIdempotencyKeyParameter(params.get(IDEMPOTENCY_KEY_PARAMETER));
+        List<EventSummary> events = store.findByIdempotencyKey(key).map(List::of).orElse(List.of());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("success", true);
+        body.put("events", events);
+        body.put("nextCursor", null);
+        return ApiResponses.json(200, body);
+    }
+
+    /** The limit parameter, or the default; checked on a key lookup too, where one event is at most one. */
+    private static int limit(Map<String, String> params) {
+        if (!params.containsKey("limit")) {
+            return DEFAULT_LIMIT;
+        }
+        int limit;
+        try {
+            limit = Integer.parseInt(params.get("limit").trim());
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new RelayException(ErrorCode.INVALID_LIMIT, "Parameter limit must be an integer from 1 to "
+                    + MAX_LIMIT + ", was: " + printable(params.get("limit")) + ".");
+        }
+        return limit;
     }
 
     private APIGatewayProxyResponseEvent health() {

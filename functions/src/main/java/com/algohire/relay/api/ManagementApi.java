@@ -2,6 +2,7 @@ package com.algohire.relay.api;
 
 import com.algohire.relay.config.ApiRoutes;
 import com.algohire.relay.dlq.DeadLetterQueue;
+import com.algohire.relay.queues.QueueStatistics;
 import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.StoredEvent;
@@ -21,13 +22,14 @@ import java.util.Map;
 
 /**
  * The management function's routes: subscriptions (create, list, read, change, delete, rotate the secret, pause,
- * resume, recover and its progress), event replay and the DLQ (depth and peek, redrive), each a call on its service
- * and the result's JSON answer. What every request goes through (404, 405, errors, the log line) is the
- * {@link Router}'s.
+ * resume, recover and its progress), event replay, the DLQ (depth and peek, redrive) and every delivery queue's
+ * counts, each a call on its service and the result's JSON answer. What every request goes through (404, 405,
+ * errors, the log line) is the {@link Router}'s.
  */
 final class ManagementApi {
     static final String SUBSCRIPTIONS_PATH = "/api/v1/subscriptions";
     static final String DLQ_PATH = "/api/v1/dlq";
+    static final String QUEUES_PATH = "/api/v1/queues";
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
 
@@ -35,16 +37,18 @@ final class ManagementApi {
     private final EventReplay replays;
     private final Recoveries recoveries;
     private final DeadLetterQueue dlq;
+    private final QueueStatistics queues;
     private final Clock clock;
     private final StructuredLog log;
     private final Router router;
 
     ManagementApi(SubscriptionService subscriptions, EventReplay replays, Recoveries recoveries, DeadLetterQueue dlq,
-                  Clock clock, StructuredLog log) {
+                  QueueStatistics queues, Clock clock, StructuredLog log) {
         this.subscriptions = subscriptions;
         this.replays = replays;
         this.recoveries = recoveries;
         this.dlq = dlq;
+        this.queues = queues;
         this.clock = clock;
         this.log = log;
         this.router = Router.builder(ApiRoutes.Function.MANAGEMENT, log, (method, allow) -> "Allowed methods: " + allow)
@@ -61,6 +65,7 @@ final class ManagementApi {
                 .route("POST", "/api/v1/events/{eventId}/replay", this::replay)
                 .route("GET", DLQ_PATH, call -> describeDlq())
                 .route("POST", DLQ_PATH + "/redrive", call -> redrive())
+                .route("GET", QUEUES_PATH, call -> queueStatistics())
                 .build();
     }
 
@@ -189,6 +194,14 @@ final class ManagementApi {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
         body.putAll(dlq.describe());
+        return ApiResponses.json(200, body);
+    }
+
+    /** {@code {"success":true,"queues":[{"name","url","waiting","inFlight","delayed"}, ...]}}: main, slow, dlq. */
+    private APIGatewayProxyResponseEvent queueStatistics() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("success", true);
+        body.put("queues", queues.all());
         return ApiResponses.json(200, body);
     }
 

@@ -8,6 +8,7 @@ import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.isolation.Notifier;
+import com.algohire.relay.queues.QueueStatistics;
 import com.algohire.relay.recover.Recoveries;
 import com.algohire.relay.recover.RecoveryStore;
 import com.algohire.relay.replay.EventReplay;
@@ -26,8 +27,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The management function, behind its own credential: subscriptions CRUD, secret rotation, pause, resume and
- * recover, event replay, and the DLQ's depth, peek and redrive ({@link ManagementApi}). Operator state changes
- * go to the notification topic when the stack made one ({@link Notifier}).
+ * recover, event replay, the DLQ's depth, peek and redrive, and the delivery queues' counts ({@link ManagementApi}).
+ * Operator state changes go to the notification topic when the stack made one ({@link Notifier}).
  */
 public final class ManagementApiHandler implements RequestHandler<APIGatewayProxyRequestEvent,
         APIGatewayProxyResponseEvent> {
@@ -67,6 +68,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 new Recoveries(subscriptions, new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
                         deliveryQueue, config.retention(), clock),
                 new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock),
+                new QueueStatistics(sqs, config.deliveryQueueUrl(), config.deliverySlowQueueUrl(),
+                        config.deliveryDlqUrl()),
                 clock, log);
     }
 

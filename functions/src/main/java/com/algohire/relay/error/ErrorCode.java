@@ -30,6 +30,8 @@ public enum ErrorCode {
     INVALID_ACTIVE,
     INVALID_SUBSCRIPTION_ID,
     INVALID_SINCE,
+    /** Query parameters that cannot go together, e.g. idempotencyKey with a list filter. */
+    CONFLICTING_PARAMETERS,
 
     // What was named: a route, or a resource that does not exist.
     ROUTE_NOT_FOUND,

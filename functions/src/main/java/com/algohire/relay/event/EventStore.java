@@ -55,6 +55,39 @@ public final class EventStore {
         return Optional.of(toEvent(item));
     }
 
+    /**
+     * The live event an idempotency key names, as a list entry, or empty: two strongly consistent GetItems (the
+     * key's item, then its event's), never a scan or a query of the list indexes. Empty as well when the key's item
+     * or its event has expired (as {@link #find}), or when the event item is not written yet (a request still
+     * between its two puts) or no longer carries this key.
+     */
+    public Optional<EventSummary> findByIdempotencyKey(String idempotencyKey) {
+        Instant now = clock.instant();
+        Map<String, AttributeValue> key = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(Map.of(RelaySchema.PK, s(EventItems.keyPk(idempotencyKey)), RelaySchema.SK, s(EventItems.KEY_SK)))
+                .projectionExpression("#eventId, #exp")
+                .expressionAttributeNames(Map.of("#eventId", EventItems.EVENT_ID, "#exp", RelaySchema.EXPIRES_AT)))
+                .item();
+        if (key == null || key.isEmpty() || expired(key, now) || str(key, EventItems.EVENT_ID) == null) {
+            return Optional.empty();
+        }
+        // Only the summary's attributes: a large payload is not read (from S3 or the item) to answer a lookup.
+        Map<String, AttributeValue> event = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
+                .key(Map.of(RelaySchema.PK, s(EventItems.eventPk(str(key, EventItems.EVENT_ID))),
+                        RelaySchema.SK, s(EventItems.EVENT_SK)))
+                .projectionExpression("#eventId, #type, #key, #received, #exp")
+                .expressionAttributeNames(Map.of("#eventId", EventItems.EVENT_ID, "#type", RelaySchema.EVENT_TYPE,
+                        "#key", EventItems.IDEMPOTENCY_KEY, "#received", EventItems.RECEIVED_AT,
+                        "#exp", RelaySchema.EXPIRES_AT)))
+                .item();
+        if (event == null || event.isEmpty() || expired(event, now)
+                || !idempotencyKey.equals(str(event, EventItems.IDEMPOTENCY_KEY))) {
+            return Optional.empty();
+        }
+        return Optional.of(new EventSummary(str(event, EventItems.EVENT_ID), str(event, RelaySchema.EVENT_TYPE),
+                str(event, EventItems.IDEMPOTENCY_KEY), str(event, EventItems.RECEIVED_AT)));
+    }
+
     /** Whether an item's {@code expiresAt} (epoch seconds, DynamoDB's TTL attribute) has passed. */
     private static boolean expired(Map<String, AttributeValue> item, Instant now) {
         AttributeValue expiresAt = item.get(RelaySchema.EXPIRES_AT);

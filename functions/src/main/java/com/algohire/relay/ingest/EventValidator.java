@@ -180,17 +180,27 @@ public final class EventValidator {
             throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY,
                     "Header x-idempotency-key was sent more than once with different values.");
         }
+        return checkIdempotencyKey(key, "Header x-idempotency-key");
+    }
+
+    /** The idempotencyKey query parameter of GET /api/v1/events, held to the rules of the ingest header. */
+    public static String checkIdempotencyKeyParameter(String key) {
+        return checkIdempotencyKey(key, "Parameter idempotencyKey");
+    }
+
+    /** @param name how messages name the value: "Header x-idempotency-key", "Parameter idempotencyKey" */
+    private static String checkIdempotencyKey(String key, String name) {
         if (key.isEmpty()) {
-            throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, "Header x-idempotency-key must not be empty.");
+            throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, name + " must not be empty.");
         }
         if (key.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
-            throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, "Header x-idempotency-key must be at most 255 characters, was "
-                    + key.length() + ".");
+            throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, name + " must be at most " + MAX_IDEMPOTENCY_KEY_LENGTH
+                    + " characters, was " + key.length() + ".");
         }
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
             if (c < 0x21 || c > 0x7e) {
-                throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, "Header x-idempotency-key must contain only visible ASCII "
+                throw bad(ErrorCode.INVALID_IDEMPOTENCY_KEY, name + " must contain only visible ASCII "
                         + "characters; character " + (i + 1) + " is not.");
             }
         }

@@ -26,7 +26,8 @@ class ApiErrorsTest {
             "INVALID_RANGE, 400", "INVALID_URL, 400", "INVALID_EVENT_TYPES, 400", "INVALID_DESCRIPTION, 400",
             "INVALID_ACTIVE, 400", "INVALID_SUBSCRIPTION_ID, 400", "UNKNOWN_FIELD, 400",
             "SUBSCRIPTION_MODIFIED, 409", "SUBSCRIPTION_INACTIVE, 409", "SUBSCRIPTION_NOT_MATCHING, 409",
-            "REDRIVE_IN_PROGRESS, 409", "INVALID_SINCE, 400", "RECOVERY_NOT_FOUND, 404"})
+            "REDRIVE_IN_PROGRESS, 409", "INVALID_SINCE, 400", "RECOVERY_NOT_FOUND, 404",
+            "CONFLICTING_PARAMETERS, 400"})
     void status_ofEachCode_isTheDocumentedOne(ErrorCode code, int status) {
         assertThat(ApiErrors.status(code)).isEqualTo(status);
     }

@@ -131,7 +131,8 @@ public final class RelayStack extends Stack {
         grantSweeper(sweeper, events, subscriptions, deliveryQueue);
         grantDelivery(delivery, events, subscriptions, payloads, deliveryQueue, slowQueue, deadLetters,
                 notifications);
-        grantManagement(management, events, subscriptions, payloads, deliveryQueue, deadLetters, notifications);
+        grantManagement(management, events, subscriptions, payloads, deliveryQueue, slowQueue, deadLetters,
+                notifications);
         scheduleSweeper(sweeper);
         // Two event sources on one function, each with its own concurrency cap: the bulkhead. The slow lane's
         // cap bounds what slow and failing receivers can hold; the main lane's stays free for healthy ones.
@@ -425,7 +426,8 @@ public final class RelayStack extends Stack {
     }
 
     private static void grantManagement(RelayFunction management, Table events, Table subscriptions, Bucket payloads,
-                                        Queue deliveryQueue, Queue deadLetters, NotificationTopic notifications) {
+                                        Queue deliveryQueue, Queue slowQueue, Queue deadLetters,
+                                        NotificationTopic notifications) {
         allow(management, List.of(subscriptions.getTableArn()),
                 "dynamodb:PutItem",      // SubscriptionStore.create
                 "dynamodb:UpdateItem",   // SubscriptionStore.replace (PATCH, rotate-secret, pause, resume)
@@ -449,10 +451,12 @@ public final class RelayStack extends Stack {
         allow(management, List.of(deliveryQueue.getQueueArn()),
                 "sqs:SendMessage",       // replay, DRAIN (resume), RECOVER; the redrive's destination (SQS moves
                                          // as the caller)
-                "sqs:GetQueueAttributes"); // DeadLetterQueue.arn of the redrive destination
-        // GET /api/v1/dlq: GetQueueAttributes (depth) and ReceiveMessage (peek). POST /api/v1/dlq/redrive:
-        // ListMessageMoveTasks, then StartMessageMoveTask, which SQS also requires ReceiveMessage, DeleteMessage
-        // and GetQueueAttributes on the source queue (the DLQ) for.
+                "sqs:GetQueueAttributes"); // DeadLetterQueue.arn of the redrive destination; QueueStatistics
+        allow(management, List.of(slowQueue.getQueueArn()),
+                "sqs:GetQueueAttributes"); // QueueStatistics (GET /api/v1/queues)
+        // GET /api/v1/dlq: GetQueueAttributes (depth) and ReceiveMessage (peek); GET /api/v1/queues: the same
+        // GetQueueAttributes. POST /api/v1/dlq/redrive: ListMessageMoveTasks, then StartMessageMoveTask, which SQS
+        // also requires ReceiveMessage, DeleteMessage and GetQueueAttributes on the source queue (the DLQ) for.
         allow(management, List.of(deadLetters.getQueueArn()),
                 "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage",
                 "sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks");

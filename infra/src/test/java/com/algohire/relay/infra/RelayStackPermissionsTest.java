@@ -105,8 +105,10 @@ class RelayStackPermissionsTest {
             "NotificationsTopicKey kms:GenerateDataKey", // SNS encrypts with the topic's key as the publisher
             "NotificationsTopicKey kms:Decrypt",
             "DeliveryQueue sqs:SendMessage",             // replay, DRAIN (resume), RECOVER; redrive's destination
-            "DeliveryQueue sqs:GetQueueAttributes",      // DeadLetterQueue.arn(destination)
-            "DeliveryDlq sqs:GetQueueAttributes",        // DeadLetterQueue.describe, .arn; StartMessageMoveTask
+            "DeliveryQueue sqs:GetQueueAttributes",      // DeadLetterQueue.arn(destination); QueueStatistics
+            "DeliverySlowQueue sqs:GetQueueAttributes",  // QueueStatistics (GET /api/v1/queues)
+            "DeliveryDlq sqs:GetQueueAttributes",        // DeadLetterQueue.describe, .arn; StartMessageMoveTask;
+                                                         // QueueStatistics
             "DeliveryDlq sqs:ReceiveMessage",            // DeadLetterQueue.describe (peek); StartMessageMoveTask
             "DeliveryDlq sqs:DeleteMessage",             // StartMessageMoveTask (SQS requires it on the source)
             "DeliveryDlq sqs:ListMessageMoveTasks",      // DeadLetterQueue.redrive: one already running?
