@@ -1,5 +1,6 @@
 package com.algohire.relay.api;
 
+import com.algohire.relay.audit.AuditTrail;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.dlq.DeadLetterQueue;
 import com.algohire.relay.event.EventStore;
@@ -26,7 +27,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The management function, behind its own credential: subscriptions CRUD, secret rotation, pause, resume and
- * recover, event replay, and the DLQ's depth, peek and redrive ({@link ManagementApi}). Operator state changes
+ * recover, event replay, the DLQ's depth, peek and redrive, and the audit trail of all of these
+ * ({@link ManagementApi}). Operator state changes
  * go to the notification topic when the stack made one ({@link Notifier}).
  */
 public final class ManagementApiHandler implements RequestHandler<APIGatewayProxyRequestEvent,
@@ -67,6 +69,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 new Recoveries(subscriptions, new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
                         deliveryQueue, config.retention(), clock),
                 new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock),
+                new AuditTrail(dynamoDb, config.eventsTable(), config.retention(), clock, log),
                 clock, log);
     }
 

@@ -65,6 +65,7 @@ public final class ApiRoutes {
                     Auth.OPERATOR),
             new Route("GET", "/api/v1/dlq", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("POST", "/api/v1/dlq/redrive", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("GET", "/api/v1/audit", Function.MANAGEMENT, Auth.OPERATOR),
             HEALTH);
 
     private ApiRoutes() {
