@@ -49,7 +49,13 @@ class AuditTrailIntegrationTest {
 
     /** After {@code env} is created: the handler on {@code dynamoDb} (the test's own client, spy or proxy). */
     private void start(DynamoDbClient dynamoDb, Clock clock) {
-        config = env.config(Map.of(EnvVars.SSRF_ALLOWLIST, "127.0.0.1:9"));
+        start(dynamoDb, clock, Map.of());
+    }
+
+    private void start(DynamoDbClient dynamoDb, Clock clock, Map<String, String> overrides) {
+        Map<String, String> settings = new HashMap<>(overrides);
+        settings.put(EnvVars.SSRF_ALLOWLIST, "127.0.0.1:9");
+        config = env.config(settings);
         handler = new ManagementApiHandler(config, dynamoDb, env.resources.sqs,
                 new EventStore(dynamoDb, new PayloadStore(env.resources.s3, config.payloadBucket()),
                         config.eventsTable(), clock), clock, env.log);
@@ -201,6 +207,31 @@ class AuditTrailIntegrationTest {
         List<String> filtered = entries(audit(Map.of("from", start.toString(), "to", end.toString()))).stream()
                 .map(e -> e.get("requestId").asText()).toList();
         assertThat(filtered).containsExactlyElementsOf(expected.subList(1, 4));
+    }
+
+    @Test
+    void list_whenTheRangeHoldsMoreEmptyDaysThanOneCallMayQuery_answersShortWithACursorAndGetsThere(
+            AwsBackend backend) throws Exception {
+        MutableClock clock = new MutableClock(Instant.now().minus(Duration.ofDays(80)));
+        env = DeliveryTestEnvironment.create(backend);
+        start(env.resources.dynamoDb, clock, Map.of(EnvVars.EVENT_RETENTION_DAYS, "90"));
+        create(); // 80 days ago: 80 empty days lie between it and now
+        clock.set(Instant.now());
+
+        Response first = audit(Map.of("limit", "10"));
+        assertThat(entries(first)).isEmpty();
+        assertThat(first.body().get("nextCursor").isNull()).isFalse();
+        String cursor = first.body().get("nextCursor").asText();
+        List<JsonNode> found = new ArrayList<>();
+        int calls = 1;
+        while (cursor != null && calls < 10) {
+            Response page = audit(Map.of("limit", "10", "cursor", cursor));
+            found.addAll(entries(page));
+            cursor = page.body().get("nextCursor").isNull() ? null : page.body().get("nextCursor").asText();
+            calls++;
+        }
+        assertThat(found).extracting(e -> e.get("action").asText()).containsExactly("subscription.create");
+        assertThat(calls).isBetween(3, 4); // 81 days at 31 queries a call
     }
 
     @Test
