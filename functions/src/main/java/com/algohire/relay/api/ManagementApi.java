@@ -110,7 +110,7 @@ final class ManagementApi {
         var context = call.request().getRequestContext();
         var identity = context == null ? null : context.getIdentity();
         String arn = identity == null ? null : identity.getUserArn();
-        return arn == null || arn.isBlank() ? "local-admin" : arn;
+        return arn == null || arn.isBlank() ? AuditTrail.LOCAL_ACTOR : arn;
     }
 
     private APIGatewayProxyResponseEvent createSubscription(ApiCall call) {

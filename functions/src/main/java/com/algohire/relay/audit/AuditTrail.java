@@ -35,7 +35,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 public final class AuditTrail {
     /** An empty month of days per call at most; a longer empty range takes several calls. */
     static final int MAX_QUERIES = 31;
-    static final String LOCAL_ACTOR = "local-admin";
+    /** The actor of a request without an IAM identity (locally there is no IAM in front). */
+    public static final String LOCAL_ACTOR = "local-admin";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
     private static final String ACTOR = "actor";
@@ -164,10 +165,6 @@ public final class AuditTrail {
     private static AuditEntry fromItem(Map<String, AttributeValue> item) {
         return new AuditEntry(item.get(ACTOR).s(), item.get(ACTION).s(), item.get(TARGET).s(),
                 Instant.parse(item.get(AT).s()), item.get(REQUEST_ID).s(), Integer.parseInt(item.get(STATUS).n()));
-    }
-
-    static String time(Instant instant) {
-        return TIME.format(instant);
     }
 
     private static LocalDate day(Instant instant) {
