@@ -15,6 +15,8 @@ final class ApiCall {
     private Map<String, String> parameters = Map.of();
     private String eventId;
     private String eventType;
+    private String requestId;
+    private String auditTarget;
 
     ApiCall(APIGatewayProxyRequestEvent request, String method, String path, long startedNanos) {
         this.request = request;
@@ -64,5 +66,23 @@ final class ApiCall {
 
     void eventType(String eventType) {
         this.eventType = eventType;
+    }
+
+    /** API Gateway's request id, else the Lambda request id, else one the router made up: never null. */
+    String requestId() {
+        return requestId;
+    }
+
+    void requestId(String requestId) {
+        this.requestId = requestId;
+    }
+
+    /** What a mutation acted on when its path does not name it (a created subscription's new id). */
+    String auditTarget() {
+        return auditTarget;
+    }
+
+    void auditTarget(String auditTarget) {
+        this.auditTarget = auditTarget;
     }
 }

@@ -208,7 +208,7 @@ final class IngestApi {
         return ApiResponses.json(report.healthy() ? 200 : 503, body);
     }
 
-    private static Instant instant(String name, String value) {
+    static Instant instant(String name, String value) {
         Instant instant;
         try {
             instant = OffsetDateTime.parse(value.trim()).toInstant();

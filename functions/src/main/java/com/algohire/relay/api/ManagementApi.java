@@ -1,5 +1,7 @@
 package com.algohire.relay.api;
 
+import com.algohire.relay.audit.AuditEntry;
+import com.algohire.relay.audit.AuditTrail;
 import com.algohire.relay.config.ApiRoutes;
 import com.algohire.relay.dlq.DeadLetterQueue;
 import com.algohire.relay.queues.QueueStatistics;
@@ -17,19 +19,24 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The management function's routes: subscriptions (create, list, read, change, delete, rotate the secret, pause,
- * resume, recover and its progress), event replay, the DLQ (depth and peek, redrive) and every delivery queue's
- * counts, each a call on its service and the result's JSON answer. What every request goes through (404, 405,
- * errors, the log line) is the {@link Router}'s.
+ * resume, recover and its progress), event replay, the DLQ (depth and peek, redrive), every delivery queue's
+ * counts and the audit trail, each a call on its service and the result's JSON answer. Every mutation that
+ * succeeds is recorded ({@link AuditTrail}) after it has happened; a refused or failed one is not (its request log
+ * line remains). What every request goes through (404, 405, errors, the log line) is the {@link Router}'s.
  */
 final class ManagementApi {
     static final String SUBSCRIPTIONS_PATH = "/api/v1/subscriptions";
     static final String DLQ_PATH = "/api/v1/dlq";
     static final String QUEUES_PATH = "/api/v1/queues";
+    static final String AUDIT_PATH = "/api/v1/audit";
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
 
@@ -38,34 +45,45 @@ final class ManagementApi {
     private final Recoveries recoveries;
     private final DeadLetterQueue dlq;
     private final QueueStatistics queues;
+    private final AuditTrail audit;
     private final Clock clock;
     private final StructuredLog log;
     private final Router router;
 
     ManagementApi(SubscriptionService subscriptions, EventReplay replays, Recoveries recoveries, DeadLetterQueue dlq,
-                  QueueStatistics queues, Clock clock, StructuredLog log) {
+                  QueueStatistics queues, AuditTrail audit, Clock clock, StructuredLog log) {
         this.subscriptions = subscriptions;
         this.replays = replays;
         this.recoveries = recoveries;
         this.dlq = dlq;
         this.queues = queues;
+        this.audit = audit;
         this.clock = clock;
         this.log = log;
         this.router = Router.builder(ApiRoutes.Function.MANAGEMENT, log, (method, allow) -> "Allowed methods: " + allow)
-                .route("POST", SUBSCRIPTIONS_PATH, this::createSubscription)
+                .route("POST", SUBSCRIPTIONS_PATH, audited("subscription.create", ApiCall::auditTarget,
+                        this::createSubscription))
                 .route("GET", SUBSCRIPTIONS_PATH, this::listSubscriptions)
                 .route("GET", SUBSCRIPTIONS_PATH + "/{id}", this::getSubscription)
-                .route("PATCH", SUBSCRIPTIONS_PATH + "/{id}", this::updateSubscription)
-                .route("DELETE", SUBSCRIPTIONS_PATH + "/{id}", this::deleteSubscription)
-                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/rotate-secret", this::rotateSecret)
-                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/pause", this::pause)
-                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/resume", this::resume)
-                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/recover", this::recover)
+                .route("PATCH", SUBSCRIPTIONS_PATH + "/{id}", audited("subscription.update", ManagementApi::id,
+                        this::updateSubscription))
+                .route("DELETE", SUBSCRIPTIONS_PATH + "/{id}", audited("subscription.delete", ManagementApi::id,
+                        this::deleteSubscription))
+                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/rotate-secret", audited("subscription.rotate-secret",
+                        ManagementApi::id, this::rotateSecret))
+                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/pause", audited("subscription.pause", ManagementApi::id,
+                        this::pause))
+                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/resume", audited("subscription.resume", ManagementApi::id,
+                        this::resume))
+                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/recover", audited("subscription.recover",
+                        ManagementApi::id, this::recover))
                 .route("GET", SUBSCRIPTIONS_PATH + "/{id}/recoveries/{recoveryId}", this::getRecovery)
-                .route("POST", "/api/v1/events/{eventId}/replay", this::replay)
+                .route("POST", "/api/v1/events/{eventId}/replay", audited("event.replay", ApiCall::eventId,
+                        this::replay))
                 .route("GET", DLQ_PATH, call -> describeDlq())
-                .route("POST", DLQ_PATH + "/redrive", call -> redrive())
                 .route("GET", QUEUES_PATH, call -> queueStatistics())
+                .route("POST", DLQ_PATH + "/redrive", audited("dlq.redrive", call -> "dlq", call -> redrive()))
+                .route("GET", AUDIT_PATH, this::listAudit)
                 .build();
     }
 
@@ -73,12 +91,81 @@ final class ManagementApi {
         return router.handle(request, context);
     }
 
+    /**
+     * The route, then, when it answered 2xx, one audit record of {@code action} on what {@code target} names. The
+     * record is written after the mutation and never fails it ({@link AuditTrail#record}).
+     */
+    private Router.Route audited(String action, Function<ApiCall, String> target, Router.Route route) {
+        return call -> {
+            APIGatewayProxyResponseEvent response = route.answer(call);
+            int status = response.getStatusCode();
+            if (status >= 200 && status < 300) {
+                audit.record(auditActor(call), action, String.valueOf(target.apply(call)), call.requestId(), status);
+            }
+            return response;
+        };
+    }
+
+    private static String id(ApiCall call) {
+        return call.parameter("id");
+    }
+
+    /** The IAM principal ARN API Gateway authenticated, else {@code local-admin} (no IAM in front). */
+    static String auditActor(ApiCall call) {
+        var context = call.request().getRequestContext();
+        var identity = context == null ? null : context.getIdentity();
+        String arn = identity == null ? null : identity.getUserArn();
+        return arn == null || arn.isBlank() ? AuditTrail.LOCAL_ACTOR : arn;
+    }
+
     private APIGatewayProxyResponseEvent createSubscription(ApiCall call) {
-        return ApiResponses.json(201, SubscriptionViews.withSecret(
-                subscriptions.create(JsonBody.read(call.request(), true))));
+        SubscriptionService.WithSecret created = subscriptions.create(JsonBody.read(call.request(), true));
+        call.auditTarget(created.subscription().subscriptionId());
+        return ApiResponses.json(201, SubscriptionViews.withSecret(created));
+    }
+
+    /** Newest first; {@code from}/{@code to} bound the records' times (default: the retention period up to now). */
+    private APIGatewayProxyResponseEvent listAudit(ApiCall call) {
+        String fromText = query(call, "from");
+        String toText = query(call, "to");
+        Instant now = clock.instant();
+        Instant to = toText == null ? now : IngestApi.instant("to", toText);
+        Instant from = fromText == null ? Instant.EPOCH : IngestApi.instant("from", fromText);
+        if (from.isAfter(to)) {
+            throw new RelayException(ErrorCode.INVALID_RANGE, "Parameter from must not be after parameter to.",
+                    Map.of("field", "from"));
+        }
+        String cursor = query(call, "cursor");
+        AuditTrail.Page page = audit.list(from, to.isAfter(now) ? now : to, fromText, toText, limit(call),
+                cursor == null || cursor.isBlank() ? null : cursor.trim());
+        List<Map<String, Object>> entries = page.entries().stream().map(ManagementApi::auditView).toList();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("success", true);
+        body.put("entries", entries);
+        body.put("nextCursor", page.nextCursor());
+        return ApiResponses.json(200, body);
+    }
+
+    private static Map<String, Object> auditView(AuditEntry entry) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("actor", entry.actor());
+        view.put("action", entry.action());
+        view.put("target", entry.target());
+        view.put("at", entry.at().toString());
+        view.put("requestId", entry.requestId());
+        view.put("status", entry.status());
+        return view;
     }
 
     private APIGatewayProxyResponseEvent listSubscriptions(ApiCall call) {
+        int limit = limit(call);
+        String cursor = query(call, "cursor");
+        SubscriptionStore.Page page = subscriptions.list(limit, cursor == null || cursor.isBlank()
+                ? null : cursor.trim());
+        return ApiResponses.json(200, SubscriptionViews.page(page, clock.instant()));
+    }
+
+    private static int limit(ApiCall call) {
         String limitParam = query(call, "limit");
         int limit = DEFAULT_LIMIT;
         if (limitParam != null) {
@@ -92,10 +179,7 @@ final class ManagementApi {
                         Map.of("field", "limit"));
             }
         }
-        String cursor = query(call, "cursor");
-        SubscriptionStore.Page page = subscriptions.list(limit, cursor == null || cursor.isBlank()
-                ? null : cursor.trim());
-        return ApiResponses.json(200, SubscriptionViews.page(page, clock.instant()));
+        return limit;
     }
 
     private APIGatewayProxyResponseEvent getSubscription(ApiCall call) {

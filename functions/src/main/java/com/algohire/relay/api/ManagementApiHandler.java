@@ -1,5 +1,6 @@
 package com.algohire.relay.api;
 
+import com.algohire.relay.audit.AuditTrail;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.dlq.DeadLetterQueue;
 import com.algohire.relay.event.EventStore;
@@ -27,8 +28,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The management function, behind its own credential: subscriptions CRUD, secret rotation, pause, resume and
- * recover, event replay, the DLQ's depth, peek and redrive, and the delivery queues' counts ({@link ManagementApi}).
- * Operator state changes go to the notification topic when the stack made one ({@link Notifier}).
+ * recover, event replay, the DLQ's depth, peek and redrive, the delivery queues' counts, and the audit trail of
+ * the mutations ({@link ManagementApi}). Operator state changes go to the notification topic when the stack made
+ * one ({@link Notifier}).
  */
 public final class ManagementApiHandler implements RequestHandler<APIGatewayProxyRequestEvent,
         APIGatewayProxyResponseEvent> {
@@ -70,6 +72,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock),
                 new QueueStatistics(sqs, config.deliveryQueueUrl(), config.deliverySlowQueueUrl(),
                         config.deliveryDlqUrl()),
+                new AuditTrail(dynamoDb, config.eventsTable(), config.retention(), clock, log),
                 clock, log);
     }
 

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -140,6 +141,7 @@ final class Router {
         String requestId = requestId(request, context);
         String method = request.getHttpMethod() == null ? "" : request.getHttpMethod().toUpperCase(Locale.ROOT);
         ApiCall call = new ApiCall(request, method, ApiRequests.path(request), started);
+        call.requestId(requestId != null ? requestId : "rtr_" + UUID.randomUUID());
         // The resource as API Gateway matched it (hand-built requests have none: their path stands in).
         String route = method + " " + (request.getResource() != null ? request.getResource() : call.path());
         String errorCode = null;

@@ -66,6 +66,7 @@ public final class ApiRoutes {
             new Route("GET", "/api/v1/dlq", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("POST", "/api/v1/dlq/redrive", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("GET", "/api/v1/queues", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("GET", "/api/v1/audit", Function.MANAGEMENT, Auth.OPERATOR),
             HEALTH);
 
     private ApiRoutes() {

@@ -82,6 +82,8 @@ public final class RelaySchema {
     public static final String HOLD_PK_PREFIX = "HOLD#";
     /** A recovery's progress: pk {@code RECOVERY#<recoveryId>}, sk {@code RECOVERY}. */
     public static final String RECOVERY_PK_PREFIX = "RECOVERY#";
+    /** An operator action's audit record: pk {@code AUDIT#<yyyy-mm-dd>}, sk {@code <time>#<requestId>}. */
+    public static final String AUDIT_PK_PREFIX = "AUDIT#";
 
     // --- Subscriptions table. ---
     public static final String SUBSCRIPTION_ID = "subscriptionId";

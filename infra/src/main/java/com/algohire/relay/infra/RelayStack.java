@@ -437,15 +437,14 @@ public final class RelayStack extends Stack {
                 "dynamodb:Scan");        // SubscriptionStore.list
         allow(management, List.of(events.getTableArn()),
                 "dynamodb:GetItem");     // replay: EventStore.find; RecoveryStore.find (GET .../recoveries/{id})
-        // Writes to the events table only to recovery items (pk RECOVERY#...): never an event, a key or a log.
-        management.alias().addToRolePolicy(PolicyStatement.Builder.create()
-                .actions(List.of(
-                        "dynamodb:PutItem",      // RecoveryStore.create (POST .../recover)
-                        "dynamodb:UpdateItem"))  // RecoveryStore.commitFailed: its first task was not queued
-                .resources(List.of(events.getTableArn()))
-                .conditions(Map.of("ForAllValues:StringLike",
-                        Map.of("dynamodb:LeadingKeys", List.of(RelaySchema.RECOVERY_PK_PREFIX + "*"))))
-                .build());
+        // Writes to the events table only to recovery and audit items: never an event, a key or a log.
+        allowLeadingKeys(management, events,
+                List.of(RelaySchema.RECOVERY_PK_PREFIX + "*", RelaySchema.AUDIT_PK_PREFIX + "*"),
+                "dynamodb:PutItem");     // RecoveryStore.create (POST .../recover); AuditTrail.record
+        allowLeadingKeys(management, events, List.of(RelaySchema.RECOVERY_PK_PREFIX + "*"),
+                "dynamodb:UpdateItem");  // RecoveryStore.commitFailed: its first task was not queued
+        allowLeadingKeys(management, events, List.of(RelaySchema.AUDIT_PK_PREFIX + "*"),
+                "dynamodb:Query");       // AuditTrail.list (GET /api/v1/audit): one day's partition per query
         allowPublish(management, notifications); // Notifier: paused / resumed / re-enabled by an operator
         allowPayloadObjects(management, payloads, "s3:GetObject"); // replay: EventStore.find of a large event
         allow(management, List.of(deliveryQueue.getQueueArn()),
@@ -460,6 +459,15 @@ public final class RelayStack extends Stack {
         allow(management, List.of(deadLetters.getQueueArn()),
                 "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage",
                 "sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks");
+    }
+
+    /** {@code actions} on the table's items whose partition key matches one of {@code leadingKeys} only. */
+    private static void allowLeadingKeys(RelayFunction fn, Table table, List<String> leadingKeys, String... actions) {
+        fn.alias().addToRolePolicy(PolicyStatement.Builder.create()
+                .actions(List.of(actions))
+                .resources(List.of(table.getTableArn()))
+                .conditions(Map.of("ForAllValues:StringLike", Map.of("dynamodb:LeadingKeys", leadingKeys)))
+                .build());
     }
 
     private static void allow(RelayFunction fn, List<String> resources, String... actions) {

@@ -97,9 +97,11 @@ class RelayStackPermissionsTest {
             "SubscriptionsTable dynamodb:DeleteItem",    // SubscriptionStore.delete
             "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.list
             "EventsTable dynamodb:GetItem",              // replay: EventStore.find; RecoveryStore.find
-            // Recovery items only (RecoveryStore.create, .commitFailed): never an event, a key or a log.
-            "EventsTable dynamodb:PutItem if ForAllValues:StringLike dynamodb:LeadingKeys=RECOVERY#*",
+            // Recovery and audit items only (RecoveryStore.create, .commitFailed; AuditTrail.record, .list): never
+            // an event, a key or a log.
+            "EventsTable dynamodb:PutItem if ForAllValues:StringLike dynamodb:LeadingKeys=RECOVERY#*,AUDIT#*",
             "EventsTable dynamodb:UpdateItem if ForAllValues:StringLike dynamodb:LeadingKeys=RECOVERY#*",
+            "EventsTable dynamodb:Query if ForAllValues:StringLike dynamodb:LeadingKeys=AUDIT#*",
             "PayloadBucket/payloads/* s3:GetObject",     // replay: EventStore.find of a large event
             "NotificationsTopic sns:Publish",            // Notifier: paused / resumed / re-enabled by an operator
             "NotificationsTopicKey kms:GenerateDataKey", // SNS encrypts with the topic's key as the publisher
