@@ -2,20 +2,13 @@ package com.algohire.relay.event;
 
 import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
-import com.algohire.relay.internal.Json;
-import com.fasterxml.jackson.core.type.TypeReference;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
+import com.algohire.relay.internal.SignedJson;
 import java.time.LocalDate;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Turns a {@link ListCursor} into the opaque {@code nextCursor} text and back, and refuses (INVALID_CURSOR)
@@ -31,28 +24,21 @@ import javax.crypto.spec.SecretKeySpec;
  * a secret from anyone who can read the stack's resource names. Locally the name is predictable, which is fine.
  */
 final class ListCursorCodec {
-    private static final TypeReference<Map<String, Object>> JSON_OBJECT = new TypeReference<>() {
-    };
-    private static final String ALGORITHM = "HmacSHA256";
-    /** 128 bits: RFC 2104 allows truncating to half the hash; it keeps the cursor shorter. */
-    private static final int TAG_BYTES = 16;
     private static final int VERSION = 1;
     /** Far above a real cursor (about 800 characters with eight shard positions); longer text is not even decoded. */
     static final int MAX_LENGTH = 4096;
     /** A receivedSort is 61 characters; anything much longer did not come from the index. */
     private static final int MAX_POSITION_LENGTH = 128;
 
-    private final SecretKeySpec key;
+    private final SignedJson sealer;
 
-    private ListCursorCodec(byte[] key) {
-        this.key = new SecretKeySpec(key, ALGORITHM);
+    private ListCursorCodec(SignedJson sealer) {
+        this.sealer = sealer;
     }
 
     /** The codec of the lists of one events table (see the class comment for why the key comes from its name). */
     static ListCursorCodec forTable(String table) {
-        return new ListCursorCodec(hmac(new SecretKeySpec(
-                "algohire-relay/list-cursor/v1".getBytes(StandardCharsets.UTF_8), ALGORITHM),
-                table.getBytes(StandardCharsets.UTF_8)));
+        return new ListCursorCodec(SignedJson.of("algohire-relay/list-cursor/v1", table, MAX_LENGTH));
     }
 
     String encode(ListCursor cursor) {
@@ -65,14 +51,7 @@ final class ListCursorCodec {
             json.put("d", cursor.day().toString());
         }
         json.put("p", cursor.positions());
-        byte[] payload;
-        try {
-            payload = Json.mapper().writeValueAsBytes(json);
-        } catch (Exception e) {
-            throw new IllegalStateException("cursor is not serializable", e);
-        }
-        Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
-        return base64.encodeToString(payload) + "." + base64.encodeToString(tag(payload));
+        return sealer.seal(json);
     }
 
     /**
@@ -80,20 +59,8 @@ final class ListCursorCodec {
      * @throws RelayException INVALID_CURSOR unless this codec encoded the text for the same filter
      */
     ListCursor decode(String text, String eventType) {
-        if (text.length() > MAX_LENGTH) {
-            throw invalid();
-        }
+        Map<String, Object> json = sealer.open(text).orElseThrow(ListCursorCodec::invalid);
         try {
-            int dot = text.indexOf('.');
-            if (dot < 0 || dot != text.lastIndexOf('.')) {
-                throw invalid();
-            }
-            byte[] payload = Base64.getUrlDecoder().decode(text.substring(0, dot));
-            byte[] tag = Base64.getUrlDecoder().decode(text.substring(dot + 1));
-            if (!MessageDigest.isEqual(tag(payload), tag)) {
-                throw invalid();
-            }
-            Map<String, Object> json = Json.mapper().readValue(payload, JSON_OBJECT);
             if (!Objects.equals(json.get("v"), VERSION) || !Objects.equals(json.get("t"), eventType)) {
                 throw invalid();
             }
@@ -115,21 +82,6 @@ final class ListCursorCodec {
             throw e;
         } catch (Exception e) {
             throw invalid();
-        }
-    }
-
-    private byte[] tag(byte[] payload) {
-        return Arrays.copyOf(hmac(key, payload), TAG_BYTES);
-    }
-
-    private static byte[] hmac(SecretKeySpec key, byte[] data) {
-        try {
-            // A Mac per call: instances are not thread-safe, and the local runtime serves requests concurrently.
-            Mac mac = Mac.getInstance(ALGORITHM);
-            mac.init(key);
-            return mac.doFinal(data);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is required of every JDK", e);
         }
     }
 
