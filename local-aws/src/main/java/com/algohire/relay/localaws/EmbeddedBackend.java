@@ -97,9 +97,11 @@ final class EmbeddedBackend implements AwsBackend {
         Process process;
         try {
             log = Files.createTempFile("moto_server-", ".log");
-            process = child.start(new ProcessBuilder(executable, "-H", HOST, "-p", Integer.toString(port))
+            ProcessBuilder builder = new ProcessBuilder(executable, "-H", HOST, "-p", Integer.toString(port))
                     .redirectErrorStream(true)
-                    .redirectOutput(log.toFile()));
+                    .redirectOutput(log.toFile());
+            serializeRequests(builder);
+            process = child.start(builder);
         } catch (IOException e) {
             throw new IllegalStateException("Could not start " + executable + " (moto 5, for DynamoDB and S3). "
                     + "Install moto[server], set " + MOTO_SERVER + " to its path, or set AWS_ENDPOINT_URL / "
@@ -112,6 +114,7 @@ final class EmbeddedBackend implements AwsBackend {
             }
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress(HOST, port), 200);
+                requireSerialized(log);
                 return process;
             } catch (IOException notYet) {
                 sleep(100);
@@ -119,6 +122,35 @@ final class EmbeddedBackend implements AwsBackend {
         }
         throw new IllegalStateException(executable + " did not listen on " + HOST + ":" + port + " within 60 s; see "
                 + log);
+    }
+
+    /**
+     * Makes moto handle one request at a time, as DynamoDB makes each request atomic: moto_server runs requests on
+     * concurrent threads and checks a conditional put's condition without a lock, so without this two concurrent
+     * puts of one key could both succeed (seen as two 202s for one idempotency key). The {@code sitecustomize.py}
+     * beside this class, first on moto's PYTHONPATH, wraps moto's WSGI application in a lock.
+     */
+    private static void serializeRequests(ProcessBuilder builder) throws IOException {
+        Path dir = Files.createTempDirectory("moto-serialized-");
+        try (var in = EmbeddedBackend.class.getResourceAsStream("sitecustomize.py")) {
+            if (in == null) {
+                throw new IllegalStateException("sitecustomize.py is missing from the local-aws jar");
+            }
+            Files.copy(in, dir.resolve("sitecustomize.py"));
+        }
+        String existing = builder.environment().get("PYTHONPATH");
+        builder.environment().put("PYTHONPATH",
+                existing == null || existing.isEmpty() ? dir.toString() : dir + java.io.File.pathSeparator + existing);
+    }
+
+    /** The line sitecustomize.py writes once it has wrapped moto's application (before moto listens). */
+    static final String SERIALIZED_MARKER = "relay sitecustomize: moto requests serialized";
+
+    private static void requireSerialized(Path log) throws IOException {
+        if (!Files.readString(log).contains(SERIALIZED_MARKER)) {
+            throw new IllegalStateException("moto_server started without the request serializer (another "
+                    + "sitecustomize module shadows ours?), so conditional writes would not be atomic; see " + log);
+        }
     }
 
     /** Stops a child and whatever it started: SIGTERM, then SIGKILL after 5 s. */
