@@ -116,6 +116,11 @@ public final class ApiGatewayEmulator implements AutoCloseable {
         return emulator;
     }
 
+    /** Serves {@code path} and everything under it with {@code handler} instead of the API's routes. */
+    public void serve(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler);
+    }
+
     /** {@code http://host:port}, without a trailing slash. */
     public URI baseUri() {
         InetSocketAddress bound = server.getAddress();

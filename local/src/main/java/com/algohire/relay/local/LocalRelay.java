@@ -12,6 +12,8 @@ import com.algohire.relay.ingest.SweeperHandler;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.local.ApiGatewayEmulator.Keys;
 import com.algohire.relay.local.ApiGatewayEmulator.Route;
+import com.algohire.relay.local.console.ConsoleHandler;
+import com.algohire.relay.local.console.LocalForwarder;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.AwsBackends;
 import java.io.PrintStream;
@@ -215,6 +217,11 @@ public final class LocalRelay implements AutoCloseable {
             api = ApiGatewayEmulator.start(new InetSocketAddress(options.host(), options.port()),
                     routes(new IngestApiHandler(config, clients), new ManagementApiHandler(config, clients)),
                     options.keys(), API_FUNCTION_TIMEOUT);
+            int port = api.baseUri().getPort();
+            java.util.Set<String> hosts = new java.util.HashSet<>(ConsoleHandler.loopbackHosts(port));
+            hosts.add(options.host().toLowerCase(java.util.Locale.ROOT) + ":" + port);
+            api.serve(ConsoleHandler.PATH, new ConsoleHandler(new LocalForwarder(api.baseUri(),
+                    ApiGatewayEmulator.ADMIN_KEY_HEADER, options.keys().adminKey()), hosts));
             return new LocalRelay(options, backend, resources, api, workers, config, lanes);
         } catch (RuntimeException e) {
             closeAll(workers);
@@ -298,6 +305,7 @@ public final class LocalRelay implements AutoCloseable {
         return """
 
                 AlgoHire Webhook Event Relay (local) is listening on %1$s
+                  console       %1$s/console/   (open it in a browser: subscriptions, events, DLQ, audit)
                   AWS backend   %2$s
                   ingest key    %3$s   (header x-api-key, POST /api/v1/events)
                   admin key     %4$s   (header x-admin-key, the other /api/v1 routes)
