@@ -14,6 +14,7 @@ import software.amazon.awscdk.services.cloudwatch.HorizontalAnnotation;
 import software.amazon.awscdk.services.cloudwatch.IAlarm;
 import software.amazon.awscdk.services.cloudwatch.IMetric;
 import software.amazon.awscdk.services.cloudwatch.IWidget;
+import software.amazon.awscdk.services.cloudwatch.MathExpression;
 import software.amazon.awscdk.services.cloudwatch.Metric;
 import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.cloudwatch.TextWidget;
@@ -36,7 +37,11 @@ final class RelayDashboard extends Construct {
 
     private final Dashboard dashboard;
 
-    RelayDashboard(Construct scope, String id, RelayTelemetry telemetry, List<IAlarm> alarms) {
+    /**
+     * @param failedAttemptsRule the name of the Contributor Insights rule ranking subscriptions by failed attempts
+     */
+    RelayDashboard(Construct scope, String id, RelayTelemetry telemetry, List<IAlarm> alarms,
+                   String failedAttemptsRule) {
         super(scope, id);
         this.dashboard = Dashboard.Builder.create(this, "Dashboard").build();
         dashboard.addWidgets(AlarmStatusWidget.Builder.create()
@@ -108,6 +113,19 @@ final class RelayDashboard extends Construct {
                 graph("Operator actions, by action", QUARTER,
                         telemetry.byDimension(RelayMetrics.OPERATOR_ACTIONS, RelayMetrics.ACTION)),
                 graph("Sweeper runs (heartbeat)", QUARTER, telemetry.relay(RelayMetrics.SWEEPER_RUNS, "Sum")));
+        // The Contributor Insights rule's own figures; the ranking itself is in the rule's report (README).
+        dashboard.addWidgets(graph("Subscriptions with failed attempts (Contributor Insights)", WIDTH / 2,
+                insightRuleMetric(failedAttemptsRule, "UniqueContributors", "subscriptions failing"),
+                insightRuleMetric(failedAttemptsRule, "MaxContributorValue", "failed attempts of the worst one")));
+    }
+
+    /** INSIGHT_RULE_METRIC: a figure of a Contributor Insights rule as a time series (metric math). */
+    private static IMetric insightRuleMetric(String ruleName, String figure, String label) {
+        return MathExpression.Builder.create()
+                .expression("INSIGHT_RULE_METRIC('" + ruleName + "', '" + figure + "')")
+                .label(label)
+                .period(RelayTelemetry.PERIOD)
+                .build();
     }
 
     /** The console address of the dashboard, for the stack's outputs. */

@@ -154,8 +154,9 @@ public final class RelayStack extends Stack {
         RelayTelemetry telemetry = new RelayTelemetry(Aws.STACK_NAME, deliveryQueue, slowQueue, deadLetters,
                 api.restApi(), functionsByName(ingest, sweeper, delivery, management));
         RelayAlarms alarms = new RelayAlarms(this, "Alarms", telemetry, options.alarmEmail());
-        RelayDashboard dashboard = new RelayDashboard(this, "Dashboard", telemetry, List.copyOf(alarms.alarms()));
         CfnInsightRule failedAttempts = failedAttemptsBySubscription(delivery);
+        RelayDashboard dashboard = new RelayDashboard(this, "Dashboard", telemetry, List.copyOf(alarms.alarms()),
+                failedAttempts.getRuleName());
 
         outputs(api, operators, alarms, notifications, events, subscriptions, payloads, deliveryQueue, slowQueue,
                 deadLetters);

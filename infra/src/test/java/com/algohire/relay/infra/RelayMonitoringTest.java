@@ -173,6 +173,7 @@ class RelayMonitoringTest {
     void dashboard_whenSynthesized_namesOnlyRelayMetricsOrAwsNamespacesAndEveryRelayMetric() throws Exception {
         JsonNode body = dashboardBody();
         Set<String> relayMetrics = new LinkedHashSet<>();
+        List<String> insightFigures = new ArrayList<>();
         int graphs = 0;
         for (JsonNode widget : body.path("widgets")) {
             if (!"metric".equals(widget.path("type").asText())) {
@@ -192,6 +193,10 @@ class RelayMonitoringTest {
                         assertThat(search.group(1)).as(context).isEqualTo(RelayMetrics.NAMESPACE);
                         assertKnownMetric(search.group(1), search.group(2), context);
                         relayMetrics.add(search.group(2));
+                    } else if (expression.startsWith("INSIGHT_RULE_METRIC(")) {
+                        assertThat(expression).as(context).startsWith(
+                                "INSIGHT_RULE_METRIC('${Ref:AWS::StackName}-FailedAttemptsBySubscription', ");
+                        insightFigures.add(expression);
                     } else {
                         assertThat(expression).as(context).isEqualTo(RelayTelemetry.SUCCESS_RATE_EXPRESSION);
                     }
@@ -213,6 +218,9 @@ class RelayMonitoringTest {
         }
         assertThat(graphs).isGreaterThanOrEqualTo(15);
         assertThat(relayMetrics).containsExactlyInAnyOrderElementsOf(RelayMetrics.ALL);
+        assertThat(insightFigures).containsExactlyInAnyOrder(
+                "INSIGHT_RULE_METRIC('${Ref:AWS::StackName}-FailedAttemptsBySubscription', 'UniqueContributors')",
+                "INSIGHT_RULE_METRIC('${Ref:AWS::StackName}-FailedAttemptsBySubscription', 'MaxContributorValue')");
     }
 
     @Test
