@@ -46,8 +46,9 @@ public final class SigV4Forwarder implements ConsoleForwarder {
     private final AwsCredentialsProvider credentials;
     private final Clock clock;
     private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+    // HTTP/1.1 so that the Host header sent is the one signed; no redirects, so a signed request goes nowhere else.
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+            .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER).build();
 
     /**
      * @param apiUrl  the stack's API URL with its stage, e.g. {@code https://abc123.execute-api.eu-west-1

@@ -3,17 +3,24 @@ package com.algohire.relay.local.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -49,6 +56,60 @@ class ConsoleMainTest {
                     }
                 }).as("connect to %s:%d", address, port).isInstanceOf(IOException.class);
             }
+        }
+    }
+
+    @Test
+    void server_withSigV4Forwarder_signsThePagesCallAndPassesTheAnswerBack() throws IOException {
+        AtomicReference<SigV4ForwarderTest.Received> upstream = new AtomicReference<>();
+        HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        api.createContext("/", exchange -> {
+            try (exchange; InputStream in = exchange.getRequestBody()) {
+                Map<String, List<String>> headers = new TreeMap<>();
+                exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), values));
+                upstream.set(new SigV4ForwarderTest.Received(exchange.getRequestMethod(),
+                        exchange.getRequestURI().getRawPath(), exchange.getRequestURI().getRawQuery(), headers,
+                        in.readAllBytes()));
+                byte[] answer = "{\"success\":false,\"error\":{\"code\":\"SUBSCRIPTION_NOT_FOUND\"}}"
+                        .getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.getResponseHeaders().set("Set-Cookie", "upstream=1");
+                exchange.sendResponseHeaders(404, answer.length);
+                exchange.getResponseBody().write(answer);
+            }
+        });
+        api.start();
+        SigV4Forwarder forwarder = new SigV4Forwarder(
+                URI.create("http://127.0.0.1:" + api.getAddress().getPort() + "/prod"), "eu-west-1",
+                SigV4Forwarder.SERVICE, StaticCredentialsProvider.create(SESSION), Clock.systemUTC());
+        try (ConsoleMain.Server server = ConsoleMain.Server.start(forwarder, 0)) {
+            int port = server.address().getPort();
+            String self = "127.0.0.1:" + port;
+            String page = RawHttp.send(port, "GET", "/console/", Map.of("Host", self), null).body();
+            Matcher token = Pattern.compile("name=\"relay-console-token\" content=\"([0-9a-f]+)\"").matcher(page);
+            assertThat(token.find()).as("the page carries its token").isTrue();
+
+            RawHttp.Response response = RawHttp.send(port, "PATCH", "/console/api/api/v1/subscriptions/sub_9?x=1",
+                    Map.of("Host", self, "Origin", "http://" + self, ConsoleHandler.TOKEN_HEADER, token.group(1),
+                            "Content-Type", "application/json", "Cookie", "browser=secret"),
+                    "{\"description\":\"d\"}");
+
+            assertThat(response.status()).isEqualTo(404);
+            assertThat(response.body()).contains("SUBSCRIPTION_NOT_FOUND");
+            assertThat(response.header("Set-Cookie")).isNull();
+            SigV4ForwarderTest.Received wire = upstream.get();
+            assertThat(wire.method()).isEqualTo("PATCH");
+            assertThat(wire.rawPath()).isEqualTo("/prod/api/v1/subscriptions/sub_9");
+            assertThat(wire.rawQuery()).isEqualTo("x=1");
+            assertThat(new String(wire.body(), StandardCharsets.UTF_8)).isEqualTo("{\"description\":\"d\"}");
+            assertThat(wire.headers())
+                    .doesNotContainKeys("cookie", "origin", ConsoleHandler.TOKEN_HEADER.toLowerCase());
+            String authorization = wire.header("Authorization");
+            assertThat(authorization).contains("/eu-west-1/execute-api/aws4_request");
+            assertThat(SigV4Check.signatureOf(wire, SESSION.secretAccessKey(), "eu-west-1", "execute-api"))
+                    .isEqualTo(authorization.substring(authorization.indexOf("Signature=") + "Signature=".length()));
+        } finally {
+            api.stop(0);
         }
     }
 
