@@ -127,7 +127,11 @@ public final class ConsoleHandler implements HttpHandler {
                     + "(Content-Type application/json), was: " + contentType);
             return;
         }
-        if (!METHODS.contains(method) || !apiPath.startsWith("/api/v1/")) {
+        // No dot segments, encoded dots or slashes: a path that resolves outside /api/v1/ upstream never leaves here.
+        String lowerPath = apiPath.toLowerCase(Locale.ROOT);
+        if (!METHODS.contains(method) || !apiPath.startsWith("/api/v1/") || apiPath.contains("/.")
+                || lowerPath.contains("%2e") || lowerPath.contains("%2f") || lowerPath.contains("%5c")
+                || apiPath.contains("\\")) {
             refuse(exchange, 404, "ROUTE_NOT_FOUND", "The console forwards only " + METHODS + " /api/v1/...");
             return;
         }

@@ -184,6 +184,20 @@ class ConsoleHandlerTest {
         assertThat(calls).isEmpty();
     }
 
+    @Test
+    void api_pathLeavingApiV1_isRefused404() throws IOException {
+        for (String path : List.of("/console/api/api/v1/../../prod/x", "/console/api/api/v1/%2e%2e/%2E%2E/x",
+                "/console/api/api/v1/a%2Fb", "/console/api/api/v2/events", "/console/api/health",
+                "/console/api/api/v1/.hidden")) {
+            RawHttp.Response response = send("GET", path,
+                    headers("Host", self(), ConsoleHandler.TOKEN_HEADER, TOKEN), null);
+
+            assertThat(response.status()).as(path).isEqualTo(404);
+            assertThat(response.body()).contains("ROUTE_NOT_FOUND");
+        }
+        assertThat(calls).isEmpty();
+    }
+
     // --- DNS rebinding: a page on the attacker's name, re-pointed at 127.0.0.1
 
     @Test
