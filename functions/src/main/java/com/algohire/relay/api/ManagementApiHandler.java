@@ -3,7 +3,6 @@ package com.algohire.relay.api;
 import com.algohire.relay.audit.AuditTrail;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.dlq.DeadLetterQueue;
-import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.event.TaskQueue;
@@ -71,8 +70,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         this.api = new ManagementApi(subscriptions,
                 new EventReplay(events, subscriptionStore, deliveryQueue),
                 new TestEvents(new EventValidator(config.knownDomains()), dynamoDb, config.eventsTable(),
-                        config.retention(), deliveryQueue,
-                        new DeliveryStates(dynamoDb, config.eventsTable(), config.retention(), log), clock),
+                        config.retention(), deliveryQueue, clock),
                 new Recoveries(subscriptions, new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
                         deliveryQueue, config.retention(), clock),
                 new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock),

@@ -152,6 +152,17 @@ public final class DeliveryStates {
     }
 
     /**
+     * The item of an event whose fan-out is decided before anything is delivered (a test event, sent to one
+     * subscription): written with a conditional PutItem by a function that may put but not update event items.
+     */
+    public static Map<String, AttributeValue> fannedOutItem(String eventId, int subscriptions, long expiresAt) {
+        Map<String, AttributeValue> item = new HashMap<>(key(eventId));
+        item.put(FAN_OUT, n(subscriptions));
+        item.put(RelaySchema.EXPIRES_AT, n(expiresAt));
+        return item;
+    }
+
+    /**
      * Records where one subscription's delivery stands, unless a newer decision is already stored. Best effort.
      *
      * @param attempts      the attempts made so far

@@ -35,8 +35,10 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  * subscription only, never a fan-out to every subscriber of the type.
  *
  * <p>The event item is written QUEUED and without {@code pendingShard}, so the sweeper never finds it and fans it
- * out. Both puts are conditional on absence under fresh ids: a put whose reply was lost and that the SDK retried is
- * refused by our own committed write, which counts as written. A task queued twice (a lost SendMessage reply)
+ * out; its delivery-state item is put with {@code fanOut} 1 before the task is queued (a put, not an update, so the
+ * management function needs no UpdateItem on event items). Every put is conditional on absence under fresh ids:
+ * a put whose reply was lost and that the SDK retried is refused by our own committed write, which counts as
+ * written. A task queued twice (a lost SendMessage reply)
  * carries the same webhook-id, so the receiver sees one webhook.
  */
 public final class TestEvents {
@@ -56,17 +58,15 @@ public final class TestEvents {
     private final String table;
     private final Duration retention;
     private final TaskQueue queue;
-    private final DeliveryStates states;
     private final Clock clock;
 
     public TestEvents(EventValidator validator, DynamoDbClient dynamoDb, String table, Duration retention,
-                      TaskQueue queue, DeliveryStates states, Clock clock) {
+                      TaskQueue queue, Clock clock) {
         this.validator = validator;
         this.dynamoDb = dynamoDb;
         this.table = table;
         this.retention = retention;
         this.queue = queue;
-        this.states = states;
         this.clock = clock;
     }
 
@@ -97,7 +97,7 @@ public final class TestEvents {
         String hash = hash(type, payload);
         putIfAbsent(keyItem(key, eventId, hash, now));
         putIfAbsent(eventItem(eventId, type, key, payload, hash, now));
-        states.fannedOut(eventId, 1, now);
+        putIfAbsent(DeliveryStates.fannedOutItem(eventId, 1, now.plus(retention).getEpochSecond()));
         String webhookId = WebhookIds.of(eventId, subscription.subscriptionId());
         queue.send(DeliveryTask.deliver(eventId, type, subscription.subscriptionId(), webhookId));
         return new Sent(eventId, type, subscription.subscriptionId(), webhookId);
