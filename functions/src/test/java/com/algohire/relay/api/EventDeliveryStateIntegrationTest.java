@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.delivery.DeliveryHandler;
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
+import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.Json;
@@ -146,6 +148,12 @@ class EventDeliveryStateIntegrationTest {
                 assertThat(d.get("webhookId").textValue()).startsWith("msg_");
                 assertThat(Instant.parse(d.get("lastAttemptAt").textValue()))
                         .isCloseTo(Instant.now(), org.assertj.core.api.Assertions.within(1, ChronoUnit.MINUTES));
+            }
+            // The state item is in no index: none of its writes costs an index write, and no list can show it.
+            for (RelaySchema.Index index : RelaySchema.EVENTS.indexes()) {
+                assertThat(s.env().resources.dynamoDb.scan(r -> r.tableName(s.config().eventsTable())
+                        .indexName(index.name())).items()).as(index.name())
+                        .noneMatch(item -> DeliveryStates.SK.equals(item.get(RelaySchema.SK).s()));
             }
         }
     }

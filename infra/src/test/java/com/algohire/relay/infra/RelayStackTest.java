@@ -33,8 +33,8 @@ class RelayStackTest {
             "PATCH /api/v1/subscriptions/{id}", "DELETE /api/v1/subscriptions/{id}",
             "POST /api/v1/subscriptions/{id}/rotate-secret", "POST /api/v1/subscriptions/{id}/pause",
             "POST /api/v1/subscriptions/{id}/resume", "POST /api/v1/subscriptions/{id}/recover",
-            "GET /api/v1/subscriptions/{id}/recoveries/{recoveryId}", "GET /api/v1/dlq", "POST /api/v1/dlq/redrive",
-            "GET /api/v1/queues",
+            "GET /api/v1/subscriptions/{id}/recoveries/{recoveryId}", "POST /api/v1/subscriptions/{id}/test",
+            "GET /api/v1/dlq", "POST /api/v1/dlq/redrive", "GET /api/v1/queues",
             "GET /api/v1/audit");
 
     private static SynthesizedTemplate t;
