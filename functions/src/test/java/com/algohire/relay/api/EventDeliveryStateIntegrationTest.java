@@ -198,6 +198,27 @@ class EventDeliveryStateIntegrationTest {
     }
 
     @Test
+    void list_whenTheOnlySubscriptionIsPaused_showsHeldWithoutAnAttempt(AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of());
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
+            String sub = subscribe(s, receiver.url());
+            APIGatewayProxyResponseEvent paused = s.management().handleRequest(new APIGatewayProxyRequestEvent()
+                    .withHttpMethod("POST").withPath("/api/v1/subscriptions/" + sub + "/pause"), null);
+            assertThat(paused.getStatusCode()).as(paused.getBody()).isEqualTo(200);
+            String eventId = publish(s);
+
+            deliverAll(s);
+
+            assertThat(receiver.requests()).isEmpty();
+            assertDelivery(row(s, eventId).get("delivery"), "held", 1, 0);
+            JsonNode held = entry(detail(s, eventId), sub);
+            assertThat(held.get("state").textValue()).isEqualTo("held");
+            assertThat(held.get("attempts").intValue()).isZero();
+            assertThat(held.get("lastAttemptAt").isNull()).isTrue();
+        }
+    }
+
+    @Test
     void list_whenNoSubscriptionMatches_showsNoSubscribers(AwsBackend backend) {
         Setup s = setup(backend, Map.of());
         String eventId = publish(s);
