@@ -12,7 +12,13 @@ public interface EmfSink {
 
     /** Each line printed to {@code out}, as Lambda ships stdout to CloudWatch Logs. */
     static EmfSink to(PrintStream out) {
-        return out::println;
+        // An anonymous class, not a method reference: no invokedynamic bootstrap on a cold start's first line.
+        return new EmfSink() {
+            @Override
+            public void accept(String line) {
+                out.println(line);
+            }
+        };
     }
 
     static EmfSink stdout() {

@@ -27,8 +27,50 @@ public final class Metrics {
     private final Clock clock;
     private final Map<Key, List<Double>> values = new LinkedHashMap<>();
 
-    /** One metric under one dimension value ({@code dimension} null: Stack alone). */
-    private record Key(String name, String unit, String dimension, String dimensionValue) {
+    /**
+     * One metric under one dimension value ({@code dimension} null: Stack alone). A class, not a record: a record's
+     * equals and hashCode are bootstrapped through invokedynamic on first use, which a cold start pays for.
+     */
+    private static final class Key {
+        private final String name;
+        private final String unit;
+        private final String dimension;
+        private final String dimensionValue;
+
+        Key(String name, String unit, String dimension, String dimensionValue) {
+            this.name = name;
+            this.unit = unit;
+            this.dimension = dimension;
+            this.dimensionValue = dimensionValue;
+        }
+
+        String name() {
+            return name;
+        }
+
+        String unit() {
+            return unit;
+        }
+
+        String dimension() {
+            return dimension;
+        }
+
+        String dimensionValue() {
+            return dimensionValue;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && name.equals(k.name) && unit.equals(k.unit)
+                    && java.util.Objects.equals(dimension, k.dimension)
+                    && java.util.Objects.equals(dimensionValue, k.dimensionValue);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(name, unit, dimension, dimensionValue);
+        }
     }
 
     public Metrics(String stack, EmfSink sink, Clock clock) {
@@ -59,7 +101,11 @@ public final class Metrics {
 
     private synchronized void add(Key key, double value) {
         try {
-            List<Double> list = values.computeIfAbsent(key, k -> new ArrayList<>());
+            List<Double> list = values.get(key);
+            if (list == null) {
+                list = new ArrayList<>();
+                values.put(key, list);
+            }
             if ("Count".equals(key.unit()) && !list.isEmpty()) {
                 list.set(0, list.get(0) + value);
             } else {
@@ -114,22 +160,31 @@ public final class Metrics {
         }
     }
 
-    static List<String> lines(Map<Key, List<Double>> collected, String stack, long timestamp) {
+    // Plain loops, no lambdas or streams: their first use bootstraps invokedynamic, paid at cold start.
+    private static List<String> lines(Map<Key, List<Double>> collected, String stack, long timestamp) {
         List<Line> lines = new ArrayList<>();
-        collected.forEach((key, all) -> {
+        for (Map.Entry<Key, List<Double>> entry : collected.entrySet()) {
+            Key key = entry.getKey();
+            List<Double> all = entry.getValue();
             for (int from = 0; from < all.size(); from += MAX_PER_LINE) {
                 List<Double> chunk = all.subList(from, Math.min(all.size(), from + MAX_PER_LINE));
-                Line line = lines.stream().filter(l -> l.fits(key)).findFirst().orElseGet(() -> {
-                    Line fresh = new Line();
-                    lines.add(fresh);
-                    return fresh;
-                });
+                Line line = null;
+                for (Line candidate : lines) {
+                    if (candidate.fits(key)) {
+                        line = candidate;
+                        break;
+                    }
+                }
+                if (line == null) {
+                    line = new Line();
+                    lines.add(line);
+                }
                 line.entries.put(key, chunk);
                 if (key.dimension() != null) {
                     line.dimensions.put(key.dimension(), key.dimensionValue());
                 }
             }
-        });
+        }
         List<String> out = new ArrayList<>();
         for (Line line : lines) {
             out.add(render(line, stack, timestamp));
@@ -141,15 +196,23 @@ public final class Metrics {
         Map<String, List<Map<String, String>>> byDimension = new LinkedHashMap<>();
         Map<String, Object> root = new LinkedHashMap<>();
         root.put(RelayMetrics.STACK, stack);
-        line.dimensions.forEach(root::put);
-        line.entries.forEach((key, vals) -> {
+        root.putAll(line.dimensions);
+        for (Map.Entry<Key, List<Double>> entry : line.entries.entrySet()) {
+            Key key = entry.getKey();
+            List<Double> vals = entry.getValue();
             String group = key.dimension() == null ? "" : key.dimension();
-            byDimension.computeIfAbsent(group, g -> new ArrayList<>())
-                    .add(Map.of("Name", key.name(), "Unit", key.unit()));
+            List<Map<String, String>> metrics = byDimension.get(group);
+            if (metrics == null) {
+                metrics = new ArrayList<>();
+                byDimension.put(group, metrics);
+            }
+            metrics.add(Map.of("Name", key.name(), "Unit", key.unit()));
             root.put(key.name(), vals.size() == 1 ? vals.get(0) : vals);
-        });
+        }
         List<Map<String, Object>> directives = new ArrayList<>();
-        byDimension.forEach((dimension, metrics) -> {
+        for (Map.Entry<String, List<Map<String, String>>> group : byDimension.entrySet()) {
+            String dimension = group.getKey();
+            List<Map<String, String>> metrics = group.getValue();
             List<List<String>> sets = dimension.isEmpty() ? List.of(List.of(RelayMetrics.STACK))
                     : List.of(List.of(RelayMetrics.STACK, dimension), List.of(RelayMetrics.STACK));
             Map<String, Object> directive = new LinkedHashMap<>();
@@ -157,7 +220,7 @@ public final class Metrics {
             directive.put("Dimensions", sets);
             directive.put("Metrics", metrics);
             directives.add(directive);
-        });
+        }
         Map<String, Object> aws = new LinkedHashMap<>();
         aws.put("Timestamp", timestamp);
         aws.put("CloudWatchMetrics", directives);
