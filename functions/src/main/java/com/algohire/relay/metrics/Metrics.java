@@ -206,7 +206,10 @@ public final class Metrics {
                 metrics = new ArrayList<>();
                 byDimension.put(group, metrics);
             }
-            metrics.add(Map.of("Name", key.name(), "Unit", key.unit()));
+            Map<String, String> definition = new LinkedHashMap<>();
+            definition.put("Name", key.name());
+            definition.put("Unit", key.unit());
+            metrics.add(definition);
             root.put(key.name(), vals.size() == 1 ? vals.get(0) : vals);
         }
         List<Map<String, Object>> directives = new ArrayList<>();
