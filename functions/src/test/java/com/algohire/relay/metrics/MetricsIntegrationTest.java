@@ -8,6 +8,7 @@ import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.delivery.DeliveryHandler;
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
+import com.algohire.relay.ingest.SweeperHandler;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
@@ -115,6 +116,21 @@ class MetricsIntegrationTest {
             assertThat(stats.get("successRate").asDouble()).isCloseTo(2.0 / 6, org.assertj.core.data.Offset.offset(
                     1e-9));
         }
+    }
+
+    @Test
+    void sweepOnce_writesOneLineWithTheHeartbeat(AwsBackend backend) throws Exception {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        List<String> lines = new ArrayList<>();
+        new SweeperHandler(env.config(Map.of(EnvVars.METRICS_STACK, "sweep-test")), env.resources.clients, lines::add)
+                .sweepOnce();
+
+        assertThat(lines).hasSize(1);
+        JsonNode line = Json.mapper().readTree(lines.get(0));
+        assertThat(line.get(RelayMetrics.STACK).asText()).isEqualTo("sweep-test");
+        assertThat(line.get(RelayMetrics.SWEEPER_RUNS).asInt()).isEqualTo(1);
+        assertThat(line.get("_aws").get("CloudWatchMetrics").get(0).get("Metrics").get(0).get("Unit").asText())
+                .isEqualTo("Count");
     }
 
     @Test
