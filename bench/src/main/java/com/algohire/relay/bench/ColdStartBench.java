@@ -9,6 +9,7 @@ import java.io.File;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,6 +35,10 @@ public final class ColdStartBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && "emf".equals(args[0])) {
+            emf();
+            System.exit(0);
+        }
         try (AwsBackend backend = AwsBackends.start()) {
             AwsClients clients = LocalRelay.clients(backend);
             ResourceProvisioner.Resources resources = new ResourceProvisioner(clients.dynamoDb(), clients.s3(),
@@ -74,6 +79,61 @@ public final class ColdStartBench {
             }
         }
         System.exit(0);
+    }
+
+    private static final List<String> EMF_WRITERS = List.of("none", "hand", "powertools");
+    private static final Pattern EMF_RESULT = Pattern.compile("ready=(\\d+) firstLine=(\\d+)");
+
+    /**
+     * The EMF writers compared ({@code ./relay bench cold emf}): fresh JVMs per writer, interleaved, each running
+     * {@link EmfProbe}; the classes it loaded counted from {@code -Xlog:class+load}. "none" is the baseline: the
+     * same JVM and Jackson, no metrics.
+     */
+    private static void emf() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = classpath();
+        Map<String, List<long[]>> results = new LinkedHashMap<>();
+        EMF_WRITERS.forEach(w -> results.put(w, new ArrayList<>()));
+        for (int round = 0; round < ROUNDS; round++) {
+            for (String writer : EMF_WRITERS) {
+                // A name not yet taken: the JVM would rename an existing file to .0 and start a new one.
+                File classLog = new File(System.getProperty("java.io.tmpdir"), "emf-classes-" + UUID.randomUUID()
+                        + ".log");
+                ProcessBuilder builder = new ProcessBuilder(java, "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
+                        "-Xlog:class+load=info:file=" + classLog.getPath(), "-cp", classpath,
+                        EmfProbe.class.getName(), writer).redirectErrorStream(true);
+                // As in Lambda: the EMF library detects its environment by this variable and then writes to stdout.
+                builder.environment().put("AWS_LAMBDA_FUNCTION_NAME", "emf-bench");
+                Process probe = builder.start();
+                String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!probe.waitFor(60, TimeUnit.SECONDS) || probe.exitValue() != 0) {
+                    throw new IllegalStateException(writer + " probe failed: " + output);
+                }
+                Matcher m = EMF_RESULT.matcher(output);
+                if (!m.find() || (!"none".equals(writer) && !output.contains("\"CloudWatchMetrics\""))) {
+                    throw new IllegalStateException(writer + " probe printed no EMF line and result: " + output);
+                }
+                long classes;
+                try (var lines = Files.lines(classLog.toPath())) {
+                    classes = lines.count();
+                }
+                classLog.delete();
+                results.get(writer).add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)),
+                        Long.parseLong(m.group(2)) - Long.parseLong(m.group(1)), classes});
+            }
+        }
+        System.out.println(ROUNDS + " fresh JVMs per writer, interleaved, C1 only (as Lambda's java21 runtime); "
+                + "java " + Runtime.version());
+        System.out.println();
+        System.out.println("| EMF writer | first line out, median ms since JVM start | emitting it (Jackson already "
+                + "loaded), median ms | classes loaded, median | extra classes vs none |");
+        System.out.println("|---|---|---|---|---|");
+        long baseClasses = median(results.get("none"), 3);
+        for (String writer : EMF_WRITERS) {
+            System.out.printf("| %s | %d | %d | %d | %d |%n", writer, median(results.get(writer), 1),
+                    median(results.get(writer), 2), median(results.get(writer), 3),
+                    median(results.get(writer), 3) - baseClasses);
+        }
     }
 
     /** The bench module's runtime classpath, as exec:java loaded it. */

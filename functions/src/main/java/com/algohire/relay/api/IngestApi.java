@@ -16,6 +16,8 @@ import com.algohire.relay.ingest.EventValidator;
 import com.algohire.relay.ingest.IngestRequest;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.internal.Text;
+import com.algohire.relay.metrics.Metrics;
+import com.algohire.relay.metrics.RelayMetrics;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
@@ -62,9 +64,12 @@ final class IngestApi {
     private final Duration retention;
     private final Clock clock;
     private final Router router;
+    private final Metrics metrics;
 
     IngestApi(EventValidator validator, EventIngestion ingestion, EventStore store, EventList list,
-              DeliveryStates deliveryStates, HealthCheck health, Duration retention, Clock clock, StructuredLog log) {
+              DeliveryStates deliveryStates, HealthCheck health, Duration retention, Clock clock, StructuredLog log,
+              Metrics metrics) {
+        this.metrics = metrics;
         this.validator = validator;
         this.ingestion = ingestion;
         this.store = store;
@@ -86,7 +91,23 @@ final class IngestApi {
         return router.handle(request, context);
     }
 
+    /** The POST, counted: accepted, a duplicate (409 DUPLICATE_EVENT), or rejected under its error code. */
     private APIGatewayProxyResponseEvent post(ApiCall call) {
+        try {
+            APIGatewayProxyResponseEvent response = accept(call);
+            metrics.count(RelayMetrics.EVENTS_ACCEPTED);
+            return response;
+        } catch (RelayException e) {
+            if (e.code() == ErrorCode.DUPLICATE_EVENT) {
+                metrics.count(RelayMetrics.EVENTS_DUPLICATE);
+            } else if (ApiErrors.status(e.code()) < 500) {
+                metrics.count(RelayMetrics.EVENTS_REJECTED, RelayMetrics.CODE, e.code().name());
+            }
+            throw e;
+        }
+    }
+
+    private APIGatewayProxyResponseEvent accept(ApiCall call) {
         APIGatewayProxyRequestEvent request = call.request();
         IngestRequest valid = validator.validate(request.getHeaders(), request.getMultiValueHeaders(),
                 request.getBody(), Boolean.TRUE.equals(request.getIsBase64Encoded()));

@@ -10,6 +10,8 @@ import com.algohire.relay.ingest.EventIngestion;
 import com.algohire.relay.ingest.EventValidator;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.metrics.EmfSink;
+import com.algohire.relay.metrics.Metrics;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
@@ -23,17 +25,31 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public final class IngestApiHandler implements RequestHandler<APIGatewayProxyRequestEvent,
         APIGatewayProxyResponseEvent> {
     private final IngestApi api;
+    private final Metrics metrics;
 
     public IngestApiHandler() {
         this(RelayConfig.fromEnvironment(), AwsClients.fromEnvironment());
     }
 
     public IngestApiHandler(RelayConfig config, AwsClients clients) {
-        this(config, clients.dynamoDb(), clients.sqs(), clients.s3(), Clock.systemUTC(), StructuredLog.stdout());
+        this(config, clients, EmfSink.stdout());
+    }
+
+    /** With the metrics' lines sent to {@code metricsSink} (the local runtime's, which also stores them). */
+    public IngestApiHandler(RelayConfig config, AwsClients clients, EmfSink metricsSink) {
+        this(config, clients.dynamoDb(), clients.sqs(), clients.s3(), Clock.systemUTC(), StructuredLog.stdout(),
+                metricsSink);
+    }
+
+    /** The metrics' lines go to {@code log}'s stream, as on Lambda. */
+    IngestApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
+                     StructuredLog log) {
+        this(config, dynamoDb, sqs, s3, clock, log, log::raw);
     }
 
     IngestApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, Clock clock,
-                     StructuredLog log) {
+                     StructuredLog log, EmfSink metricsSink) {
+        this.metrics = new Metrics(config.metricsStack(), metricsSink, clock);
         this.api = new IngestApi(
                 new EventValidator(config.knownDomains()),
                 EventIngestion.create(dynamoDb, sqs, s3, config, clock, log),
@@ -41,11 +57,15 @@ public final class IngestApiHandler implements RequestHandler<APIGatewayProxyReq
                 new EventList(dynamoDb, config.eventsTable(), config.retention(), clock),
                 new DeliveryStates(dynamoDb, config.eventsTable(), config.retention(), log),
                 new HealthCheck(dynamoDb, sqs, config.eventsTable(), config.deliveryQueueUrl()),
-                config.retention(), clock, log);
+                config.retention(), clock, log, metrics);
     }
 
     @Override
     public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent request, Context context) {
-        return api.handle(request, context);
+        try {
+            return api.handle(request, context);
+        } finally {
+            metrics.flush();
+        }
     }
 }

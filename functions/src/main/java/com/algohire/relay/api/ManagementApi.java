@@ -10,6 +10,9 @@ import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.internal.Text;
+import com.algohire.relay.metrics.MetricStatistics;
+import com.algohire.relay.metrics.Metrics;
+import com.algohire.relay.metrics.RelayMetrics;
 import com.algohire.relay.recover.Recoveries;
 import com.algohire.relay.replay.EventReplay;
 import com.algohire.relay.replay.TestEvents;
@@ -21,6 +24,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +44,10 @@ final class ManagementApi {
     static final String DLQ_PATH = "/api/v1/dlq";
     static final String QUEUES_PATH = "/api/v1/queues";
     static final String AUDIT_PATH = "/api/v1/audit";
+    static final String STATS_PATH = "/api/v1/stats";
+    /** The longest window the statistics sum over. */
+    static final Duration MAX_STATS_WINDOW = Duration.ofDays(31);
+    static final Duration DEFAULT_STATS_WINDOW = Duration.ofHours(24);
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
 
@@ -53,9 +61,14 @@ final class ManagementApi {
     private final Clock clock;
     private final StructuredLog log;
     private final Router router;
+    private final MetricStatistics statistics;
+    private final Metrics metrics;
 
     ManagementApi(SubscriptionService subscriptions, EventReplay replays, TestEvents testEvents, Recoveries recoveries,
-                  DeadLetterQueue dlq, QueueStatistics queues, AuditTrail audit, Clock clock, StructuredLog log) {
+                  DeadLetterQueue dlq, QueueStatistics queues, AuditTrail audit, MetricStatistics statistics,
+                  Metrics metrics, Clock clock, StructuredLog log) {
+        this.statistics = statistics;
+        this.metrics = metrics;
         this.subscriptions = subscriptions;
         this.replays = replays;
         this.testEvents = testEvents;
@@ -91,6 +104,7 @@ final class ManagementApi {
                 .route("GET", QUEUES_PATH, call -> queueStatistics())
                 .route("POST", DLQ_PATH + "/redrive", audited("dlq.redrive", call -> "dlq", call -> redrive()))
                 .route("GET", AUDIT_PATH, this::listAudit)
+                .route("GET", STATS_PATH, this::stats)
                 .build();
     }
 
@@ -108,6 +122,7 @@ final class ManagementApi {
             int status = response.getStatusCode();
             if (status >= 200 && status < 300) {
                 audit.record(auditActor(call), action, String.valueOf(target.apply(call)), call.requestId(), status);
+                metrics.count(RelayMetrics.OPERATOR_ACTIONS, RelayMetrics.ACTION, action);
             }
             return response;
         };
@@ -331,10 +346,64 @@ final class ManagementApi {
     }
 
     /** {@code {"success":true,"queues":[{"name","url","waiting","inFlight","delayed"}, ...]}}: main, slow, dlq. */
+    /** Each queue's counts, and the age of its oldest message from CloudWatch (null when it has no datapoint). */
     private APIGatewayProxyResponseEvent queueStatistics() {
+        List<QueueStatistics.Stats> all = queues.all();
+        List<String> names = all.stream().map(q -> queueName(q.url())).toList();
+        Map<String, Long> ages = statistics == null ? Map.of() : statistics.oldestMessageAges(names, clock.instant());
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            QueueStatistics.Stats q = all.get(i);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", q.name());
+            row.put("url", q.url());
+            row.put("waiting", q.waiting());
+            row.put("inFlight", q.inFlight());
+            row.put("delayed", q.delayed());
+            row.put("oldestAgeSeconds", ages.get(names.get(i)));
+            rows.add(row);
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
-        body.put("queues", queues.all());
+        body.put("queues", rows);
+        return ApiResponses.json(200, body);
+    }
+
+    /** The queue's name, AWS/SQS's QueueName dimension: the last segment of its URL. */
+    static String queueName(String url) {
+        return url.substring(url.lastIndexOf('/') + 1);
+    }
+
+    /**
+     * The sums of the relay's metrics over {@code from}..{@code to} (default the last 24 hours up to now; at most
+     * 31 days), read back from CloudWatch.
+     */
+    private APIGatewayProxyResponseEvent stats(ApiCall call) {
+        String fromText = query(call, "from");
+        String toText = query(call, "to");
+        Instant to = toText == null ? clock.instant() : IngestApi.instant("to", toText);
+        Instant from = fromText == null ? to.minus(DEFAULT_STATS_WINDOW) : IngestApi.instant("from", fromText);
+        if (!from.isBefore(to)) {
+            throw new RelayException(ErrorCode.INVALID_RANGE, "Parameter from must be before parameter to.",
+                    Map.of("field", "from"));
+        }
+        if (Duration.between(from, to).compareTo(MAX_STATS_WINDOW) > 0) {
+            throw new RelayException(ErrorCode.INVALID_RANGE, "Parameters from and to must be at most "
+                    + MAX_STATS_WINDOW.toDays() + " days apart.", Map.of("field", "from"));
+        }
+        MetricStatistics.Totals totals = statistics.totals(from, to);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("success", true);
+        body.put("from", com.algohire.relay.event.EventItems.timestamp(from));
+        body.put("to", com.algohire.relay.event.EventItems.timestamp(to));
+        body.put("accepted", totals.accepted());
+        body.put("rejected", totals.rejected());
+        body.put("duplicates", totals.duplicates());
+        body.put("delivered", totals.delivered());
+        body.put("failedAttempts", totals.failedAttempts());
+        body.put("retries", totals.retries());
+        body.put("deadLettered", totals.deadLettered());
+        body.put("successRate", totals.successRate());
         return ApiResponses.json(200, body);
     }
 

@@ -10,6 +10,9 @@ import com.algohire.relay.ingest.EventValidator;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.isolation.Notifier;
+import com.algohire.relay.metrics.EmfSink;
+import com.algohire.relay.metrics.MetricStatistics;
+import com.algohire.relay.metrics.Metrics;
 import com.algohire.relay.queues.QueueStatistics;
 import com.algohire.relay.recover.Recoveries;
 import com.algohire.relay.recover.RecoveryStore;
@@ -23,6 +26,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import java.time.Clock;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sns.SnsClient;
@@ -37,22 +41,28 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 public final class ManagementApiHandler implements RequestHandler<APIGatewayProxyRequestEvent,
         APIGatewayProxyResponseEvent> {
     private final ManagementApi api;
+    private final Metrics metrics;
 
     public ManagementApiHandler() {
         this(RelayConfig.fromEnvironment(), AwsClients.fromEnvironment());
     }
 
     public ManagementApiHandler(RelayConfig config, AwsClients clients) {
+        this(config, clients, EmfSink.stdout());
+    }
+
+    /** With the metrics' lines sent to {@code metricsSink} (the local runtime's, which also stores them). */
+    public ManagementApiHandler(RelayConfig config, AwsClients clients, EmfSink metricsSink) {
         this(config, clients.dynamoDb(), clients.sqs(), clients.s3(), notificationClient(config, clients),
-                Clock.systemUTC(), StructuredLog.stdout());
+                clients.cloudWatch(), Clock.systemUTC(), StructuredLog.stdout(), metricsSink);
     }
 
     /** One client per service for the whole container, shared by everything the handler builds. */
     private ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, SnsClient sns,
-                                 Clock clock, StructuredLog log) {
+                                 CloudWatchClient cloudWatch, Clock clock, StructuredLog log, EmfSink metricsSink) {
         this(config, dynamoDb, sqs, new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()),
                 config.eventsTable(),
-                clock), clock, log, new Notifier(sns, config.notificationTopicArn(), log));
+                clock), clock, log, new Notifier(sns, config.notificationTopicArn(), log), cloudWatch, metricsSink);
     }
 
     ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
@@ -60,8 +70,15 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
         this(config, dynamoDb, sqs, events, clock, log, Notifier.logOnly(log));
     }
 
+    /** Without CloudWatch: no statistics route, no queue ages; the metrics' lines go to {@code log}'s stream. */
     ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
                          StructuredLog log, Notifier notifier) {
+        this(config, dynamoDb, sqs, events, clock, log, notifier, null, log::raw);
+    }
+
+    ManagementApiHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
+                         StructuredLog log, Notifier notifier, CloudWatchClient cloudWatch, EmfSink metricsSink) {
+        this.metrics = new Metrics(config.metricsStack(), metricsSink, clock);
         SubscriptionStore subscriptionStore = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
         TaskQueue deliveryQueue = new TaskQueue(sqs, config.deliveryQueueUrl());
         SubscriptionService subscriptions = new SubscriptionService(subscriptionStore,
@@ -77,6 +94,7 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 new QueueStatistics(sqs, config.deliveryQueueUrl(), config.deliverySlowQueueUrl(),
                         config.deliveryDlqUrl()),
                 new AuditTrail(dynamoDb, config.eventsTable(), config.retention(), clock, log),
+                cloudWatch == null ? null : new MetricStatistics(cloudWatch, config.metricsStack()), metrics,
                 clock, log);
     }
 
@@ -87,6 +105,10 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
 
     @Override
     public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent request, Context context) {
-        return api.handle(request, context);
+        try {
+            return api.handle(request, context);
+        } finally {
+            metrics.flush();
+        }
     }
 }

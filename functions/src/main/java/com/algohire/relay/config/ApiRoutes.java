@@ -68,6 +68,7 @@ public final class ApiRoutes {
             new Route("POST", "/api/v1/dlq/redrive", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("GET", "/api/v1/queues", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("GET", "/api/v1/audit", Function.MANAGEMENT, Auth.OPERATOR),
+            new Route("GET", "/api/v1/stats", Function.MANAGEMENT, Auth.OPERATOR),
             HEALTH);
 
     private ApiRoutes() {

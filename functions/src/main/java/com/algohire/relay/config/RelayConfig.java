@@ -27,6 +27,7 @@ import java.util.stream.Collectors;
  * @param deliverySlowQueueUrl     the slow lane's queue, or empty when there is none (then one queue serves all)
  * @param notificationTopicArn     SNS topic for subscription state changes, or empty (log line only)
  * @param isolation                breaker, slow-lane and auto-disable thresholds
+ * @param metricsStack             the Stack dimension of every metric the functions emit ({@code local} by default)
  */
 public record RelayConfig(
         String eventsTable,
@@ -44,7 +45,8 @@ public record RelayConfig(
         Duration sweepGrace,
         String deliverySlowQueueUrl,
         String notificationTopicArn,
-        Isolation isolation) {
+        Isolation isolation,
+        String metricsStack) {
 
     /**
      * When a subscription's breaker opens, when it goes to the slow lane, and when it is disabled.
@@ -92,7 +94,13 @@ public record RelayConfig(
                 Duration.ofSeconds(nonNegativeInt(env, EnvVars.SWEEP_GRACE_SECONDS, 60)),
                 env.getOrDefault(EnvVars.DELIVERY_SLOW_QUEUE_URL, "").trim(),
                 env.getOrDefault(EnvVars.NOTIFICATION_TOPIC_ARN, "").trim(),
-                isolation(env));
+                isolation(env),
+                metricsStack(env));
+    }
+
+    private static String metricsStack(Map<String, String> env) {
+        String value = env.getOrDefault(EnvVars.METRICS_STACK, "").trim();
+        return value.isEmpty() ? "local" : value;
     }
 
     private static Isolation isolation(Map<String, String> env) {

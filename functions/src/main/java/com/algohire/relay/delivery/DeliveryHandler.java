@@ -8,6 +8,8 @@ import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.Randomness;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.metrics.EmfSink;
+import com.algohire.relay.metrics.Metrics;
 import com.algohire.relay.isolation.Drain;
 import com.algohire.relay.isolation.HealthPolicy;
 import com.algohire.relay.isolation.HealthTracker;
@@ -34,18 +36,24 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  */
 public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
     private final DeliveryBatch batch;
+    private final Metrics metrics;
 
     public DeliveryHandler() {
         this(RelayConfig.fromEnvironment(), AwsClients.fromEnvironment());
     }
 
     public DeliveryHandler(RelayConfig config, AwsClients clients) {
-        this(config, clients, StructuredLog.stdout());
+        this(config, clients, EmfSink.stdout());
     }
 
-    private DeliveryHandler(RelayConfig config, AwsClients clients, StructuredLog log) {
+    /** With the metrics' lines sent to {@code metricsSink} (the local runtime's, which also stores them). */
+    public DeliveryHandler(RelayConfig config, AwsClients clients, EmfSink metricsSink) {
+        this(config, clients, StructuredLog.stdout(), metricsSink);
+    }
+
+    private DeliveryHandler(RelayConfig config, AwsClients clients, StructuredLog log, EmfSink metricsSink) {
         this(config, clients.dynamoDb(), clients.sqs(), clients.s3(), notifier(config, clients, log),
-                Clock.systemUTC(), log);
+                Clock.systemUTC(), log, metricsSink);
     }
 
     /** SNS to the notification topic when the stack made one; the log line alone otherwise (locally). */
@@ -56,9 +64,10 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
 
     /** One client per service for the whole container, shared by everything the handler builds. */
     private DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3,
-                            Notifier notifier, Clock clock, StructuredLog log) {
+                            Notifier notifier, Clock clock, StructuredLog log, EmfSink metricsSink) {
         this(config, dynamoDb, sqs, new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()),
-                config.eventsTable(), clock), notifier, clock, log);
+                config.eventsTable(), clock), new SsrfGuard(config.ssrfAllowlist()), notifier, clock, log,
+                metricsSink);
     }
 
     DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, Clock clock,
@@ -78,8 +87,15 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
         this(config, dynamoDb, sqs, events, new SsrfGuard(config.ssrfAllowlist()), notifier, clock, log);
     }
 
+    /** The metrics' lines go to {@code log}'s stream, as on Lambda. */
     DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, SsrfGuard guard,
                     Notifier notifier, Clock clock, StructuredLog log) {
+        this(config, dynamoDb, sqs, events, guard, notifier, clock, log, log::raw);
+    }
+
+    DeliveryHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, EventStore events, SsrfGuard guard,
+                    Notifier notifier, Clock clock, StructuredLog log, EmfSink metricsSink) {
+        this.metrics = new Metrics(config.metricsStack(), metricsSink, clock);
         SubscriptionStore subscriptions = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
         DeliveryAttempt attempt = new DeliveryAttempt(guard, config.deliveryTimeout(), clock);
         DeliveryLanes lanes = new DeliveryLanes(config.deliveryQueueUrl(), config.deliverySlowQueueUrl());
@@ -87,7 +103,7 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                 Randomness::unitInterval);
         HealthPolicy policy = new HealthPolicy(config.isolation());
         HealthTracker health = new HealthTracker(policy, subscriptions,
-                new StateTransitions(policy, subscriptions, notifier, lanes, sqs, clock, log),
+                new StateTransitions(policy, subscriptions, notifier, lanes, sqs, clock, log, metrics),
                 config.deliveryTimeout().plus(PROBE_LEASE_MARGIN), clock, log);
         HoldStore holds = new HoldStore(dynamoDb, config.eventsTable(), config.retention());
         DeliveryStates states = new DeliveryStates(dynamoDb, config.eventsTable(), config.retention(), log);
@@ -95,7 +111,8 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                 new FanOut(events, subscriptions, sqs, lanes, states, clock, log),
                 new WebhookDelivery(events, subscriptions, attempt,
                         new DeliveryLog(dynamoDb, config.eventsTable(), config.retention()),
-                        retryPolicy, sqs, lanes, config.deliveryDlqUrl(), health, holds, states, clock, log),
+                        retryPolicy, sqs, lanes, config.deliveryDlqUrl(), health, holds, states, clock, log,
+                        metrics),
                 new Drain(subscriptions, holds, lanes, sqs, clock, log), health,
                 new RecoveryWorker(new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
                         subscriptions, dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl(), clock, log),
@@ -114,7 +131,11 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
      */
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
-        return batch.process(event, remainingTime(context));
+        try {
+            return batch.process(event, remainingTime(context));
+        } finally {
+            metrics.flush();
+        }
     }
 
     static Duration remainingTime(Context context) {

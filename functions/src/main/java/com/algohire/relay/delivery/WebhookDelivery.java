@@ -12,6 +12,8 @@ import com.algohire.relay.isolation.AttemptOutcome;
 import com.algohire.relay.isolation.HealthPolicy;
 import com.algohire.relay.isolation.HealthTracker;
 import com.algohire.relay.isolation.HoldStore;
+import com.algohire.relay.metrics.Metrics;
+import com.algohire.relay.metrics.RelayMetrics;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionHealth;
 import com.algohire.relay.subscription.SubscriptionStore;
@@ -62,11 +64,13 @@ final class WebhookDelivery {
     private final DeliveryStates states;
     private final Clock clock;
     private final StructuredLog log;
+    private final Metrics metrics;
 
     WebhookDelivery(EventStore events, SubscriptionStore subscriptions, DeliveryAttempt attempt,
                     DeliveryLog deliveryLog, RetryPolicy retryPolicy, SqsClient sqs, DeliveryLanes lanes,
                     String dlqUrl, HealthTracker health, HoldStore holds, DeliveryStates states, Clock clock,
-                    StructuredLog log) {
+                    StructuredLog log, Metrics metrics) {
+        this.metrics = metrics;
         this.events = events;
         this.subscriptions = subscriptions;
         this.attempt = attempt;
@@ -111,11 +115,13 @@ final class WebhookDelivery {
         DeliveryAttempt.Result result = attempt(task, target.get().event(), subscription, now, limit);
         if (cutShort(result, limit)) {
             recordAttempt(task, attemptNumber, subscription, result, CUT_SHORT, now);
+            measure(result, CUT_SHORT, target.get().event());
             throw cutShortLogged(task, attemptNumber, result);
         }
         recordHealth(outcomes, subscription, result, admitted.get().probe());
         String outcome = classify(result, subscription, attemptNumber);
         recordAttempt(task, attemptNumber, subscription, result, outcome, now);
+        measure(result, outcome, target.get().event());
         boolean done = settle(task, attemptNumber, subscription, result, outcome, message, now);
         recordState(task, attemptNumber, outcome, done, now);
         return done;
@@ -224,6 +230,7 @@ final class WebhookDelivery {
 
     private void hold(DeliveryTask task, Subscription subscription, Instant now) {
         holds.hold(task, now);
+        metrics.count(RelayMetrics.DELIVERIES, RelayMetrics.OUTCOME, RelayMetrics.Outcome.HELD.name());
         Map<String, Object> line = ids(task, task.attemptsMade());
         line.put("reason", HealthPolicy.holdReason(subscription));
         log.info("delivery held", line);
@@ -313,21 +320,25 @@ final class WebhookDelivery {
         if (cutShort(result, limit)) {
             // Not the receiver's answer: the probe's lease runs out and the next PROBE or DELIVER claims again.
             recordAttempt(task, attemptNumber, subscription, result, CUT_SHORT, now);
+            measure(result, CUT_SHORT, event);
             throw cutShortLogged(task, attemptNumber, result);
         }
         recordHealth(outcomes, subscription, result, true);
         String outcome = classify(result, subscription, attemptNumber);
         recordAttempt(task, attemptNumber, subscription, result, outcome, now);
+        measure(result, outcome, event);
         Map<String, Object> line = ids(task, attemptNumber);
         line.put("statusCode", result.statusCode());
         line.put("outcome", outcome);
         String error = lastError(result);
         if (FAILED.equals(outcome)) {
             new TaskQueue(sqs, dlqUrl).send(task.deadLettered(error));
+            metrics.count(RelayMetrics.DEAD_LETTERED);
         } else if (RETRYING.equals(outcome)) {
             Duration backoff = retryPolicy.backoff(attemptNumber, result.retryAfter());
             new TaskQueue(sqs, lanes.queueFor(subscription)).send(
                     task.afterAttempt(EventItems.timestamp(now.plus(backoff)), error), backoff);
+            metrics.count(RelayMetrics.RETRIES);
         }
         log.info("probe attempt", line);
         holds.delete(held);
@@ -411,6 +422,30 @@ final class WebhookDelivery {
         }
     }
 
+    /**
+     * The attempt's metrics: its outcome, success or failure and latency (a cut-short attempt is not the
+     * receiver's answer, so only its outcome), and for a delivery the time since the event was received.
+     */
+    private void measure(DeliveryAttempt.Result result, String outcome, StoredEvent event) {
+        metrics.count(RelayMetrics.DELIVERIES, RelayMetrics.OUTCOME, outcomeDimension(outcome));
+        if (CUT_SHORT.equals(outcome)) {
+            return;
+        }
+        metrics.milliseconds(RelayMetrics.ATTEMPT_LATENCY, result.latencyMs());
+        if (DELIVERED.equals(outcome)) {
+            metrics.count(RelayMetrics.ATTEMPTS_SUCCEEDED);
+            metrics.milliseconds(RelayMetrics.END_TO_END_LATENCY,
+                    Math.max(0, Duration.between(event.receivedAt(), clock.instant()).toMillis()));
+        } else {
+            metrics.count(RelayMetrics.ATTEMPTS_FAILED);
+        }
+    }
+
+    /** The delivery log's outcome as a value of {@link RelayMetrics.Outcome}: its FAILED is the DLQ's. */
+    static String outcomeDimension(String outcome) {
+        return FAILED.equals(outcome) ? RelayMetrics.Outcome.DEAD_LETTERED.name() : outcome;
+    }
+
     /** Writes the attempt to the event's delivery log. */
     private void recordAttempt(DeliveryTask task, int attemptNumber, Subscription subscription,
                                DeliveryAttempt.Result result, String outcome, Instant now) {
@@ -476,6 +511,7 @@ final class WebhookDelivery {
         String queueUrl = lanes.queueFor(subscription);
         try {
             new TaskQueue(sqs, queueUrl).send(next, backoff);
+            metrics.count(RelayMetrics.RETRIES);
             line.put("retryInSeconds", seconds(backoff));
             line.put("notBefore", next.notBefore());
             log.warn(retryMessage(result.statusCode()), line);
@@ -505,6 +541,7 @@ final class WebhookDelivery {
         }
         try {
             new TaskQueue(sqs, dlqUrl).send(task.deadLettered(lastError));
+            metrics.count(RelayMetrics.DEAD_LETTERED);
         } catch (RuntimeException e) {
             line.put("dlqError", e.getClass().getSimpleName());
             log.error("delivery attempt: retry budget exhausted, and the DLQ send failed; the task is kept", line);

@@ -6,6 +6,9 @@ import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.isolation.HeldTaskWatchdog;
 import com.algohire.relay.isolation.HoldStore;
+import com.algohire.relay.metrics.EmfSink;
+import com.algohire.relay.metrics.Metrics;
+import com.algohire.relay.metrics.RelayMetrics;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -24,16 +27,29 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
     private final Sweeper sweeper;
     private final HeldTaskWatchdog watchdog;
     private final StructuredLog log;
+    private final Metrics metrics;
 
     public SweeperHandler() {
         this(RelayConfig.fromEnvironment(), AwsClients.fromEnvironment());
     }
 
     public SweeperHandler(RelayConfig config, AwsClients clients) {
-        this(config, clients.dynamoDb(), clients.sqs(), Clock.systemUTC(), StructuredLog.stdout());
+        this(config, clients, EmfSink.stdout());
     }
 
+    /** With the metrics' lines sent to {@code metricsSink} (the local runtime's, which also stores them). */
+    public SweeperHandler(RelayConfig config, AwsClients clients, EmfSink metricsSink) {
+        this(config, clients.dynamoDb(), clients.sqs(), Clock.systemUTC(), StructuredLog.stdout(), metricsSink);
+    }
+
+    /** The metrics' lines go to {@code log}'s stream, as on Lambda. */
     SweeperHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, Clock clock, StructuredLog log) {
+        this(config, dynamoDb, sqs, clock, log, log::raw);
+    }
+
+    SweeperHandler(RelayConfig config, DynamoDbClient dynamoDb, SqsClient sqs, Clock clock, StructuredLog log,
+                   EmfSink metricsSink) {
+        this.metrics = new Metrics(config.metricsStack(), metricsSink, clock);
         PendingEvents pending = new PendingEvents(dynamoDb, new TaskQueue(sqs, config.deliveryQueueUrl()),
                 config.eventsTable(), clock, EventIngestion.DEFAULT_LEASE);
         this.sweeper = new Sweeper(dynamoDb, pending, config.eventsTable(), config.sweepGrace(), clock);
@@ -51,6 +67,15 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
 
     /** For the local runtime's schedule and tests: one run, its counts returned. */
     public Map<String, Integer> sweepOnce() {
+        try {
+            return sweepAndCount();
+        } finally {
+            metrics.count(RelayMetrics.SWEEPER_RUNS);
+            metrics.flush();
+        }
+    }
+
+    private Map<String, Integer> sweepAndCount() {
         Sweeper.Result result = sweeper.run();
         Map<String, Integer> counts = new LinkedHashMap<>(Map.of("found", result.found(), "queued", result.queued(),
                 "skipped", result.skipped(), "failed", result.failed(), "discarded", result.discarded()));

@@ -11,6 +11,7 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sns.SnsClient;
@@ -100,6 +101,23 @@ public record AwsClients(Region region, AwsCredentialsProvider credentials,
                 .httpClient(httpClient()).overrideConfiguration(timeouts());
         if (snsEndpoint != null) {
             builder.endpointOverride(snsEndpoint);
+        }
+        return builder.build();
+    }
+
+    /**
+     * CloudWatch at the SNS endpoint: locally that is moto_server's single endpoint for every service but SQS
+     * (AWS_ENDPOINT_URL_SNS, or AWS_ENDPOINT_URL); null on AWS. There, the requests are translated to the JSON
+     * protocol, which the local servers speak ({@link CloudWatchJsonProtocol}).
+     */
+    public CloudWatchClient cloudWatch() {
+        var builder = CloudWatchClient.builder().region(region).credentialsProvider(credentials)
+                .httpClient(httpClient());
+        if (snsEndpoint != null) {
+            builder.endpointOverride(snsEndpoint).overrideConfiguration(timeouts().toBuilder()
+                    .addExecutionInterceptor(new CloudWatchJsonProtocol()).build());
+        } else {
+            builder.overrideConfiguration(timeouts());
         }
         return builder.build();
     }

@@ -35,6 +35,11 @@ public final class StructuredLog {
         write("ERROR", message, fields);
     }
 
+    /** A line already formatted as JSON (an embedded-metric-format line), printed as it is. */
+    public void raw(String jsonLine) {
+        out.println(jsonLine);
+    }
+
     private void write(String level, String message, Map<String, ?> fields) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("timestamp", clock.instant().toString());

@@ -4,6 +4,8 @@ import com.algohire.relay.delivery.DeliveryLanes;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.metrics.Metrics;
+import com.algohire.relay.metrics.RelayMetrics;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionHealth;
 import com.algohire.relay.subscription.SubscriptionStore;
@@ -32,9 +34,11 @@ public final class StateTransitions {
     private final SqsClient sqs;
     private final Clock clock;
     private final StructuredLog log;
+    private final Metrics metrics;
 
     public StateTransitions(HealthPolicy policy, SubscriptionStore subscriptions, Notifier notifier,
-                            DeliveryLanes lanes, SqsClient sqs, Clock clock, StructuredLog log) {
+                            DeliveryLanes lanes, SqsClient sqs, Clock clock, StructuredLog log, Metrics metrics) {
+        this.metrics = metrics;
         this.policy = policy;
         this.subscriptions = subscriptions;
         this.notifier = notifier;
@@ -56,6 +60,9 @@ public final class StateTransitions {
             notifier.notify(new Notifier.StateChange(read.subscriptionId(), change, was.displayState(),
                     is.displayState(), policy.reason(change, before, after), after.lastFailure(),
                     after.lastResponseSnippet(), ACTOR, now));
+            if (change.startsWith(BREAKER_PREFIX)) {
+                metrics.count(RelayMetrics.BREAKER_TRANSITIONS, RelayMetrics.TO_STATE, breakerState(change));
+            }
             switch (change) {
                 case "BREAKER_OPENED" -> queue(is, DeliveryTask.probe(read.subscriptionId(),
                         after.retryAt().toString()), Duration.between(now, after.retryAt()));
@@ -86,6 +93,7 @@ public final class StateTransitions {
         if (!subscriptions.disable(read, reason, now)) {
             return false;
         }
+        metrics.count(RelayMetrics.SUBSCRIPTIONS_DISABLED);
         notifier.notify(new Notifier.StateChange(read.subscriptionId(), "DISABLED", read.displayState(), "disabled",
                 reason, lastStatus, lastResponse, ACTOR, now));
         return true;
@@ -110,6 +118,14 @@ public final class StateTransitions {
             log.error("could not queue a breaker task", Map.of("subscriptionId", subscription.subscriptionId(),
                     "kind", task.kind().name(), "exception", e.getClass().getName()));
         }
+    }
+
+    private static final String BREAKER_PREFIX = "BREAKER_";
+
+    /** The breaker state a change entered: BREAKER_OPENED is OPEN, BREAKER_HALF_OPEN HALF_OPEN, and so on. */
+    static String breakerState(String change) {
+        String state = change.substring(BREAKER_PREFIX.length());
+        return "OPENED".equals(state) ? "OPEN" : state;
     }
 
     static Subscription withHealth(Subscription s, SubscriptionHealth health) {

@@ -228,7 +228,13 @@ class IngestApiHandlerIntegrationTest {
             throws Exception {
         JsonNode accepted = json(handler.handleRequest(request, null));
 
-        List<String> lines = logs.toString(StandardCharsets.UTF_8).lines().toList();
+        List<String> all = logs.toString(StandardCharsets.UTF_8).lines().toList();
+        // Beside the request's line, the invocation's one metrics line (embedded metric format), also payload-free.
+        List<String> metricLines = all.stream().filter(l -> l.startsWith("{\"_aws\"")).toList();
+        assertThat(metricLines).hasSize(1);
+        assertThat(Json.mapper().readTree(metricLines.get(0)).get("EventsAccepted").asInt()).isEqualTo(1);
+        assertThat(metricLines.get(0)).doesNotContain("TechCorp", "job-123-created", "algohire-jobs");
+        List<String> lines = all.stream().filter(l -> !metricLines.contains(l)).toList();
         assertThat(lines).hasSize(1);
         JsonNode line = Json.mapper().readTree(lines.get(0));
         assertThat(line.get("requestId").textValue()).isEqualTo("req-post-job-created");

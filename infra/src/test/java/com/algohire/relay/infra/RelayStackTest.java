@@ -35,7 +35,7 @@ class RelayStackTest {
             "POST /api/v1/subscriptions/{id}/resume", "POST /api/v1/subscriptions/{id}/recover",
             "GET /api/v1/subscriptions/{id}/recoveries/{recoveryId}", "POST /api/v1/subscriptions/{id}/test",
             "GET /api/v1/dlq", "POST /api/v1/dlq/redrive", "GET /api/v1/queues",
-            "GET /api/v1/audit");
+            "GET /api/v1/audit", "GET /api/v1/stats");
 
     private static SynthesizedTemplate t;
 

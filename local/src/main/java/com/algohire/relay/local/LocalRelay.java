@@ -16,6 +16,8 @@ import com.algohire.relay.local.console.ConsoleHandler;
 import com.algohire.relay.local.console.LocalForwarder;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.AwsBackends;
+import com.algohire.relay.metrics.CloudWatchEmfSink;
+import com.algohire.relay.metrics.EmfSink;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -205,17 +207,23 @@ public final class LocalRelay implements AutoCloseable {
             workers.add(pollerSqs);
             // One function, two event sources, as in the stack: the same handler serves both lanes and tells
             // them apart by each record's eventSourceARN.
-            DeliveryHandler deliveryHandler = new DeliveryHandler(config, clients);
+            // CloudWatch Logs' EMF extraction does not exist here: the functions' metric lines are also stored in
+            // the backend's CloudWatch, where GET /api/v1/stats reads them as it does on AWS.
+            var cloudWatch = clients.cloudWatch();
+            workers.add(cloudWatch);
+            EmfSink metrics = new CloudWatchEmfSink(cloudWatch, EmfSink.stdout());
+            DeliveryHandler deliveryHandler = new DeliveryHandler(config, clients, metrics);
             for (Lane lane : lanes) {
                 SqsEventSourcePoller poller = new SqsEventSourcePoller(pollerSqs, lane.queueUrl(), lane.queueArn(),
                         backend.region().id(), "delivery", deliveryHandler, lane.settings());
                 workers.add(poller);
                 poller.start();
             }
-            workers.add(SweeperSchedule.start(new SweeperHandler(config, clients), "sweeper",
+            workers.add(SweeperSchedule.start(new SweeperHandler(config, clients, metrics), "sweeper",
                     backend.region().id(), options.sweepInterval(), SWEEPER_FUNCTION_TIMEOUT));
             api = ApiGatewayEmulator.start(new InetSocketAddress(options.host(), options.port()),
-                    routes(new IngestApiHandler(config, clients), new ManagementApiHandler(config, clients)),
+                    routes(new IngestApiHandler(config, clients, metrics),
+                            new ManagementApiHandler(config, clients, metrics)),
                     options.keys(), API_FUNCTION_TIMEOUT);
             int port = api.baseUri().getPort();
             java.util.Set<String> hosts = new java.util.HashSet<>(ConsoleHandler.loopbackHosts(port));
