@@ -1,7 +1,7 @@
 // The operator console: a hash-routed page (#/events?type=job.created, #/events/<id>, #/subscriptions/<id>, ...)
 // that calls the relay's management API through this server's /console/api prefix with the per-start token the
 // page carries in a meta tag. No build step: plain ES modules, served by the relay itself.
-import { h, errorBox } from './ui.js';
+import { h, errorBox, clearStaleNotice } from './ui.js';
 import * as screens from './screens.js';
 
 const token = document.querySelector('meta[name="relay-console-token"]').content;
@@ -148,6 +148,9 @@ window.addEventListener('hashchange', () => {
   const { path } = currentRoute();
   const moved = path !== lastPath;
   lastPath = path;
+  if (moved) {
+    clearStaleNotice();
+  }
   render().then(() => {
     if (moved) {
       main.focus({ preventScroll: false });

@@ -290,7 +290,8 @@ function deliveryGroup(event, subscriptionId, group, subscription) {
       ['webhook-id', webhookIds.length ? webhookIds.map((id) => h('div.mono', {}, id)) : null],
     ]),
     table([
-      { title: '#', cell: (a) => String(a.attempt), className: 'num' },
+      { title: '#', cell: (a) => a.webhookId && attempts.length && a.webhookId !== attempts[0].webhookId
+        ? [String(a.attempt), h('div.small.muted', {}, 'replay')] : String(a.attempt), className: 'num' },
       { title: 'time', cell: (a) => time(a.attemptedAt) },
       { title: 'status', cell: (a) => a.statusCode ? h('span.status.s' + String(a.statusCode)[0] + 'xx', {},
         String(a.statusCode)) : h('span.muted', {}, 'none') },
@@ -304,23 +305,31 @@ function deliveryGroup(event, subscriptionId, group, subscription) {
     ], attempts, 'No attempt recorded yet for this subscription (it may be held: paused, disabled or its breaker '
       + 'open).', { className: 'attempts' }),
     h('details.curl', {}, h('summary', {}, 'Copy as curl'),
-      h('p.muted', {}, 'Re-sends this webhook\'s body with the headers the relay sends. webhook-timestamp and '
-        + 'webhook-signature are made at send time from the subscription\'s secret and are not stored: compute the '
-        + 'signature as base64(HMAC-SHA256(secret without "whsec_" prefix, base64-decoded; "<webhook-id>.<timestamp>.'
-        + '<body>")), or the receiver will rightly refuse it.'),
+      h('p.muted', {}, 'Re-sends this webhook\'s body to the subscription URL with the webhook-id it was sent '
+        + 'under. The relay does not store the webhook-timestamp and webhook-signature it sent: they are made at send '
+        + 'time from the subscription\'s secret, so the script signs afresh (v1 = base64 HMAC-SHA256 of '
+        + '"<webhook-id>.<timestamp>.<body>" keyed by the secret\'s base64 part). Run it with SECRET=whsec_… set.'),
       h('pre.mono', {}, curl), copyButton(curl, 'Copy curl')));
 }
 
+/**
+ * A shell script that re-sends the webhook as the relay does. The signing headers as sent are not stored: the
+ * script signs afresh with the subscription's secret, which the operator supplies (the relay never shows it again).
+ */
 function curlFor(event, url, webhookId) {
   const body = '{"id":' + JSON.stringify(event.id) + ',"type":' + JSON.stringify(event.eventType) + ',"timestamp":'
     + JSON.stringify(event.receivedAt) + ',"data":' + JSON.stringify(event.payload) + '}';
   return [
+    '# SECRET: the subscription\'s whsec_ signing secret (shown once at creation or rotation; not stored here)',
+    'SECRET="${SECRET:?set SECRET to the subscription secret}"',
+    'ID=' + shellQuote(webhookId),
     'TS=$(date +%s)',
     'BODY=' + shellQuote(body),
-    '# SIG=v1,<base64 HMAC-SHA256 of "' + webhookId + '.$TS.$BODY" with the subscription secret>',
+    'KEY=$(printf %s "${SECRET#whsec_}" | base64 -d | od -An -v -tx1 | tr -d \' \\n\')',
+    'SIG="v1,$(printf %s "$ID.$TS.$BODY" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$KEY" -binary | base64)"',
     'curl -i -X POST ' + shellQuote(url) + ' \\',
     "  -H 'Content-Type: application/json' \\",
-    '  -H ' + shellQuote('webhook-id: ' + webhookId) + ' \\',
+    '  -H "webhook-id: $ID" \\',
     '  -H "webhook-timestamp: $TS" \\',
     '  -H "webhook-signature: $SIG" \\',
     '  --data-raw "$BODY"',

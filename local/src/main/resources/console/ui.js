@@ -106,7 +106,10 @@ export function errorBox(error) {
 }
 
 /** A short-lived note at the top of the page (success of an action). */
+let noticeAt = 0;
+
 export function notice(text) {
+  noticeAt = Date.now();
   const area = document.getElementById('notices');
   const node = h('div.notice', { role: 'status' }, text);
   area.replaceChildren(node);
@@ -150,4 +153,11 @@ export function localFromIso(iso) {
 /** Single-quotes a string for a POSIX shell. */
 export function shellQuote(text) {
   return "'" + String(text).replace(/'/g, "'\\''") + "'";
+}
+
+/** Clears a notice left from an earlier page (one set just before a navigation stays, e.g. "Deleted ..."). */
+export function clearStaleNotice() {
+  if (Date.now() - noticeAt > 1500) {
+    document.getElementById('notices').replaceChildren();
+  }
 }

@@ -7,6 +7,7 @@ import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.localaws.WebhookReceiver;
+import com.algohire.relay.verifier.WebhookVerifier;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,7 +144,8 @@ class ConsoleBrowserIntegrationTest {
 
     @Test
     void eventDetail_whenEventSent_showsTheAttemptAndReplaysToTheSubscription() throws Exception {
-        String subscriptionId = subscribe("job.*", "replay receiver");
+        String[] created = subscribeWithSecret("job.*", "replay receiver");
+        String subscriptionId = created[0];
         String eventId = ingest("job.created", "key-" + UUID.randomUUID(), "{\"jobId\":\"job-42\",\"title\":\"SRE\"}");
 
         open("#/events/" + eventId);
@@ -161,13 +164,33 @@ class ConsoleBrowserIntegrationTest {
 
         WebElement curl = awaitDeliveryGroup(subscriptionId).findElement(By.cssSelector("details.curl"));
         curl.findElement(By.tagName("summary")).click();
-        String curlText = curl.findElement(By.tagName("pre")).getText();
+        String curlText = curl.findElement(By.tagName("pre")).getDomProperty("textContent");
         List<String> sentIds = receiver.requests().stream().filter(r -> r.body().contains(eventId))
                 .map(r -> r.headers().get("webhook-id")).toList();
         assertThat(sentIds).hasSizeGreaterThanOrEqualTo(2);
         assertThat(curlText).contains(receiver.url()).contains(eventId).contains("subscription secret")
-                .containsAnyOf(sentIds.stream().map(id -> "webhook-id: " + id).toArray(String[]::new));
+                .containsAnyOf(sentIds.stream().map(id -> "ID='" + id + "'").toArray(String[]::new));
         screenshot("event-detail-replayed-curl");
+
+        // The script as copied, run with the subscription's secret, delivers a webhook the receiver's verifier accepts.
+        int received = receiver.requests().size();
+        ProcessBuilder withoutSecret = new ProcessBuilder("bash", "-c", curlText).redirectErrorStream(true);
+        withoutSecret.environment().remove("SECRET");
+        Process run = withoutSecret.start();
+        run.getOutputStream().close();
+        String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(run.waitFor()).as(output).isNotZero(); // without SECRET the script refuses to run
+        ProcessBuilder withSecret = new ProcessBuilder("bash", "-c", curlText).redirectErrorStream(true);
+        withSecret.environment().put("SECRET", created[1]);
+        Process signed = withSecret.start();
+        signed.getOutputStream().close();
+        output = new String(signed.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(signed.waitFor()).as(output).isZero();
+        WebhookReceiver.Received resent = receiver.awaitRequest(received + 1, Duration.ofSeconds(10));
+        assertThat(resent).as(output).isNotNull();
+        assertThat(resent.body()).contains(eventId).contains("job-42");
+        assertThat(sentIds).contains(resent.headers().get("webhook-id"));
+        new WebhookVerifier(created[1]).verify(resent.body(), resent.headers());
     }
 
     @Test
@@ -396,6 +419,11 @@ class ConsoleBrowserIntegrationTest {
     }
 
     private String subscribe(String eventTypes, String description) {
+        return subscribeWithSecret(eventTypes, description)[0];
+    }
+
+    /** {subscriptionId, secret}. */
+    private String[] subscribeWithSecret(String eventTypes, String description) {
         return http(() -> {
             var response = http.send(HttpRequest.newBuilder(uri("/api/v1/subscriptions"))
                     .header("x-admin-key", relay.keys().adminKey()).header("Content-Type", "application/json")
@@ -403,7 +431,8 @@ class ConsoleBrowserIntegrationTest {
                             "eventTypes", List.of(eventTypes), "description", description)))).build(),
                     BodyHandlers.ofString());
             assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-            return json.readTree(response.body()).findValue("subscriptionId").asText();
+            JsonNode created = json.readTree(response.body());
+            return new String[] {created.findValue("subscriptionId").asText(), created.findValue("secret").asText()};
         });
     }
 
