@@ -242,6 +242,11 @@ class ConsoleBrowserIntegrationTest {
                     && text.contains(subscriptionId) && text.contains("local-admin");
         }));
         screenshot("audit");
+        open("#/audit?action=subscription.pause");
+        awaitCondition("only pauses", () -> {
+            List<WebElement> rows = driver.findElements(By.cssSelector("table.audit tbody tr"));
+            return !rows.isEmpty() && rows.stream().allMatch(r -> r.getText().contains("subscription.pause"));
+        });
     }
 
     @Test
@@ -288,6 +293,8 @@ class ConsoleBrowserIntegrationTest {
         open("#/subscriptions");
         awaitElement(By.cssSelector("table.subscriptions"));
         screenshot("subscriptions");
+        open("#/subscriptions?state=disabled");
+        awaitText(By.cssSelector(".empty"), "No subscription on this page is disabled");
 
         open("#/events/" + UUID.randomUUID());
         awaitElement(By.cssSelector(".error .code"));
