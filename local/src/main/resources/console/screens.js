@@ -469,7 +469,7 @@ export async function subscriptionDetail({ params, id }) {
   const since = h('input', { type: 'datetime-local', name: 'since',
     value: localFromIso(new Date(Date.now() - 86400000).toISOString()) });
   const recoveryArea = h('div');
-  const recover = action('Recover since…', async () => {
+  const recover = action('Start recovery', async () => {
     const answer = await api('POST', path + '/recover', { since: isoFromLocal(since.value) });
     showRecovery(recoveryArea, path, answer.recovery, id);
   });

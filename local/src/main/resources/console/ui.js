@@ -157,7 +157,7 @@ export function shellQuote(text) {
 
 /** Clears a notice left from an earlier page (one set just before a navigation stays, e.g. "Deleted ..."). */
 export function clearStaleNotice() {
-  if (Date.now() - noticeAt > 1500) {
+  if (Date.now() - noticeAt > 500) {
     document.getElementById('notices').replaceChildren();
   }
 }

@@ -82,6 +82,11 @@ class ConsoleBrowserIntegrationTest {
                 Map.of(EnvVars.RETRY_SCHEDULE_SECONDS, "1", EnvVars.MAX_RETRY_ATTEMPTS, "1"));
         receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(receiverStatus.get()));
         Files.createDirectories(SCREENSHOTS);
+        try (var old = Files.list(SCREENSHOTS)) { // this run's screens only
+            for (Path png : old.filter(p -> p.toString().endsWith(".png")).toList()) {
+                Files.delete(png);
+            }
+        }
 
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
@@ -140,6 +145,22 @@ class ConsoleBrowserIntegrationTest {
         assertThat(script("return localStorage.length + sessionStorage.length + document.cookie.length"))
                 .isEqualTo(0L);
         screenshot("subscription-detail");
+
+        awaitElement(By.xpath("//button[text()='Rotate secret']")).click();
+        String rotated = awaitElement(By.cssSelector(".secret-value")).getText();
+        assertThat(rotated).startsWith("whsec_").isNotEqualTo(secret);
+        assertThat(driver.findElement(By.cssSelector(".secret")).getText()).contains("previous secret keeps signing");
+        screenshot("subscription-rotated-secret");
+
+        driver.findElement(By.xpath("//button[text()='Delete…']")).click();
+        awaitElement(By.xpath("//button[starts-with(text(), 'Yes, delete')]")).click();
+        awaitCondition("the list without it", () -> driver.getCurrentUrl().endsWith("#/subscriptions")
+                && !driver.findElements(By.cssSelector("main h2")).isEmpty()
+                && !driver.findElement(By.id("main")).getText().contains(subscriptionId)
+                && driver.findElement(By.id("notices")).getText().contains("Deleted"));
+        assertThat(http(() -> http.send(HttpRequest.newBuilder(uri("/api/v1/subscriptions/" + subscriptionId))
+                .header("x-admin-key", relay.keys().adminKey()).GET().build(), BodyHandlers.ofString()).statusCode()))
+                .isEqualTo(404);
     }
 
     @Test
