@@ -45,6 +45,8 @@ public final class EnvVars {
     public static final String BREAKER_MAX_COOLDOWN_SECONDS = "BREAKER_MAX_COOLDOWN_SECONDS";
     /** Latency (EWMA, ms) above which a subscription is degraded and delivered on the slow lane (default 1000). */
     public static final String SLOW_LATENCY_MS = "SLOW_LATENCY_MS";
+    /** Every metric's {@code Stack} dimension (RelayMetrics.STACK): the stack's name ({@code local} by default). */
+    public static final String METRICS_STACK = "METRICS_STACK";
     /** Overrides the AWS endpoint for every client (local runtime, tests, LocalStack). */
     public static final String AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL";
     public static final String AWS_REGION = "AWS_REGION";

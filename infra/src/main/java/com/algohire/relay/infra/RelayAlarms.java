@@ -1,5 +1,7 @@
 package com.algohire.relay.infra;
 
+import com.algohire.relay.metrics.RelayMetrics;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.ArnComponents;
@@ -10,7 +12,6 @@ import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.cloudwatch.AlarmProps;
 import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
-import software.amazon.awscdk.services.cloudwatch.CreateAlarmOptions;
 import software.amazon.awscdk.services.cloudwatch.IMetric;
 import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
@@ -23,7 +24,10 @@ import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.amazon.awscdk.services.sqs.IQueue;
 import software.constructs.Construct;
 
-/** The alarms an operator is paged on, and the encrypted SNS topic they notify (subscribe on-call to it). */
+/**
+ * The alarms an operator is paged on, and the encrypted SNS topic they notify (subscribe on-call to it). Each alarm
+ * notifies on ALARM and on OK; each says in its description what is wrong and where to look.
+ */
 final class RelayAlarms extends Construct {
 
     /**
@@ -32,85 +36,126 @@ final class RelayAlarms extends Construct {
      * received three times, and with the default schedule the first two waits are 5 s and 300 s.
      */
     static final Duration OLDEST_MESSAGE_AGE_THRESHOLD = Duration.minutes(30);
-    /** 5xx answers from the API in five minutes before anyone is paged: a lone failure is retried by the caller. */
-    static final int API_5XX_THRESHOLD = 5;
     /**
-     * Failed sweeper runs in five minutes (it runs every minute) before anyone is paged. Nothing else notices a
-     * broken sweeper (a lost permission, a throttled index): events whose enqueue failed would stay un-delivered
-     * with no caller left to retry them, and no queue or API metric moves.
+     * 5xx answers to POST /api/v1/events in five minutes before anyone is paged: a producer retries a lone failure
+     * (same idempotency key), but five mean ingestion itself is failing and events may not be taken. Management
+     * routes are left out: an operator is looking at their 5xx as it happens.
      */
-    static final int SWEEPER_ERRORS_THRESHOLD = 3;
+    static final int INGEST_5XX_THRESHOLD = 5;
+    /**
+     * Delivery success rate, in percent of attempts, below which someone is paged. Receivers fail on their own
+     * (a partner's outage is a breaker and a notification, not a page), so the bar is the relay-wide rate: under
+     * 95 % for {@link #SUCCESS_RATE_PERIODS} periods in a row is many receivers failing at once, or the relay's own
+     * egress (DNS, TLS, signing) broken.
+     */
+    static final double SUCCESS_RATE_THRESHOLD = 95;
+    /** Fifteen minutes (3 x 5): one bad period is a partner's blip; three are a trend worth a person. */
+    static final int SUCCESS_RATE_PERIODS = 3;
+    /**
+     * The sweeper runs every minute and counts each run (SweeperRuns); fewer than one run in five minutes means the
+     * schedule, its permission or the function is broken, and events whose enqueue failed would stay un-delivered
+     * with nothing else noticing. Missing data is breaching: a sweeper that stopped emits nothing at all.
+     */
+    static final int SWEEPER_MIN_RUNS = 1;
+    /**
+     * Invocation errors (unhandled exceptions, timeouts, crashes; not 4xx/5xx answers, not a delivery's failed
+     * attempt) of one function in five minutes before anyone is paged: each failure is retried anyway (the caller,
+     * SQS redelivery, the next sweep a minute later), three in a row are not a blip.
+     */
+    static final int FUNCTION_ERRORS_THRESHOLD = 3;
+    /**
+     * Throttled invocations of one function in five minutes: any. The functions have no reserved concurrency, so
+     * a throttle means the account's regional concurrency is used up (by the relay or by something else); API
+     * callers then get 5xx and deliveries wait (README, "Lambda concurrency in a new account").
+     */
+    static final int FUNCTION_THROTTLES_THRESHOLD = 1;
 
     private final Topic topic;
+    private final List<Alarm> alarms = new ArrayList<>();
 
     /**
      * @param alarmEmail an address to subscribe to the topic (SNS mails it a confirmation link first), or null
      */
-    RelayAlarms(Construct scope, String id, IQueue deliveryQueue, IQueue slowQueue, IQueue deadLetterQueue,
-                IMetric apiServerErrors, IMetric sweeperErrors, String alarmEmail) {
+    RelayAlarms(Construct scope, String id, RelayTelemetry telemetry, String alarmEmail) {
         super(scope, id);
         this.topic = alarmTopic();
         if (alarmEmail != null) {
             topic.addSubscription(new EmailSubscription(alarmEmail));
         }
-        SnsAction notify = new SnsAction(topic);
 
-        Alarm dlqDepth = deadLetterQueue.metricApproximateNumberOfMessagesVisible(MetricOptions.builder()
-                        .period(Duration.minutes(1)).statistic("Maximum").build())
-                .createAlarm(this, "DeadLetterQueueNotEmpty", CreateAlarmOptions.builder()
-                        .alarmDescription("A delivery task exhausted its retries and is parked in the DLQ: inspect "
-                                + "GET /api/v1/dlq, fix the receiver, then POST /api/v1/dlq/redrive.")
-                        .threshold(0)
-                        .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
-                        .evaluationPeriods(1)
-                        .treatMissingData(TreatMissingData.NOT_BREACHING)
-                        .build());
-        Alarm oldestAge = oldestMessageAge(deliveryQueue, "DeliveryBacklogOld", "The oldest delivery task has "
+        alarm("DeliverySuccessRateLow", telemetry.deliverySuccessRate(), "Under " + (int) SUCCESS_RATE_THRESHOLD
+                        + " % of delivery attempts succeeded for " + SUCCESS_RATE_PERIODS * 5 + " minutes: many "
+                        + "receivers are failing at once, or the relay's outbound calls are. See the dashboard's "
+                        + "delivery graphs and the Contributor Insights rule of failed attempts by subscription.",
+                SUCCESS_RATE_THRESHOLD, ComparisonOperator.LESS_THAN_THRESHOLD, SUCCESS_RATE_PERIODS,
+                TreatMissingData.NOT_BREACHING);
+        alarm("DeadLetterQueueNotEmpty", telemetry.deadLetters().metricApproximateNumberOfMessagesVisible(
+                        MetricOptions.builder().period(Duration.minutes(1)).statistic("Maximum").build()),
+                "A delivery task exhausted its retries and is parked in the DLQ: inspect GET /api/v1/dlq, fix the "
+                        + "receiver, then POST /api/v1/dlq/redrive.",
+                0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, TreatMissingData.NOT_BREACHING);
+        oldestMessageAge(telemetry.deliveryQueue(), "DeliveryBacklogOld", "The oldest delivery task has "
                 + "waited over " + OLDEST_MESSAGE_AGE_THRESHOLD.toMinutes() + " minutes: the delivery function is "
                 + "failing, throttled or not keeping up.");
         // Held tasks wait in the events table, not on the queue, so an old slow-lane task is not a breaker doing
         // its job: it means the slow lane's few invocations cannot keep up (raise deliverySlowMaxConcurrency) or
         // the function is failing there.
-        Alarm slowOldestAge = oldestMessageAge(slowQueue, "DeliverySlowBacklogOld", "The oldest task on the slow "
+        oldestMessageAge(telemetry.slowQueue(), "DeliverySlowBacklogOld", "The oldest task on the slow "
                 + "lane (degraded and failing subscriptions) has waited over "
                 + OLDEST_MESSAGE_AGE_THRESHOLD.toMinutes() + " minutes: its event source's concurrency "
                 + "(deliverySlowMaxConcurrency) is too small for the slow receivers, or the delivery function is "
                 + "failing or throttled.");
-        Alarm serverErrors = new Alarm(this, "ApiServerErrors", AlarmProps.builder()
-                        .metric(apiServerErrors)
-                        .alarmDescription("The API answered 5xx: ingestion or management is failing.")
-                        .threshold(API_5XX_THRESHOLD)
-                        .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
-                        .evaluationPeriods(1)
-                        .treatMissingData(TreatMissingData.NOT_BREACHING)
-                        .build());
-        Alarm sweeperFailing = new Alarm(this, "SweeperFailing", AlarmProps.builder()
-                        .metric(sweeperErrors)
-                        .alarmDescription("The sweeper failed " + SWEEPER_ERRORS_THRESHOLD + " or more of its runs in "
-                                + "five minutes: events stored but never queued are not being recovered. Check the "
-                                + "sweeper function's logs.")
-                        .threshold(SWEEPER_ERRORS_THRESHOLD)
-                        .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
-                        .evaluationPeriods(1)
-                        .treatMissingData(TreatMissingData.NOT_BREACHING)
-                        .build());
-        for (Alarm alarm : List.of(dlqDepth, oldestAge, slowOldestAge, serverErrors, sweeperFailing)) {
+        alarm("IngestServerErrors", telemetry.ingestServerErrors(), "POST /api/v1/events answered 5xx "
+                        + INGEST_5XX_THRESHOLD + " or more times in five minutes: ingestion is failing and producers' "
+                        + "events may not be taken. Check the ingest function's logs.",
+                INGEST_5XX_THRESHOLD, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1,
+                TreatMissingData.NOT_BREACHING);
+        alarm("SweeperHeartbeatMissing", telemetry.relay(RelayMetrics.SWEEPER_RUNS, "Sum"), "The sweeper has not "
+                        + "completed a run in five minutes (it runs every minute): events stored but never queued are "
+                        + "not being recovered. Check the SweeperSchedule rule and the sweeper function's logs.",
+                SWEEPER_MIN_RUNS, ComparisonOperator.LESS_THAN_THRESHOLD, 1, TreatMissingData.BREACHING);
+        telemetry.functions().forEach((name, function) -> {
+            alarm(name + "Errors", telemetry.lambda(function, "Errors", "Sum"), "The " + name + " function failed "
+                            + FUNCTION_ERRORS_THRESHOLD + " or more invocations in five minutes (exceptions, timeouts, "
+                            + "crashes). Check its logs.",
+                    FUNCTION_ERRORS_THRESHOLD, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1,
+                    TreatMissingData.NOT_BREACHING);
+            alarm(name + "Throttled", telemetry.lambda(function, "Throttles", "Sum"), "Lambda throttled the " + name
+                            + " function: the account's concurrency in this Region is used up. See the README's "
+                            + "\"Lambda concurrency in a new account\".",
+                    FUNCTION_THROTTLES_THRESHOLD, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1,
+                    TreatMissingData.NOT_BREACHING);
+        });
+        SnsAction notify = new SnsAction(topic);
+        for (Alarm alarm : alarms) {
             alarm.addAlarmAction(notify);
             alarm.addOkAction(notify);
         }
     }
 
-    private Alarm oldestMessageAge(IQueue queue, String id, String description) {
-        return queue.metricApproximateAgeOfOldestMessage(MetricOptions.builder()
-                        .period(Duration.minutes(1)).statistic("Maximum").build())
-                .createAlarm(this, id, CreateAlarmOptions.builder()
-                        .alarmDescription(description)
-                        .threshold(OLDEST_MESSAGE_AGE_THRESHOLD.toSeconds())
-                        .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
-                        .evaluationPeriods(5)
-                        .datapointsToAlarm(5)
-                        .treatMissingData(TreatMissingData.NOT_BREACHING)
-                        .build());
+    private void alarm(String id, IMetric metric, String description, double threshold,
+                       ComparisonOperator comparison, int periods, TreatMissingData missingData) {
+        alarms.add(new Alarm(this, id, AlarmProps.builder()
+                .metric(metric)
+                .alarmDescription(description)
+                .threshold(threshold)
+                .comparisonOperator(comparison)
+                .evaluationPeriods(periods)
+                .datapointsToAlarm(periods)
+                .treatMissingData(missingData)
+                .build()));
+    }
+
+    private void oldestMessageAge(IQueue queue, String id, String description) {
+        alarm(id, queue.metricApproximateAgeOfOldestMessage(MetricOptions.builder()
+                        .period(Duration.minutes(1)).statistic("Maximum").build()),
+                description, OLDEST_MESSAGE_AGE_THRESHOLD.toSeconds().doubleValue(),
+                ComparisonOperator.GREATER_THAN_THRESHOLD, 5, TreatMissingData.NOT_BREACHING);
+    }
+
+    /** Every alarm, for the dashboard's alarm status widget. */
+    List<Alarm> alarms() {
+        return List.copyOf(alarms);
     }
 
     /**

@@ -36,12 +36,13 @@ final class RelayFunction extends Construct {
 
     private final Function function;
     private final Alias alias;
+    private final LogGroup logs;
 
     RelayFunction(Construct scope, String id, Code code, Spec spec, Map<String, String> environment) {
         super(scope, id);
         // An explicit log group (instead of the deprecated logRetention custom resource) so retention is a plain
         // CloudFormation property of a resource this stack owns.
-        LogGroup logs = LogGroup.Builder.create(this, "Logs").retention(LOG_RETENTION).build();
+        this.logs = LogGroup.Builder.create(this, "Logs").retention(LOG_RETENTION).build();
         this.function = Function.Builder.create(this, "Function")
                 .description(spec.description())
                 .runtime(Runtime.JAVA_21)
@@ -73,6 +74,11 @@ final class RelayFunction extends Construct {
 
     Function function() {
         return function;
+    }
+
+    /** Where the function's log lines (and its embedded-metric-format lines) go. */
+    LogGroup logGroup() {
+        return logs;
     }
 
     /** What triggers and grants use: permissions granted here land on the function's role. */

@@ -17,7 +17,7 @@ import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.Token;
-import software.amazon.awscdk.services.cloudwatch.MetricOptions;
+import software.amazon.awscdk.services.cloudwatch.CfnInsightRule;
 import software.amazon.awscdk.services.dynamodb.Attribute;
 import software.amazon.awscdk.services.dynamodb.AttributeType;
 import software.amazon.awscdk.services.dynamodb.BillingMode;
@@ -35,6 +35,7 @@ import software.amazon.awscdk.services.iam.ManagedPolicy;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.EventInvokeConfigOptions;
+import software.amazon.awscdk.services.lambda.IFunction;
 import software.amazon.awscdk.services.lambda.eventsources.SqsEventSource;
 import software.amazon.awscdk.services.lambda.eventsources.SqsEventSourceProps;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
@@ -51,7 +52,7 @@ import software.constructs.Construct;
 
 /**
  * Everything the relay runs on, in one stack: storage, the delivery queues (main and slow lane), the four functions,
- * the API, alarms and the operators' notification topic.
+ * the API, alarms, a dashboard, a Contributor Insights rule and the operators' notification topic.
  *
  * <p>The delivery queue's visibility and maxReceiveCount, the delivery function's timeout and the retry schedule
  * have to agree: docs/architecture.md, "Delivery timing", explains how; {@link #checkDeliveryArithmetic} fails the
@@ -83,6 +84,12 @@ public final class RelayStack extends Stack {
             "httpMethod", "GET", "resource", "/warm-up", "path", "/warm-up");
     /** The delivery function's warm-up event: an SQS batch with no records, answered with no failures and no call. */
     static final Map<String, Object> WARM_UP_SQS_BATCH = Map.of("Records", List.of());
+    /**
+     * The {@code outcome} of a delivery attempt's log line that failed (WebhookDelivery's constants): a retry
+     * scheduled, the task dead-lettered after its last attempt, the subscription disabled by a 410. DELIVERED and
+     * CUT_SHORT (not the receiver's answer) are not failures.
+     */
+    static final List<String> FAILED_ATTEMPT_OUTCOMES = List.of("RETRYING", "FAILED", "DISABLED");
 
     // Memory and timeouts. Lambda allocates CPU in proportion to memory; at 1024 MB a function gets about
     // 0.6 vCPU, which is what parsing a 1 MiB JSON body, TLS handshakes and SDK marshalling need to stay in
@@ -144,16 +151,18 @@ public final class RelayStack extends Stack {
         RelayApi api = new RelayApi(this, "RelayApi", ingest.alias(), management.alias(),
                 options.apiGatewayCloudWatchRole());
         ManagedPolicy operators = operatorPolicy(api);
-        RelayAlarms alarms = new RelayAlarms(this, "Alarms", deliveryQueue, slowQueue, deadLetters,
-                api.restApi().metricServerError(MetricOptions.builder()
-                        .period(Duration.minutes(5)).statistic("Sum").build()),
-                // The function's own metric (FunctionName only) counts every version the alias has pointed at.
-                sweeper.function().metricErrors(MetricOptions.builder()
-                        .period(Duration.minutes(5)).statistic("Sum").build()),
-                options.alarmEmail());
+        RelayTelemetry telemetry = new RelayTelemetry(Aws.STACK_NAME, deliveryQueue, slowQueue, deadLetters,
+                api.restApi(), functionsByName(ingest, sweeper, delivery, management));
+        RelayAlarms alarms = new RelayAlarms(this, "Alarms", telemetry, options.alarmEmail());
+        CfnInsightRule failedAttempts = failedAttemptsBySubscription(delivery);
+        RelayDashboard dashboard = new RelayDashboard(this, "Dashboard", telemetry, List.copyOf(alarms.alarms()),
+                failedAttempts.getRuleName());
 
         outputs(api, operators, alarms, notifications, events, subscriptions, payloads, deliveryQueue, slowQueue,
                 deadLetters);
+        output("DashboardUrl", dashboard.url(), "The relay's CloudWatch dashboard");
+        output("FailedAttemptsInsightRule", failedAttempts.getAttrRuleName(),
+                "Contributor Insights: the subscriptions with the most failed delivery attempts");
         suppressFunctionFindings(List.of(ingest, sweeper, delivery, management), payloads);
     }
 
@@ -357,6 +366,8 @@ public final class RelayStack extends Stack {
         env.put(EnvVars.RETRY_SCHEDULE_SECONDS, RETRY_SCHEDULE_SECONDS);
         env.put(EnvVars.DELIVERY_TIMEOUT_MS, String.valueOf(RelaySchema.DEFAULT_DELIVERY_TIMEOUT_SECONDS * 1000));
         env.put(EnvVars.EVENT_RETENTION_DAYS, String.valueOf(EVENT_RETENTION_DAYS));
+        // The Stack dimension of every relay metric: the dashboard and the alarms read the same name.
+        env.put(EnvVars.METRICS_STACK, Aws.STACK_NAME);
         return env;
     }
 
@@ -459,6 +470,12 @@ public final class RelayStack extends Stack {
         allow(management, List.of(deadLetters.getQueueArn()),
                 "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage",
                 "sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks");
+        // GET /api/v1/stats (the relay's metrics summed over a window) and GET /api/v1/queues (the queues' age of
+        // the oldest message). GetMetricData has no resource-level permissions: Resource * is the only form.
+        allow(management, List.of("*"), "cloudwatch:GetMetricData");
+        Nag.suppress(management, "AwsSolutions-IAM5", "cloudwatch:GetMetricData does not support resource-level "
+                + "permissions, so it can only be granted on Resource *; it reads metrics, it writes nothing.",
+                List.of("Resource::*"));
     }
 
     /** {@code actions} on the table's items whose partition key matches one of {@code leadingKeys} only. */
@@ -556,6 +573,41 @@ public final class RelayStack extends Stack {
                 // The handler names the failed messages; the rest of the batch is deleted, never redelivered.
                 .reportBatchItemFailures(true)
                 .build()));
+    }
+
+    /** The functions by construct id, as the dashboard labels them and the alarms name them. */
+    private static Map<String, IFunction> functionsByName(RelayFunction... functions) {
+        Map<String, IFunction> byName = new LinkedHashMap<>();
+        for (RelayFunction fn : functions) {
+            byName.put(fn.getNode().getId(), fn.function());
+        }
+        return byName;
+    }
+
+    /**
+     * A Contributor Insights rule over the delivery function's log lines: the subscriptions with the most failed
+     * attempts. Per-subscription figures live here, never as a metric dimension (each distinct value would be a
+     * billed metric). The lines it reads are WebhookDelivery's attempt lines ("delivery attempt", "probe attempt"),
+     * which carry {@code subscriptionId} and {@code outcome}; an attempt failed when its outcome is one of
+     * {@link #FAILED_ATTEMPT_OUTCOMES}. Contributor Insights bills per rule and per log event matched.
+     */
+    private CfnInsightRule failedAttemptsBySubscription(RelayFunction delivery) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("Schema", Map.of("Name", "CloudWatchLogRule", "Version", 1));
+        body.put("LogGroupNames", List.of(delivery.logGroup().getLogGroupName()));
+        body.put("LogFormat", "JSON");
+        body.put("Contribution", Map.of(
+                "Keys", List.of("$.subscriptionId"),
+                "Filters", List.of(
+                        Map.of("Match", "$.subscriptionId", "IsPresent", true),
+                        Map.of("Match", "$.outcome", "In", FAILED_ATTEMPT_OUTCOMES))));
+        body.put("AggregateOn", "Count");
+        return CfnInsightRule.Builder.create(this, "FailedAttemptsBySubscription")
+                // Rule names are unique per account and Region: the stack's name keeps two stacks apart.
+                .ruleName(Fn.join("-", List.of(Aws.STACK_NAME, "FailedAttemptsBySubscription")))
+                .ruleState("ENABLED")
+                .ruleBody(toJsonString(body))
+                .build();
     }
 
     /** Attach to the operators' IAM users or roles: lets them sign requests to the management routes. */

@@ -114,7 +114,10 @@ class RelayStackPermissionsTest {
             "DeliveryDlq sqs:ReceiveMessage",            // DeadLetterQueue.describe (peek); StartMessageMoveTask
             "DeliveryDlq sqs:DeleteMessage",             // StartMessageMoveTask (SQS requires it on the source)
             "DeliveryDlq sqs:ListMessageMoveTasks",      // DeadLetterQueue.redrive: one already running?
-            "DeliveryDlq sqs:StartMessageMoveTask");     // DeadLetterQueue.redrive
+            "DeliveryDlq sqs:StartMessageMoveTask",      // DeadLetterQueue.redrive
+            // GET /api/v1/stats and the queues' oldest-message age (GET /api/v1/queues); no resource-level
+            // permissions exist for GetMetricData
+            "* cloudwatch:GetMetricData");
 
     /** Never on a function role, whatever the resource. */
     private static final List<String> DANGEROUS = List.of(

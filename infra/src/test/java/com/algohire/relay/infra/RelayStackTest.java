@@ -543,8 +543,6 @@ class RelayStackTest {
                         "Value", Map.of("Fn::GetAtt", List.of(slowQueueId(), "QueueName")))),
                 "AlarmActions", List.of(Map.of("Ref", topic)),
                 "OKActions", List.of(Map.of("Ref", topic))));
-        t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
-                "MetricName", "5XXError", "Namespace", "AWS/ApiGateway"));
         assertThat(t.properties(topic).path("KmsMasterKeyId").isMissingNode()).isFalse();
         assertThat(denySecureTransportFalse("AWS::SNS::TopicPolicy", "Topics", topic)).isTrue();
     }
@@ -657,27 +655,13 @@ class RelayStackTest {
     }
 
     @Test
-    void alarms_whenSynthesized_pageWhenTheSweeperKeepsFailing() {
-        String topic = alarmTopicId();
-        t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
-                "MetricName", "Errors",
-                "Namespace", "AWS/Lambda",
-                "Statistic", "Sum",
-                "Period", 300,
-                "Threshold", RelayAlarms.SWEEPER_ERRORS_THRESHOLD,
-                "ComparisonOperator", "GreaterThanOrEqualToThreshold",
-                "Dimensions", List.of(Map.of("Name", "FunctionName",
-                        "Value", Map.of("Ref", t.functionId(SWEEPER)))),
-                "AlarmActions", List.of(Map.of("Ref", topic))));
-    }
-
-    @Test
     void outputs_whenSynthesized_includeTheApiUrlKeyQueuesAndTables() {
         Set<String> outputs = new java.util.HashSet<>();
         t.json.path("Outputs").fieldNames().forEachRemaining(outputs::add);
         assertThat(outputs).contains("ApiUrl", "IngestApiKeyId", "DeliveryQueueUrl", "DeliveryDlqUrl",
                 "DeliverySlowQueueUrl", "EventsTableName", "SubscriptionsTableName", "PayloadBucketName",
-                "AlarmTopicArn", "NotificationTopicArn", "OperatorPolicyArn");
+                "AlarmTopicArn", "NotificationTopicArn", "OperatorPolicyArn", "DashboardUrl",
+                "FailedAttemptsInsightRule");
         assertThat(t.json.path("Outputs").path("ApiUrl").path("Value").toString()).contains("execute-api");
     }
 

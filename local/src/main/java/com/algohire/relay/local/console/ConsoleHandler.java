@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -20,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operator console: serves the page ({@code /console/}, its scripts and styles from the classpath's
- * {@code console/} directory) and forwards the page's API calls ({@code /console/api/v1/...}) to a
- * {@link ConsoleForwarder}, which adds the credential.
+ * {@code console/} directory) and forwards the page's API calls ({@code /console/api} followed by the API's path,
+ * e.g. {@code /console/api/api/v1/events}) to a {@link ConsoleForwarder}, which adds the credential.
  *
  * <p>Because this server holds a credential and listens on loopback, any web page the operator visits could try
  * to use it: a cross-site form or fetch (CSRF), or a page on a name the attacker re-points at 127.0.0.1 (DNS
@@ -29,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>its {@code Host} is one of the loopback names this server answers to (rebinding sends the attacker's);</li>
  *   <li>its {@code Origin}, when present, is this server's own origin;</li>
+ *   <li>its {@code Sec-Fetch-Site}, when present, is {@code same-origin};</li>
  *   <li>it carries {@value #TOKEN_HEADER} with this start's random token, which the page reads from its own HTML
- *       (a cross-site page cannot read that HTML, and a form cannot set a header).</li>
+ *       (a cross-site page cannot read that HTML, and a form cannot set a header), compared in constant time;</li>
+ *   <li>its body, if any, is JSON (a form can send only urlencoded, multipart or text/plain).</li>
  * </ul>
  * The page itself is served only to an allowed {@code Host} too, so a rebinding page cannot read the token.
  * Every answer carries a strict Content-Security-Policy: scripts and styles from this origin only, no inline
@@ -106,14 +109,29 @@ public final class ConsoleHandler implements HttpHandler {
             refuse(exchange, 403, "CONSOLE_ORIGIN_REFUSED", "Cross-origin request refused (Origin " + origin + ")");
             return;
         }
-        String presented = exchange.getRequestHeaders().getFirst(TOKEN_HEADER);
-        if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
-                token.getBytes(StandardCharsets.UTF_8))) {
+        // Browsers say where a request comes from even when they send no Origin (a GET): only the page itself.
+        String site = exchange.getRequestHeaders().getFirst("Sec-Fetch-Site");
+        if (site != null && !site.equalsIgnoreCase("same-origin")) {
+            refuse(exchange, 403, "CONSOLE_ORIGIN_REFUSED", "Cross-site request refused (Sec-Fetch-Site " + site + ")");
+            return;
+        }
+        if (!tokenMatches(exchange.getRequestHeaders().getFirst(TOKEN_HEADER), token)) {
             refuse(exchange, 403, "CONSOLE_TOKEN_REQUIRED", "The console's API needs the " + TOKEN_HEADER
                     + " header of this start (reload the page after a restart)");
             return;
         }
-        if (!METHODS.contains(method) || !apiPath.startsWith("/api/v1/")) {
+        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+        if (contentType != null && !isJson(contentType)) {
+            // The page sends JSON only; a form's types (urlencoded, multipart, text/plain) never reach the API.
+            refuse(exchange, 415, "CONSOLE_CONTENT_TYPE_REFUSED", "The console forwards JSON bodies only "
+                    + "(Content-Type application/json), was: " + contentType);
+            return;
+        }
+        // No dot segments, encoded dots or slashes: a path that resolves outside /api/v1/ upstream never leaves here.
+        String lowerPath = apiPath.toLowerCase(Locale.ROOT);
+        if (!METHODS.contains(method) || !apiPath.startsWith("/api/v1/") || apiPath.contains("/.")
+                || lowerPath.contains("%2e") || lowerPath.contains("%2f") || lowerPath.contains("%5c")
+                || apiPath.contains("\\")) {
             refuse(exchange, 404, "ROUTE_NOT_FOUND", "The console forwards only " + METHODS + " /api/v1/...");
             return;
         }
@@ -125,8 +143,11 @@ public final class ConsoleHandler implements HttpHandler {
             refuse(exchange, 413, "PAYLOAD_TOO_LARGE", "The console forwards bodies up to 1 MiB");
             return;
         }
+        if (body.length > 0 && contentType == null) {
+            refuse(exchange, 415, "CONSOLE_CONTENT_TYPE_REFUSED", "A body needs Content-Type application/json");
+            return;
+        }
         Map<String, String> headers = new LinkedHashMap<>();
-        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
         if (contentType != null) {
             headers.put("Content-Type", contentType);
         }
@@ -182,6 +203,30 @@ public final class ConsoleHandler implements HttpHandler {
         send(exchange, 200, content);
     }
 
+    /**
+     * Compares the presented token with this start's in constant time: both are hashed first, so that neither
+     * the position of the first wrong character nor the token's length shows in the time taken.
+     */
+    static boolean tokenMatches(String presented, String expected) {
+        if (presented == null) {
+            return false;
+        }
+        return MessageDigest.isEqual(sha256(presented), sha256(expected));
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private static boolean isJson(String contentType) {
+        String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        return type.equals("application/json");
+    }
+
     private static void securityHeaders(HttpExchange exchange) {
         var headers = exchange.getResponseHeaders();
         headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
@@ -195,7 +240,7 @@ public final class ConsoleHandler implements HttpHandler {
 
     private static void refuse(HttpExchange exchange, int status, String code, String message) throws IOException {
         String body = "{\"success\":false,\"error\":{\"code\":\"" + code + "\",\"message\":\""
-                + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}}";
+                + jsonEscape(message) + "\"}}";
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         send(exchange, status, body.getBytes(StandardCharsets.UTF_8));
     }
@@ -207,6 +252,25 @@ public final class ConsoleHandler implements HttpHandler {
                 out.write(body);
             }
         }
+    }
+
+    /** The message may quote a request's header or path: escaped whole, control characters included. */
+    private static String jsonEscape(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 16);
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 
     private static String escapeHtml(String text) {
