@@ -3,6 +3,7 @@ package com.algohire.relay.api;
 import com.algohire.relay.config.ApiRoutes;
 import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
+import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.EventList;
 import com.algohire.relay.event.EventPage;
 import com.algohire.relay.event.EventStore;
@@ -56,17 +57,19 @@ final class IngestApi {
     private final EventIngestion ingestion;
     private final EventStore store;
     private final EventList list;
+    private final DeliveryStates deliveryStates;
     private final HealthCheck health;
     private final Duration retention;
     private final Clock clock;
     private final Router router;
 
     IngestApi(EventValidator validator, EventIngestion ingestion, EventStore store, EventList list,
-              HealthCheck health, Duration retention, Clock clock, StructuredLog log) {
+              DeliveryStates deliveryStates, HealthCheck health, Duration retention, Clock clock, StructuredLog log) {
         this.validator = validator;
         this.ingestion = ingestion;
         this.store = store;
         this.list = list;
+        this.deliveryStates = deliveryStates;
         this.health = health;
         this.retention = retention;
         this.clock = clock;
@@ -119,6 +122,9 @@ final class IngestApi {
         // Raw: the stored text is already the compact JSON of the payload object, so it is returned byte for byte.
         view.put("payload", new RawValue(event.payloadJson()));
         view.put("receivedAt", com.algohire.relay.event.EventItems.timestamp(event.receivedAt()));
+        DeliveryStates.Summary deliveries = deliveryStates.find(eventId);
+        view.put("delivery", deliveries.view());
+        view.put("deliveries", deliveries.deliveriesView());
         view.put("deliveryLogs", store.deliveryLogs(eventId));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
@@ -153,9 +159,28 @@ final class IngestApi {
                 : list.list(eventType, from, to, limit, cursor == null || cursor.isEmpty() ? null : cursor);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
-        body.put("events", page.events());
+        body.put("events", rows(page.events()));
         body.put("nextCursor", page.nextCursor());
         return ApiResponses.json(200, body);
+    }
+
+    /**
+     * The page's events, each with its {@code delivery} summary: one BatchGetItem for the whole page, never a read
+     * per row. A summary DynamoDB left unprocessed even after retries is {@code null} (unknown), not a guess.
+     */
+    private List<Map<String, Object>> rows(List<EventSummary> events) {
+        Map<String, DeliveryStates.Summary> summaries = events.isEmpty() ? Map.of()
+                : deliveryStates.findAll(events.stream().map(EventSummary::id).toList());
+        return events.stream().map(event -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", event.id());
+            row.put("eventType", event.eventType());
+            row.put("idempotencyKey", event.idempotencyKey());
+            row.put("receivedAt", event.receivedAt());
+            DeliveryStates.Summary summary = summaries.get(event.id());
+            row.put("delivery", summary == null ? null : summary.view());
+            return row;
+        }).toList();
     }
 
     /**
@@ -176,7 +201,7 @@ final class IngestApi {
         List<EventSummary> events = store.findByIdempotencyKey(key).map(List::of).orElse(List.of());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
-        body.put("events", events);
+        body.put("events", rows(events));
         body.put("nextCursor", null);
         return ApiResponses.json(200, body);
     }

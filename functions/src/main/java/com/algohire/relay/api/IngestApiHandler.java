@@ -1,6 +1,7 @@
 package com.algohire.relay.api;
 
 import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.EventList;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.PayloadStore;
@@ -38,6 +39,7 @@ public final class IngestApiHandler implements RequestHandler<APIGatewayProxyReq
                 EventIngestion.create(dynamoDb, sqs, s3, config, clock, log),
                 new EventStore(dynamoDb, new PayloadStore(s3, config.payloadBucket()), config.eventsTable(), clock),
                 new EventList(dynamoDb, config.eventsTable(), config.retention(), clock),
+                new DeliveryStates(dynamoDb, config.eventsTable(), config.retention(), log),
                 new HealthCheck(dynamoDb, sqs, config.eventsTable(), config.deliveryQueueUrl()),
                 config.retention(), clock, log);
     }

@@ -9,8 +9,10 @@ import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.internal.Text;
 import com.algohire.relay.recover.Recoveries;
 import com.algohire.relay.replay.EventReplay;
+import com.algohire.relay.replay.TestEvents;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionService;
 import com.algohire.relay.subscription.SubscriptionStore;
@@ -27,8 +29,9 @@ import java.util.function.Function;
 
 /**
  * The management function's routes: subscriptions (create, list, read, change, delete, rotate the secret, pause,
- * resume, recover and its progress), event replay, the DLQ (depth and peek, redrive), every delivery queue's
- * counts and the audit trail, each a call on its service and the result's JSON answer. Every mutation that
+ * resume, recover and its progress, send a test event), event replay, the DLQ (depth, peek, redrive and its
+ * progress), every delivery queue's counts and the audit trail, each a call on its service and the result's JSON
+ * answer. Every mutation that
  * succeeds is recorded ({@link AuditTrail}) after it has happened; a refused or failed one is not (its request log
  * line remains). What every request goes through (404, 405, errors, the log line) is the {@link Router}'s.
  */
@@ -42,6 +45,7 @@ final class ManagementApi {
 
     private final SubscriptionService subscriptions;
     private final EventReplay replays;
+    private final TestEvents testEvents;
     private final Recoveries recoveries;
     private final DeadLetterQueue dlq;
     private final QueueStatistics queues;
@@ -50,10 +54,11 @@ final class ManagementApi {
     private final StructuredLog log;
     private final Router router;
 
-    ManagementApi(SubscriptionService subscriptions, EventReplay replays, Recoveries recoveries, DeadLetterQueue dlq,
-                  QueueStatistics queues, AuditTrail audit, Clock clock, StructuredLog log) {
+    ManagementApi(SubscriptionService subscriptions, EventReplay replays, TestEvents testEvents, Recoveries recoveries,
+                  DeadLetterQueue dlq, QueueStatistics queues, AuditTrail audit, Clock clock, StructuredLog log) {
         this.subscriptions = subscriptions;
         this.replays = replays;
+        this.testEvents = testEvents;
         this.recoveries = recoveries;
         this.dlq = dlq;
         this.queues = queues;
@@ -78,6 +83,8 @@ final class ManagementApi {
                 .route("POST", SUBSCRIPTIONS_PATH + "/{id}/recover", audited("subscription.recover",
                         ManagementApi::id, this::recover))
                 .route("GET", SUBSCRIPTIONS_PATH + "/{id}/recoveries/{recoveryId}", this::getRecovery)
+                .route("POST", SUBSCRIPTIONS_PATH + "/{id}/test", audited("subscription.test", ManagementApi::id,
+                        this::sendTestEvent))
                 .route("POST", "/api/v1/events/{eventId}/replay", audited("event.replay", ApiCall::eventId,
                         this::replay))
                 .route("GET", DLQ_PATH, call -> describeDlq())
@@ -259,6 +266,48 @@ final class ManagementApi {
             response.put("message", "Replay queued for all matching subscriptions");
         }
         return ApiResponses.json(202, response);
+    }
+
+    /**
+     * 202: a test event stored and queued to this one subscription. Body optional: {@code {"eventType":"job.created"}}
+     * (a type the subscription receives), else its first event type made concrete.
+     */
+    private APIGatewayProxyResponseEvent sendTestEvent(ApiCall call) {
+        Subscription subscription = subscriptions.get(call.parameter("id")); // 404 before the body is looked at
+        TestEvents.Sent sent = testEvents.send(subscription, testEventType(JsonBody.read(call.request(), false)));
+        call.eventId(sent.eventId());
+        call.eventType(sent.eventType());
+        Map<String, Object> response = new LinkedHashMap<>();
+        response.put("success", true);
+        response.put("eventId", sent.eventId());
+        response.put("eventType", sent.eventType());
+        response.put("subscriptionId", sent.subscriptionId());
+        response.put("webhookId", sent.webhookId());
+        return ApiResponses.json(202, response);
+    }
+
+    /** The eventType a test event's body names, or null for none (no body, null or {}). */
+    private static String testEventType(JsonNode body) {
+        if (body == null || body.isNull() || (body.isObject() && body.isEmpty())) {
+            return null;
+        }
+        if (!body.isObject()) {
+            throw new RelayException(ErrorCode.INVALID_BODY, "body must be empty or {\"eventType\": \"job.created\"}",
+                    Map.of("field", "eventType"));
+        }
+        for (var field : body.properties()) {
+            if (!field.getKey().equals("eventType")) {
+                String name = Text.printable(field.getKey(), 40);
+                throw new RelayException(ErrorCode.UNKNOWN_FIELD, "Field " + name + " is not one a test event takes; "
+                        + "only eventType", Map.of("field", name));
+            }
+        }
+        JsonNode eventType = body.get("eventType");
+        if (!eventType.isTextual()) {
+            throw new RelayException(ErrorCode.INVALID_EVENT_TYPE, "Field eventType must be a string like "
+                    + "job.created", Map.of("field", "eventType"));
+        }
+        return eventType.textValue();
     }
 
     /** The subscription a replay body names, or null for none (no body, null or {}). */

@@ -6,6 +6,7 @@ import com.algohire.relay.dlq.DeadLetterQueue;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.ingest.EventValidator;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.isolation.Notifier;
@@ -13,6 +14,7 @@ import com.algohire.relay.queues.QueueStatistics;
 import com.algohire.relay.recover.Recoveries;
 import com.algohire.relay.recover.RecoveryStore;
 import com.algohire.relay.replay.EventReplay;
+import com.algohire.relay.replay.TestEvents;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.SubscriptionService;
 import com.algohire.relay.subscription.SubscriptionStore;
@@ -67,6 +69,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 deliveryQueue, notifier);
         this.api = new ManagementApi(subscriptions,
                 new EventReplay(events, subscriptionStore, deliveryQueue),
+                new TestEvents(new EventValidator(config.knownDomains()), dynamoDb, config.eventsTable(),
+                        config.retention(), deliveryQueue, clock),
                 new Recoveries(subscriptions, new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
                         deliveryQueue, config.retention(), clock),
                 new DeadLetterQueue(sqs, config.deliveryDlqUrl(), config.deliveryQueueUrl(), clock),

@@ -63,6 +63,7 @@ public final class ApiRoutes {
             new Route("POST", "/api/v1/subscriptions/{id}/recover", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("GET", "/api/v1/subscriptions/{id}/recoveries/{recoveryId}", Function.MANAGEMENT,
                     Auth.OPERATOR),
+            new Route("POST", "/api/v1/subscriptions/{id}/test", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("GET", "/api/v1/dlq", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("POST", "/api/v1/dlq/redrive", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("GET", "/api/v1/queues", Function.MANAGEMENT, Auth.OPERATOR),

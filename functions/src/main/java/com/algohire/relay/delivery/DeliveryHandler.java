@@ -2,6 +2,7 @@ package com.algohire.relay.delivery;
 
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.PayloadStore;
 import com.algohire.relay.internal.AwsClients;
@@ -89,11 +90,12 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                 new StateTransitions(policy, subscriptions, notifier, lanes, sqs, clock, log),
                 config.deliveryTimeout().plus(PROBE_LEASE_MARGIN), clock, log);
         HoldStore holds = new HoldStore(dynamoDb, config.eventsTable(), config.retention());
+        DeliveryStates states = new DeliveryStates(dynamoDb, config.eventsTable(), config.retention(), log);
         this.batch = new DeliveryBatch(
-                new FanOut(events, subscriptions, sqs, lanes, log),
+                new FanOut(events, subscriptions, sqs, lanes, states, clock, log),
                 new WebhookDelivery(events, subscriptions, attempt,
                         new DeliveryLog(dynamoDb, config.eventsTable(), config.retention()),
-                        retryPolicy, sqs, lanes, config.deliveryDlqUrl(), health, holds, clock, log),
+                        retryPolicy, sqs, lanes, config.deliveryDlqUrl(), health, holds, states, clock, log),
                 new Drain(subscriptions, holds, lanes, sqs, clock, log), health,
                 new RecoveryWorker(new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
                         subscriptions, dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl(), clock, log),

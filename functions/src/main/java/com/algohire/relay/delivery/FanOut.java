@@ -1,5 +1,6 @@
 package com.algohire.relay.delivery;
 
+import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.StoredEvent;
@@ -9,6 +10,7 @@ import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.subscription.SubscriptionMatcher;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,13 +29,18 @@ final class FanOut {
     private final SubscriptionStore subscriptions;
     private final SqsClient sqs;
     private final DeliveryLanes lanes;
+    private final DeliveryStates states;
+    private final Clock clock;
     private final StructuredLog log;
 
-    FanOut(EventStore events, SubscriptionStore subscriptions, SqsClient sqs, DeliveryLanes lanes, StructuredLog log) {
+    FanOut(EventStore events, SubscriptionStore subscriptions, SqsClient sqs, DeliveryLanes lanes,
+           DeliveryStates states, Clock clock, StructuredLog log) {
         this.events = events;
         this.subscriptions = subscriptions;
         this.sqs = sqs;
         this.lanes = lanes;
+        this.states = states;
+        this.clock = clock;
         this.log = log;
     }
 
@@ -78,6 +85,7 @@ final class FanOut {
         }
         // A failure throws: the fan-out message is retried whole (duplicates carry the same webhook-ids).
         byLane.forEach((queueUrl, deliveries) -> new TaskQueue(sqs, queueUrl).sendAll(deliveries));
+        states.fannedOut(event.eventId(), count, clock.instant()); // best effort: the list's "pending" until then
         log.info("fan-out", Map.of("eventId", event.eventId(), "eventType", event.eventType(),
                 "subscriptions", count));
     }

@@ -1,6 +1,7 @@
 package com.algohire.relay.delivery;
 
 import com.algohire.relay.event.DeliveryLogEntry;
+import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.EventStore;
@@ -58,12 +59,14 @@ final class WebhookDelivery {
     private final String dlqUrl;
     private final HealthTracker health;
     private final HoldStore holds;
+    private final DeliveryStates states;
     private final Clock clock;
     private final StructuredLog log;
 
     WebhookDelivery(EventStore events, SubscriptionStore subscriptions, DeliveryAttempt attempt,
                     DeliveryLog deliveryLog, RetryPolicy retryPolicy, SqsClient sqs, DeliveryLanes lanes,
-                    String dlqUrl, HealthTracker health, HoldStore holds, Clock clock, StructuredLog log) {
+                    String dlqUrl, HealthTracker health, HoldStore holds, DeliveryStates states, Clock clock,
+                    StructuredLog log) {
         this.events = events;
         this.subscriptions = subscriptions;
         this.attempt = attempt;
@@ -74,6 +77,7 @@ final class WebhookDelivery {
         this.dlqUrl = dlqUrl;
         this.health = health;
         this.holds = holds;
+        this.states = states;
         this.clock = clock;
         this.log = log;
     }
@@ -112,7 +116,24 @@ final class WebhookDelivery {
         recordHealth(outcomes, subscription, result, admitted.get().probe());
         String outcome = classify(result, subscription, attemptNumber);
         recordAttempt(task, attemptNumber, subscription, result, outcome, now);
-        return settle(task, attemptNumber, subscription, result, outcome, message, now);
+        boolean done = settle(task, attemptNumber, subscription, result, outcome, message, now);
+        recordState(task, attemptNumber, outcome, done, now);
+        return done;
+    }
+
+    /**
+     * The event's delivery state for this subscription after an attempt (best effort, never failing it): FAILED
+     * (the budget spent) is DEAD_LETTERED once parked, RETRYING while the task is kept to repeat the attempt; a 410
+     * that disabled the subscription is FAILED.
+     */
+    private void recordState(DeliveryTask task, int attemptNumber, String outcome, boolean settled, Instant at) {
+        DeliveryStates.State state = switch (outcome) {
+            case DELIVERED -> DeliveryStates.State.DELIVERED;
+            case DISABLED -> DeliveryStates.State.FAILED;
+            case FAILED -> settled ? DeliveryStates.State.DEAD_LETTERED : DeliveryStates.State.RETRYING;
+            default -> DeliveryStates.State.RETRYING;
+        };
+        states.record(task.eventId(), task.subscriptionId(), task.webhookId(), state, attemptNumber, at, at);
     }
 
     private DeadlineReached cutShortLogged(DeliveryTask task, int attemptNumber, DeliveryAttempt.Result result) {
@@ -206,6 +227,9 @@ final class WebhookDelivery {
         Map<String, Object> line = ids(task, task.attemptsMade());
         line.put("reason", HealthPolicy.holdReason(subscription));
         log.info("delivery held", line);
+        // The task does not carry its last attempt's time: the detail's deliveryLogs have it.
+        states.record(task.eventId(), task.subscriptionId(), task.webhookId(), DeliveryStates.State.HELD,
+                task.attemptsMade(), null, now);
     }
 
     /** The event, or empty (the task is dropped) when it is gone (expired). */
@@ -307,6 +331,7 @@ final class WebhookDelivery {
         }
         log.info("probe attempt", line);
         holds.delete(held);
+        recordState(task, attemptNumber, outcome, true, now);
     }
 
     /** Whether a message came from the slow lane (its receipt handle belongs to that queue). */

@@ -71,11 +71,16 @@ public final class DeadLetterQueue {
         this.clock = clock;
     }
 
-    /** {@code {"approximateDepth", "approximateInFlight", "messages": [...]}}. */
+    /**
+     * {@code {"approximateDepth", "approximateInFlight", "messages": [...], "redrive": {"running", "tasks": [...]}}}:
+     * the redrive's progress is SQS's own list of move tasks from the DLQ (the latest first, at most 10), so it
+     * shows every operator's redrive, whichever function instance started it.
+     */
     public Map<String, Object> describe() {
         Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(r -> r.queueUrl(dlqUrl).attributeNames(
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                QueueAttributeName.QUEUE_ARN)).attributes();
         List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(dlqUrl).maxNumberOfMessages(PEEK_LIMIT)
                 .visibilityTimeout(0).waitTimeSeconds(0)
                 .messageSystemAttributeNames(MessageSystemAttributeName.SENT_TIMESTAMP,
@@ -95,7 +100,32 @@ public final class DeadLetterQueue {
         body.put("approximateInFlight",
                 intAttribute(attributes, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
         body.put("messages", peek);
+        body.put("redrive", redriveProgress(tasks(attributes.get(QueueAttributeName.QUEUE_ARN))));
         return body;
+    }
+
+    /**
+     * {@code {"running": bool, "tasks": [{"taskHandle", "status", "startedAt", "movedMessages", "messagesToMove",
+     * "failureReason"}]}}. SQS reports a handle only for a RUNNING task, and messagesToMove only when it knew the
+     * count at the start; absent values are null.
+     */
+    static Map<String, Object> redriveProgress(List<ListMessageMoveTasksResultEntry> tasks) {
+        List<Map<String, Object>> views = new ArrayList<>();
+        for (ListMessageMoveTasksResultEntry task : tasks) {
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("taskHandle", task.taskHandle());
+            view.put("status", task.status());
+            view.put("startedAt", task.startedTimestamp() == null ? null
+                    : Instant.ofEpochMilli(task.startedTimestamp()).toString());
+            view.put("movedMessages", task.approximateNumberOfMessagesMoved());
+            view.put("messagesToMove", task.approximateNumberOfMessagesToMove());
+            view.put("failureReason", task.failureReason());
+            views.add(view);
+        }
+        Map<String, Object> redrive = new LinkedHashMap<>();
+        redrive.put("running", tasks.stream().anyMatch(t -> "RUNNING".equals(t.status())));
+        redrive.put("tasks", views);
+        return redrive;
     }
 
     /**

@@ -250,6 +250,11 @@ public final class EventValidator {
         return checkEventType(type, "Parameter eventType", ErrorCode.INVALID_EVENT_TYPE);
     }
 
+    /** The same rule for an eventType a management request body names (a test event's). */
+    public String checkEventTypeField(String type) {
+        return checkEventType(type, "Field eventType", ErrorCode.INVALID_EVENT_TYPE);
+    }
+
     /** @param name how messages name the value: "Field eventType", "Parameter eventType" */
     private String checkEventType(String type, String name, ErrorCode whenEmpty) {
         if (type.isEmpty()) {

@@ -116,6 +116,7 @@ class AuditTrailIntegrationTest {
                 .status()).isEqualTo(202);
         String eventId = env.putEvent(config, "job.created", "{}");
         assertThat(call("POST", "/api/v1/events/" + eventId + "/replay", null).status()).isEqualTo(202);
+        assertThat(call("POST", sub + "/test", null).status()).isEqualTo(202);
         for (int i = 0; i < 3; i++) {
             String task = TaskQueue.toJson(DeliveryTask.fanOut("evt_" + i, "job.created"));
             env.resources.sqs.sendMessage(r -> r.queueUrl(env.dlqUrl).messageBody(task));
@@ -128,7 +129,8 @@ class AuditTrailIntegrationTest {
         // Newest first; "at" has millisecond resolution, so same-millisecond records keep no order: compare as sets.
         assertThat(entries).extracting(e -> e.get("action").asText()).containsExactlyInAnyOrder(
                 "subscription.create", "subscription.update", "subscription.rotate-secret", "subscription.pause",
-                "subscription.resume", "subscription.recover", "event.replay", "dlq.redrive", "subscription.delete");
+                "subscription.resume", "subscription.recover", "event.replay", "subscription.test", "dlq.redrive",
+                "subscription.delete");
         Map<String, JsonNode> byAction = new HashMap<>();
         entries.forEach(e -> byAction.put(e.get("action").asText(), e));
         assertThat(entries).allSatisfy(e -> assertThat(e.get("actor").asText()).isEqualTo(ALICE));
@@ -140,7 +142,8 @@ class AuditTrailIntegrationTest {
         assertThat(byAction.get("subscription.recover").get("status").asInt()).isEqualTo(202);
         assertThat(byAction.get("event.replay").get("target").asText()).isEqualTo(eventId);
         assertThat(byAction.get("dlq.redrive").get("target").asText()).isEqualTo("dlq");
-        assertThat(byAction.get("subscription.delete").get("requestId").asText()).isEqualTo("req-9");
+        assertThat(byAction.get("subscription.test").get("target").asText()).isEqualTo(id);
+        assertThat(byAction.get("subscription.delete").get("requestId").asText()).isEqualTo("req-10");
         for (int i = 1; i < entries.size(); i++) {
             assertThat(entries.get(i).get("at").asText()).isLessThanOrEqualTo(entries.get(i - 1).get("at").asText());
         }

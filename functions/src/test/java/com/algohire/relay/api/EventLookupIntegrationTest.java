@@ -34,7 +34,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * GET /api/v1/events?idempotencyKey=: the event a key names, as a one-event page of the list, read by two GetItems
- * on moto_server (every DynamoDB call the route makes is recorded by an SDK interceptor), never a Scan or a Query.
+ * (its delivery state by the list's one BatchGetItem) on moto_server (every DynamoDB call the route makes is
+ * recorded by an SDK interceptor), never a Scan or a Query.
  */
 @ExtendWith(SharedAwsBackend.class)
 class EventLookupIntegrationTest {
@@ -95,7 +96,9 @@ class EventLookupIntegrationTest {
         assertThat(event.get("receivedAt").textValue()).isEqualTo("2026-03-01T10:00:00.000Z");
         assertThat(body.has("nextCursor")).isTrue();
         assertThat(body.get("nextCursor").isNull()).isTrue();
-        assertThat(dynamoDbCalls).containsExactly("GetItem", "GetItem");
+        assertThat(event.get("delivery").get("state").textValue()).isEqualTo("pending");
+        // The two GetItems of the lookup, then the list's one read of its page's delivery states.
+        assertThat(dynamoDbCalls).containsExactly("GetItem", "GetItem", "BatchGetItem");
     }
 
     @Test

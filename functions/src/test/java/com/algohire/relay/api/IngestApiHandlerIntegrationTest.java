@@ -149,8 +149,11 @@ class IngestApiHandlerIntegrationTest {
         JsonNode event = json(response).get("event");
         List<String> fields = new ArrayList<>();
         event.fieldNames().forEachRemaining(fields::add);
-        assertThat(fields)
-                .containsExactly("id", "eventType", "idempotencyKey", "payload", "receivedAt", "deliveryLogs");
+        // The spec's fields, and issue 9's delivery state beside the log (nothing delivered yet: pending).
+        assertThat(fields).containsExactly("id", "eventType", "idempotencyKey", "payload", "receivedAt", "delivery",
+                "deliveries", "deliveryLogs");
+        assertThat(event.get("delivery").get("state").textValue()).isEqualTo("pending");
+        assertThat(event.get("deliveries")).isEmpty();
         assertThat(event.get("id").textValue()).isEqualTo(eventId);
         assertThat(event.get("idempotencyKey").textValue()).isEqualTo("get-me");
         assertThat(event.get("deliveryLogs").isArray()).isTrue();

@@ -66,8 +66,8 @@ class RouterTest {
     @Test
     void build_whenEachApiIsConstructed_routesExactlyItsFunctionsRoutes() {
         // Routing needs none of the collaborators: the construction alone checks the routes against ApiRoutes.
-        new IngestApi(null, null, null, null, null, null, Clock.systemUTC(), log);
-        new ManagementApi(null, null, null, null, null, null, Clock.systemUTC(), log);
+        new IngestApi(null, null, null, null, null, null, null, Clock.systemUTC(), log);
+        new ManagementApi(null, null, null, null, null, null, null, Clock.systemUTC(), log);
     }
 
     @Test

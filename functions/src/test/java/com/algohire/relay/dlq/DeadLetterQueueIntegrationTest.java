@@ -7,10 +7,15 @@ import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.spy;
 
+import com.algohire.relay.api.ManagementApiHandler;
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
+import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.testing.MutableClock;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -93,5 +98,47 @@ class DeadLetterQueueIntegrationTest {
         clock.advance(DeadLetterQueue.CONCURRENT_WINDOW.plus(Duration.ofSeconds(1)));
 
         assertThat(dlq.redrive()).isNotBlank().isNotEqualTo(first);
+    }
+
+    @Test
+    void getDlq_beforeAndAfterARedrive_showsTheMoveTaskAndItsProgress(AwsBackend backend) throws Exception {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        ManagementApiHandler management = new ManagementApiHandler(env.config(java.util.Map.of()),
+                env.resources.clients);
+        JsonNode before = get(management, "/api/v1/dlq").get("redrive");
+        assertThat(before.get("running").booleanValue()).isFalse();
+        assertThat(before.get("tasks")).isEmpty();
+        env.resources.sqs.sendMessage(r -> r.queueUrl(env.dlqUrl).messageBody("{\"n\":1}"));
+        env.resources.sqs.sendMessage(r -> r.queueUrl(env.dlqUrl).messageBody("{\"n\":2}"));
+
+        APIGatewayProxyResponseEvent started = management.handleRequest(new APIGatewayProxyRequestEvent()
+                .withHttpMethod("POST").withPath("/api/v1/dlq/redrive"), null);
+        assertThat(started.getStatusCode()).as(started.getBody()).isEqualTo(202);
+        String handle = Json.mapper().readTree(started.getBody()).get("taskHandle").textValue();
+
+        JsonNode after = get(management, "/api/v1/dlq").get("redrive");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (after.get("running").booleanValue() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            after = get(management, "/api/v1/dlq").get("redrive");
+        }
+        assertThat(after.get("running").booleanValue()).as(after.toString()).isFalse();
+        assertThat(after.get("tasks")).hasSize(1);
+        JsonNode task = after.get("tasks").get(0);
+        assertThat(task.get("status").textValue()).isEqualTo("COMPLETED");
+        assertThat(task.get("movedMessages").intValue()).isEqualTo(2);
+        assertThat(Instant.parse(task.get("startedAt").textValue())).isBefore(Instant.now().plusSeconds(1));
+        assertThat(task.has("messagesToMove")).isTrue();
+        assertThat(task.has("failureReason")).isTrue();
+        // SQS names a task only while it runs; ElasticMQ names finished ones too.
+        assertThat(task.get("taskHandle").isNull() || handle.equals(task.get("taskHandle").textValue())).isTrue();
+        assertThat(env.depth(env.queueUrl)).isEqualTo(2);
+    }
+
+    private static JsonNode get(ManagementApiHandler management, String path) throws Exception {
+        APIGatewayProxyResponseEvent response = management.handleRequest(new APIGatewayProxyRequestEvent()
+                .withHttpMethod("GET").withPath(path), null);
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
+        return Json.mapper().readTree(response.getBody());
     }
 }

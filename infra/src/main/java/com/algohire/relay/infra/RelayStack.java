@@ -3,6 +3,7 @@ package com.algohire.relay.infra;
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.event.EventItems;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -378,10 +379,11 @@ public final class RelayStack extends Stack {
     private static void grantIngest(RelayFunction ingest, Table events, Bucket payloads, Queue deliveryQueue) {
         allow(ingest, List.of(events.getTableArn()),
                 "dynamodb:PutItem",      // EventIngestion: the idempotency key, then the event, conditionally
-                "dynamodb:GetItem",      // EventIngestion.repeat; EventStore.find (GET /api/v1/events/{id})
+                "dynamodb:GetItem",      // EventIngestion.repeat; EventStore.find, DeliveryStates.find (GET /{id})
                 "dynamodb:UpdateItem",   // PendingEvents: claim, mark QUEUED, mark ENQUEUE_FAILED
                 "dynamodb:DeleteItem",   // EventIngestion.releaseKey after a failed event write
                 "dynamodb:Query",        // EventStore.deliveryLogs (base table)
+                "dynamodb:BatchGetItem", // DeliveryStates.findAll: a list page's delivery states, one request
                 "dynamodb:DescribeTable"); // HealthCheck (GET /health)
         allow(ingest, List.of(index(events, RelaySchema.INDEX_BY_TYPE), index(events, RelaySchema.INDEX_BY_DAY)),
                 "dynamodb:Query");       // EventList (GET /api/v1/events)
@@ -417,7 +419,8 @@ public final class RelayStack extends Stack {
                 "dynamodb:Query",        // held tasks of a subscription, oldest first (HOLD# partition; DRAIN,
                                          // PROBE); RecoveryWorker.wasDelivered: an event's delivery log
                 "dynamodb:DeleteItem",   // a held task once DRAIN has re-queued it
-                "dynamodb:UpdateItem");  // RecoveryStore.claim: a RECOVER step's lease
+                "dynamodb:UpdateItem");  // RecoveryStore.claim: a RECOVER step's lease; DeliveryStates (fan-out
+                                         // count, each subscription's state after an attempt or a hold)
         // RECOVER walks the events of [since, until] day by day by the byDayShard index, never by a scan.
         allow(delivery, List.of(index(events, RelaySchema.INDEX_BY_DAY)), "dynamodb:Query");
         allow(delivery, List.of(subscriptions.getTableArn()),
@@ -448,10 +451,12 @@ public final class RelayStack extends Stack {
                 "dynamodb:Scan");        // SubscriptionStore.list
         allow(management, List.of(events.getTableArn()),
                 "dynamodb:GetItem");     // replay: EventStore.find; RecoveryStore.find (GET .../recoveries/{id})
-        // Writes to the events table only to recovery and audit items: never an event, a key or a log.
+        // Puts to the events table: recovery and audit items, and a test event's key, event and delivery-state
+        // items (TestEvents, POST .../test: conditional on absence, under fresh ids). Never an update of an event.
         allowLeadingKeys(management, events,
-                List.of(RelaySchema.RECOVERY_PK_PREFIX + "*", RelaySchema.AUDIT_PK_PREFIX + "*"),
-                "dynamodb:PutItem");     // RecoveryStore.create (POST .../recover); AuditTrail.record
+                List.of(RelaySchema.RECOVERY_PK_PREFIX + "*", RelaySchema.AUDIT_PK_PREFIX + "*",
+                        EventItems.EVENT_PK_PREFIX + "*", EventItems.KEY_PK_PREFIX + "*"),
+                "dynamodb:PutItem");     // RecoveryStore.create (POST .../recover); AuditTrail.record; TestEvents
         allowLeadingKeys(management, events, List.of(RelaySchema.RECOVERY_PK_PREFIX + "*"),
                 "dynamodb:UpdateItem");  // RecoveryStore.commitFailed: its first task was not queued
         allowLeadingKeys(management, events, List.of(RelaySchema.AUDIT_PK_PREFIX + "*"),
@@ -459,14 +464,15 @@ public final class RelayStack extends Stack {
         allowPublish(management, notifications); // Notifier: paused / resumed / re-enabled by an operator
         allowPayloadObjects(management, payloads, "s3:GetObject"); // replay: EventStore.find of a large event
         allow(management, List.of(deliveryQueue.getQueueArn()),
-                "sqs:SendMessage",       // replay, DRAIN (resume), RECOVER; the redrive's destination (SQS moves
-                                         // as the caller)
+                "sqs:SendMessage",       // replay, test event, DRAIN (resume), RECOVER; the redrive's destination
+                                         // (SQS moves as the caller)
                 "sqs:GetQueueAttributes"); // DeadLetterQueue.arn of the redrive destination; QueueStatistics
         allow(management, List.of(slowQueue.getQueueArn()),
                 "sqs:GetQueueAttributes"); // QueueStatistics (GET /api/v1/queues)
-        // GET /api/v1/dlq: GetQueueAttributes (depth) and ReceiveMessage (peek); GET /api/v1/queues: the same
-        // GetQueueAttributes. POST /api/v1/dlq/redrive: ListMessageMoveTasks, then StartMessageMoveTask, which SQS
-        // also requires ReceiveMessage, DeleteMessage and GetQueueAttributes on the source queue (the DLQ) for.
+        // GET /api/v1/dlq: GetQueueAttributes (depth), ReceiveMessage (peek), ListMessageMoveTasks (the redrive's
+        // progress); GET /api/v1/queues: the same GetQueueAttributes. POST /api/v1/dlq/redrive: ListMessageMoveTasks,
+        // then StartMessageMoveTask, which SQS also requires ReceiveMessage, DeleteMessage and GetQueueAttributes on
+        // the source queue (the DLQ) for.
         allow(management, List.of(deadLetters.getQueueArn()),
                 "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage",
                 "sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks");

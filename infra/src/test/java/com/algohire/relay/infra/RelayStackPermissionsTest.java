@@ -42,6 +42,7 @@ class RelayStackPermissionsTest {
             "EventsTable dynamodb:UpdateItem",           // PendingEvents.claim / enqueue (mark QUEUED) / markFailed
             "EventsTable dynamodb:DeleteItem",           // EventIngestion.releaseKey
             "EventsTable dynamodb:Query",                // EventStore.deliveryLogs (base table, begins_with sk)
+            "EventsTable dynamodb:BatchGetItem",         // DeliveryStates.findAll: a list page's delivery states
             "EventsTable dynamodb:DescribeTable",        // HealthCheck (GET /health)
             "EventsTable/index/byTypeShard dynamodb:Query", // EventList with eventType (GET /events?eventType=)
             "EventsTable/index/byDayShard dynamodb:Query",  // EventList without eventType
@@ -65,7 +66,8 @@ class RelayStackPermissionsTest {
             "EventsTable dynamodb:PutItem",              // DeliveryLog.record; a HOLD# item; RecoveryStore.commit
             "EventsTable dynamodb:Query",                // held tasks (HOLD#); RecoveryWorker.wasDelivered
             "EventsTable dynamodb:DeleteItem",           // a held task DRAIN has re-queued
-            "EventsTable dynamodb:UpdateItem",           // RecoveryStore.claim (RECOVER step lease)
+            "EventsTable dynamodb:UpdateItem",           // RecoveryStore.claim (RECOVER step lease); DeliveryStates
+                                                         // (fannedOut, record: an attempt's or a hold's state)
             "EventsTable/index/byDayShard dynamodb:Query", // RecoveryWorker: events since the recovery's time
             "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.listActive (FanOut.snapshot)
             "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (WebhookDelivery.deliver)
@@ -97,23 +99,25 @@ class RelayStackPermissionsTest {
             "SubscriptionsTable dynamodb:DeleteItem",    // SubscriptionStore.delete
             "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.list
             "EventsTable dynamodb:GetItem",              // replay: EventStore.find; RecoveryStore.find
-            // Recovery and audit items only (RecoveryStore.create, .commitFailed; AuditTrail.record, .list): never
-            // an event, a key or a log.
-            "EventsTable dynamodb:PutItem if ForAllValues:StringLike dynamodb:LeadingKeys=RECOVERY#*,AUDIT#*",
+            // Recovery and audit items (RecoveryStore.create, .commitFailed; AuditTrail.record, .list), and puts of a
+            // test event's key, event and delivery-state items (TestEvents, conditional on absence): no update of an
+            // event, no log.
+            "EventsTable dynamodb:PutItem if ForAllValues:StringLike dynamodb:LeadingKeys=RECOVERY#*,AUDIT#*,EVENT#*,"
+                    + "KEY#*",
             "EventsTable dynamodb:UpdateItem if ForAllValues:StringLike dynamodb:LeadingKeys=RECOVERY#*",
             "EventsTable dynamodb:Query if ForAllValues:StringLike dynamodb:LeadingKeys=AUDIT#*",
             "PayloadBucket/payloads/* s3:GetObject",     // replay: EventStore.find of a large event
             "NotificationsTopic sns:Publish",            // Notifier: paused / resumed / re-enabled by an operator
             "NotificationsTopicKey kms:GenerateDataKey", // SNS encrypts with the topic's key as the publisher
             "NotificationsTopicKey kms:Decrypt",
-            "DeliveryQueue sqs:SendMessage",             // replay, DRAIN (resume), RECOVER; redrive's destination
+            "DeliveryQueue sqs:SendMessage",             // replay, test event, DRAIN, RECOVER; redrive's destination
             "DeliveryQueue sqs:GetQueueAttributes",      // DeadLetterQueue.arn(destination); QueueStatistics
             "DeliverySlowQueue sqs:GetQueueAttributes",  // QueueStatistics (GET /api/v1/queues)
             "DeliveryDlq sqs:GetQueueAttributes",        // DeadLetterQueue.describe, .arn; StartMessageMoveTask;
                                                          // QueueStatistics
             "DeliveryDlq sqs:ReceiveMessage",            // DeadLetterQueue.describe (peek); StartMessageMoveTask
             "DeliveryDlq sqs:DeleteMessage",             // StartMessageMoveTask (SQS requires it on the source)
-            "DeliveryDlq sqs:ListMessageMoveTasks",      // DeadLetterQueue.redrive: one already running?
+            "DeliveryDlq sqs:ListMessageMoveTasks",      // DeadLetterQueue.redrive: one running?; .describe: progress
             "DeliveryDlq sqs:StartMessageMoveTask",      // DeadLetterQueue.redrive
             // GET /api/v1/stats and the queues' oldest-message age (GET /api/v1/queues); no resource-level
             // permissions exist for GetMetricData
