@@ -457,8 +457,10 @@ export async function subscriptionDetail({ params, id }) {
       ? 'The previous secret keeps signing beside the new one until ' + expires + ' (' + ago(expires) + ').' : null));
   });
 
-  const testType = h('input', { name: 'testEventType', placeholder: s.eventTypes.find((t) => !t.includes('*'))
-    || 'relay.test', autocomplete: 'off' });
+  // The relay's default: its first event type made concrete (job.* → job.test, * → job.test).
+  const first = s.eventTypes[0] || '*';
+  const testType = h('input', { name: 'testEventType', autocomplete: 'off',
+    placeholder: first === '*' ? 'job.test' : first.replace(/\*$/, 'test') });
   const test = action('Send test event', async () => {
     const answer = await api('POST', path + '/test', testType.value.trim() ? { eventType: testType.value.trim() }
       : undefined);

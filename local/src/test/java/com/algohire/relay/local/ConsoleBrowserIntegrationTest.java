@@ -176,6 +176,12 @@ class ConsoleBrowserIntegrationTest {
         assertThat(driver.findElement(By.cssSelector("details.payload pre")).getText())
                 .contains("\"jobId\": \"job-42\"");
         screenshot("event-detail");
+        open("#/events?type=job.created");
+        awaitCondition("the row's delivery state", () -> reload(() -> driver.findElements(
+                By.cssSelector("table.events tbody tr")).stream()
+                .anyMatch(r -> r.getText().contains(eventId)
+                        && r.getText().matches("(?s).*delivered (\\d+)/\\1.*"))));
+        open("#/events/" + eventId);
 
         group = awaitDeliveryGroup(subscriptionId);
         group.findElement(By.xpath(".//button[text()='Replay to this subscription']")).click();
@@ -256,10 +262,22 @@ class ConsoleBrowserIntegrationTest {
         awaitCondition("the held delivery after resume", () ->
                 receiver.requests().stream().anyMatch(r -> r.body().contains(eventId)));
 
+        open("#/subscriptions/" + subscriptionId);
+        type(By.name("testEventType"), "assessment.started");
+        driver.findElement(By.xpath("//button[text()='Send test event']")).click();
+        awaitCondition("the test event's page", () -> driver.getCurrentUrl().contains("#/events/"));
+        String testEventId = driver.getCurrentUrl().substring(driver.getCurrentUrl().indexOf("#/events/") + 9);
+        awaitCondition("the test event delivered", () -> reload(() -> attemptRows(subscriptionId).stream()
+                .anyMatch(r -> r.getText().contains("204"))));
+        assertThat(driver.findElement(By.cssSelector("details.payload pre")).getText()).contains("\"test\": true");
+        assertThat(receiver.requests()).anyMatch(r -> r.body().contains(testEventId));
+        screenshot("event-detail-test-event");
+
         open("#/audit");
         awaitCondition("pause and resume in the audit trail", () -> reload(() -> {
             String text = driver.findElement(By.id("main")).getText();
             return text.contains("subscription.pause") && text.contains("subscription.resume")
+                    && text.contains("subscription.test")
                     && text.contains(subscriptionId) && text.contains("local-admin");
         }));
         screenshot("audit");
@@ -294,6 +312,9 @@ class ConsoleBrowserIntegrationTest {
             awaitCondition("the redriven delivery answered 204", () -> receiver.requests().stream()
                     .anyMatch(r -> r.body().contains(eventId) && r.headers().containsKey("webhook-id"))
                     && reloadEventHas(eventId, subscriptionId, "204"));
+            open("#/dlq");
+            awaitText(By.cssSelector("table"), "completed");
+            assertThat(driver.findElement(By.cssSelector(".tiles")).getText()).contains("redrive");
             screenshot("dead-letters-after-redrive");
             open("#/events/" + eventId);
             awaitDeliveryGroup(subscriptionId);
