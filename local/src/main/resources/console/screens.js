@@ -586,8 +586,9 @@ export async function deadLetters({ id }) {
       + 'refreshes itself)') : null), table([
       { title: 'started', cell: (t) => time(t.startedAt) },
       { title: 'status', cell: (t) => badge(String(t.status).toLowerCase()) },
-      { title: 'moved', cell: (t) => String(t.movedMessages ?? '—') + (t.messagesToMove !== undefined
-        && t.messagesToMove !== null ? ' of ' + t.messagesToMove : ''), className: 'num' },
+      { title: 'moved', cell: (t) => String(t.movedMessages ?? '—') + (typeof t.messagesToMove === 'number'
+        && t.messagesToMove >= (t.movedMessages || 0) && t.messagesToMove > 0 ? ' of ' + t.messagesToMove : ''),
+      className: 'num' },
       { title: 'failure', cell: (t) => t.failureReason || '' },
     ], redrive.tasks, 'No redrive yet.'));
   }
