@@ -191,12 +191,22 @@ public final class LocalRelay implements AutoCloseable {
 
     /** Provisions the resources on {@code backend} and starts serving; the backend stays the caller's to close. */
     public static LocalRelay start(Options options, AwsBackend backend) {
+        return start(options, backend, Map.of());
+    }
+
+    /**
+     * The same, with functions' tunables set over this process's environment (e.g. a short RETRY_SCHEDULE_SECONDS,
+     * so that a test sees retries and the DLQ in seconds).
+     */
+    static LocalRelay start(Options options, AwsBackend backend, Map<String, String> tunables) {
         AwsClients clients = clients(backend);
         ResourceProvisioner.Resources resources;
         try (var dynamoDb = clients.dynamoDb(); var s3 = clients.s3(); var sqs = clients.sqs()) {
             resources = new ResourceProvisioner(dynamoDb, s3, sqs).provision(options.resourcePrefix());
         }
-        RelayConfig config = RelayConfig.fromEnvironment(environment(options, backend, resources));
+        Map<String, String> environment = environment(options, backend, resources);
+        environment.putAll(tunables);
+        RelayConfig config = RelayConfig.fromEnvironment(environment);
         List<Lane> lanes = lanes(options, resources);
 
         List<AutoCloseable> workers = new ArrayList<>();
