@@ -327,9 +327,16 @@ class ConsoleBrowserIntegrationTest {
     @Test
     void overviewAndLists_whenOpened_showQueuesAndSubscriptionsAndTheRelaysErrorCodes() throws Exception {
         subscribe("job.*", "overview");
+        ingest("job.created", "overview-" + UUID.randomUUID(), "{\"jobId\":\"job-overview\"}");
         open("#/");
         awaitCondition("the queue table", () -> driver.findElement(By.id("main")).getText().contains("main lane"));
         assertThat(driver.findElement(By.id("main")).getText()).contains("dead letters");
+        // The counts come from GET /api/v1/stats (CloudWatch GetMetricData; locally moto's, fed with the EMF lines):
+        // the event just accepted is among them, so the tile holds a real number, not the "no stats" notice.
+        WebElement accepted = awaitElement(By.xpath(
+                "//div[contains(@class,'tile')][div[@class='label' and text()='accepted']]/div[@class='value']"));
+        assertThat(Integer.parseInt(accepted.getText())).isGreaterThanOrEqualTo(1);
+        assertThat(driver.findElement(By.id("main")).getText()).contains("delivery success rate");
         screenshot("overview");
 
         open("#/subscriptions");
