@@ -301,20 +301,26 @@ function deliveryGroup(event, subscriptionId, group, subscription) {
       { title: 'response', cell: (a) => a.responseBody ? h('details', {}, h('summary', {},
         a.responseBody.length > 40 ? a.responseBody.slice(0, 40) + '…' : a.responseBody), h('pre', {}, a.responseBody))
         : h('span.muted', {}, '—') },
-      { title: 'webhook-id', cell: (a) => h('span.mono.small', {}, a.webhookId) },
+      { title: 'headers sent', cell: (a) => a.webhookSignature
+        ? h('details.headers', {}, h('summary.mono.small', {}, a.webhookId),
+          h('pre.mono.small', {}, 'webhook-id: ' + a.webhookId + '\nwebhook-timestamp: ' + a.webhookTimestamp
+            + '\nwebhook-signature: ' + a.webhookSignature))
+        : h('span.mono.small', {}, a.webhookId) },
     ], attempts, 'No attempt recorded yet for this subscription (it may be held: paused, disabled or its breaker '
       + 'open).', { className: 'attempts' }),
     h('details.curl', {}, h('summary', {}, 'Copy as curl'),
       h('p.muted', {}, 'Re-sends this webhook\'s body to the subscription URL with the webhook-id it was sent '
-        + 'under. The relay does not store the webhook-timestamp and webhook-signature it sent: they are made at send '
-        + 'time from the subscription\'s secret, so the script signs afresh (v1 = base64 HMAC-SHA256 of '
-        + '"<webhook-id>.<timestamp>.<body>" keyed by the secret\'s base64 part). Run it with SECRET=whsec_… set.'),
+        + 'under. Each attempt\'s exact signing headers are in its row ("headers sent"), but a receiver refuses a '
+        + 'webhook-timestamp older than its tolerance (Standard Webhooks: 5 minutes), so the script signs afresh '
+        + '(v1 = base64 HMAC-SHA256 of "<webhook-id>.<timestamp>.<body>" keyed by the secret\'s base64 part). Run it '
+        + 'with SECRET=whsec_… set.'),
       h('pre.mono', {}, curl), copyButton(curl, 'Copy curl')));
 }
 
 /**
- * A shell script that re-sends the webhook as the relay does. The signing headers as sent are not stored: the
- * script signs afresh with the subscription's secret, which the operator supplies (the relay never shows it again).
+ * A shell script that re-sends the webhook as the relay does. The headers as sent are in the attempt rows, but
+ * their timestamp is too old for a receiver by now: the script signs afresh with the subscription's secret, which
+ * the operator supplies (the relay never shows it again).
  */
 function curlFor(event, url, webhookId) {
   const body = '{"id":' + JSON.stringify(event.id) + ',"type":' + JSON.stringify(event.eventType) + ',"timestamp":'
@@ -392,6 +398,9 @@ function secretPanel(secret, extra) {
     extra ? h('p.muted', {}, extra) : null);
 }
 
+/** True when this page serves `./relay local` (its demo receiver is then on this origin). */
+const LOCAL = document.querySelector('meta[name="relay-console-target"]').content.startsWith('local relay at ');
+
 function subscriptionForm(subscription, submitLabel, onSubmit) {
   const url = h('input', { name: 'url', type: 'url', required: true, value: subscription ? subscription.url : '',
     placeholder: 'https://receiver.example.com/webhooks' });
@@ -401,7 +410,11 @@ function subscriptionForm(subscription, submitLabel, onSubmit) {
     placeholder: 'what receives these' });
   const error = h('div');
   const form = h('form.stack', {},
-    field('Receiver URL', url, 'https, or http to a local receiver (localhost, 127.0.0.1).'),
+    field('Receiver URL', url, LOCAL
+      ? ['https, or http to a local receiver (localhost, 127.0.0.1). No receiver yet? This local relay has one: ',
+        h('code', {}, location.origin + '/demo/receiver/200'), ' answers 200; point a subscription at ',
+        h('code', {}, '/demo/receiver/500'), ' to watch retries and the DLQ.']
+      : 'https, or http to a local receiver (localhost, 127.0.0.1).'),
     field('Event types', types, 'Comma-separated: exact types, a domain wildcard such as candidate.*, or * for all.'),
     field('Description', description),
     error, h('div', {}, h('button', { type: 'submit' }, submitLabel)));

@@ -112,15 +112,16 @@ final class WebhookDelivery {
         }
         Subscription subscription = target.get().subscription();
         Instant now = clock.instant();
-        DeliveryAttempt.Result result = attempt(task, target.get().event(), subscription, now, limit);
+        Sent sent = attempt(task, target.get().event(), subscription, now, limit);
+        DeliveryAttempt.Result result = sent.result();
         if (cutShort(result, limit)) {
-            recordAttempt(task, attemptNumber, subscription, result, CUT_SHORT, now);
+            recordAttempt(task, attemptNumber, subscription, sent, CUT_SHORT, now);
             measure(result, CUT_SHORT, target.get().event());
             throw cutShortLogged(task, attemptNumber, result);
         }
         recordHealth(outcomes, subscription, result, admitted.get().probe());
         String outcome = classify(result, subscription, attemptNumber);
-        recordAttempt(task, attemptNumber, subscription, result, outcome, now);
+        recordAttempt(task, attemptNumber, subscription, sent, outcome, now);
         measure(result, outcome, target.get().event());
         boolean done = settle(task, attemptNumber, subscription, result, outcome, message, now);
         recordState(task, attemptNumber, outcome, done, now);
@@ -316,16 +317,17 @@ final class WebhookDelivery {
         DeliveryTask task = held.task();
         int attemptNumber = task.attemptsMade() + 1;
         Instant now = clock.instant();
-        DeliveryAttempt.Result result = attempt(task, event, subscription, now, limit);
+        Sent sent = attempt(task, event, subscription, now, limit);
+        DeliveryAttempt.Result result = sent.result();
         if (cutShort(result, limit)) {
             // Not the receiver's answer: the probe's lease runs out and the next PROBE or DELIVER claims again.
-            recordAttempt(task, attemptNumber, subscription, result, CUT_SHORT, now);
+            recordAttempt(task, attemptNumber, subscription, sent, CUT_SHORT, now);
             measure(result, CUT_SHORT, event);
             throw cutShortLogged(task, attemptNumber, result);
         }
         recordHealth(outcomes, subscription, result, true);
         String outcome = classify(result, subscription, attemptNumber);
-        recordAttempt(task, attemptNumber, subscription, result, outcome, now);
+        recordAttempt(task, attemptNumber, subscription, sent, outcome, now);
         measure(result, outcome, event);
         Map<String, Object> line = ids(task, attemptNumber);
         line.put("statusCode", result.statusCode());
@@ -355,16 +357,20 @@ final class WebhookDelivery {
      * retried like any other, never thrown out of the delivery, where it would spend a receive without a log entry
      * and end in the DLQ unexplained.
      */
-    private DeliveryAttempt.Result attempt(DeliveryTask task, StoredEvent event, Subscription subscription,
-            Instant now, Duration limit) {
+    private Sent attempt(DeliveryTask task, StoredEvent event, Subscription subscription, Instant now,
+                         Duration limit) {
         long start = System.nanoTime();
         Signed signed;
         try {
             signed = sign(task, event, subscription, now);
         } catch (RuntimeException e) {
-            return DeliveryAttempt.Result.notSent("SIGNING_FAILED", start);
+            return new Sent(DeliveryAttempt.Result.notSent("SIGNING_FAILED", start), Map.of());
         }
-        return post(subscription, signed, start, limit);
+        return new Sent(post(subscription, signed, start, limit), signed.headers());
+    }
+
+    /** What one attempt sent (its signing headers; none when it failed before signing) and what came of it. */
+    private record Sent(DeliveryAttempt.Result result, Map<String, String> headers) {
     }
 
     /** A webhook ready to send: its body and the Standard Webhooks headers that sign it. */
@@ -447,11 +453,15 @@ final class WebhookDelivery {
     }
 
     /** Writes the attempt to the event's delivery log. */
-    private void recordAttempt(DeliveryTask task, int attemptNumber, Subscription subscription,
-                               DeliveryAttempt.Result result, String outcome, Instant now) {
+    private void recordAttempt(DeliveryTask task, int attemptNumber, Subscription subscription, Sent sent,
+                               String outcome, Instant now) {
+        DeliveryAttempt.Result result = sent.result();
+        String timestamp = sent.headers().get(WebhookSignature.HEADER_TIMESTAMP);
         DeliveryLogEntry entry = new DeliveryLogEntry(attemptNumber, subscription.subscriptionId(), task.webhookId(),
                 withoutQuery(subscription.url()), result.statusCode(), result.latencyMs(), result.errorKind(),
-                result.responseBody(), outcome, EventItems.timestamp(now));
+                result.responseBody(), outcome, EventItems.timestamp(now),
+                timestamp == null ? null : Long.valueOf(timestamp),
+                sent.headers().get(WebhookSignature.HEADER_SIGNATURE));
         try {
             deliveryLog.record(task.eventId(), entry, now);
         } catch (RuntimeException e) {

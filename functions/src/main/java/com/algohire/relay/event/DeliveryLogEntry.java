@@ -12,8 +12,13 @@ package com.algohire.relay.event;
  * @param outcome        DELIVERED, RETRYING, FAILED (budget exhausted), DISABLED (receiver answered 410) or
  *                       CUT_SHORT (the invocation's deadline, not the attempt timeout, stopped it: not counted)
  * @param attemptedAt    ISO-8601 UTC
+ * @param webhookTimestamp the {@code webhook-timestamp} header sent (epoch seconds); null when the attempt failed
+ *                       before it was signed, and on entries written before it was recorded
+ * @param webhookSignature the {@code webhook-signature} header sent ({@code v1,<base64>}, one per active secret,
+ *                       space-separated): an HMAC of this one message, which reveals nothing of the secret; shown so
+ *                       that an operator can see exactly what a receiver was asked to verify
  */
 public record DeliveryLogEntry(int attempt, String subscriptionId, String webhookId, String url, Integer statusCode,
                                long latencyMs, String errorKind, String responseBody, String outcome,
-                               String attemptedAt) {
+                               String attemptedAt, Long webhookTimestamp, String webhookSignature) {
 }

@@ -26,6 +26,8 @@ public final class DeliveryLogItems {
     /** The outcome of an attempt the receiver answered 2xx (what the delivery function records as DELIVERED). */
     public static final String OUTCOME_DELIVERED = "DELIVERED";
     static final String ATTEMPTED_AT = "attemptedAt";
+    static final String WEBHOOK_TIMESTAMP = "webhookTimestamp";
+    static final String WEBHOOK_SIGNATURE = "webhookSignature";
 
     private DeliveryLogItems() {
     }
@@ -57,6 +59,12 @@ public final class DeliveryLogItems {
         }
         item.put(OUTCOME, s(entry.outcome()));
         item.put(ATTEMPTED_AT, s(entry.attemptedAt()));
+        if (entry.webhookTimestamp() != null) {
+            item.put(WEBHOOK_TIMESTAMP, n(entry.webhookTimestamp()));
+        }
+        if (entry.webhookSignature() != null) {
+            item.put(WEBHOOK_SIGNATURE, s(entry.webhookSignature()));
+        }
         item.put(RelaySchema.EXPIRES_AT, n(expiresAt));
         return item;
     }
@@ -70,7 +78,8 @@ public final class DeliveryLogItems {
                 EventItems.string(item, WEBHOOK_ID), EventItems.string(item, URL),
                 status == null ? null : status.intValue(), latency == null ? 0 : latency,
                 EventItems.string(item, ERROR_KIND), EventItems.string(item, RESPONSE_BODY),
-                EventItems.string(item, OUTCOME), EventItems.string(item, ATTEMPTED_AT));
+                EventItems.string(item, OUTCOME), EventItems.string(item, ATTEMPTED_AT),
+                number(item, WEBHOOK_TIMESTAMP), EventItems.string(item, WEBHOOK_SIGNATURE));
     }
 
     /** Lenient about N or S, so a change of the writer's type for numbers does not break reading older items. */

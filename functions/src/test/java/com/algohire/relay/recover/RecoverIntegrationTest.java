@@ -92,7 +92,7 @@ class RecoverIntegrationTest {
         DeliveryLogEntry entry = new DeliveryLogEntry(1, subscriptionId, WebhookIds.of(eventId, subscriptionId),
                 "https://hooks.example.com/a", DeliveryLogItems.OUTCOME_DELIVERED.equals(outcome) ? 204 : 503, 12,
                 DeliveryLogItems.OUTCOME_DELIVERED.equals(outcome) ? null : "HTTP_STATUS", null, outcome,
-                at.toString());
+                at.toString(), at.getEpochSecond(), null);
         Map<String, AttributeValue> item = DeliveryLogItems.item(eventId, entry, now.plus(Duration.ofDays(30))
                 .getEpochSecond());
         env.resources.dynamoDb.putItem(r -> r.tableName(config.eventsTable()).item(item));

@@ -238,6 +238,7 @@ public final class LocalRelay implements AutoCloseable {
             int port = api.baseUri().getPort();
             java.util.Set<String> hosts = new java.util.HashSet<>(ConsoleHandler.loopbackHosts(port));
             hosts.add(options.host().toLowerCase(java.util.Locale.ROOT) + ":" + port);
+            api.serve(DemoReceiver.PATH, new DemoReceiver(hosts, java.time.Clock.systemUTC()));
             api.serve(ConsoleHandler.PATH, new ConsoleHandler(new LocalForwarder(api.baseUri(),
                     ApiGatewayEmulator.ADMIN_KEY_HEADER, options.keys().adminKey()), hosts));
             return new LocalRelay(options, backend, resources, api, workers, config, lanes);
@@ -324,6 +325,9 @@ public final class LocalRelay implements AutoCloseable {
 
                 AlgoHire Webhook Event Relay (local) is listening on %1$s
                   console       %1$s/console/   (open it in a browser: subscriptions, events, DLQ, audit)
+                  demo receiver %1$s/demo/receiver/200   (a webhook URL to subscribe; it answers the status in
+                                its path: point the subscription at /demo/receiver/500 to break it; GET
+                                %1$s/demo/receiver lists what arrived)
                   AWS backend   %2$s
                   ingest key    %3$s   (header x-api-key, POST /api/v1/events)
                   admin key     %4$s   (header x-admin-key, the other /api/v1 routes)

@@ -189,6 +189,16 @@ class ConsoleBrowserIntegrationTest {
         awaitCondition("the replay's attempt beside the first", () -> reload(() ->
                 attemptRows(subscriptionId).size() >= 2));
 
+        // Each attempt row shows the signing headers exactly as the receiver got them.
+        WebElement headers = attemptRows(subscriptionId).get(0).findElement(By.cssSelector("details.headers"));
+        headers.findElement(By.tagName("summary")).click();
+        String shown = headers.findElement(By.tagName("pre")).getDomProperty("textContent");
+        List<String> sentHeaders = receiver.requests().stream().filter(r -> r.body().contains(eventId))
+                .map(r -> "webhook-id: " + r.headers().get("webhook-id") + "\nwebhook-timestamp: "
+                        + r.headers().get("webhook-timestamp") + "\nwebhook-signature: "
+                        + r.headers().get("webhook-signature")).toList();
+        assertThat(sentHeaders).contains(shown);
+
         WebElement curl = awaitDeliveryGroup(subscriptionId).findElement(By.cssSelector("details.curl"));
         curl.findElement(By.tagName("summary")).click();
         String curlText = curl.findElement(By.tagName("pre")).getDomProperty("textContent");

@@ -125,6 +125,12 @@ class LocalRelayIntegrationTest {
         assertThat(attempts).hasSize(1);
         assertThat(attempts.get(0).get("statusCode").asInt()).isEqualTo(204);
         assertThat(attempts.get(0).get("attempt").asInt()).isEqualTo(1);
+        // The log holds the signing headers exactly as the receiver got them (the console shows them).
+        assertThat(attempts.get(0).get("webhookId").asText()).isEqualTo(delivered.headers().get("webhook-id"));
+        assertThat(attempts.get(0).get("webhookTimestamp").asText())
+                .isEqualTo(delivered.headers().get("webhook-timestamp"));
+        assertThat(attempts.get(0).get("webhookSignature").asText())
+                .isEqualTo(delivered.headers().get("webhook-signature")).startsWith("v1,");
     }
 
     @Test
@@ -171,6 +177,55 @@ class LocalRelayIntegrationTest {
                 .endsWith(":" + relay.resources().deliverySlowQueue().queueUrl().replaceAll(".*/", ""));
         assertThat(relay.banner()).contains("slow ").contains("pollers").contains("log lines");
         assertThat(EnvVars.NOTIFICATION_TOPIC_ARN).isNotBlank();
+    }
+
+    /**
+     * The demo receiver a newcomer subscribes without writing one: /200 takes the webhook (and lists it), /500
+     * fails it, so the attempt is logged with 500; a page on a rebound name (another Host) cannot read the list.
+     */
+    @Test
+    void demoReceiver_whenSubscribed_answersTheStatusInItsPathAndListsWhatArrived() throws Exception {
+        String ok = subscribe(relay.baseUri() + "/demo/receiver/200", "assessment.started");
+        subscribe(relay.baseUri() + "/demo/receiver/500", "assessment.started");
+        HttpResponse<String> accepted = postEvent("it-" + UUID.randomUUID(),
+                "{\"eventType\":\"assessment.started\",\"payload\":{\"assessmentId\":\"a-1\"}}");
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        String eventId = json.readTree(accepted.body()).get("eventId").asText();
+
+        Instant deadline = Instant.now().plusSeconds(30);
+        String log;
+        do {
+            log = send(HttpRequest.newBuilder(uri("/api/v1/events/" + eventId))
+                    .header("x-admin-key", relay.keys().adminKey()).GET()).body();
+        } while (!(log.contains("\"statusCode\":200") && log.contains("\"statusCode\":500"))
+                && Instant.now().isBefore(deadline) && pause());
+        JsonNode attempts = json.readTree(log).findValue("deliveryLogs");
+        assertThat(attempts).extracting(a -> a.get("subscriptionId").asText() + " " + a.get("statusCode").asInt())
+                .contains(ok + " 200");
+        assertThat(attempts).extracting(a -> a.get("statusCode").asInt()).contains(500);
+
+        JsonNode received = json.readTree(send(HttpRequest.newBuilder(uri("/demo/receiver")).GET()).body())
+                .get("received");
+        assertThat(received).extracting(r -> r.get("eventId").asText() + " " + r.get("answered").asInt())
+                .contains(eventId + " 200", eventId + " 500");
+        assertThat(received.toString()).doesNotContain("a-1"); // the payload is not kept
+
+        try (java.net.Socket socket = new java.net.Socket(relay.baseUri().getHost(), relay.baseUri().getPort())) {
+            socket.getOutputStream().write(("GET /demo/receiver HTTP/1.1\r\nHost: evil.example:"
+                    + relay.baseUri().getPort() + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(),
+                    java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 421").doesNotContain(eventId);
+        }
+    }
+
+    private String subscribe(String url, String eventType) throws Exception {
+        HttpResponse<String> created = send(HttpRequest.newBuilder(uri("/api/v1/subscriptions"))
+                .header("x-admin-key", relay.keys().adminKey()).header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString("{\"url\":\"" + url + "\",\"eventTypes\":[\"" + eventType + "\"]}")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        return json.readTree(created.body()).findValue("subscriptionId").asText();
     }
 
     private HttpResponse<String> postEvent(String idempotencyKey, String body) throws Exception {
