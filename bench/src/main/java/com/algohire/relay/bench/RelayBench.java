@@ -40,10 +40,17 @@ public final class RelayBench {
         this.relay = relay;
     }
 
-    /** {@code cold} runs {@link ColdStartBench}, {@code isolation} {@link IsolationBench}; no argument, this one. */
+    /**
+     * {@code cold} runs {@link ColdStartBench}, {@code isolation} {@link IsolationBench}, {@code cost}
+     * {@link CostBench}; no argument, this one.
+     */
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && "cold".equals(args[0])) {
             ColdStartBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && "cost".equals(args[0])) {
+            CostBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         if (args.length > 0 && "isolation".equals(args[0])) {

@@ -3,11 +3,13 @@ package com.algohire.relay.internal;
 import com.algohire.relay.config.EnvVars;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -22,14 +24,32 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * walk at cold start), the light URLConnection HTTP client, and API call timeouts. One instance per container.
  *
  * <p>Endpoints are null on AWS; the local runtime and tests point them at ElasticMQ, moto_server or LocalStack.
+ * Interceptors are empty on AWS: only the cost bench adds one, to count the calls ({@link #withInterceptors}).
  */
 public record AwsClients(Region region, AwsCredentialsProvider credentials,
-                         URI sqsEndpoint, URI dynamoDbEndpoint, URI s3Endpoint, URI snsEndpoint) {
+                         URI sqsEndpoint, URI dynamoDbEndpoint, URI s3Endpoint, URI snsEndpoint,
+                         List<ExecutionInterceptor> interceptors) {
+
+    public AwsClients {
+        interceptors = List.copyOf(interceptors);
+    }
+
+    public AwsClients(Region region, AwsCredentialsProvider credentials, URI sqsEndpoint, URI dynamoDbEndpoint,
+                      URI s3Endpoint, URI snsEndpoint) {
+        this(region, credentials, sqsEndpoint, dynamoDbEndpoint, s3Endpoint, snsEndpoint, List.of());
+    }
 
     /** SNS at the DynamoDB endpoint: where moto_server and LocalStack serve it (one endpoint for every service). */
     public AwsClients(Region region, AwsCredentialsProvider credentials, URI sqsEndpoint, URI dynamoDbEndpoint,
                       URI s3Endpoint) {
         this(region, credentials, sqsEndpoint, dynamoDbEndpoint, s3Endpoint, dynamoDbEndpoint);
+    }
+
+    /** The same clients, each also running {@code added} on every call (the cost bench's call counter). */
+    public AwsClients withInterceptors(List<ExecutionInterceptor> added) {
+        List<ExecutionInterceptor> all = new java.util.ArrayList<>(interceptors);
+        all.addAll(added);
+        return new AwsClients(region, credentials, sqsEndpoint, dynamoDbEndpoint, s3Endpoint, snsEndpoint, all);
     }
 
     static final String CONTAINER_CREDENTIALS_FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
@@ -129,10 +149,13 @@ public record AwsClients(Region region, AwsCredentialsProvider credentials,
                 .build();
     }
 
-    private static ClientOverrideConfiguration timeouts() {
-        return ClientOverrideConfiguration.builder()
+    private ClientOverrideConfiguration timeouts() {
+        var builder = ClientOverrideConfiguration.builder()
                 .apiCallTimeout(CALL_TIMEOUT)
-                .apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
-                .build();
+                .apiCallAttemptTimeout(ATTEMPT_TIMEOUT);
+        for (ExecutionInterceptor interceptor : interceptors) { // a loop: no lambda bootstrap at cold start
+            builder.addExecutionInterceptor(interceptor);
+        }
+        return builder.build();
     }
 }

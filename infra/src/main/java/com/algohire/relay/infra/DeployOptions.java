@@ -18,14 +18,23 @@ import software.constructs.Node;
  *                                 up to 10
  * @param deliverySlowMaxConcurrency the same for the slow lane (degraded and failing subscriptions), kept smaller
  *                                 so that slow receivers never take the concurrency healthy ones need
+ * @param ingestThrottle           POST /api/v1/events' throttles, from the context's ingestRateLimit
  */
 record DeployOptions(String alarmEmail, boolean apiGatewayCloudWatchRole, int deliveryMaxConcurrency,
-                     int deliverySlowMaxConcurrency) {
+                     int deliverySlowMaxConcurrency, IngestThrottle ingestThrottle) {
 
     static final String ALARM_EMAIL = "alarmEmail";
     static final String API_GATEWAY_CLOUDWATCH_ROLE = "apiGatewayCloudWatchRole";
     static final String DELIVERY_MAX_CONCURRENCY = "deliveryMaxConcurrency";
     static final String DELIVERY_SLOW_MAX_CONCURRENCY = "deliverySlowMaxConcurrency";
+    static final String INGEST_RATE_LIMIT = "ingestRateLimit";
+    /**
+     * 1,500 requests/s for POST /api/v1/events: the seed promises 1,000+ events per second, and this leaves half as
+     * much again before API Gateway answers 429. README "Throughput headroom" says what limits come next.
+     */
+    static final int DEFAULT_INGEST_RATE_LIMIT = 1500;
+    /** API Gateway's default account quota in a region (requests per second, all APIs together). */
+    static final int ACCOUNT_RATE_QUOTA = 10_000;
     /**
      * 20 invocations, up to 200 webhooks in flight: room for a burst of the ingest limit's events, while leaving most
      * of a raised regional concurrency (1,000) to the other functions. Lambda lets an SQS event source run 2 to 1,000
@@ -47,7 +56,49 @@ record DeployOptions(String alarmEmail, boolean apiGatewayCloudWatchRole, int de
                 concurrency(DELIVERY_MAX_CONCURRENCY, node.tryGetContext(DELIVERY_MAX_CONCURRENCY),
                         DEFAULT_DELIVERY_MAX_CONCURRENCY),
                 concurrency(DELIVERY_SLOW_MAX_CONCURRENCY, node.tryGetContext(DELIVERY_SLOW_MAX_CONCURRENCY),
-                        DEFAULT_DELIVERY_SLOW_MAX_CONCURRENCY));
+                        DEFAULT_DELIVERY_SLOW_MAX_CONCURRENCY),
+                IngestThrottle.of(rateLimit(node.tryGetContext(INGEST_RATE_LIMIT))));
+    }
+
+    /**
+     * The ingest method's throttles, all derived from one rate so that they cannot disagree.
+     *
+     * @param rateLimit        requests per second for all callers of POST /api/v1/events together
+     * @param burstLimit       the token bucket's size: two seconds of the rate, capped at API Gateway's account
+     *                         burst of 5,000 (a larger bucket could never fill)
+     * @param perKeyRateLimit  each API key of the usage plan: 80% of the rate, so that one runaway producer
+     *                         cannot take all of it, while the stack's single key still reaches 1,000+/s
+     * @param perKeyBurstLimit two seconds of the per-key rate, capped the same way
+     */
+    record IngestThrottle(int rateLimit, int burstLimit, int perKeyRateLimit, int perKeyBurstLimit) {
+        static final int BURST_SECONDS = 2;
+        static final int ACCOUNT_BURST_QUOTA = 5_000;
+
+        static IngestThrottle of(int rateLimit) {
+            int perKey = Math.max(1, rateLimit * 4 / 5);
+            return new IngestThrottle(rateLimit, Math.min(ACCOUNT_BURST_QUOTA, BURST_SECONDS * rateLimit),
+                    perKey, Math.min(ACCOUNT_BURST_QUOTA, BURST_SECONDS * perKey));
+        }
+    }
+
+    private static int rateLimit(Object value) {
+        if (value == null || value.toString().isBlank()) {
+            return DEFAULT_INGEST_RATE_LIMIT;
+        }
+        String text = value.toString().trim();
+        try {
+            int parsed = value instanceof Number n ? n.intValue() : Integer.parseInt(text);
+            if (parsed >= 1 && parsed <= ACCOUNT_RATE_QUOTA
+                    && (!(value instanceof Number n) || n.doubleValue() == parsed)) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("CDK context " + INGEST_RATE_LIMIT + " must be a whole number of "
+                + "requests per second from 1 to " + ACCOUNT_RATE_QUOTA + " (API Gateway's default account quota; "
+                + "raise that quota first to go beyond), e.g. cdk deploy -c " + INGEST_RATE_LIMIT + "=3000; was: "
+                + text);
     }
 
     private static int concurrency(String key, Object value, int defaultValue) {

@@ -44,16 +44,11 @@ final class RelayApi extends Construct {
     /** Whole-stage default for every method (mostly operator traffic): requests per second and burst. */
     static final int STAGE_RATE_LIMIT = 50;
     static final int STAGE_BURST_LIMIT = 100;
-    /** POST /api/v1/events for all callers together: the relay's ingestion ceiling. */
-    static final int INGEST_RATE_LIMIT = 500;
-    static final int INGEST_BURST_LIMIT = 1000;
-    /** Per API key (one per producing module): one runaway module cannot starve the others. */
-    static final int PER_KEY_RATE_LIMIT = 200;
-    static final int PER_KEY_BURST_LIMIT = 400;
 
     private final RestApi api;
     private final IApiKey ingestApiKey;
     private final LogGroup accessLogs;
+    private final DeployOptions.IngestThrottle throttle;
 
     /**
      * @param createCloudWatchRole see {@link DeployOptions#apiGatewayCloudWatchRole()}: the stage's access logs and
@@ -61,9 +56,13 @@ final class RelayApi extends Construct {
      *                             per-region account setting; true creates one and points the setting at it
      *                             (taking the setting over from whatever role it named), false relies on the
      *                             role the account already has
+     * @param throttle             POST /api/v1/events' rate and burst, for all callers and per key
+     *                             ({@link DeployOptions#ingestThrottle()})
      */
-    RelayApi(Construct scope, String id, IFunction ingest, IFunction management, boolean createCloudWatchRole) {
+    RelayApi(Construct scope, String id, IFunction ingest, IFunction management, boolean createCloudWatchRole,
+             DeployOptions.IngestThrottle throttle) {
         super(scope, id);
+        this.throttle = throttle;
         this.accessLogs = LogGroup.Builder.create(this, "AccessLogs").retention(RetentionDays.THREE_MONTHS).build();
         this.api = restApi(createCloudWatchRole);
         addErrorEnvelopes();
@@ -94,8 +93,8 @@ final class RelayApi extends Construct {
                         .throttlingRateLimit(STAGE_RATE_LIMIT)
                         .throttlingBurstLimit(STAGE_BURST_LIMIT)
                         .methodOptions(Map.of("/api/v1/events/POST", MethodDeploymentOptions.builder()
-                                .throttlingRateLimit(INGEST_RATE_LIMIT)
-                                .throttlingBurstLimit(INGEST_BURST_LIMIT)
+                                .throttlingRateLimit(throttle.rateLimit())
+                                .throttlingBurstLimit(throttle.burstLimit())
                                 .build()))
                         .build())
                 .build();
@@ -132,15 +131,16 @@ final class RelayApi extends Construct {
                 .build();
         UsagePlan plan = new UsagePlan(this, "IngestUsagePlan", UsagePlanProps.builder()
                 .description("Throttles each ingest API key")
-                .throttle(ThrottleSettings.builder().rateLimit(PER_KEY_RATE_LIMIT).burstLimit(PER_KEY_BURST_LIMIT)
-                        .build())
+                .throttle(ThrottleSettings.builder().rateLimit(throttle.perKeyRateLimit())
+                        .burstLimit(throttle.perKeyBurstLimit()).build())
                 .apiStages(List.of(UsagePlanPerApiStage.builder()
                         .api(api)
                         .stage(api.getDeploymentStage())
                         .throttle(List.of(ThrottlingPerMethod.builder()
                                 .method(postEvents)
                                 .throttle(ThrottleSettings.builder()
-                                        .rateLimit(PER_KEY_RATE_LIMIT).burstLimit(PER_KEY_BURST_LIMIT).build())
+                                        .rateLimit(throttle.perKeyRateLimit())
+                                        .burstLimit(throttle.perKeyBurstLimit()).build())
                                 .build()))
                         .build()))
                 .build());

@@ -150,7 +150,7 @@ public final class RelayStack extends Stack {
         keepSnapStartVersionsActive(ingest, delivery, management);
 
         RelayApi api = new RelayApi(this, "RelayApi", ingest.alias(), management.alias(),
-                options.apiGatewayCloudWatchRole());
+                options.apiGatewayCloudWatchRole(), options.ingestThrottle());
         ManagedPolicy operators = operatorPolicy(api);
         RelayTelemetry telemetry = new RelayTelemetry(Aws.STACK_NAME, deliveryQueue, slowQueue, deadLetters,
                 api.restApi(), functionsByName(ingest, sweeper, delivery, management));

@@ -344,9 +344,12 @@ class RelayStackTest {
         List<String> plans = t.logicalIds("AWS::ApiGateway::UsagePlan");
         assertThat(plans).hasSize(1);
         JsonNode plan = t.properties(plans.get(0));
-        assertThat(plan.path("Throttle").path("RateLimit").asInt()).isEqualTo(RelayApi.PER_KEY_RATE_LIMIT);
-        assertThat(plan.path("Throttle").path("BurstLimit").asInt()).isEqualTo(RelayApi.PER_KEY_BURST_LIMIT);
-        assertThat(plan.path("ApiStages").path(0).path("Throttle").has("/api/v1/events/POST")).isTrue();
+        // the stack's one key alone must carry the seed's 1,000+ events/s, with a burst of two seconds of it
+        assertThat(plan.path("Throttle").path("RateLimit").asInt()).isEqualTo(1200);
+        assertThat(plan.path("Throttle").path("BurstLimit").asInt()).isEqualTo(2400);
+        JsonNode perMethod = plan.path("ApiStages").path(0).path("Throttle").path("/api/v1/events/POST");
+        assertThat(perMethod.path("RateLimit").asInt()).isEqualTo(1200);
+        assertThat(perMethod.path("BurstLimit").asInt()).isEqualTo(2400);
         t.template.resourceCountIs("AWS::ApiGateway::ApiKey", 1);
         t.template.hasResourceProperties("AWS::ApiGateway::UsagePlanKey", Map.of(
                 "KeyType", "API_KEY",
@@ -367,7 +370,30 @@ class RelayStackTest {
         assertThat(all.path("ThrottlingRateLimit").asInt()).isEqualTo(RelayApi.STAGE_RATE_LIMIT);
         assertThat(all.path("DataTraceEnabled").asBoolean()).isFalse();
         JsonNode ingest = find(stage.path("MethodSettings"), "ResourcePath", "/~1api~1v1~1events");
-        assertThat(ingest.path("ThrottlingRateLimit").asInt()).isEqualTo(RelayApi.INGEST_RATE_LIMIT);
+        // by default the seed's 1,000+ events/s with half again of headroom, and a burst of two seconds of it
+        assertThat(ingest.path("ThrottlingRateLimit").asInt()).isEqualTo(DeployOptions.DEFAULT_INGEST_RATE_LIMIT)
+                .isEqualTo(1500);
+        assertThat(ingest.path("ThrottlingBurstLimit").asInt()).isEqualTo(3000);
+    }
+
+    @Test
+    void api_withIngestRateLimitContext_scalesTheMethodAndKeyThrottlesAndCapsBurstsAtTheAccountBurst() {
+        SynthesizedTemplate wider = SynthesizedTemplate.synthesize(Map.of(DeployOptions.INGEST_RATE_LIMIT, "4000"));
+
+        JsonNode stage = wider.properties(wider.logicalIds("AWS::ApiGateway::Stage").get(0));
+        JsonNode ingest = find(stage.path("MethodSettings"), "ResourcePath", "/~1api~1v1~1events");
+        assertThat(ingest.path("ThrottlingRateLimit").asInt()).isEqualTo(4000);
+        assertThat(ingest.path("ThrottlingBurstLimit").asInt()).isEqualTo(5000);
+        JsonNode plan = wider.properties(wider.logicalIds("AWS::ApiGateway::UsagePlan").get(0));
+        assertThat(plan.path("Throttle").path("RateLimit").asInt()).isEqualTo(3200);
+        assertThat(plan.path("Throttle").path("BurstLimit").asInt()).isEqualTo(5000);
+    }
+
+    @Test
+    void api_withIngestRateLimitAboveTheAccountQuota_failsSynthNamingTheKey() {
+        assertThatThrownBy(() -> SynthesizedTemplate.synthesize(Map.of(DeployOptions.INGEST_RATE_LIMIT, "20000")))
+                .hasStackTraceContaining(DeployOptions.INGEST_RATE_LIMIT)
+                .hasStackTraceContaining("20000");
     }
 
     @Test

@@ -18,6 +18,7 @@ import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.AwsBackends;
 import com.algohire.relay.metrics.CloudWatchEmfSink;
 import com.algohire.relay.metrics.EmfSink;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -29,6 +30,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /**
  * The whole relay on one machine with no AWS account: local AWS backends, the resources the stack defines, the
@@ -164,6 +166,23 @@ public final class LocalRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * What the cost bench attaches to a relay ({@link #NONE} for {@code ./relay local}): SDK interceptors on the
+     * functions' clients and, apart, on the event sources' pollers (which are Lambda's, not the functions', calls on
+     * AWS), and a listener told each handler invocation's duration.
+     */
+    public record Instrumentation(List<ExecutionInterceptor> functionInterceptors,
+                                  List<ExecutionInterceptor> eventSourceInterceptors, InvocationListener invocations) {
+        public static final Instrumentation NONE = new Instrumentation(List.of(), List.of(), (function, nanos) -> {
+        });
+    }
+
+    /** Told, after each handler invocation, which function ran and for how long. */
+    @FunctionalInterface
+    public interface InvocationListener {
+        void invoked(String function, long nanos);
+    }
+
     private final Options options;
     private final AwsBackend backend;
     private final ResourceProvisioner.Resources resources;
@@ -191,7 +210,12 @@ public final class LocalRelay implements AutoCloseable {
 
     /** Provisions the resources on {@code backend} and starts serving; the backend stays the caller's to close. */
     public static LocalRelay start(Options options, AwsBackend backend) {
-        return start(options, backend, Map.of());
+        return start(options, backend, Map.of(), Instrumentation.NONE);
+    }
+
+    /** As {@link #start(Options, AwsBackend)}, with the bench's interceptors and invocation listener. */
+    public static LocalRelay start(Options options, AwsBackend backend, Instrumentation instrumentation) {
+        return start(options, backend, Map.of(), instrumentation);
     }
 
     /**
@@ -199,9 +223,15 @@ public final class LocalRelay implements AutoCloseable {
      * so that a test sees retries and the DLQ in seconds).
      */
     static LocalRelay start(Options options, AwsBackend backend, Map<String, String> tunables) {
-        AwsClients clients = clients(backend);
+        return start(options, backend, tunables, Instrumentation.NONE);
+    }
+
+    private static LocalRelay start(Options options, AwsBackend backend, Map<String, String> tunables,
+                                    Instrumentation instrumentation) {
+        AwsClients plain = clients(backend);
+        AwsClients clients = plain.withInterceptors(instrumentation.functionInterceptors());
         ResourceProvisioner.Resources resources;
-        try (var dynamoDb = clients.dynamoDb(); var s3 = clients.s3(); var sqs = clients.sqs()) {
+        try (var dynamoDb = plain.dynamoDb(); var s3 = plain.s3(); var sqs = plain.sqs()) {
             resources = new ResourceProvisioner(dynamoDb, s3, sqs).provision(options.resourcePrefix());
         }
         Map<String, String> environment = environment(options, backend, resources);
@@ -213,27 +243,29 @@ public final class LocalRelay implements AutoCloseable {
         ApiGatewayEmulator api = null;
         try {
             // Workers first: a request accepted by the API should find its consumer already polling.
-            var pollerSqs = clients.sqs();
+            var pollerSqs = plain.withInterceptors(instrumentation.eventSourceInterceptors()).sqs();
             workers.add(pollerSqs);
             // One function, two event sources, as in the stack: the same handler serves both lanes and tells
             // them apart by each record's eventSourceARN.
             // CloudWatch Logs' EMF extraction does not exist here: the functions' metric lines are also stored in
             // the backend's CloudWatch, where GET /api/v1/stats reads them as it does on AWS.
-            var cloudWatch = clients.cloudWatch();
+            var cloudWatch = plain.cloudWatch(); // not a call the functions make on AWS: never counted
             workers.add(cloudWatch);
             EmfSink metrics = new CloudWatchEmfSink(cloudWatch, EmfSink.stdout());
-            DeliveryHandler deliveryHandler = new DeliveryHandler(config, clients, metrics);
+            var deliveryHandler = timed("delivery", new DeliveryHandler(config, clients, metrics),
+                    instrumentation.invocations());
             for (Lane lane : lanes) {
                 SqsEventSourcePoller poller = new SqsEventSourcePoller(pollerSqs, lane.queueUrl(), lane.queueArn(),
                         backend.region().id(), "delivery", deliveryHandler, lane.settings());
                 workers.add(poller);
                 poller.start();
             }
-            workers.add(SweeperSchedule.start(new SweeperHandler(config, clients, metrics), "sweeper",
+            workers.add(SweeperSchedule.start(timed("sweeper", new SweeperHandler(config, clients, metrics),
+                            instrumentation.invocations()), "sweeper",
                     backend.region().id(), options.sweepInterval(), SWEEPER_FUNCTION_TIMEOUT));
             api = ApiGatewayEmulator.start(new InetSocketAddress(options.host(), options.port()),
-                    routes(new IngestApiHandler(config, clients, metrics),
-                            new ManagementApiHandler(config, clients, metrics)),
+                    timed(routes(new IngestApiHandler(config, clients, metrics),
+                            new ManagementApiHandler(config, clients, metrics)), instrumentation.invocations()),
                     options.keys(), API_FUNCTION_TIMEOUT);
             int port = api.baseUri().getPort();
             java.util.Set<String> hosts = new java.util.HashSet<>(ConsoleHandler.loopbackHosts(port));
@@ -282,6 +314,30 @@ public final class LocalRelay implements AutoCloseable {
         }
         return List.of(main, Lane.of("slow", resources.deliverySlowQueue(), RelaySchema.DELIVERY_SLOW_SOURCE,
                 options.deliverySlowMaxConcurrency()));
+    }
+
+    private static <I, O> RequestHandler<I, O> timed(String function, RequestHandler<I, O> handler,
+                                                     InvocationListener listener) {
+        if (listener == Instrumentation.NONE.invocations()) {
+            return handler;
+        }
+        return (input, context) -> {
+            long start = System.nanoTime();
+            try {
+                return handler.handleRequest(input, context);
+            } finally {
+                listener.invoked(function, System.nanoTime() - start);
+            }
+        };
+    }
+
+    private static List<Route> timed(List<Route> routes, InvocationListener listener) {
+        List<Route> timed = new ArrayList<>();
+        for (Route route : routes) {
+            timed.add(new Route(route.method(), route.resource(), route.auth(), route.functionName(),
+                    timed(route.functionName(), route.handler(), listener)));
+        }
+        return timed;
     }
 
     /** The stack's routes ({@link ApiRoutes}), each to the handler class of its function. */
