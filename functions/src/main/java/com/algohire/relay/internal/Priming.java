@@ -1,0 +1,137 @@
+package com.algohire.relay.internal;
+
+import com.algohire.relay.config.RelaySchema;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.crac.Context;
+import org.crac.Core;
+import org.crac.Resource;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * SnapStart priming: a function's hot paths run once before Lambda takes the snapshot, so that the class loading
+ * and first-use initialisation they cost (Jackson's serializers, the SDK's marshallers, signer and HTTP client, our
+ * own code) are in the snapshot instead of in the first request after every restore (AWS, "Improving startup
+ * performance with Lambda SnapStart": priming).
+ *
+ * <p>Each handler builds one of these from named steps and exposes it as {@code prime()}; its public no-arg
+ * constructor (Lambda's init) {@linkplain #register() registers} it with CRaC, whose {@code beforeCheckpoint} runs
+ * the steps. The rules every step keeps: it reads and never writes (a {@link #readAbsentItem GetItem} of a key no
+ * code writes, a {@link #readQueueAttributes GetQueueAttributes}), sends no webhook, and its AWS calls are bounded by
+ * {@link #CALL_TIMEOUT}. A step that fails (AWS unreachable while the snapshot is taken, say) is caught here,
+ * whatever it threw, so that priming never fails the snapshot: the run logs one line naming the steps that failed.
+ *
+ * <p>{@link #afterRestore} has nothing to re-establish, and says so rather than pretend: nothing the functions hold
+ * must differ between the environments one snapshot restores into. {@link Randomness} keeps no generator (each draw
+ * takes a new one) and priming draws nothing; clocks are read per call ({@code Clock.systemUTC()}) and deadlines are
+ * taken per invocation; the URLConnection HTTP client keeps no connection pool of its own, and the JDK's keep-alive
+ * cache beneath it drops an idle connection after 5 s of wall-clock idleness (checked when it would be reused), so a
+ * connection priming opened is never reused after a restore; the container credentials provider refreshes its
+ * cached credentials by their expiry time.
+ */
+public final class Priming implements Resource {
+    /**
+     * The partition key priming reads: no code writes a {@code PRIME#} item (the tables' items are {@code KEY#},
+     * {@code EVENT#}, {@code HOLD#}, {@code RECOVERY#}, {@code AUDIT#}, subscriptions {@code sub_…}), so the read
+     * finds nothing. Fixed rather than random: nothing is gained by a random key, and priming draws no randomness
+     * into the snapshot.
+     */
+    public static final String ABSENT_KEY = "PRIME#snapstart";
+    /** Each priming AWS call gives up after this, retries included: priming must not hold up the snapshot. */
+    public static final Duration CALL_TIMEOUT = Duration.ofSeconds(2);
+
+    /** One named step of a function's priming. */
+    public record Step(String name, Action action) {
+    }
+
+    /** What a step does; whatever it throws is caught by {@link #run()}. */
+    @FunctionalInterface
+    public interface Action {
+        void run() throws Exception;
+    }
+
+    private final String function;
+    private final List<Step> steps;
+    private final StructuredLog log;
+
+    public Priming(String function, List<Step> steps, StructuredLog log) {
+        this.function = function;
+        this.steps = List.copyOf(steps);
+        this.log = log;
+    }
+
+    /**
+     * Registers this priming with CRaC's global context, which holds its resources by weak reference: the handler
+     * keeps this object in a field for as long as it lives. Outside a CRaC-capable runtime (tests, the local
+     * runtime) nothing ever calls it.
+     */
+    public Priming register() {
+        Core.getGlobalContext().register(this);
+        return this;
+    }
+
+    @Override
+    public void beforeCheckpoint(Context<? extends Resource> context) {
+        run();
+    }
+
+    @Override
+    public void afterRestore(Context<? extends Resource> context) {
+        // Nothing survives the snapshot that must differ per environment: see the class comment.
+    }
+
+    /**
+     * Runs every step once, each on its own (one failing does not skip the next), and logs one line: the function,
+     * the milliseconds it took, and the steps that failed with their exception's class (never its message, which
+     * could name a resource). Never throws.
+     *
+     * @return the names of the steps that failed, empty when all ran through
+     */
+    public List<String> run() {
+        long start = System.nanoTime();
+        List<String> failed = new ArrayList<>();
+        Map<String, String> errors = new LinkedHashMap<>();
+        for (Step step : steps) {
+            try {
+                step.action().run();
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) { // priming must never fail the snapshot, whatever a step threw
+                failed.add(step.name());
+                errors.put(step.name(), e.getClass().getName());
+            }
+        }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("function", function);
+        fields.put("steps", steps.stream().map(Step::name).toList());
+        fields.put("ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        if (failed.isEmpty()) {
+            log.info("snapstart priming done", fields);
+        } else {
+            fields.put("failed", errors);
+            log.warn("snapstart priming partly failed; the snapshot is taken anyway", fields);
+        }
+        return failed;
+    }
+
+    /** A GetItem of {@link #ABSENT_KEY}: the DynamoDB marshalling, signing and HTTP paths, reading nothing. */
+    public static void readAbsentItem(DynamoDbClient dynamoDb, String table) {
+        dynamoDb.getItem(r -> r.tableName(table)
+                .key(Map.of(RelaySchema.PK, AttributeValue.fromS(ABSENT_KEY),
+                        RelaySchema.SK, AttributeValue.fromS(ABSENT_KEY)))
+                .overrideConfiguration(o -> o.apiCallTimeout(CALL_TIMEOUT)));
+    }
+
+    /** A GetQueueAttributes of one attribute: the SQS marshalling, signing and HTTP paths, changing nothing. */
+    public static void readQueueAttributes(SqsClient sqs, String queueUrl) {
+        sqs.getQueueAttributes(r -> r.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN)
+                .overrideConfiguration(o -> o.apiCallTimeout(CALL_TIMEOUT)));
+    }
+}
