@@ -9,6 +9,8 @@ import com.algohire.relay.event.EventPage;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.EventSummary;
 import com.algohire.relay.event.StoredEvent;
+import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.health.HealthCheck;
 import com.algohire.relay.ingest.Accepted;
 import com.algohire.relay.ingest.EventIngestion;
@@ -139,10 +141,11 @@ final class IngestApi {
 
     /**
      * SnapStart priming of a POST without its writes: validation of a representative event (Jackson's parser, the
-     * canonical hash), the 202 answer's JSON, and an error answer's (a 404, as a read of an unknown event gives).
+     * canonical hash), its FAN_OUT task's JSON and the 202 answer's JSON.
      */
     void primeAccept() {
         IngestRequest valid = validator.validate(PRIMING_HEADERS, null, PRIMING_BODY, false);
+        TaskQueue.toJson(DeliveryTask.fanOut(PRIMING_EVENT_ID, valid.eventType()));
         accepted(new Accepted(PRIMING_EVENT_ID, valid.eventType(), valid.idempotencyKey(),
                 com.algohire.relay.event.EventItems.timestamp(clock.instant())), 0);
     }

@@ -66,6 +66,11 @@ public final class IngestApiHandler implements RequestHandler<APIGatewayProxyReq
         this.priming = new Priming("ingest", List.of(
                 new Priming.Step("validate-and-serialise", api::primeAccept),
                 new Priming.Step("route-get-unknown-event", api::primeRead),
+                new Priming.Step("unsent-writes", () -> {
+                    Priming.unsentPutItem(dynamoDb, config.eventsTable());
+                    Priming.unsentUpdateItem(dynamoDb, config.eventsTable());
+                    Priming.unsentSendMessage(sqs, config.deliveryQueueUrl());
+                }),
                 new Priming.Step("sqs-get-queue-attributes",
                         () -> Priming.readQueueAttributes(sqs, config.deliveryQueueUrl()))), log);
     }
@@ -73,7 +78,8 @@ public final class IngestApiHandler implements RequestHandler<APIGatewayProxyReq
     /**
      * SnapStart priming (what CRaC's beforeCheckpoint runs; the cold-start bench calls it too): a representative
      * event validated and its answer serialised, a GET of an unknown event routed (a DynamoDB GetItem of a key that is
-     * never written, a 404) and an SQS GetQueueAttributes. No write, never throws ({@link Priming}).
+     * never written, a 404), the PutItem, UpdateItem and SendMessage requests built but never sent, and an SQS
+     * GetQueueAttributes. No write, never throws ({@link Priming}).
      *
      * @return the steps that failed (logged), empty when all ran through
      */

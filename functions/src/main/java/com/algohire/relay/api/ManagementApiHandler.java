@@ -103,13 +103,18 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 clock, log);
         this.priming = new Priming("management", List.of(
                 new Priming.Step("routes", api::primeRoutes),
+                new Priming.Step("unsent-writes", () -> {
+                    Priming.unsentPutItem(dynamoDb, config.eventsTable());
+                    Priming.unsentUpdateItem(dynamoDb, config.eventsTable());
+                }),
                 new Priming.Step("sqs-get-queue-attributes",
                         () -> Priming.readQueueAttributes(sqs, config.deliveryQueueUrl()))), log);
     }
 
     /**
      * SnapStart priming (what CRaC's beforeCheckpoint runs; the cold-start bench calls it too): a GET of an unknown
-     * subscription routed (a DynamoDB GetItem, a 404), a subscription's view serialised, and an SQS
+     * subscription routed (a DynamoDB GetItem, a 404), a subscription's view serialised, the PutItem and UpdateItem
+     * requests built but never sent, and an SQS
      * GetQueueAttributes. No write, never throws ({@link Priming}).
      *
      * @return the steps that failed (logged), empty when all ran through

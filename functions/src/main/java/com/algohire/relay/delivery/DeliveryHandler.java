@@ -125,6 +125,11 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
         this.priming = new Priming("delivery", List.of(
                 new Priming.Step("sign-and-build-request", () -> WebhookDelivery.prime(attempt, clock.instant())),
                 new Priming.Step("dynamodb-get-item", () -> Priming.readAbsentItem(dynamoDb, config.eventsTable())),
+                new Priming.Step("unsent-writes", () -> {
+                    Priming.unsentPutItem(dynamoDb, config.eventsTable());
+                    Priming.unsentUpdateItem(dynamoDb, config.eventsTable());
+                    Priming.unsentSendMessage(sqs, config.deliveryQueueUrl());
+                }),
                 new Priming.Step("sqs-get-queue-attributes",
                         () -> Priming.readQueueAttributes(sqs, config.deliveryQueueUrl()))), log);
     }
@@ -132,7 +137,8 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
     /**
      * SnapStart priming (what CRaC's beforeCheckpoint runs; the cold-start bench calls it too): a sample webhook
      * signed and its request built through the SSRF guard (a literal public address, no DNS) but never sent, a
-     * DynamoDB GetItem of a key that is never written and an SQS GetQueueAttributes. No write, no webhook, never
+     * DynamoDB GetItem of a key that is never written, the PutItem, UpdateItem and SendMessage requests built but never
+     * sent, and an SQS GetQueueAttributes. No write, no webhook, never
      * throws ({@link Priming}).
      *
      * @return the steps that failed (logged), empty when all ran through

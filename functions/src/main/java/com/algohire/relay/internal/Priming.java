@@ -6,10 +6,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.identity.spi.ResolveIdentityRequest;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -24,8 +30,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * <p>Each handler builds one of these from named steps and exposes it as {@code prime()}; its public no-arg
  * constructor (Lambda's init) {@linkplain #register() registers} it with CRaC, whose {@code beforeCheckpoint} runs
  * the steps. The rules every step keeps: it reads and never writes (a {@link #readAbsentItem GetItem} of a key no
- * code writes, a {@link #readQueueAttributes GetQueueAttributes}), sends no webhook, and its AWS calls are bounded by
- * {@link #CALL_TIMEOUT}. A step that fails (AWS unreachable while the snapshot is taken, say) is caught here,
+ * code writes, a {@link #readQueueAttributes GetQueueAttributes}; the write operations' requests are built and
+ * marshalled but {@linkplain #unsent never signed, so never sent}), sends no webhook, and its AWS calls are bounded
+ * by {@link #CALL_TIMEOUT}. A step that fails (AWS unreachable while the snapshot is taken, say) is caught here,
  * whatever it threw, so that priming never fails the snapshot: the run logs one line naming the steps that failed.
  *
  * <p>{@link #afterRestore} has nothing to re-establish, and says so rather than pretend: nothing the functions hold
@@ -119,6 +126,95 @@ public final class Priming implements Resource {
             log.warn("snapstart priming partly failed; the snapshot is taken anyway", fields);
         }
         return failed;
+    }
+
+    /**
+     * Credentials that never resolve. A request given them (per request, whatever client it goes through) runs the
+     * SDK's pipeline up to signing, its marshalling included, and fails there: it cannot be signed, so it is never
+     * sent. That primes the write operations' marshallers without a write.
+     */
+    private static final AwsCredentialsProvider UNSIGNABLE = new AwsCredentialsProvider() {
+        @Override
+        public AwsCredentials resolveCredentials() {
+            throw new Unsent();
+        }
+
+        @Override
+        public CompletableFuture<AwsCredentialsIdentity> resolveIdentity(ResolveIdentityRequest request) {
+            return CompletableFuture.failedFuture(new Unsent());
+        }
+    };
+
+    /** What a request built but not sent ends with; not an IOException, so the SDK does not retry it. */
+    static final class Unsent extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unsent() {
+            super("built for priming, never sent", null, false, false);
+        }
+    }
+
+    /**
+     * Runs {@code call}, which must make one SDK request with {@link #unsigned} override configuration, and expects
+     * it to end unsent.
+     *
+     * @throws IllegalStateException if it ended otherwise (then its exception is the cause)
+     */
+    public static void unsent(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof Unsent) {
+                    return;
+                }
+            }
+            throw new IllegalStateException("a priming request failed before it was built", e);
+        }
+        throw new IllegalStateException("a priming request was answered: it should have been unsigned");
+    }
+
+    /** The override that keeps a request from being signed and so from being sent ({@link #unsent}). */
+    public static void unsigned(AwsRequestOverrideConfiguration.Builder override) {
+        override.credentialsProvider(UNSIGNABLE);
+    }
+
+    /**
+     * A conditional PutItem as ingest and the delivery log write them, marshalled and never sent: the item under
+     * {@link #ABSENT_KEY} does not come to exist.
+     */
+    public static void unsentPutItem(DynamoDbClient dynamoDb, String table) {
+        unsent(() -> dynamoDb.putItem(r -> r.tableName(table)
+                .item(Map.of(RelaySchema.PK, AttributeValue.fromS(ABSENT_KEY),
+                        RelaySchema.SK, AttributeValue.fromS(ABSENT_KEY),
+                        "payload", AttributeValue.fromS("{\"jobId\":\"job-123\"}"),
+                        "expiresAt", AttributeValue.fromN("1700000000")))
+                .conditionExpression("attribute_not_exists(#pk) OR #expiresAt < :now")
+                .expressionAttributeNames(Map.of("#pk", RelaySchema.PK, "#expiresAt", "expiresAt"))
+                .expressionAttributeValues(Map.of(":now", AttributeValue.fromN("1700000000")))
+                .returnValuesOnConditionCheckFailure("ALL_OLD")
+                .overrideConfiguration(Priming::unsigned)));
+    }
+
+    /** A conditional UpdateItem (status, state and health writes), marshalled and never sent. */
+    public static void unsentUpdateItem(DynamoDbClient dynamoDb, String table) {
+        unsent(() -> dynamoDb.updateItem(r -> r.tableName(table)
+                .key(Map.of(RelaySchema.PK, AttributeValue.fromS(ABSENT_KEY),
+                        RelaySchema.SK, AttributeValue.fromS(ABSENT_KEY)))
+                .updateExpression("SET #status = :status REMOVE #shard")
+                .conditionExpression("#status = :expected")
+                .expressionAttributeNames(Map.of("#status", "status", "#shard", "pendingShard"))
+                .expressionAttributeValues(Map.of(":status", AttributeValue.fromS("QUEUED"),
+                        ":expected", AttributeValue.fromS("PENDING")))
+                .overrideConfiguration(Priming::unsigned)));
+    }
+
+    /** A SendMessage of a task-sized body, marshalled and never sent. */
+    public static void unsentSendMessage(SqsClient sqs, String queueUrl) {
+        unsent(() -> sqs.sendMessage(r -> r.queueUrl(queueUrl)
+                .messageBody("{\"kind\":\"FAN_OUT\",\"eventId\":\"00000000-0000-4000-8000-000000000000\"}")
+                .delaySeconds(0)
+                .overrideConfiguration(Priming::unsigned)));
     }
 
     /** A GetItem of {@link #ABSENT_KEY}: the DynamoDB marshalling, signing and HTTP paths, reading nothing. */
