@@ -70,6 +70,7 @@ public final class IngestApiHandler implements RequestHandler<APIGatewayProxyReq
                     Priming.unsentPutItem(dynamoDb, config.eventsTable());
                     Priming.unsentUpdateItem(dynamoDb, config.eventsTable());
                     Priming.unsentSendMessage(sqs, config.deliveryQueueUrl());
+                    Priming.responseModels();
                 }),
                 new Priming.Step("sqs-get-queue-attributes",
                         () -> Priming.readQueueAttributes(sqs, config.deliveryQueueUrl()))), log);

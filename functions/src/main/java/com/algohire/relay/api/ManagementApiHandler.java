@@ -106,6 +106,8 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 new Priming.Step("unsent-writes", () -> {
                     Priming.unsentPutItem(dynamoDb, config.eventsTable());
                     Priming.unsentUpdateItem(dynamoDb, config.eventsTable());
+                    Priming.unsentScan(dynamoDb, config.subscriptionsTable());
+                    Priming.responseModels();
                 }),
                 new Priming.Step("sqs-get-queue-attributes",
                         () -> Priming.readQueueAttributes(sqs, config.deliveryQueueUrl()))), log);
@@ -113,9 +115,9 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
 
     /**
      * SnapStart priming (what CRaC's beforeCheckpoint runs; the cold-start bench calls it too): a GET of an unknown
-     * subscription routed (a DynamoDB GetItem, a 404), a subscription's view serialised, the PutItem and UpdateItem
-     * requests built but never sent, and an SQS
-     * GetQueueAttributes. No write, never throws ({@link Priming}).
+     * subscription routed (a DynamoDB GetItem, a 404), a subscription's view serialised, the PutItem, UpdateItem and
+     * Scan (the list) requests built but never sent, and an SQS GetQueueAttributes. No write, never throws
+     * ({@link Priming}).
      *
      * @return the steps that failed (logged), empty when all ran through
      */

@@ -124,11 +124,13 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                 lanes, sqs, retryPolicy, clock, log);
         this.priming = new Priming("delivery", List.of(
                 new Priming.Step("sign-and-build-request", () -> WebhookDelivery.prime(attempt, clock.instant())),
+                new Priming.Step("virtual-thread", DeliveryHandler::runOnVirtualThread),
                 new Priming.Step("dynamodb-get-item", () -> Priming.readAbsentItem(dynamoDb, config.eventsTable())),
                 new Priming.Step("unsent-writes", () -> {
                     Priming.unsentPutItem(dynamoDb, config.eventsTable());
                     Priming.unsentUpdateItem(dynamoDb, config.eventsTable());
                     Priming.unsentSendMessage(sqs, config.deliveryQueueUrl());
+                    Priming.responseModels();
                 }),
                 new Priming.Step("sqs-get-queue-attributes",
                         () -> Priming.readQueueAttributes(sqs, config.deliveryQueueUrl()))), log);
@@ -145,6 +147,13 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
      */
     public List<String> prime() {
         return priming.run();
+    }
+
+    /** A batch runs each message on its own virtual thread: the first one's machinery, started and joined. */
+    private static void runOnVirtualThread() throws Exception {
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            executor.submit(() -> Thread.onSpinWait()).get();
+        }
     }
 
     /**

@@ -18,8 +18,14 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.identity.spi.ResolveIdentityRequest;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConsumedCapacity;
+import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
+import software.amazon.awssdk.utils.Md5Utils;
 
 /**
  * SnapStart priming: a function's hot paths run once before Lambda takes the snapshot, so that the class loading
@@ -215,6 +221,26 @@ public final class Priming implements Resource {
                 .messageBody("{\"kind\":\"FAN_OUT\",\"eventId\":\"00000000-0000-4000-8000-000000000000\"}")
                 .delaySeconds(0)
                 .overrideConfiguration(Priming::unsigned)));
+    }
+
+    /** A Scan of one item (the subscriptions' list), marshalled and never sent. */
+    public static void unsentScan(DynamoDbClient dynamoDb, String table) {
+        unsent(() -> dynamoDb.scan(r -> r.tableName(table).limit(1).consistentRead(true)
+                .overrideConfiguration(Priming::unsigned)));
+    }
+
+    /**
+     * The answers' models of the writes and scans above, built as their unmarshallers build them (each model class's
+     * field table and its accessors' lambdas are what their first use loads), and the MD5 that checks a
+     * SendMessage's answer.
+     */
+    public static void responseModels() {
+        ConsumedCapacity capacity = ConsumedCapacity.builder().tableName("t").capacityUnits(1.0).build();
+        PutItemResponse.builder().consumedCapacity(capacity).attributes(Map.of()).build();
+        UpdateItemResponse.builder().consumedCapacity(capacity).attributes(Map.of()).build();
+        ScanResponse.builder().items(List.of(Map.of(RelaySchema.PK, AttributeValue.fromS(ABSENT_KEY)))).count(1)
+                .scannedCount(1).lastEvaluatedKey(Map.of()).consumedCapacity(capacity).build();
+        SendMessageResponse.builder().messageId("m").md5OfMessageBody(Md5Utils.md5AsBase64(new byte[] {1})).build();
     }
 
     /** A GetItem of {@link #ABSENT_KEY}: the DynamoDB marshalling, signing and HTTP paths, reading nothing. */
