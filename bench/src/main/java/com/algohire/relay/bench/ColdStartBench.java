@@ -160,7 +160,22 @@ public final class ColdStartBench {
                 entries.add(new File(url.getPath()).getPath());
             }
         }
-        return entries.isEmpty() ? System.getProperty("java.class.path") : String.join(File.pathSeparator, entries);
+        return entries.isEmpty() ? System.getProperty("java.class.path")
+                : String.join(File.pathSeparator, entries.stream().map(ColdStartBench::thisCheckout).toList());
+    }
+
+    /**
+     * Our own modules from this checkout's build output rather than from the local Maven repository, where any other
+     * checkout on the machine may have installed different code under the same version since this one built.
+     */
+    private static String thisCheckout(String entry) {
+        String root = System.getProperty("maven.multiModuleProjectDirectory");
+        Matcher m = Pattern.compile(".*/com/algohire/relay/([a-z-]+)/[^/]+/[^/]+\\.jar").matcher(entry);
+        if (root == null || !m.matches()) {
+            return entry;
+        }
+        File classes = new File(new File(new File(root, m.group(1)), "target"), "classes");
+        return classes.isDirectory() ? classes.getPath() : entry;
     }
 
     static long median(List<long[]> samples, int index) {
