@@ -34,11 +34,26 @@ public final class ColdStartBench {
     private ColdStartBench() {
     }
 
+    /**
+     * {@code cold}: the HTTP clients' table, then the functions' ({@link HandlerBench}); {@code cold clients} or
+     * {@code cold handlers}: one of them; {@code cold emf}: the EMF writers'.
+     */
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && "emf".equals(args[0])) {
+        String mode = args.length > 0 ? args[0] : "all";
+        if ("emf".equals(mode)) {
             emf();
             System.exit(0);
         }
+        if (!"handlers".equals(mode)) {
+            clients();
+        }
+        if (!"clients".equals(mode)) {
+            HandlerBench.run(classpath());
+        }
+        System.exit(0);
+    }
+
+    private static void clients() throws Exception {
         try (AwsBackend backend = AwsBackends.start()) {
             AwsClients clients = LocalRelay.clients(backend);
             ResourceProvisioner.Resources resources = new ResourceProvisioner(clients.dynamoDb(), clients.s3(),
@@ -77,8 +92,8 @@ public final class ColdStartBench {
                 System.out.printf("| %s | %d | %d | %.2fx |%n", client, median(results.get(client), 0), done,
                         (double) done / base);
             }
+            System.out.println();
         }
-        System.exit(0);
     }
 
     private static final List<String> EMF_WRITERS = List.of("none", "hand", "powertools");
@@ -137,7 +152,7 @@ public final class ColdStartBench {
     }
 
     /** The bench module's runtime classpath, as exec:java loaded it. */
-    private static String classpath() {
+    static String classpath() {
         ClassLoader loader = ColdStartBench.class.getClassLoader();
         List<String> entries = new ArrayList<>();
         if (loader instanceof URLClassLoader urls) {
@@ -145,10 +160,25 @@ public final class ColdStartBench {
                 entries.add(new File(url.getPath()).getPath());
             }
         }
-        return entries.isEmpty() ? System.getProperty("java.class.path") : String.join(File.pathSeparator, entries);
+        return entries.isEmpty() ? System.getProperty("java.class.path")
+                : String.join(File.pathSeparator, entries.stream().map(ColdStartBench::thisCheckout).toList());
     }
 
-    private static long median(List<long[]> samples, int index) {
+    /**
+     * Our own modules from this checkout's build output rather than from the local Maven repository, where any other
+     * checkout on the machine may have installed different code under the same version since this one built.
+     */
+    private static String thisCheckout(String entry) {
+        String root = System.getProperty("maven.multiModuleProjectDirectory");
+        Matcher m = Pattern.compile(".*/com/algohire/relay/([a-z-]+)/[^/]+/[^/]+\\.jar").matcher(entry);
+        if (root == null || !m.matches()) {
+            return entry;
+        }
+        File classes = new File(new File(new File(root, m.group(1)), "target"), "classes");
+        return classes.isDirectory() ? classes.getPath() : entry;
+    }
+
+    static long median(List<long[]> samples, int index) {
         List<Long> values = new ArrayList<>();
         samples.forEach(s -> values.add(s[index]));
         Collections.sort(values);

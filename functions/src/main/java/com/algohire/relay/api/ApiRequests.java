@@ -1,6 +1,7 @@
 package com.algohire.relay.api;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import java.util.Map;
 
 /** Reads what the API handlers route on from an API Gateway proxy request. */
@@ -31,6 +32,28 @@ final class ApiRequests {
         }
         String path = request.getPath();
         return path == null || path.isEmpty() ? "/" : withoutTrailingSlash(path);
+    }
+
+    /** The request id of the synthetic requests SnapStart priming routes: what their log line is known by. */
+    static final String PRIMING_REQUEST_ID = "snapstart-priming";
+
+    /** A synthetic GET of {@code path} for priming, as API Gateway would pass it (no randomness drawn for its id). */
+    static APIGatewayProxyRequestEvent primingGet(String path) {
+        return new APIGatewayProxyRequestEvent().withHttpMethod("GET").withPath(path)
+                .withHeaders(Map.of("Accept", "application/json"))
+                .withRequestContext(new APIGatewayProxyRequestEvent.ProxyRequestContext()
+                        .withRequestId(PRIMING_REQUEST_ID));
+    }
+
+    /**
+     * Fails a priming step whose routed request did not answer as expected (the router answers 500 rather than
+     * throw when, say, DynamoDB is unreachable), so that priming's log line names the step.
+     */
+    static void expectPrimingStatus(APIGatewayProxyResponseEvent response, int expected) {
+        if (response.getStatusCode() != expected) {
+            throw new IllegalStateException("priming request answered " + response.getStatusCode() + ", not "
+                    + expected);
+        }
     }
 
     private static String withoutTrailingSlash(String path) {

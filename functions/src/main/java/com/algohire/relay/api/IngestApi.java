@@ -9,6 +9,8 @@ import com.algohire.relay.event.EventPage;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.EventSummary;
 import com.algohire.relay.event.StoredEvent;
+import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.health.HealthCheck;
 import com.algohire.relay.ingest.Accepted;
 import com.algohire.relay.ingest.EventIngestion;
@@ -114,6 +116,10 @@ final class IngestApi {
         call.eventType(valid.eventType());
         Accepted accepted = ingestion.accept(valid);
         call.eventId(accepted.eventId());
+        return accepted(accepted, call.elapsedMs());
+    }
+
+    private static APIGatewayProxyResponseEvent accepted(Accepted accepted, long processingTimeMs) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
         body.put("message", "Event accepted and queued for processing");
@@ -121,8 +127,37 @@ final class IngestApi {
         body.put("eventType", accepted.eventType());
         body.put("idempotencyKey", accepted.idempotencyKey());
         body.put("receivedAt", accepted.receivedAt());
-        body.put("processingTimeMs", call.elapsedMs());
+        body.put("processingTimeMs", processingTimeMs);
         return ApiResponses.json(202, body);
+    }
+
+    private static final String PRIMING_EVENT_ID = "00000000-0000-4000-8000-000000000000";
+    /** A representative POST's headers and body, for priming (events/post-job-created.json's). */
+    private static final Map<String, String> PRIMING_HEADERS = Map.of("Content-Type", "application/json",
+            EventValidator.IDEMPOTENCY_HEADER, "snapstart-priming");
+    private static final String PRIMING_BODY = "{\"eventType\":\"job.created\",\"payload\":{\"jobId\":\"job-123\","
+            + "\"title\":\"Senior Engineer\",\"location\":{\"city\":\"Berlin\",\"remote\":true},"
+            + "\"salary\":{\"min\":90000,\"max\":120000},\"tags\":[\"java\",\"aws\"]}}";
+
+    /**
+     * SnapStart priming of a POST without its writes: validation of a representative event (Jackson's parser, the
+     * canonical hash), its FAN_OUT task's JSON and the 202 answer's JSON.
+     */
+    void primeAccept() {
+        IngestRequest valid = validator.validate(PRIMING_HEADERS, null, PRIMING_BODY, false);
+        TaskQueue.toJson(DeliveryTask.fanOut(PRIMING_EVENT_ID, valid.eventType()));
+        accepted(new Accepted(PRIMING_EVENT_ID, valid.eventType(), valid.idempotencyKey(),
+                com.algohire.relay.event.EventItems.timestamp(clock.instant())), 0);
+    }
+
+    /**
+     * SnapStart priming of a read: the router, a DynamoDB GetItem of an event id no request is given (a version 4
+     * UUID with every random bit zero), and the 404 answer's JSON. One request log line, request id
+     * {@code snapstart-priming}.
+     */
+    void primeRead() {
+        ApiRequests.expectPrimingStatus(router.handle(ApiRequests.primingGet(EVENTS_PATH + "/" + PRIMING_EVENT_ID),
+                null), 404);
     }
 
     private APIGatewayProxyResponseEvent get(ApiCall call) {

@@ -112,6 +112,24 @@ final class ManagementApi {
         return router.handle(request, context);
     }
 
+    /** A subscription id no subscription is given (generated ids are 128 random bits). */
+    private static final String PRIMING_SUBSCRIPTION_ID = "sub_" + "0".repeat(32);
+
+    /**
+     * SnapStart priming of the routes, without a write: a GET of an unknown subscription routed (the router, a
+     * DynamoDB GetItem, the 404 answer's JSON; one request log line, request id {@code snapstart-priming}) and a
+     * representative subscription's view serialised, as a read or a list answers it.
+     */
+    void primeRoutes() {
+        ApiRequests.expectPrimingStatus(router.handle(
+                ApiRequests.primingGet(SUBSCRIPTIONS_PATH + "/" + PRIMING_SUBSCRIPTION_ID), null), 404);
+        Instant now = clock.instant();
+        Subscription sample = new Subscription(PRIMING_SUBSCRIPTION_ID, "https://hooks.example.com/algohire",
+                List.of("job.created", "candidate.*"), "priming", true,
+                List.of(new Subscription.SigningSecret("whsec_priming", null)), now, now, null, false, null);
+        ApiResponses.json(200, SubscriptionViews.one(sample, now));
+    }
+
     /**
      * The route, then, when it answered 2xx, one audit record of {@code action} on what {@code target} names. The
      * record is written after the mutation and never fails it ({@link AuditTrail#record}).

@@ -128,11 +128,7 @@ final class DeliveryAttempt implements AutoCloseable {
         }
         HttpPost request;
         try {
-            request = new HttpPost(uri);
-            request.setConfig(requestConfig(bound));
-            headers.forEach(request::setHeader);
-            request.setEntity(new ByteArrayEntity(body.getBytes(StandardCharsets.UTF_8),
-                    ContentType.create("application/json")));
+            request = request(uri, headers, body, bound);
         } catch (RuntimeException e) {
             return Result.notSent("INVALID_URL", start);
         }
@@ -166,6 +162,28 @@ final class DeliveryAttempt implements AutoCloseable {
             }
             closeQuietly(response);
         }
+    }
+
+    private HttpPost request(URI uri, Map<String, String> headers, String body, Duration bound) {
+        HttpPost request = new HttpPost(uri);
+        request.setConfig(requestConfig(bound));
+        headers.forEach(request::setHeader);
+        request.setEntity(new ByteArrayEntity(body.getBytes(StandardCharsets.UTF_8),
+                ContentType.create("application/json")));
+        return request;
+    }
+
+    /** A public address written as a literal: the guard checks it without a DNS lookup. Never connected to. */
+    static final String PRIMING_URL = "https://1.1.1.1/algohire-priming";
+
+    /**
+     * SnapStart priming: the SSRF guard's syntax and address checks on {@link #PRIMING_URL} (no DNS: the host is a
+     * literal) and the request {@link #post} would send, built and dropped. Nothing is sent.
+     */
+    void prime(Map<String, String> headers, String body) throws UnknownHostException {
+        URI uri = guard.checkSyntax(PRIMING_URL);
+        guard.resolve(uri.getHost(), 443);
+        request(uri, headers, body, timeout);
     }
 
     /**

@@ -7,6 +7,7 @@ import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.event.WebhookIds;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.isolation.AttemptOutcome;
 import com.algohire.relay.isolation.HealthPolicy;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -386,6 +388,27 @@ final class WebhookDelivery {
                         timestamp, body))
                 .collect(Collectors.joining(" "));
         return new Signed(body, WebhookSignature.headers(task.webhookId(), timestamp, signatures));
+    }
+
+    /** The Standard Webhooks specification's example secret: it signs nothing real. */
+    private static final String PRIMING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    /**
+     * SnapStart priming of a delivery without sending it: a DELIVER task through its JSON and back, a sample
+     * event's webhook body signed as {@link #attempt} signs it, and the request built by {@link DeliveryAttempt#prime}.
+     */
+    static void prime(DeliveryAttempt attempt, Instant now) throws java.net.UnknownHostException {
+        String eventId = "00000000-0000-4000-8000-000000000000";
+        String subscriptionId = "sub_" + "0".repeat(32);
+        DeliveryTask task = TaskQueue.fromJson(TaskQueue.toJson(DeliveryTask.deliver(eventId, "job.created",
+                subscriptionId, WebhookIds.of(eventId, subscriptionId))));
+        StoredEvent event = new StoredEvent(eventId, "job.created", "snapstart-priming",
+                "{\"jobId\":\"job-123\",\"title\":\"Senior Engineer\",\"tags\":[\"java\",\"aws\"]}", now, "QUEUED");
+        Subscription subscription = new Subscription(subscriptionId, DeliveryAttempt.PRIMING_URL,
+                List.of("job.created"), null, true, List.of(new Subscription.SigningSecret(PRIMING_SECRET, null)), now,
+                now, null, false, null);
+        Signed signed = sign(task, event, subscription, now);
+        attempt.prime(signed.headers(), signed.body());
     }
 
     private DeliveryAttempt.Result post(Subscription subscription, Signed signed, long start, Duration limit) {
