@@ -18,6 +18,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -63,17 +64,11 @@ public final class IngestApiHandler implements RequestHandler<APIGatewayProxyReq
                 new DeliveryStates(dynamoDb, config.eventsTable(), config.retention(), log),
                 new HealthCheck(dynamoDb, sqs, config.eventsTable(), config.deliveryQueueUrl()),
                 config.retention(), clock, log, metrics);
-        this.priming = new Priming("ingest", List.of(
+        List<Priming.Step> steps = new ArrayList<>(List.of(
                 new Priming.Step("validate-and-serialise", api::primeAccept),
-                new Priming.Step("route-get-unknown-event", api::primeRead),
-                new Priming.Step("unsent-writes", () -> {
-                    Priming.unsentPutItem(dynamoDb, config.eventsTable());
-                    Priming.unsentUpdateItem(dynamoDb, config.eventsTable());
-                    Priming.unsentSendMessage(sqs, config.deliveryQueueUrl());
-                    Priming.responseModels();
-                }),
-                new Priming.Step("sqs-get-queue-attributes",
-                        () -> Priming.readQueueAttributes(sqs, config.deliveryQueueUrl()))), log);
+                new Priming.Step("route-get-unknown-event", api::primeRead)));
+        steps.addAll(Priming.eventWriteSteps(dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl()));
+        this.priming = new Priming("ingest", steps, log);
     }
 
     /**

@@ -27,6 +27,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -122,18 +123,12 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                 new RecoveryWorker(new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
                         subscriptions, dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl(), clock, log),
                 lanes, sqs, retryPolicy, clock, log);
-        this.priming = new Priming("delivery", List.of(
+        List<Priming.Step> steps = new ArrayList<>(List.of(
                 new Priming.Step("sign-and-build-request", () -> WebhookDelivery.prime(attempt, clock.instant())),
                 new Priming.Step("virtual-thread", DeliveryHandler::runOnVirtualThread),
-                new Priming.Step("dynamodb-get-item", () -> Priming.readAbsentItem(dynamoDb, config.eventsTable())),
-                new Priming.Step("unsent-writes", () -> {
-                    Priming.unsentPutItem(dynamoDb, config.eventsTable());
-                    Priming.unsentUpdateItem(dynamoDb, config.eventsTable());
-                    Priming.unsentSendMessage(sqs, config.deliveryQueueUrl());
-                    Priming.responseModels();
-                }),
-                new Priming.Step("sqs-get-queue-attributes",
-                        () -> Priming.readQueueAttributes(sqs, config.deliveryQueueUrl()))), log);
+                new Priming.Step("dynamodb-get-item", () -> Priming.readAbsentItem(dynamoDb, config.eventsTable()))));
+        steps.addAll(Priming.eventWriteSteps(dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl()));
+        this.priming = new Priming("delivery", steps, log);
     }
 
     /**

@@ -243,6 +243,21 @@ public final class Priming implements Resource {
         SendMessageResponse.builder().messageId("m").md5OfMessageBody(Md5Utils.md5AsBase64(new byte[] {1})).build();
     }
 
+    /**
+     * The steps of the two functions that write events and queue tasks (ingest, delivery): an event PutItem and
+     * UpdateItem and an SQS SendMessage built but never sent, their answers' models, and a GetQueueAttributes.
+     */
+    public static List<Step> eventWriteSteps(DynamoDbClient dynamoDb, String table, SqsClient sqs, String queueUrl) {
+        return List.of(
+                new Step("unsent-writes", () -> {
+                    unsentPutItem(dynamoDb, table);
+                    unsentUpdateItem(dynamoDb, table);
+                    unsentSendMessage(sqs, queueUrl);
+                    responseModels();
+                }),
+                new Step("sqs-get-queue-attributes", () -> readQueueAttributes(sqs, queueUrl)));
+    }
+
     /** A GetItem of {@link #ABSENT_KEY}: the DynamoDB marshalling, signing and HTTP paths, reading nothing. */
     public static void readAbsentItem(DynamoDbClient dynamoDb, String table) {
         dynamoDb.getItem(r -> r.tableName(table)
