@@ -3,7 +3,7 @@
 // queue ages) are shown when present and left out otherwise.
 import { api, ApiError, link, refresh, current, currentRoute } from './app.js';
 import {
-  h, time, badge, percent, facts, table, errorBox, notice, copyButton, isoFromLocal, localFromIso, shellQuote, ago,
+  h, time, badge, percent, facts, table, errorBox, notice, copyButton, isoFromLocal, localFromIso, shellQuote,
 } from './ui.js';
 
 const PAGE_SIZE = 25;
@@ -467,7 +467,7 @@ export async function subscriptionDetail({ params, id }) {
     const answer = await api('POST', path + '/rotate-secret');
     const expires = answer.subscription.previousSecretExpiresAt;
     secretArea.replaceChildren(secretPanel(answer.subscription.secret, expires
-      ? 'The previous secret keeps signing beside the new one until ' + expires + ' (' + ago(expires) + ').' : null));
+      ? ['The previous secret keeps signing beside the new one until ', time(expires), '.'] : null));
   });
 
   // The relay's default: its first event type made concrete (job.* → job.test, * → job.test).
