@@ -75,7 +75,7 @@ final class FanOut {
         String eventId = task.eventId();
         String eventType = task.eventType();
         if (eventType == null) {
-            Optional<StoredEvent> found = events.find(eventId);
+            Optional<StoredEvent> found = events.find(eventId, EventStore.Consistency.EVENTUAL_CONFIRMED);
             if (found.isEmpty()) {
                 log.warn("fan-out dropped: event not found", Map.of("eventId", String.valueOf(eventId)));
                 return;
