@@ -18,6 +18,7 @@ import java.util.UUID;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -88,9 +89,10 @@ public final class EventIngestion {
         String eventId = UUID.randomUUID().toString();
         String receivedAt = EventItems.timestamp(now);
         String payloadKey = storePayloadIfLarge(eventId, request);
-        if (!claimKey(keyItem(request, eventId, receivedAt, now), eventId, now)) {
+        Claim claim = claimKey(keyItem(request, eventId, receivedAt, now), eventId, now);
+        if (!claim.claimed()) {
             deleteOrphan(payloadKey);
-            return repeat(request);
+            return repeat(request, claim.stored());
         }
         storeEvent(eventItem(request, eventId, now, payloadKey), request.idempotencyKey(), payloadKey);
         enqueue(eventId, request.eventType());
@@ -98,31 +100,46 @@ public final class EventIngestion {
     }
 
     /**
-     * Claims the key for {@code eventId}; false when another request holds it. A conditional failure or an error
-     * is settled by reading the key back: it holds our eventId only if our own write committed.
+     * What a claim of the key found: claimed (by this request), or held by another request, whose key item is
+     * {@code stored} as the claim saw it (null when unknown: read it).
+     */
+    private record Claim(boolean claimed, Map<String, AttributeValue> stored) {
+        static final Claim OURS = new Claim(true, null);
+    }
+
+    /**
+     * Claims the key for {@code eventId}. A conditional failure carries the key item that failed the condition
+     * ({@code ALL_OLD}): it holds our eventId only if our own write committed (the SDK's retry of a put whose reply
+     * was lost), another's otherwise, and the repeat answers from it without reading it again. A conditional
+     * failure without the item, or any other error, is settled by reading the key back as before.
      *
      * @throws RuntimeException when the key is certainly not claimed after an error, or when the outcome cannot
      *                          be known (the write failed and so did the read); in neither case is it another's
      */
-    private boolean claimKey(Map<String, AttributeValue> item, String eventId, Instant now) {
+    private Claim claimKey(Map<String, AttributeValue> item, String eventId, Instant now) {
         RuntimeException failure;
+        Map<String, AttributeValue> stored;
         try {
             putKey(item, now);
-            return true;
+            return Claim.OURS;
         } catch (ConditionalCheckFailedException e) {
             failure = null;
+            stored = e.hasItem() && !e.item().isEmpty() ? e.item() : null;
         } catch (RuntimeException e) {
             failure = e;
+            stored = null;
         }
-        Map<String, AttributeValue> stored = readBack(item.get(RelaySchema.PK).s(), EventItems.KEY_SK, failure);
+        if (stored == null) {
+            stored = readBack(item.get(RelaySchema.PK).s(), EventItems.KEY_SK, failure);
+        }
         if (stored != null && eventId.equals(stored.get(EventItems.EVENT_ID).s())) {
             log.info("idempotency key claim committed although its call failed", Map.of("eventId", eventId));
-            return true;
+            return Claim.OURS;
         }
         if (failure != null && stored == null) {
             throw failure; // certainly not written: the caller's retry starts afresh
         }
-        return false;
+        return new Claim(false, stored);
     }
 
     /**
@@ -169,9 +186,12 @@ public final class EventIngestion {
         }
     }
 
-    /** The key is already stored: answer from its record, finishing its storage or enqueue if they never happened. */
-    private Accepted repeat(IngestRequest request) {
-        Map<String, AttributeValue> key = get(EventItems.keyPk(request.idempotencyKey()), EventItems.KEY_SK);
+    /**
+     * The key is already stored: answer from its record, finishing its storage or enqueue if they never happened.
+     *
+     * @param key the key item as the failed claim saw it or read it back (null: released or expired since)
+     */
+    private Accepted repeat(IngestRequest request, Map<String, AttributeValue> key) {
         if (key == null) {
             // Released or expired between our failed put and this read: the caller's retry will be accepted as new.
             throw inProgress(null);
@@ -299,7 +319,8 @@ public final class EventIngestion {
         dynamoDb.putItem(r -> r.tableName(table).item(item)
                 .conditionExpression("attribute_not_exists(#pk) OR #expiresAt < :now")
                 .expressionAttributeNames(Map.of("#pk", RelaySchema.PK, "#expiresAt", RelaySchema.EXPIRES_AT))
-                .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond()))));
+                .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond())))
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
     }
 
     private void putIfAbsent(Map<String, AttributeValue> item) {
