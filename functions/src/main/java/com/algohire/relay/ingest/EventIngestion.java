@@ -39,10 +39,25 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  */
 public final class EventIngestion {
     /**
-     * Payloads above this many UTF-8 bytes go to S3: a DynamoDB item holds 400 KB including attribute names and
-     * the other attributes, so this leaves about 50 KB of margin.
+     * Payloads above this many UTF-8 bytes go to S3 (4 KiB): about where S3 becomes the cheaper home, rounded down.
+     *
+     * <p>Per million events, us-east-1 list prices (README "Cost"), for a payload of P KB and d deliveries (attempts)
+     * of the event. Inline, the event item (P plus about 0.5 KB of other attributes) is written twice at full size,
+     * by the put and by the update that marks it QUEUED (DynamoDB bills an update on the larger of the item before
+     * and after): 2 x ceil(P + 0.5) write units at $0.625, plus an eventually consistent read per delivery,
+     * ceil((P + 0.5) / 4) / 2 read units at $0.125. In S3, the item is about 1 KB (2 write units for both writes, half
+     * a read unit per delivery), plus $5 for the PUT and $0.40 per delivery for the GET. The difference, inline minus
+     * S3: 2 x (ceil(P + 0.5) - 1) x 0.625 + d x (ceil((P + 0.5) / 4) - 1) x 0.0625 - 5 - 0.4 d. For d = 1: -0.34 at
+     * P = 4 (inline cheaper), +0.91 at P = 5 (S3 cheaper); for d = 3 the turn is at the same place (-1.01, +0.24).
+     * Storage moves it lower still: DynamoDB's $0.25 per GB-month against S3 Standard's $0.023, for the retention
+     * period (30 days by default). Measured (bench/RESULTS.md): a 300 KB event kept inline cost $402 per million in
+     * DynamoDB; a 400 KB one through S3, $14 in DynamoDB and S3 together.
+     *
+     * <p>What it trades: an event above the limit costs an S3 PUT on ingest (tens of milliseconds on the 202's path)
+     * and an S3 GET per delivery attempt. Typical events (a few hundred bytes) stay inline. The limit must stay well
+     * under DynamoDB's 400 KB item size.
      */
-    public static final int INLINE_PAYLOAD_LIMIT = 350_000;
+    public static final int INLINE_PAYLOAD_LIMIT = 4 * 1024;
     /** Longer than the SQS client's call timeout (10 s), so a live request never loses its lease mid-send. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
 
