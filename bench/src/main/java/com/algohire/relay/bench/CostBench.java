@@ -1,6 +1,7 @@
 package com.algohire.relay.bench;
 
 import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.ingest.EventIngestion;
 import com.algohire.relay.local.LocalRelay;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.AwsBackends;
@@ -29,7 +30,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@code ./relay bench cost}: pushes N events through the local relay in each scenario (1 or 3 subscribers; a
- * small, a 300 KB inline and a 400 KB S3-stored payload; with and without one 500 per delivery), counts every AWS
+ * small payload, one just under the inline limit ({@link EventIngestion#INLINE_PAYLOAD_LIMIT}) and a 300 KB one
+ * stored in S3; with and without one 500 per delivery), counts every AWS
  * call the functions and Lambda's SQS pollers make ({@link CallCounter}), each handler invocation and its duration,
  * and the bytes the functions write to stdout (CloudWatch Logs ingestion), and prints them per event with the
  * us-east-1 list price of a million events ({@link Prices}).
@@ -57,11 +59,12 @@ public final class CostBench {
         // The functions print to System.out as they are built: count from the start, show nothing of it.
         System.setOut(new PrintStream(counting, true, StandardCharsets.UTF_8));
         List<Scenario> scenarios = new ArrayList<>();
-        for (int payload : new int[] {200, 300 * 1024, 400 * 1024}) {
+        // Small; just under the inline limit (the JSON around the filler keeps the payload below it); large (S3).
+        for (int payload : new int[] {200, EventIngestion.INLINE_PAYLOAD_LIMIT, 300 * 1024}) {
             for (int subscribers : new int[] {1, 3}) {
                 for (boolean retry : new boolean[] {false, true}) {
-                    String size = payload < 1024 ? "small" : payload / 1024 + " KB" + (payload > 350 * 1024
-                            ? " (S3)" : " inline");
+                    String size = payload < 1024 ? "small" : payload / 1024 + " KB"
+                            + (payload > EventIngestion.INLINE_PAYLOAD_LIMIT ? " (S3)" : " inline");
                     scenarios.add(new Scenario(size + ", " + subscribers + " sub" + (retry ? ", one 500" : ""),
                             subscribers, payload, retry));
                 }
@@ -132,7 +135,7 @@ public final class CostBench {
                 invocations.clear();
                 stdout.reset();
                 counting.increment();
-                int events = scenario.payloadBytes() > 1024 ? LARGE_EVENTS : EVENTS;
+                int events = scenario.payloadBytes() > EventIngestion.INLINE_PAYLOAD_LIMIT ? LARGE_EVENTS : EVENTS;
                 int start = delivered.get();
                 for (int i = 0; i < events; i++) {
                     post(relay, type, scenario.payloadBytes());

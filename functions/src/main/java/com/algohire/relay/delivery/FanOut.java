@@ -63,30 +63,43 @@ final class FanOut {
         };
     }
 
-    /** @throws RuntimeException when a task could not be queued: the fan-out message is then retried whole */
+    /**
+     * Matches the task's event type against the active subscriptions and queues a DELIVER per match. The event is
+     * not read: the task carries its type (ingest and replay both set it), and each DELIVER reads the event anyway,
+     * dropping the task there if the event is gone (expired). Only a task without a type (queued by an older
+     * version) reads the event to learn it.
+     *
+     * @throws RuntimeException when a task could not be queued: the fan-out message is then retried whole
+     */
     void run(DeliveryTask task, Supplier<List<Subscription>> activeSubscriptions) {
-        Optional<StoredEvent> found = events.find(task.eventId());
-        if (found.isEmpty()) {
-            log.warn("fan-out dropped: event not found", Map.of("eventId", String.valueOf(task.eventId())));
-            return;
+        String eventId = task.eventId();
+        String eventType = task.eventType();
+        if (eventType == null) {
+            Optional<StoredEvent> found = events.find(eventId, EventStore.Consistency.EVENTUAL_CONFIRMED);
+            if (found.isEmpty()) {
+                log.warn("fan-out dropped: event not found", Map.of("eventId", String.valueOf(eventId)));
+                return;
+            }
+            eventType = found.get().eventType();
         }
-        StoredEvent event = found.get();
         // Each task goes to its subscription's lane (health as of the batch's snapshot): degraded and failing
         // subscriptions' deliveries never share the main lane's batches with healthy ones.
         Map<String, List<DeliveryTask>> byLane = new LinkedHashMap<>();
         int count = 0;
         for (Subscription subscription : activeSubscriptions.get()) {
-            if (SubscriptionMatcher.matches(subscription.eventTypes(), event.eventType())) {
+            if (SubscriptionMatcher.matches(subscription.eventTypes(), eventType)) {
                 byLane.computeIfAbsent(lanes.queueFor(subscription), k -> new ArrayList<>()).add(
-                        DeliveryTask.deliver(event.eventId(), event.eventType(), subscription.subscriptionId(),
-                                WebhookIds.of(event.eventId(), subscription.subscriptionId(), task.replayId())));
+                        DeliveryTask.deliver(eventId, eventType, subscription.subscriptionId(),
+                                WebhookIds.of(eventId, subscription.subscriptionId(), task.replayId())));
                 count++;
             }
         }
         // A failure throws: the fan-out message is retried whole (duplicates carry the same webhook-ids).
         byLane.forEach((queueUrl, deliveries) -> new TaskQueue(sqs, queueUrl).sendAll(deliveries));
-        states.fannedOut(event.eventId(), count, clock.instant()); // best effort: the list's "pending" until then
-        log.info("fan-out", Map.of("eventId", event.eventId(), "eventType", event.eventType(),
+        // Best effort: the list's "pending" until then. The item expires with the retention period like the event's,
+        // so one written for an event that is already gone (the DELIVERs drop it) expires in its turn.
+        states.fannedOut(eventId, count, clock.instant());
+        log.info("fan-out", Map.of("eventId", eventId, "eventType", eventType,
                 "subscriptions", count));
     }
 }

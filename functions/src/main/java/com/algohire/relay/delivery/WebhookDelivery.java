@@ -242,9 +242,12 @@ final class WebhookDelivery {
                 task.attemptsMade(), null, now);
     }
 
-    /** The event, or empty (the task is dropped) when it is gone (expired). */
+    /**
+     * The event, or empty (the task is dropped) when it is gone (expired). Eventually consistent, a miss confirmed
+     * strongly consistent: the event was stored before its FAN_OUT was sent and delivery uses nothing that changes.
+     */
     private Optional<Target> target(DeliveryTask task, int attemptNumber, Subscription subscription) {
-        Optional<StoredEvent> event = events.find(task.eventId());
+        Optional<StoredEvent> event = events.find(task.eventId(), EventStore.Consistency.EVENTUAL_CONFIRMED);
         if (event.isEmpty()) {
             log.warn("delivery dropped: event not found", ids(task, attemptNumber));
             return Optional.empty();
@@ -291,7 +294,8 @@ final class WebhookDelivery {
         }
         Duration limit = attemptLimit(message.deadline()); // before the claim: a claimed probe gets its attempt
         for (HoldStore.Held held : holds.oldest(subscriptionId, PROBE_CANDIDATES).items()) {
-            Optional<StoredEvent> event = events.find(held.task().eventId());
+            Optional<StoredEvent> event = events.find(held.task().eventId(),
+                    EventStore.Consistency.EVENTUAL_CONFIRMED);
             if (event.isEmpty()) {
                 log.warn("held delivery dropped: event not found", ids(held.task(), held.task().attemptsMade()));
                 holds.delete(held);

@@ -24,10 +24,11 @@ import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
  * {@code webhookId}, {@code at}).
  *
  * <p>A separate item rather than attributes of the event item: an UpdateItem is billed on the larger of the item
- * before and after, and an event item may carry 350 KB of inline payload, so each attempt's update would cost up
- * to 350 write units; a BatchGetItem of event items would read those payloads too (and a page of them can pass
- * BatchGetItem's 16 MB). This item carries none of the list indexes' keys, so it is in no index and its updates
- * write no index entry. The full reasoning: docs/architecture.md, "Delivery state per event".
+ * before and after, and an event item carries its payload inline up to {@code EventIngestion.INLINE_PAYLOAD_LIMIT}
+ * (4 KiB; 350 KB when this was decided), so each attempt's update would cost several write units, not 1; a
+ * BatchGetItem of event items would read those payloads too. This item carries none of the list indexes' keys,
+ * so it is in no index and its updates write no index entry. The full reasoning: docs/architecture.md, "Delivery
+ * state per event".
  *
  * <p>Writes are best effort (logged, never thrown: a delivery must not fail or repeat over its summary) and
  * idempotent: each sets a whole subscription entry, conditional on its {@code at} (the attempt's or the hold's

@@ -27,8 +27,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * to the table itself, i.e. ingestion. An index entry is its keys and the four summary attributes plus 100 bytes of
  * overhead: at most about 790 bytes (a 255-character idempotency key and a 100-character type), so 1 write unit
  * per event. The status and lease updates after the put touch neither these keys nor these attributes, so they
- * write nothing to these indexes. (Projecting ALL, as before, made an entry as large as the item: up to 350 KB of
- * inline payload, 350 write units for one event.) The API admits 500 events a second with bursts of 1,000
+ * write nothing to these indexes. (Projecting ALL, as before, made an entry as large as the item: then up to 350 KB
+ * of inline payload, 350 write units for one event.) The API admits 500 events a second with bursts of 1,000
  * (RelayApi), all of which may share one day and, for a busy producer, one type: up to 1,000 units a second on a
  * single partition, its whole limit, and split-for-heat cannot help an ever-increasing sort key. Hence
  * {@link EventItems#LIST_SHARDS} = 8 shards per day and per type (by a hash of the event id): 63 units a second per

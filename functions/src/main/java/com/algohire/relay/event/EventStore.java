@@ -38,21 +38,49 @@ public final class EventStore {
         this.clock = clock;
     }
 
+    /** How an event is read: each reader says which it needs. */
+    public enum Consistency {
+        /** One strongly consistent read (2x the read units): for readers right after a write they must see. */
+        STRONG,
+        /**
+         * An eventually consistent read (half the units), and only when it finds nothing a strongly consistent one
+         * before concluding the event is gone: for the delivery, whose event was written before its task was sent
+         * and never changes in a way delivery uses. A read that lags (item not there yet) never drops a delivery.
+         */
+        EVENTUAL_CONFIRMED
+    }
+
+    /** As {@link #find(String, Consistency)}, strongly consistent. */
+    public Optional<StoredEvent> find(String eventId) {
+        return find(eventId, Consistency.STRONG);
+    }
+
     /**
-     * The event with its payload (from S3 when large), or empty when unknown or expired. Strongly consistent.
+     * The event with its payload (from S3 when large), or empty when unknown or expired.
      *
      * <p>An event past its {@code expiresAt} is gone, whether or not DynamoDB's TTL has deleted the item yet (TTL
      * runs days late): its payload object may already be gone with the bucket's lifecycle rule, and a retention
      * period that ends at a different moment for each reader is no retention period.
      */
-    public Optional<StoredEvent> find(String eventId) {
-        Map<String, AttributeValue> item = dynamoDb.getItem(r -> r.tableName(table).consistentRead(true)
-                .key(Map.of(RelaySchema.PK, s(EventItems.eventPk(eventId)), RelaySchema.SK, s(EventItems.EVENT_SK))))
-                .item();
-        if (item == null || item.isEmpty() || expired(item, clock.instant())) {
+    public Optional<StoredEvent> find(String eventId, Consistency consistency) {
+        Map<String, AttributeValue> item = getEvent(eventId, consistency == Consistency.STRONG);
+        if (isEmpty(item) && consistency == Consistency.EVENTUAL_CONFIRMED) {
+            item = getEvent(eventId, true);
+        }
+        if (isEmpty(item) || expired(item, clock.instant())) {
             return Optional.empty();
         }
         return Optional.of(toEvent(item));
+    }
+
+    private Map<String, AttributeValue> getEvent(String eventId, boolean consistent) {
+        return dynamoDb.getItem(r -> r.tableName(table).consistentRead(consistent)
+                .key(Map.of(RelaySchema.PK, s(EventItems.eventPk(eventId)), RelaySchema.SK, s(EventItems.EVENT_SK))))
+                .item();
+    }
+
+    private static boolean isEmpty(Map<String, AttributeValue> item) {
+        return item == null || item.isEmpty();
     }
 
     /**

@@ -18,6 +18,7 @@ import java.util.UUID;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -38,10 +39,25 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  */
 public final class EventIngestion {
     /**
-     * Payloads above this many UTF-8 bytes go to S3: a DynamoDB item holds 400 KB including attribute names and
-     * the other attributes, so this leaves about 50 KB of margin.
+     * Payloads above this many UTF-8 bytes go to S3 (4 KiB): about where S3 becomes the cheaper home, rounded down.
+     *
+     * <p>Per million events, us-east-1 list prices (README "Cost"), for a payload of P KB and d deliveries (attempts)
+     * of the event. Inline, the event item (P plus about 0.5 KB of other attributes) is written twice at full size,
+     * by the put and by the update that marks it QUEUED (DynamoDB bills an update on the larger of the item before
+     * and after): 2 x ceil(P + 0.5) write units at $0.625, plus an eventually consistent read per delivery,
+     * ceil((P + 0.5) / 4) / 2 read units at $0.125. In S3, the item is about 1 KB (2 write units for both writes, half
+     * a read unit per delivery), plus $5 for the PUT and $0.40 per delivery for the GET. The difference, inline minus
+     * S3: 2 x (ceil(P + 0.5) - 1) x 0.625 + d x (ceil((P + 0.5) / 4) - 1) x 0.0625 - 5 - 0.4 d. For d = 1: -0.34 at
+     * P = 4 (inline cheaper), +0.91 at P = 5 (S3 cheaper); for d = 3 the turn is at the same place (-1.01, +0.24).
+     * Storage moves it lower still: DynamoDB's $0.25 per GB-month against S3 Standard's $0.023, for the retention
+     * period (30 days by default). Measured (bench/RESULTS.md): a 300 KB event kept inline cost $402 per million in
+     * DynamoDB; a 400 KB one through S3, $14 in DynamoDB and S3 together.
+     *
+     * <p>What it trades: an event above the limit costs an S3 PUT on ingest (tens of milliseconds on the 202's path)
+     * and an S3 GET per delivery attempt. Typical events (a few hundred bytes) stay inline. The limit must stay well
+     * under DynamoDB's 400 KB item size.
      */
-    public static final int INLINE_PAYLOAD_LIMIT = 350_000;
+    public static final int INLINE_PAYLOAD_LIMIT = 4 * 1024;
     /** Longer than the SQS client's call timeout (10 s), so a live request never loses its lease mid-send. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
 
@@ -88,9 +104,10 @@ public final class EventIngestion {
         String eventId = UUID.randomUUID().toString();
         String receivedAt = EventItems.timestamp(now);
         String payloadKey = storePayloadIfLarge(eventId, request);
-        if (!claimKey(keyItem(request, eventId, receivedAt, now), eventId, now)) {
+        Claim claim = claimKey(keyItem(request, eventId, receivedAt, now), eventId, now);
+        if (!claim.claimed()) {
             deleteOrphan(payloadKey);
-            return repeat(request);
+            return repeat(request, claim.stored());
         }
         storeEvent(eventItem(request, eventId, now, payloadKey), request.idempotencyKey(), payloadKey);
         enqueue(eventId, request.eventType());
@@ -98,31 +115,46 @@ public final class EventIngestion {
     }
 
     /**
-     * Claims the key for {@code eventId}; false when another request holds it. A conditional failure or an error
-     * is settled by reading the key back: it holds our eventId only if our own write committed.
+     * What a claim of the key found: claimed (by this request), or held by another request, whose key item is
+     * {@code stored} as the claim saw it (null when unknown: read it).
+     */
+    private record Claim(boolean claimed, Map<String, AttributeValue> stored) {
+        static final Claim OURS = new Claim(true, null);
+    }
+
+    /**
+     * Claims the key for {@code eventId}. A conditional failure carries the key item that failed the condition
+     * ({@code ALL_OLD}): it holds our eventId only if our own write committed (the SDK's retry of a put whose reply
+     * was lost), another's otherwise, and the repeat answers from it without reading it again. A conditional
+     * failure without the item, or any other error, is settled by reading the key back as before.
      *
      * @throws RuntimeException when the key is certainly not claimed after an error, or when the outcome cannot
      *                          be known (the write failed and so did the read); in neither case is it another's
      */
-    private boolean claimKey(Map<String, AttributeValue> item, String eventId, Instant now) {
+    private Claim claimKey(Map<String, AttributeValue> item, String eventId, Instant now) {
         RuntimeException failure;
+        Map<String, AttributeValue> stored;
         try {
             putKey(item, now);
-            return true;
+            return Claim.OURS;
         } catch (ConditionalCheckFailedException e) {
             failure = null;
+            stored = e.hasItem() && !e.item().isEmpty() ? e.item() : null;
         } catch (RuntimeException e) {
             failure = e;
+            stored = null;
         }
-        Map<String, AttributeValue> stored = readBack(item.get(RelaySchema.PK).s(), EventItems.KEY_SK, failure);
+        if (stored == null) {
+            stored = readBack(item.get(RelaySchema.PK).s(), EventItems.KEY_SK, failure);
+        }
         if (stored != null && eventId.equals(stored.get(EventItems.EVENT_ID).s())) {
             log.info("idempotency key claim committed although its call failed", Map.of("eventId", eventId));
-            return true;
+            return Claim.OURS;
         }
         if (failure != null && stored == null) {
             throw failure; // certainly not written: the caller's retry starts afresh
         }
-        return false;
+        return new Claim(false, stored);
     }
 
     /**
@@ -169,9 +201,12 @@ public final class EventIngestion {
         }
     }
 
-    /** The key is already stored: answer from its record, finishing its storage or enqueue if they never happened. */
-    private Accepted repeat(IngestRequest request) {
-        Map<String, AttributeValue> key = get(EventItems.keyPk(request.idempotencyKey()), EventItems.KEY_SK);
+    /**
+     * The key is already stored: answer from its record, finishing its storage or enqueue if they never happened.
+     *
+     * @param key the key item as the failed claim saw it or read it back (null: released or expired since)
+     */
+    private Accepted repeat(IngestRequest request, Map<String, AttributeValue> key) {
         if (key == null) {
             // Released or expired between our failed put and this read: the caller's retry will be accepted as new.
             throw inProgress(null);
@@ -299,7 +334,8 @@ public final class EventIngestion {
         dynamoDb.putItem(r -> r.tableName(table).item(item)
                 .conditionExpression("attribute_not_exists(#pk) OR #expiresAt < :now")
                 .expressionAttributeNames(Map.of("#pk", RelaySchema.PK, "#expiresAt", RelaySchema.EXPIRES_AT))
-                .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond()))));
+                .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond())))
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
     }
 
     private void putIfAbsent(Map<String, AttributeValue> item) {

@@ -12,6 +12,7 @@ import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.StoredEvent;
+import com.algohire.relay.ingest.EventIngestion;
 import com.algohire.relay.ingest.SweeperHandler;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.localaws.AwsBackend;
@@ -246,6 +247,29 @@ class EventIngestionIntegrationTest {
         // A repeat writes its own object before losing the race for the key; it must not be left behind.
         assertThat(handler.handleRequest(Requests.post("big-one", body), null).getStatusCode()).isEqualTo(409);
         assertThat(aws.s3.listObjectsV2(r -> r.bucket(aws.config().payloadBucket())).contents()).hasSize(1);
+    }
+
+    @Test
+    void handleRequest_whenPayloadIsAtTheInlineLimit_keepsItInlineAndOneByteMoreGoesToS3() {
+        IngestApiHandler handler = handler();
+        // A two-byte character, so a limit counted in chars instead of UTF-8 bytes would show.
+        String atLimit = "{\"t\":\"é" + "x".repeat(EventIngestion.INLINE_PAYLOAD_LIMIT - 10) + "\"}";
+        String overLimit = "{\"t\":\"é" + "x".repeat(EventIngestion.INLINE_PAYLOAD_LIMIT - 9) + "\"}";
+        assertThat(atLimit.getBytes(StandardCharsets.UTF_8)).hasSize(EventIngestion.INLINE_PAYLOAD_LIMIT);
+
+        String inline = json(handler.handleRequest(Requests.post("at-limit", Requests.body("job.created", atLimit)),
+                null)).get("eventId").textValue();
+        String inS3 = json(handler.handleRequest(Requests.post("over-limit", Requests.body("job.created",
+                overLimit)), null)).get("eventId").textValue();
+
+        Map<String, Map<String, AttributeValue>> byId = new HashMap<>();
+        eventItems().forEach(item -> byId.put(item.get(EventItems.EVENT_ID).s(), item));
+        assertThat(byId.get(inline).get(EventItems.PAYLOAD).s()).isEqualTo(atLimit);
+        assertThat(byId.get(inline)).doesNotContainKey(EventItems.PAYLOAD_KEY);
+        assertThat(byId.get(inS3)).doesNotContainKey(EventItems.PAYLOAD);
+        EventStore store = new EventStore(aws.dynamoDb, aws.s3, aws.config());
+        assertThat(store.find(inS3).orElseThrow().payloadJson()).isEqualTo(overLimit);
+        assertThat(store.find(inline).orElseThrow().payloadJson()).isEqualTo(atLimit);
     }
 
     @Test

@@ -66,7 +66,7 @@ class ResourceProvisionerIntegrationTest {
                     .filter(i -> i.indexName().equals(index.name())).findFirst().orElseThrow();
             assertThat(created.keySchema()).containsExactly(key(index.partitionKey().name(), KeyType.HASH),
                     key(index.sortKey().name(), KeyType.RANGE));
-            // Never ALL: an index entry would carry the inline payload (up to 350 KB) on every write.
+            // Never ALL: an index entry would carry the inline payload (up to the inline limit) on every write.
             assertThat(created.projection().projectionType()).as(index.name()).isEqualTo(ProjectionType.INCLUDE);
             assertThat(created.projection().nonKeyAttributes()).as(index.name())
                     .containsExactlyInAnyOrderElementsOf(index.projected());

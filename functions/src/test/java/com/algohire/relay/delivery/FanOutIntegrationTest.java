@@ -7,6 +7,21 @@ import static org.mockito.Mockito.spy;
 
 import com.algohire.relay.api.ManagementApiHandler;
 import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.event.DeliveryStates;
+import com.algohire.relay.event.EventItems;
+import com.algohire.relay.event.EventStore;
+import com.algohire.relay.ingest.EventIngestion;
+import com.algohire.relay.ingest.IngestRequest;
+import com.algohire.relay.internal.Json;
+import com.algohire.relay.localaws.WebhookReceiver;
+import com.algohire.relay.testing.WireCounter;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import java.time.Duration;
+import java.time.Instant;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.localaws.AwsBackend;
@@ -27,6 +42,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 @ExtendWith(SharedAwsBackend.class)
 class FanOutIntegrationTest {
+    private final WireCounter wire = new WireCounter();
 
     @Test
     void handleRequest_mockitoInjectedPartialBatchFailure_resendsOnlyTheFailedTask(AwsBackend backend)
@@ -66,5 +82,108 @@ class FanOutIntegrationTest {
         assertThat(batches.get()).isEqualTo(2);
         assertThat(queued).extracting(m -> TaskQueue.fromJson(m.body()).subscriptionId())
                 .containsExactlyInAnyOrderElementsOf(subscriptions);
+    }
+
+    /** The delivery function with every AWS call it makes counted on the wire. */
+    private DeliveryHandler countedHandler(AwsBackend backend, DeliveryTestEnvironment env, RelayConfig config) {
+        DynamoDbClient dynamoDb = wire.dynamoDb(backend, backend.dynamoDbEndpoint());
+        return new DeliveryHandler(config, dynamoDb, wire.sqs(backend, backend.sqsEndpoint()),
+                new EventStore(dynamoDb, wire.s3(backend, backend.s3Endpoint()), config), Clock.systemUTC(),
+                env.log);
+    }
+
+    private static String subscribe(ManagementApiHandler management, String url) throws Exception {
+        APIGatewayProxyResponseEvent response = management.handleRequest(new APIGatewayProxyRequestEvent()
+                .withHttpMethod("POST").withPath("/api/v1/subscriptions")
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withBody("{\"url\":\"" + url + "\",\"eventTypes\":[\"job.*\"]}"), null);
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(201);
+        return Json.mapper().readTree(response.getBody()).get("subscription").get("subscriptionId").asText();
+    }
+
+    @Test
+    void run_whenTaskCarriesTheEventType_readsNeitherTheEventNorItsPayloadAndTheDeliveryCarriesItInFull(
+            AwsBackend backend) throws Exception {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        RelayConfig config = env.config(Map.of());
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
+            subscribe(new ManagementApiHandler(config, env.resources.clients), receiver.url());
+            // Accepted by ingest itself: a payload over the inline limit, kept in S3; the FAN_OUT is on the queue.
+            String payload = "{\"blob\":\"" + "x".repeat(EventIngestion.INLINE_PAYLOAD_LIMIT + 1000) + "\"}";
+            String eventId = EventIngestion.create(env.resources.dynamoDb, env.resources.sqs, env.resources.s3,
+                    config, Clock.systemUTC(), env.log).accept(new IngestRequest("fan-out-large", "job.created",
+                    payload, "hash")).eventId();
+            DeliveryHandler handler = countedHandler(backend, env, config);
+            wire.reset();
+
+            assertThat(env.poll(handler, 1).getBatchItemFailures()).isEmpty(); // the fan-out
+
+            assertThat(wire.requests()).contains("DynamoDb.Scan", "Sqs.SendMessageBatch")
+                    .doesNotContain("DynamoDb.GetItem", "S3.GetObject");
+            wire.reset();
+            assertThat(env.poll(handler, 1).getBatchItemFailures()).isEmpty(); // the delivery
+            assertThat(receiver.awaitRequest(1, Duration.ofSeconds(10)).body()).contains(payload)
+                    .contains(eventId);
+            assertThat(wire.requests()).containsOnlyOnce("S3.GetObject");
+            assertThat(env.depth(env.queueUrl)).isZero();
+        }
+    }
+
+    @Test
+    void run_whenTaskHasNoEventType_readsTheEventToLearnItAsAnOlderVersionQueuedIt(AwsBackend backend)
+            throws Exception {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        RelayConfig config = env.config(Map.of());
+        ManagementApiHandler management = new ManagementApiHandler(config, env.resources.clients);
+        String subscriptionId = DeliveryTestEnvironment.subscribe(management);
+        String eventId = env.putEvent(config, "job.created", "{\"jobId\":\"job_1\"}");
+        env.resources.sqs.sendMessage(r -> r.queueUrl(env.queueUrl)
+                .messageBody("{\"kind\":\"FAN_OUT\",\"eventId\":\"" + eventId + "\"}"));
+        DeliveryHandler handler = countedHandler(backend, env, config);
+        wire.reset();
+
+        assertThat(env.poll(handler, 1).getBatchItemFailures()).isEmpty();
+
+        assertThat(wire.requests()).containsOnlyOnce("DynamoDb.GetItem");
+        assertThat(env.receiveAll()).extracting(m -> TaskQueue.fromJson(m.body()))
+                .singleElement().satisfies(task -> {
+                    assertThat(task.kind()).isEqualTo(DeliveryTask.Kind.DELIVER);
+                    assertThat(task.eventType()).isEqualTo("job.created");
+                    assertThat(task.subscriptionId()).isEqualTo(subscriptionId);
+                });
+    }
+
+    @Test
+    void run_whenTheEventIsGone_itsDeliveriesAreDroppedWithNoWebhookAndNothingLeftThatNeverExpires(
+            AwsBackend backend) throws Exception {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        RelayConfig config = env.config(Map.of());
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
+            subscribe(new ManagementApiHandler(config, env.resources.clients), receiver.url());
+            String eventId = "evt_gone_" + System.nanoTime(); // never stored (or expired and deleted by TTL)
+            env.resources.sqs.sendMessage(r -> r.queueUrl(env.queueUrl)
+                    .messageBody(TaskQueue.toJson(DeliveryTask.fanOut(eventId, "job.created"))));
+            DeliveryHandler handler = countedHandler(backend, env, config);
+
+            assertThat(env.poll(handler, 1).getBatchItemFailures()).isEmpty(); // the fan-out: one DELIVER
+            assertThat(env.poll(handler, 1).getBatchItemFailures()).isEmpty(); // the delivery drops it
+
+            assertThat(env.logText()).contains("delivery dropped: event not found");
+            Thread.sleep(300);
+            assertThat(receiver.requests()).isEmpty();
+            assertThat(env.depth(env.queueUrl)).isZero();
+            assertThat(env.depth(env.dlqUrl)).isZero();
+            // What the fan-out wrote for it, the delivery state item, expires with the retention period.
+            List<Map<String, AttributeValue>> items = env.resources.dynamoDb.query(q -> q
+                    .tableName(config.eventsTable()).keyConditionExpression("#pk = :pk")
+                    .expressionAttributeNames(Map.of("#pk", RelaySchema.PK))
+                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(EventItems.eventPk(eventId)))))
+                    .items();
+            assertThat(items).singleElement().satisfies(item -> {
+                assertThat(item.get(RelaySchema.SK).s()).isEqualTo(DeliveryStates.SK);
+                assertThat(Long.parseLong(item.get(RelaySchema.EXPIRES_AT).n()))
+                        .isGreaterThan(Instant.now().getEpochSecond());
+            });
+        }
     }
 }

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
@@ -22,11 +23,13 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  */
 public final class WireCounter implements ExecutionInterceptor {
     private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final List<SdkRequest> sent = new CopyOnWriteArrayList<>();
 
     @Override
     public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
         requests.add(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME) + "."
                 + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
+        sent.add(context.request());
     }
 
     /** Every request sent so far, in order. */
@@ -34,8 +37,14 @@ public final class WireCounter implements ExecutionInterceptor {
         return List.copyOf(requests);
     }
 
+    /** The requests of one type sent so far (e.g. {@code GetItemRequest}, to see their keys), in order. */
+    public <T extends SdkRequest> List<T> sent(Class<T> type) {
+        return sent.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
     public void reset() {
         requests.clear();
+        sent.clear();
     }
 
     public DynamoDbClient dynamoDb(AwsBackend backend, URI endpoint) {

@@ -266,7 +266,7 @@ class RelayStackTest {
                 assertThat(keySchema(gsi.path("KeySchema"))).as(index.name())
                         .isEqualTo(keys(index.partitionKey(), index.sortKey()));
                 // The projection RelaySchema names, as ResourceProvisioner creates it locally; never ALL, which
-                // would copy inline payloads (up to 350 KB) into every index entry.
+                // would copy inline payloads (up to the inline limit) into every index entry.
                 assertThat(gsi.path("Projection").path("ProjectionType").asText()).as(index.name())
                         .isEqualTo(index.projected().isEmpty() ? "KEYS_ONLY" : "INCLUDE");
                 List<String> projected = new ArrayList<>();
