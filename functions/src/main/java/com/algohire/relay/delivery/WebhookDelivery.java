@@ -398,6 +398,26 @@ final class WebhookDelivery {
      * event's webhook body signed as {@link #attempt} signs it, and the request built by {@link DeliveryAttempt#prime}.
      */
     static void prime(DeliveryAttempt attempt, Instant now) throws java.net.UnknownHostException {
+        Signed signed = primingWebhook(now);
+        attempt.prime(signed.headers(), signed.body());
+    }
+
+    /**
+     * SnapStart priming of a whole exchange, on a virtual thread as a batch runs each message: the sample webhook
+     * POSTed through {@link #attempt}'s client to the throwaway loopback server of
+     * {@link DeliveryAttempt#primeLoopback}, never to a subscriber; the pool is left empty.
+     */
+    static void primeExchange(DeliveryAttempt attempt, Instant now) throws Exception {
+        Signed signed = primingWebhook(now);
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            int status = executor.submit(() -> attempt.primeLoopback(signed.headers(), signed.body())).get();
+            if (status != 200) {
+                throw new IllegalStateException("the loopback priming server answered " + status);
+            }
+        }
+    }
+
+    private static Signed primingWebhook(Instant now) {
         String eventId = "00000000-0000-4000-8000-000000000000";
         String subscriptionId = "sub_" + "0".repeat(32);
         DeliveryTask task = TaskQueue.fromJson(TaskQueue.toJson(DeliveryTask.deliver(eventId, "job.created",
@@ -407,8 +427,7 @@ final class WebhookDelivery {
         Subscription subscription = new Subscription(subscriptionId, DeliveryAttempt.PRIMING_URL,
                 List.of("job.created"), null, true, List.of(new Subscription.SigningSecret(PRIMING_SECRET, null)), now,
                 now, null, false, null);
-        Signed signed = sign(task, event, subscription, now);
-        attempt.prime(signed.headers(), signed.body());
+        return sign(task, event, subscription, now);
     }
 
     private DeliveryAttempt.Result post(Subscription subscription, Signed signed, long start, Duration limit) {

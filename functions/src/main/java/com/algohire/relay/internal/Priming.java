@@ -41,8 +41,10 @@ import software.amazon.awssdk.utils.Md5Utils;
  * by {@link #CALL_TIMEOUT}. A step that fails (AWS unreachable while the snapshot is taken, say) is caught here,
  * whatever it threw, so that priming never fails the snapshot: the run logs one line naming the steps that failed.
  *
- * <p>{@link #afterRestore} has nothing to re-establish, and says so rather than pretend: nothing the functions hold
- * must differ between the environments one snapshot restores into. {@link Randomness} keeps no generator (each draw
+ * <p>{@link #afterRestore} runs the function's restore action, if it has one: the delivery function's closes the
+ * webhook client's pooled connections (its priming's loopback exchange leaves none, but a connection opened before
+ * the snapshot would point at a peer that has long forgotten it). Beyond that nothing the functions hold must
+ * differ between the environments one snapshot restores into. {@link Randomness} keeps no generator (each draw
  * takes a new one) and priming draws nothing; clocks are read per call ({@code Clock.systemUTC()}) and deadlines are
  * taken per invocation; the URLConnection HTTP client keeps no connection pool of its own, and the JDK's keep-alive
  * cache beneath it drops an idle connection after 5 s of wall-clock idleness (checked when it would be reused), so a
@@ -72,11 +74,18 @@ public final class Priming implements Resource {
 
     private final String function;
     private final List<Step> steps;
+    private final Action onRestore;
     private final StructuredLog log;
 
     public Priming(String function, List<Step> steps, StructuredLog log) {
+        this(function, steps, () -> { }, log);
+    }
+
+    /** With {@code onRestore} run by {@link #afterRestore} (caught and logged: a restore must not fail on it). */
+    public Priming(String function, List<Step> steps, Action onRestore, StructuredLog log) {
         this.function = function;
         this.steps = List.copyOf(steps);
+        this.onRestore = onRestore;
         this.log = log;
     }
 
@@ -97,7 +106,21 @@ public final class Priming implements Resource {
 
     @Override
     public void afterRestore(Context<? extends Resource> context) {
-        // Nothing survives the snapshot that must differ per environment: see the class comment.
+        restored();
+    }
+
+    /** Runs the restore action; what it throws is logged (its class only) and swallowed. */
+    public void restored() {
+        try {
+            onRestore.run();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) { // a restore must go on: the worst case is one failed attempt on a stale connection
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("function", function);
+            fields.put("error", e.getClass().getName());
+            log.warn("snapstart restore action failed", fields);
+        }
     }
 
     /**

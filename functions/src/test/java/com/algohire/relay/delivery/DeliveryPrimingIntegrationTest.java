@@ -61,7 +61,9 @@ class DeliveryPrimingIntegrationTest {
 
             assertThat(failed).isEmpty();
             assertThat(wire.requests()).containsExactlyInAnyOrder("DynamoDb.GetItem", "Sqs.GetQueueAttributes");
-            assertThat(env.logText()).contains("snapstart priming done");
+            assertThat(env.logText()).contains("snapstart priming done")
+                    .contains("loopback-exchange-on-virtual-thread");
+            assertThat(handler.pooledConnections()).as("the loopback exchange's connection is closed").isZero();
             Thread.sleep(300);
             assertThat(receiver.requests()).isEmpty();
             assertThat(env.depth(env.queueUrl)).isEqualTo(1);
@@ -69,6 +71,11 @@ class DeliveryPrimingIntegrationTest {
             env.poll(handler, 1); // the fan-out
             env.poll(handler, 1); // the delivery
             assertThat(receiver.awaitRequest(1, Duration.ofSeconds(10))).isNotNull();
+            assertThat(handler.pooledConnections()).isEqualTo(1);
+
+            handler.restored(); // CRaC's afterRestore: the pooled connection's peer may be long gone
+
+            assertThat(handler.pooledConnections()).isZero();
         }
     }
 
