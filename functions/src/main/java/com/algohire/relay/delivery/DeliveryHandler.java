@@ -128,7 +128,8 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                 new Priming.Step("sign-and-build-request", () -> WebhookDelivery.prime(attempt, clock.instant())),
                 new Priming.Step("loopback-exchange-on-virtual-thread",
                         () -> WebhookDelivery.primeExchange(attempt, clock.instant())),
-                new Priming.Step("dynamodb-get-item", () -> Priming.readAbsentItem(dynamoDb, config.eventsTable()))));
+                new Priming.Step("dynamodb-get-item", () -> Priming.readAbsentItem(dynamoDb, config.eventsTable())),
+                new Priming.Step("metrics-line", () -> Priming.metricsLine(config.metricsStack(), clock))));
         steps.addAll(Priming.eventWriteSteps(dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl()));
         this.priming = new Priming("delivery", steps, attempt::closeIdleConnections, log);
     }

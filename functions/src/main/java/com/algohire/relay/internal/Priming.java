@@ -1,12 +1,16 @@
 package com.algohire.relay.internal;
 
 import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.metrics.Metrics;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.crac.Context;
 import org.crac.Core;
@@ -20,6 +24,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConsumedCapacity;
 import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -281,12 +286,53 @@ public final class Priming implements Resource {
                 new Step("sqs-get-queue-attributes", () -> readQueueAttributes(sqs, queueUrl)));
     }
 
-    /** A GetItem of {@link #ABSENT_KEY}: the DynamoDB marshalling, signing and HTTP paths, reading nothing. */
+    /**
+     * A GetItem of {@link #ABSENT_KEY}: the DynamoDB marshalling, signing and HTTP paths, reading nothing. It asks for
+     * the consumed capacity, so that the answer carries a number and its parser (what the writes' answers need) is
+     * loaded too.
+     */
     public static void readAbsentItem(DynamoDbClient dynamoDb, String table) {
         dynamoDb.getItem(r -> r.tableName(table)
                 .key(Map.of(RelaySchema.PK, AttributeValue.fromS(ABSENT_KEY),
                         RelaySchema.SK, AttributeValue.fromS(ABSENT_KEY)))
+                .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)
                 .overrideConfiguration(o -> o.apiCallTimeout(CALL_TIMEOUT)));
+    }
+
+    /**
+     * A count and a duration recorded and flushed as one embedded-metric-format line, as every invocation ends,
+     * into a sink that drops it: no metric is published by priming.
+     */
+    public static void metricsLine(String stack, Clock clock) {
+        Metrics metrics = new Metrics(stack, line -> { }, clock);
+        metrics.count("Priming");
+        metrics.count("Priming", "Code", "PRIMING");
+        metrics.milliseconds("PrimingTime", 1);
+        metrics.flush();
+    }
+
+    /** How long a step wrapped in {@link #bounded} may take: a few calls, each bounded by the clients' timeouts. */
+    public static final Duration STEP_TIMEOUT = CALL_TIMEOUT.multipliedBy(2);
+
+    /**
+     * {@code action} run on its own daemon thread, given at most {@link #STEP_TIMEOUT}: for steps that route a
+     * request through the handler, whose calls carry the clients' own (longer) timeouts rather than
+     * {@link #CALL_TIMEOUT}. A step that overruns fails (a TimeoutException, logged) and priming goes on; its thread
+     * ends when the clients' timeouts end its call.
+     */
+    public static Action bounded(Action action) {
+        return () -> {
+            FutureTask<Void> task = new FutureTask<>(() -> {
+                action.run();
+                return null;
+            });
+            Thread.ofPlatform().daemon().name("snapstart-priming").start(task);
+            try {
+                task.get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            }
+        };
     }
 
     /** A GetQueueAttributes of one attribute: the SQS marshalling, signing and HTTP paths, changing nothing. */
