@@ -129,6 +129,9 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                 new Priming.Step("loopback-exchange-on-virtual-thread",
                         () -> WebhookDelivery.primeExchange(attempt, clock.instant())),
                 new Priming.Step("dynamodb-get-item", () -> Priming.readAbsentItem(dynamoDb, config.eventsTable())),
+                new Priming.Step("unsent-delivery-records", () -> WebhookDelivery.primeRecords(
+                        Priming.unsentDynamoDb(dynamoDb), config.eventsTable(), config.subscriptionsTable(),
+                        config.retention(), policy, Priming.quietLog(clock), clock.instant())),
                 new Priming.Step("metrics-line", () -> Priming.metricsLine(config.metricsStack(), clock))));
         steps.addAll(Priming.eventWriteSteps(dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl()));
         this.priming = new Priming("delivery", steps, attempt::closeIdleConnections, log);
@@ -139,7 +142,9 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
      * signed and its request built through the SSRF guard (a literal public address, no DNS) but never sent, the
      * same webhook POSTed on a virtual thread to a throwaway server on the loopback interface that priming opens
      * and closes (never to a subscriber; {@code DeliveryAttempt.primeLoopback} says why the guard is intact), a
-     * DynamoDB GetItem of a key that is never written, the PutItem, UpdateItem and SendMessage requests built but never
+     * DynamoDB GetItem of a key that is never written, a delivered attempt's delivery log entry, delivery state and
+     * folded health written through a client that never sends, the PutItem, UpdateItem and SendMessage requests built
+     * but never
      * sent, and an SQS GetQueueAttributes. No write, no webhook, never
      * throws ({@link Priming}).
      *

@@ -2,6 +2,12 @@ package com.algohire.relay.internal;
 
 import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.metrics.Metrics;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +23,7 @@ import org.crac.Core;
 import org.crac.Resource;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequest;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.identity.spi.ResolveIdentityRequest;
@@ -211,6 +218,39 @@ public final class Priming implements Resource {
     /** The override that keeps a request from being signed and so from being sent ({@link #unsent}). */
     public static void unsigned(AwsRequestOverrideConfiguration.Builder override) {
         override.credentialsProvider(UNSIGNABLE);
+    }
+
+    /**
+     * A client that sends nothing: every request made through it goes to {@code real} with {@link #unsigned}
+     * credentials, so it is marshalled through the real client's pipeline and ends {@link #unsent}. For priming code
+     * that writes through a client it was given (the delivery log, state and health writes) without a write.
+     */
+    public static DynamoDbClient unsentDynamoDb(DynamoDbClient real) {
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (args != null && args.length == 1 && args[0] instanceof AwsRequest request) {
+                AwsRequestOverrideConfiguration.Builder override = request.overrideConfiguration()
+                        .map(AwsRequestOverrideConfiguration::toBuilder)
+                        .orElseGet(AwsRequestOverrideConfiguration::builder);
+                unsigned(override);
+                try {
+                    return method.invoke(real, request.toBuilder().overrideConfiguration(override.build()).build());
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            }
+            if (method.isDefault()) { // the consumer-builder forms: they build the request and call the above
+                return InvocationHandler.invokeDefault(proxy, method, args);
+            }
+            throw new UnsupportedOperationException("not for priming: " + method.getName());
+        };
+        return (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(),
+                new Class<?>[] {DynamoDbClient.class}, handler);
+    }
+
+    /** A log that drops every line: for code primed through {@link #unsentDynamoDb} that logs its (unsent) failure. */
+    public static StructuredLog quietLog(Clock clock) {
+        return new StructuredLog(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8),
+                clock);
     }
 
     /**

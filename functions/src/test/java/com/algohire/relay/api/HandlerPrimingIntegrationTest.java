@@ -6,6 +6,7 @@ import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.ingest.EventIngestion;
+import com.algohire.relay.internal.Priming;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
@@ -150,11 +151,17 @@ class HandlerPrimingIntegrationTest {
         IngestApiHandler ingest = ingest(CLOSED_PORT, CLOSED_PORT);
         ManagementApiHandler management = management(CLOSED_PORT, CLOSED_PORT);
         long start = System.nanoTime();
-
         List<String> ingestFailed = ingest.prime();
+        long ingestMs = (System.nanoTime() - start) / 1_000_000;
+        start = System.nanoTime();
         List<String> managementFailed = management.prime();
+        long managementMs = (System.nanoTime() - start) / 1_000_000;
 
-        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(10_000);
+        // Each step that calls AWS is bounded: a routed one by STEP_TIMEOUT, a direct call by CALL_TIMEOUT.
+        long slack = 2_000;
+        assertThat(ingestMs).isLessThan(Priming.STEP_TIMEOUT.plus(Priming.CALL_TIMEOUT).toMillis() + slack);
+        assertThat(managementMs).isLessThan(Priming.STEP_TIMEOUT.multipliedBy(2).plus(Priming.CALL_TIMEOUT).toMillis()
+                + slack);
         assertThat(ingestFailed).containsExactlyInAnyOrder("route-get-unknown-event", "sqs-get-queue-attributes");
         assertThat(managementFailed).containsExactlyInAnyOrder("routes", "list-routes", "sqs-get-queue-attributes");
         assertThat(logs.toString(StandardCharsets.UTF_8)).contains("snapstart priming partly failed");
