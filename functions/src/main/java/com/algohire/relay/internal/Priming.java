@@ -49,8 +49,10 @@ import software.amazon.awssdk.utils.Md5Utils;
  * constructor (Lambda's init) {@linkplain #register() registers} it with CRaC, whose {@code beforeCheckpoint} runs
  * the steps. The rules every step keeps: it reads and never writes (a {@link #readAbsentItem GetItem} of a key no
  * code writes, a {@link #readQueueAttributes GetQueueAttributes}; the write operations' requests are built and
- * marshalled but {@linkplain #unsent never signed, so never sent}), sends no webhook, and its AWS calls are bounded
- * by {@link #CALL_TIMEOUT}. A step that fails (AWS unreachable while the snapshot is taken, say) is caught here,
+ * marshalled but {@linkplain #unsent never signed, so never sent}, directly or through {@link #unsentDynamoDb}),
+ * sends no webhook (the delivery function's one POST goes to a loopback server its priming opens and closes),
+ * and its AWS calls are bounded by {@link #CALL_TIMEOUT}, or, when routed through a handler, the step by
+ * {@link #bounded}. A step that fails (AWS unreachable while the snapshot is taken, say) is caught here,
  * whatever it threw, so that priming never fails the snapshot: the run logs one line naming the steps that failed.
  *
  * <p>{@link #afterRestore} runs the function's restore action, if it has one: the delivery function's closes the
