@@ -39,7 +39,12 @@ final class ApiRequests {
 
     /** A synthetic GET of {@code path} for priming, as API Gateway would pass it (no randomness drawn for its id). */
     static APIGatewayProxyRequestEvent primingGet(String path) {
-        return new APIGatewayProxyRequestEvent().withHttpMethod("GET").withPath(path)
+        return primingGet(path, null);
+    }
+
+    /** As {@link #primingGet(String)}, with query string parameters. */
+    static APIGatewayProxyRequestEvent primingGet(String path, Map<String, String> query) {
+        return new APIGatewayProxyRequestEvent().withHttpMethod("GET").withPath(path).withQueryStringParameters(query)
                 .withHeaders(Map.of("Accept", "application/json"))
                 .withRequestContext(new APIGatewayProxyRequestEvent.ProxyRequestContext()
                         .withRequestId(PRIMING_REQUEST_ID));

@@ -131,6 +131,22 @@ final class ManagementApi {
     }
 
     /**
+     * SnapStart priming of the list routes an operator opens first, routed as API Gateway passes them: {@code GET
+     * /api/v1/subscriptions?limit=1} (a DynamoDB Scan of one item) and {@code GET /api/v1/audit?limit=1} from the
+     * start of today (a Query of one day's partition), each answered 200 and serialised (the first use of their
+     * page types' serializers). Reads only. Not primed: the DLQ's {@code GET}, whose peek receives messages (it
+     * raises their receive count), and the queues' and statistics' routes, which call CloudWatch.
+     */
+    void primeLists() {
+        ApiRequests.expectPrimingStatus(router.handle(
+                ApiRequests.primingGet(SUBSCRIPTIONS_PATH, Map.of("limit", "1")), null), 200);
+        // From the start of today: one day's partition, so one Query (the whole retention would be one per day).
+        String today = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.DAYS).toString();
+        ApiRequests.expectPrimingStatus(router.handle(
+                ApiRequests.primingGet(AUDIT_PATH, Map.of("limit", "1", "from", today)), null), 200);
+    }
+
+    /**
      * The route, then, when it answered 2xx, one audit record of {@code action} on what {@code target} names. The
      * record is written after the mutation and never fails it ({@link AuditTrail#record}).
      */

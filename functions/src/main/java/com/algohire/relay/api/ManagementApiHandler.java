@@ -102,7 +102,9 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
                 cloudWatch == null ? null : new MetricStatistics(cloudWatch, config.metricsStack()), metrics,
                 clock, log);
         this.priming = new Priming("management", List.of(
-                new Priming.Step("routes", api::primeRoutes),
+                new Priming.Step("routes", Priming.bounded(api::primeRoutes)),
+                new Priming.Step("list-routes", Priming.bounded(api::primeLists)),
+                new Priming.Step("metrics-line", () -> Priming.metricsLine(config.metricsStack(), clock)),
                 new Priming.Step("unsent-writes", () -> {
                     Priming.unsentPutItem(dynamoDb, config.eventsTable());
                     Priming.unsentUpdateItem(dynamoDb, config.eventsTable());
@@ -115,7 +117,9 @@ public final class ManagementApiHandler implements RequestHandler<APIGatewayProx
 
     /**
      * SnapStart priming (what CRaC's beforeCheckpoint runs; the cold-start bench calls it too): a GET of an unknown
-     * subscription routed (a DynamoDB GetItem, a 404), a subscription's view serialised, the PutItem, UpdateItem and
+     * subscription routed (a DynamoDB GetItem, a 404), a subscription's view serialised, the subscriptions' and the
+     * audit trail's lists routed with {@code limit=1} (a Scan and a Query of one item), a metrics line built and
+     * dropped, the PutItem, UpdateItem and
      * Scan (the list) requests built but never sent, and an SQS GetQueueAttributes. No write, never throws
      * ({@link Priming}).
      *

@@ -6,8 +6,11 @@ import com.algohire.relay.ssrf.UrlRejectedException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +25,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
@@ -29,12 +34,15 @@ import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -70,6 +78,7 @@ final class DeliveryAttempt implements AutoCloseable {
     private final Duration timeout;
     private final Clock clock;
     private final CloseableHttpClient http;
+    private final PoolingHttpClientConnectionManager connections;
     private final ScheduledExecutorService deadlines;
     /** When the attempt running on this thread must end (System.nanoTime), for the DNS hook. */
     private final ThreadLocal<Long> attemptEnds = new ThreadLocal<>();
@@ -79,14 +88,15 @@ final class DeliveryAttempt implements AutoCloseable {
         this.timeout = timeout;
         this.clock = clock;
         Timeout t = Timeout.of(timeout);
+        this.connections = PoolingHttpClientConnectionManagerBuilder.create()
+                .setDnsResolver(new GuardedDnsResolver(guard, this::timeLeft))
+                .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(t).setSocketTimeout(t)
+                        .setTimeToLive(TimeValue.ofMinutes(5)).build())
+                .setMaxConnTotal(200)
+                .setMaxConnPerRoute(50)
+                .build();
         this.http = HttpClients.custom()
-                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                        .setDnsResolver(new GuardedDnsResolver(guard, this::timeLeft))
-                        .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(t).setSocketTimeout(t)
-                                .setTimeToLive(org.apache.hc.core5.util.TimeValue.ofMinutes(5)).build())
-                        .setMaxConnTotal(200)
-                        .setMaxConnPerRoute(50)
-                        .build())
+                .setConnectionManager(connections)
                 .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(t).setRedirectsEnabled(false)
                         .build())
                 .disableRedirectHandling()
@@ -132,6 +142,15 @@ final class DeliveryAttempt implements AutoCloseable {
         } catch (RuntimeException e) {
             return Result.notSent("INVALID_URL", start);
         }
+        return send(null, request, start, bound);
+    }
+
+    /**
+     * Sends {@code request}, bounded by {@code bound} from {@code start}, and reads the answer's status, Retry-After
+     * and first bytes. {@code target} null: the client takes the host from the request's URI and resolves it
+     * through the SSRF guard (every real attempt); only {@link #primeLoopback} passes one.
+     */
+    private Result send(HttpHost target, HttpPost request, long start, Duration bound) {
         AtomicBoolean timedOut = new AtomicBoolean();
         // Socket timeouts bound each read; this bounds the whole exchange (a receiver dripping bytes included).
         ScheduledFuture<?> deadline = deadlines.schedule(() -> {
@@ -142,7 +161,7 @@ final class DeliveryAttempt implements AutoCloseable {
         boolean bodyUnread = false;
         attemptEnds.set(start + bound.toNanos());
         try {
-            response = http.executeOpen(null, request, null);
+            response = http.executeOpen(target, request, null);
             int status = response.getCode();
             Header retryAfter = response.getFirstHeader("Retry-After");
             Prefix prefix = readPrefix(response.getEntity());
@@ -184,6 +203,94 @@ final class DeliveryAttempt implements AutoCloseable {
         URI uri = guard.checkSyntax(PRIMING_URL);
         guard.resolve(uri.getHost(), 443);
         request(uri, headers, body, timeout);
+    }
+
+    /** How long the loopback exchange of {@link #primeLoopback} may take, accepting included. */
+    static final Duration PRIMING_TIMEOUT = Duration.ofSeconds(2);
+
+    /**
+     * SnapStart priming of a whole exchange through this attempt maker's own client, without a webhook: one POST of
+     * {@code body} to a throwaway server this method opens on the loopback interface and closes before it returns,
+     * which answers {@code 200} with a short body. That loads and runs what only a real send does (the pool's lease
+     * and release, the connection operator, the socket's connect, write and read, the response parser, the 1 KB
+     * body prefix and the Retry-After lookup of {@link #post}), so that the first delivery after a restore does not.
+     *
+     * <p>Why this cannot weaken the SSRF guard: the target is an {@link HttpHost} carrying the loopback
+     * {@link InetAddress} built here, so the client connects to it without asking the DNS hook (the only place the
+     * guard is bypassed); a real attempt always goes through {@link #post}, which passes no target, so the client
+     * takes the host from the task's URL and resolves it through {@link GuardedDnsResolver}. Nothing a task or a
+     * subscription carries (URL, header, flag) reaches this method; the port is the one the OS gave the server
+     * opened here, which accepts one connection and closes. The pooled connection the exchange leaves behind is
+     * closed before returning ({@link #closeIdleConnections}): its server is gone.
+     *
+     * @return the status the loopback server answered (200)
+     */
+    int primeLoopback(Map<String, String> headers, String body) throws IOException {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket server = new ServerSocket(0, 1, loopback)) {
+            server.setSoTimeout((int) PRIMING_TIMEOUT.toMillis());
+            Thread responder = Thread.ofPlatform().daemon().name("delivery-priming-responder")
+                    .start(() -> answerOnce(server));
+            long start = System.nanoTime();
+            HttpPost request = request(URI.create("http://" + loopback.getHostAddress() + ":" + server.getLocalPort()
+                    + "/algohire-priming"), headers, body, PRIMING_TIMEOUT);
+            Result result = send(new HttpHost("http", loopback, server.getLocalPort()), request, start,
+                    PRIMING_TIMEOUT);
+            try {
+                responder.join(PRIMING_TIMEOUT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (result.statusCode() == null) {
+                throw new IOException("the loopback priming exchange failed: " + result.errorKind());
+            }
+            return result.statusCode();
+        } finally {
+            closeIdleConnections();
+        }
+    }
+
+    /** The loopback server's one answer: reads the request's head and body, answers 200 "ok", closes. */
+    private static void answerOnce(ServerSocket server) {
+        try (Socket socket = server.accept()) {
+            socket.setSoTimeout((int) PRIMING_TIMEOUT.toMillis());
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (head.length() < 64 * 1024 && !head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    return;
+                }
+                head.append((char) c);
+            }
+            Matcher length = CONTENT_LENGTH.matcher(head);
+            in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+            OutputStream out = socket.getOutputStream();
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        } catch (IOException | RuntimeException ignored) {
+            // the client side reports the failure (no answer)
+        }
+    }
+
+    private static final Pattern CONTENT_LENGTH = Pattern.compile("(?i)\r\ncontent-length:\\s*(\\d{1,9})");
+
+    /**
+     * Closes every pooled connection not in use. After SnapStart restores the function, a connection in the pool
+     * was opened by the process the snapshot was taken of, minutes to weeks earlier; its peer has long forgotten
+     * it, and reusing it would cost the next delivery to that receiver a reset. Called at the end of priming and
+     * in CRaC's afterRestore.
+     */
+    void closeIdleConnections() {
+        connections.closeExpired();
+        connections.closeIdle(TimeValue.ZERO_MILLISECONDS);
+    }
+
+    /** The connections the pool holds, leased or idle (tests). */
+    int pooledConnections() {
+        var stats = connections.getTotalStats();
+        return stats.getLeased() + stats.getAvailable();
     }
 
     /**

@@ -41,6 +41,7 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
     private final DeliveryBatch batch;
     private final Metrics metrics;
     private final Priming priming;
+    private final DeliveryAttempt attempt;
 
     /** Lambda's init: with SnapStart, {@link #prime()} runs before the snapshot. */
     public DeliveryHandler() {
@@ -103,7 +104,7 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                     Notifier notifier, Clock clock, StructuredLog log, EmfSink metricsSink) {
         this.metrics = new Metrics(config.metricsStack(), metricsSink, clock);
         SubscriptionStore subscriptions = new SubscriptionStore(dynamoDb, config.subscriptionsTable());
-        DeliveryAttempt attempt = new DeliveryAttempt(guard, config.deliveryTimeout(), clock);
+        this.attempt = new DeliveryAttempt(guard, config.deliveryTimeout(), clock);
         DeliveryLanes lanes = new DeliveryLanes(config.deliveryQueueUrl(), config.deliverySlowQueueUrl());
         RetryPolicy retryPolicy = new RetryPolicy(config.maxRetryAttempts(), config.retrySchedule(),
                 Randomness::unitInterval);
@@ -125,16 +126,25 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                 lanes, sqs, retryPolicy, clock, log);
         List<Priming.Step> steps = new ArrayList<>(List.of(
                 new Priming.Step("sign-and-build-request", () -> WebhookDelivery.prime(attempt, clock.instant())),
-                new Priming.Step("virtual-thread", DeliveryHandler::runOnVirtualThread),
-                new Priming.Step("dynamodb-get-item", () -> Priming.readAbsentItem(dynamoDb, config.eventsTable()))));
+                new Priming.Step("loopback-exchange-on-virtual-thread",
+                        () -> WebhookDelivery.primeExchange(attempt, clock.instant())),
+                new Priming.Step("dynamodb-get-item", () -> Priming.readAbsentItem(dynamoDb, config.eventsTable())),
+                new Priming.Step("unsent-delivery-records", () -> WebhookDelivery.primeRecords(
+                        Priming.unsentDynamoDb(dynamoDb), config.eventsTable(), config.subscriptionsTable(),
+                        config.retention(), policy, Priming.quietLog(clock), clock.instant())),
+                new Priming.Step("metrics-line", () -> Priming.metricsLine(config.metricsStack(), clock))));
         steps.addAll(Priming.eventWriteSteps(dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl()));
-        this.priming = new Priming("delivery", steps, log);
+        this.priming = new Priming("delivery", steps, attempt::closeIdleConnections, log);
     }
 
     /**
      * SnapStart priming (what CRaC's beforeCheckpoint runs; the cold-start bench calls it too): a sample webhook
-     * signed and its request built through the SSRF guard (a literal public address, no DNS) but never sent, a
-     * DynamoDB GetItem of a key that is never written, the PutItem, UpdateItem and SendMessage requests built but never
+     * signed and its request built through the SSRF guard (a literal public address, no DNS) but never sent, the
+     * same webhook POSTed on a virtual thread to a throwaway server on the loopback interface that priming opens
+     * and closes (never to a subscriber; {@code DeliveryAttempt.primeLoopback} says why the guard is intact), a
+     * DynamoDB GetItem of a key that is never written, a delivered attempt's delivery log entry, delivery state and
+     * folded health written through a client that never sends, the PutItem, UpdateItem and SendMessage requests built
+     * but never
      * sent, and an SQS GetQueueAttributes. No write, no webhook, never
      * throws ({@link Priming}).
      *
@@ -144,11 +154,14 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
         return priming.run();
     }
 
-    /** A batch runs each message on its own virtual thread: the first one's machinery, started and joined. */
-    private static void runOnVirtualThread() throws Exception {
-        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            executor.submit(() -> Thread.onSpinWait()).get();
-        }
+    /** What CRaC's afterRestore runs: the webhook client's idle pooled connections closed. */
+    void restored() {
+        priming.restored();
+    }
+
+    /** The webhook client's pooled connections, leased or idle (tests). */
+    int pooledConnections() {
+        return attempt.pooledConnections();
     }
 
     /**

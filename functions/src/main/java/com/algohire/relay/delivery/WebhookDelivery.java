@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -402,8 +403,56 @@ final class WebhookDelivery {
      * event's webhook body signed as {@link #attempt} signs it, and the request built by {@link DeliveryAttempt#prime}.
      */
     static void prime(DeliveryAttempt attempt, Instant now) throws java.net.UnknownHostException {
-        String eventId = "00000000-0000-4000-8000-000000000000";
-        String subscriptionId = "sub_" + "0".repeat(32);
+        Signed signed = primingWebhook(now);
+        attempt.prime(signed.headers(), signed.body());
+    }
+
+    /**
+     * SnapStart priming of a whole exchange, on a virtual thread as a batch runs each message: the sample webhook
+     * POSTed through {@link #attempt}'s client to the throwaway loopback server of
+     * {@link DeliveryAttempt#primeLoopback}, never to a subscriber; the pool is left empty.
+     */
+    static void primeExchange(DeliveryAttempt attempt, Instant now) throws Exception {
+        Signed signed = primingWebhook(now);
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            int status = executor.submit(() -> attempt.primeLoopback(signed.headers(), signed.body())).get();
+            if (status != 200) {
+                throw new IllegalStateException("the loopback priming server answered " + status);
+            }
+        }
+    }
+
+    private static final String PRIMING_EVENT_ID = "00000000-0000-4000-8000-000000000000";
+    private static final String PRIMING_SUBSCRIPTION_ID = "sub_" + "0".repeat(32);
+
+    /**
+     * SnapStart priming of what a delivered attempt records, each write through {@code unsent} (a client whose
+     * requests are marshalled and never sent: {@link com.algohire.relay.internal.Priming#unsentDynamoDb}): the
+     * attempt's delivery log entry, the event's delivery state (its failure logged to {@code quiet}, which drops it)
+     * and the subscription's health folded from the outcome. Nothing is stored.
+     */
+    static void primeRecords(DynamoDbClient unsent, String eventsTable, String subscriptionsTable,
+                             Duration retention, HealthPolicy policy, StructuredLog quiet, Instant now) {
+        Signed signed = primingWebhook(now);
+        String webhookId = WebhookIds.of(PRIMING_EVENT_ID, PRIMING_SUBSCRIPTION_ID);
+        String timestamp = signed.headers().get(WebhookSignature.HEADER_TIMESTAMP);
+        DeliveryLogEntry entry = new DeliveryLogEntry(1, PRIMING_SUBSCRIPTION_ID, webhookId,
+                withoutQuery(DeliveryAttempt.PRIMING_URL), 200, 12, null, "ok", DELIVERED, EventItems.timestamp(now),
+                timestamp == null ? null : Long.valueOf(timestamp),
+                signed.headers().get(WebhookSignature.HEADER_SIGNATURE));
+        com.algohire.relay.internal.Priming.unsent(() -> new DeliveryLog(unsent, eventsTable, retention)
+                .record(PRIMING_EVENT_ID, entry, now));
+        new DeliveryStates(unsent, eventsTable, retention, quiet).record(PRIMING_EVENT_ID, PRIMING_SUBSCRIPTION_ID,
+                webhookId, DeliveryStates.State.DELIVERED, 1, now, now);
+        SubscriptionHealth folded = policy.fold(SubscriptionHealth.INITIAL,
+                List.of(AttemptOutcome.of(now, 200, null, 12, "ok", false)), now);
+        com.algohire.relay.internal.Priming.unsent(() -> new SubscriptionStore(unsent, subscriptionsTable)
+                .writeHealth(PRIMING_SUBSCRIPTION_ID, folded, 0));
+    }
+
+    private static Signed primingWebhook(Instant now) {
+        String eventId = PRIMING_EVENT_ID;
+        String subscriptionId = PRIMING_SUBSCRIPTION_ID;
         DeliveryTask task = TaskQueue.fromJson(TaskQueue.toJson(DeliveryTask.deliver(eventId, "job.created",
                 subscriptionId, WebhookIds.of(eventId, subscriptionId))));
         StoredEvent event = new StoredEvent(eventId, "job.created", "snapstart-priming",
@@ -411,8 +460,7 @@ final class WebhookDelivery {
         Subscription subscription = new Subscription(subscriptionId, DeliveryAttempt.PRIMING_URL,
                 List.of("job.created"), null, true, List.of(new Subscription.SigningSecret(PRIMING_SECRET, null)), now,
                 now, null, false, null);
-        Signed signed = sign(task, event, subscription, now);
-        attempt.prime(signed.headers(), signed.body());
+        return sign(task, event, subscription, now);
     }
 
     private DeliveryAttempt.Result post(Subscription subscription, Signed signed, long start, Duration limit) {

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -83,6 +84,12 @@ public final class EventIngestion {
     /** Wires ingestion to real clients, as the ingest function and the local runtime use it. */
     public static EventIngestion create(DynamoDbClient dynamoDb, SqsClient sqs, S3Client s3, RelayConfig config,
                                         Clock clock, StructuredLog log) {
+        return create(dynamoDb, sqs, () -> s3, config, clock, log);
+    }
+
+    /** As above, the S3 client asked for only when a payload needs it (the ingest function builds it lazily). */
+    public static EventIngestion create(DynamoDbClient dynamoDb, SqsClient sqs, Supplier<S3Client> s3,
+                                        RelayConfig config, Clock clock, StructuredLog log) {
         PendingEvents pending = new PendingEvents(dynamoDb, new TaskQueue(sqs, config.deliveryQueueUrl()),
                 config.eventsTable(), clock, DEFAULT_LEASE);
         return new EventIngestion(dynamoDb, new PayloadStore(s3, config.payloadBucket()), pending,

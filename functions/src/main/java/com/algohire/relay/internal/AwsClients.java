@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ContainerCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
@@ -114,6 +115,24 @@ public record AwsClients(Region region, AwsCredentialsProvider credentials,
             builder.endpointOverride(s3Endpoint).forcePathStyle(true);
         }
         return builder.build();
+    }
+
+    /**
+     * An S3 client built at the first {@code get()}, then the same one: for a function that needs S3 only now and
+     * then (ingest: payloads over the inline limit), so that its init does not build one.
+     */
+    public Supplier<S3Client> lazyS3() {
+        return new Supplier<>() {
+            private S3Client client;
+
+            @Override
+            public synchronized S3Client get() {
+                if (client == null) {
+                    client = s3();
+                }
+                return client;
+            }
+        };
     }
 
     public SnsClient sns() {

@@ -1,18 +1,29 @@
 package com.algohire.relay.internal;
 
 import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.metrics.Metrics;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.crac.Context;
 import org.crac.Core;
 import org.crac.Resource;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequest;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.identity.spi.ResolveIdentityRequest;
@@ -20,6 +31,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConsumedCapacity;
 import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnConsumedCapacity;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -37,12 +49,16 @@ import software.amazon.awssdk.utils.Md5Utils;
  * constructor (Lambda's init) {@linkplain #register() registers} it with CRaC, whose {@code beforeCheckpoint} runs
  * the steps. The rules every step keeps: it reads and never writes (a {@link #readAbsentItem GetItem} of a key no
  * code writes, a {@link #readQueueAttributes GetQueueAttributes}; the write operations' requests are built and
- * marshalled but {@linkplain #unsent never signed, so never sent}), sends no webhook, and its AWS calls are bounded
- * by {@link #CALL_TIMEOUT}. A step that fails (AWS unreachable while the snapshot is taken, say) is caught here,
+ * marshalled but {@linkplain #unsent never signed, so never sent}, directly or through {@link #unsentDynamoDb}),
+ * sends no webhook (the delivery function's one POST goes to a loopback server its priming opens and closes),
+ * and its AWS calls are bounded by {@link #CALL_TIMEOUT}, or, when routed through a handler, the step by
+ * {@link #bounded}. A step that fails (AWS unreachable while the snapshot is taken, say) is caught here,
  * whatever it threw, so that priming never fails the snapshot: the run logs one line naming the steps that failed.
  *
- * <p>{@link #afterRestore} has nothing to re-establish, and says so rather than pretend: nothing the functions hold
- * must differ between the environments one snapshot restores into. {@link Randomness} keeps no generator (each draw
+ * <p>{@link #afterRestore} runs the function's restore action, if it has one: the delivery function's closes the
+ * webhook client's pooled connections (its priming's loopback exchange leaves none, but a connection opened before
+ * the snapshot would point at a peer that has long forgotten it). Beyond that nothing the functions hold must
+ * differ between the environments one snapshot restores into. {@link Randomness} keeps no generator (each draw
  * takes a new one) and priming draws nothing; clocks are read per call ({@code Clock.systemUTC()}) and deadlines are
  * taken per invocation; the URLConnection HTTP client keeps no connection pool of its own, and the JDK's keep-alive
  * cache beneath it drops an idle connection after 5 s of wall-clock idleness (checked when it would be reused), so a
@@ -72,11 +88,18 @@ public final class Priming implements Resource {
 
     private final String function;
     private final List<Step> steps;
+    private final Action onRestore;
     private final StructuredLog log;
 
     public Priming(String function, List<Step> steps, StructuredLog log) {
+        this(function, steps, () -> { }, log);
+    }
+
+    /** With {@code onRestore} run by {@link #afterRestore} (caught and logged: a restore must not fail on it). */
+    public Priming(String function, List<Step> steps, Action onRestore, StructuredLog log) {
         this.function = function;
         this.steps = List.copyOf(steps);
+        this.onRestore = onRestore;
         this.log = log;
     }
 
@@ -97,7 +120,21 @@ public final class Priming implements Resource {
 
     @Override
     public void afterRestore(Context<? extends Resource> context) {
-        // Nothing survives the snapshot that must differ per environment: see the class comment.
+        restored();
+    }
+
+    /** Runs the restore action; what it throws is logged (its class only) and swallowed. */
+    public void restored() {
+        try {
+            onRestore.run();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) { // a restore must go on: the worst case is one failed attempt on a stale connection
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("function", function);
+            fields.put("error", e.getClass().getName());
+            log.warn("snapstart restore action failed", fields);
+        }
     }
 
     /**
@@ -186,6 +223,39 @@ public final class Priming implements Resource {
     }
 
     /**
+     * A client that sends nothing: every request made through it goes to {@code real} with {@link #unsigned}
+     * credentials, so it is marshalled through the real client's pipeline and ends {@link #unsent}. For priming code
+     * that writes through a client it was given (the delivery log, state and health writes) without a write.
+     */
+    public static DynamoDbClient unsentDynamoDb(DynamoDbClient real) {
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (args != null && args.length == 1 && args[0] instanceof AwsRequest request) {
+                AwsRequestOverrideConfiguration.Builder override = request.overrideConfiguration()
+                        .map(AwsRequestOverrideConfiguration::toBuilder)
+                        .orElseGet(AwsRequestOverrideConfiguration::builder);
+                unsigned(override);
+                try {
+                    return method.invoke(real, request.toBuilder().overrideConfiguration(override.build()).build());
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            }
+            if (method.isDefault()) { // the consumer-builder forms: they build the request and call the above
+                return InvocationHandler.invokeDefault(proxy, method, args);
+            }
+            throw new UnsupportedOperationException("not for priming: " + method.getName());
+        };
+        return (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(),
+                new Class<?>[] {DynamoDbClient.class}, handler);
+    }
+
+    /** A log that drops every line: for code primed through {@link #unsentDynamoDb} that logs its (unsent) failure. */
+    public static StructuredLog quietLog(Clock clock) {
+        return new StructuredLog(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8),
+                clock);
+    }
+
+    /**
      * A conditional PutItem as ingest and the delivery log write them, marshalled and never sent: the item under
      * {@link #ABSENT_KEY} does not come to exist.
      */
@@ -258,12 +328,53 @@ public final class Priming implements Resource {
                 new Step("sqs-get-queue-attributes", () -> readQueueAttributes(sqs, queueUrl)));
     }
 
-    /** A GetItem of {@link #ABSENT_KEY}: the DynamoDB marshalling, signing and HTTP paths, reading nothing. */
+    /**
+     * A GetItem of {@link #ABSENT_KEY}: the DynamoDB marshalling, signing and HTTP paths, reading nothing. It asks for
+     * the consumed capacity, so that the answer carries a number and its parser (what the writes' answers need) is
+     * loaded too.
+     */
     public static void readAbsentItem(DynamoDbClient dynamoDb, String table) {
         dynamoDb.getItem(r -> r.tableName(table)
                 .key(Map.of(RelaySchema.PK, AttributeValue.fromS(ABSENT_KEY),
                         RelaySchema.SK, AttributeValue.fromS(ABSENT_KEY)))
+                .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL)
                 .overrideConfiguration(o -> o.apiCallTimeout(CALL_TIMEOUT)));
+    }
+
+    /**
+     * A count and a duration recorded and flushed as one embedded-metric-format line, as every invocation ends,
+     * into a sink that drops it: no metric is published by priming.
+     */
+    public static void metricsLine(String stack, Clock clock) {
+        Metrics metrics = new Metrics(stack, line -> { }, clock);
+        metrics.count("Priming");
+        metrics.count("Priming", "Code", "PRIMING");
+        metrics.milliseconds("PrimingTime", 1);
+        metrics.flush();
+    }
+
+    /** How long a step wrapped in {@link #bounded} may take: a few calls, each bounded by the clients' timeouts. */
+    public static final Duration STEP_TIMEOUT = CALL_TIMEOUT.multipliedBy(2);
+
+    /**
+     * {@code action} run on its own daemon thread, given at most {@link #STEP_TIMEOUT}: for steps that route a
+     * request through the handler, whose calls carry the clients' own (longer) timeouts rather than
+     * {@link #CALL_TIMEOUT}. A step that overruns fails (a TimeoutException, logged) and priming goes on; its thread
+     * ends when the clients' timeouts end its call.
+     */
+    public static Action bounded(Action action) {
+        return () -> {
+            FutureTask<Void> task = new FutureTask<>(() -> {
+                action.run();
+                return null;
+            });
+            Thread.ofPlatform().daemon().name("snapstart-priming").start(task);
+            try {
+                task.get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            }
+        };
     }
 
     /** A GetQueueAttributes of one attribute: the SQS marshalling, signing and HTTP paths, changing nothing. */

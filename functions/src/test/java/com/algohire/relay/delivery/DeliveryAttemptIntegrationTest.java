@@ -163,4 +163,38 @@ class DeliveryAttemptIntegrationTest {
             assertThat(millis).as("took %d ms", millis).isBetween(500L, 3000L);
         }
     }
+
+    @Test
+    void primeLoopback_whenGuardBlocksLoopback_answers200LeavesNoPooledConnectionAndTheGuardStillBlocks()
+            throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200);
+             DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(Set.of()), Duration.ofSeconds(2),
+                     Clock.systemUTC())) {
+            int status = attempt.primeLoopback(Map.of("webhook-id", "msg_priming"), "{\"a\":1}");
+
+            assertThat(status).isEqualTo(200);
+            assertThat(attempt.pooledConnections()).isZero();
+            // A task's URL to loopback is still refused: the priming path is not reachable through post().
+            DeliveryAttempt.Result result = attempt.post("https://127.0.0.1:" + receiver.port() + "/hook", Map.of(),
+                    "{}");
+            assertThat(result.errorKind()).as("result %s", result).isEqualTo("SSRF_BLOCKED");
+            assertThat(receiver.requests()).isEmpty();
+        }
+    }
+
+    @Test
+    void closeIdleConnections_afterADelivery_emptiesThePoolAndTheNextDeliveryConnectsAnew() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.answering(200);
+             DeliveryAttempt attempt = new DeliveryAttempt(new SsrfGuard(Set.of("127.0.0.1")), Duration.ofSeconds(2),
+                     Clock.systemUTC())) {
+            assertThat(attempt.post(receiver.url(), Map.of(), "{}").delivered()).isTrue();
+            assertThat(attempt.pooledConnections()).isEqualTo(1);
+
+            attempt.closeIdleConnections();
+
+            assertThat(attempt.pooledConnections()).isZero();
+            assertThat(attempt.post(receiver.url(), Map.of(), "{}").delivered()).isTrue();
+            assertThat(receiver.requests()).hasSize(2);
+        }
+    }
 }

@@ -7,6 +7,8 @@ import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.internal.Priming;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.localaws.WebhookReceiver;
@@ -20,6 +22,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -61,7 +65,9 @@ class DeliveryPrimingIntegrationTest {
 
             assertThat(failed).isEmpty();
             assertThat(wire.requests()).containsExactlyInAnyOrder("DynamoDb.GetItem", "Sqs.GetQueueAttributes");
-            assertThat(env.logText()).contains("snapstart priming done");
+            assertThat(env.logText()).contains("snapstart priming done")
+                    .contains("loopback-exchange-on-virtual-thread");
+            assertThat(handler.pooledConnections()).as("the loopback exchange's connection is closed").isZero();
             Thread.sleep(300);
             assertThat(receiver.requests()).isEmpty();
             assertThat(env.depth(env.queueUrl)).isEqualTo(1);
@@ -69,6 +75,11 @@ class DeliveryPrimingIntegrationTest {
             env.poll(handler, 1); // the fan-out
             env.poll(handler, 1); // the delivery
             assertThat(receiver.awaitRequest(1, Duration.ofSeconds(10))).isNotNull();
+            assertThat(handler.pooledConnections()).isEqualTo(1);
+
+            handler.restored(); // CRaC's afterRestore: the pooled connection's peer may be long gone
+
+            assertThat(handler.pooledConnections()).isZero();
         }
     }
 
@@ -84,5 +95,23 @@ class DeliveryPrimingIntegrationTest {
         assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(10_000);
         assertThat(failed).containsExactlyInAnyOrder("dynamodb-get-item", "sqs-get-queue-attributes");
         assertThat(env.logText()).contains("snapstart priming partly failed");
+    }
+
+    @Test
+    void unsentDynamoDb_whenWritesAndAReadAreMadeThroughIt_putsNothingOnTheWire(AwsBackend backend) {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        RelayConfig config = env.config(Map.of());
+        DynamoDbClient unsent = Priming.unsentDynamoDb(wire.dynamoDb(backend, backend.dynamoDbEndpoint()));
+        Map<String, AttributeValue> key = Map.of(RelaySchema.PK, AttributeValue.fromS("EVENT#x"),
+                RelaySchema.SK, AttributeValue.fromS("EVENT"));
+        wire.reset();
+
+        Priming.unsent(() -> unsent.putItem(r -> r.tableName(config.eventsTable()).item(key)));
+        Priming.unsent(() -> unsent.putItem(PutItemRequest.builder().tableName(config.eventsTable()).item(key)
+                .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(5))).build()));
+        Priming.unsent(() -> unsent.getItem(r -> r.tableName(config.eventsTable()).key(key)));
+
+        assertThat(wire.requests()).isEmpty();
+        assertThat(env.resources.dynamoDb.scan(r -> r.tableName(config.eventsTable())).count()).isZero();
     }
 }

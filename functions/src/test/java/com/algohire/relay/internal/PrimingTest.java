@@ -60,4 +60,56 @@ class PrimingTest {
             throw new RuntimeException(new Priming.Unsent());
         });
     }
+
+    @Test
+    void run_whenABoundedStepOverruns_failsItWithinTheStepTimeoutAndRunsTheRest() {
+        List<String> ran = new ArrayList<>();
+        Priming priming = new Priming("test", List.of(
+                new Priming.Step("stalls", Priming.bounded(() -> Thread.sleep(60_000))),
+                new Priming.Step("fine", Priming.bounded(() -> ran.add("fine")))), log);
+        long start = System.nanoTime();
+
+        List<String> failed = priming.run();
+
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(Priming.STEP_TIMEOUT.toMillis() + 2_000);
+        assertThat(failed).containsExactly("stalls");
+        assertThat(ran).containsExactly("fine");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("java.util.concurrent.TimeoutException");
+    }
+
+    @Test
+    void run_whenABoundedStepThrows_reportsItsOwnException() {
+        Priming priming = new Priming("test", List.of(new Priming.Step("boom", Priming.bounded(() -> {
+            throw new java.io.IOException("unreachable");
+        }))), log);
+
+        assertThat(priming.run()).containsExactly("boom");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"boom\":\"java.io.IOException\"");
+    }
+
+    @Test
+    void afterRestore_runsTheRestoreActionAndWhenItThrowsLogsAndGoesOn() {
+        List<String> ran = new ArrayList<>();
+        new Priming("test", List.of(), () -> ran.add("restored"), log).afterRestore(null);
+        new Priming("test", List.of(), () -> {
+            throw new IllegalStateException("secret detail");
+        }, log).afterRestore(null);
+
+        assertThat(ran).containsExactly("restored");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("snapstart restore action failed")
+                .contains("java.lang.IllegalStateException").doesNotContain("secret detail");
+    }
+
+    @Test
+    void metricsLine_publishesNothing() {
+        java.io.PrintStream stdout = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            Priming.metricsLine("test", Clock.systemUTC());
+        } finally {
+            System.setOut(stdout);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
 }
