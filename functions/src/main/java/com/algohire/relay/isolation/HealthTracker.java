@@ -110,12 +110,20 @@ public final class HealthTracker {
      * wrote (a lost reply and the SDK's refused retry look like a lost race otherwise).
      */
     private Optional<SubscriptionHealth> written(String subscriptionId, SubscriptionHealth health, long readVersion) {
-        Optional<SubscriptionHealth> stored = subscriptions.writeHealth(subscriptionId, health, readVersion);
-        if (stored.isPresent()) {
-            return stored;
+        SubscriptionStore.HealthWrite write = subscriptions.tryWriteHealth(subscriptionId, health, readVersion);
+        if (write.written()) {
+            return Optional.of(write.stored());
         }
-        return subscriptions.find(subscriptionId).map(Subscription::health)
+        return seenOrRead(subscriptionId, write).map(Subscription::health)
                 .filter(now -> ours(now, health, readVersion));
+    }
+
+    /**
+     * The subscription as a refused health write saw it (returned with the refusal: no second read), or read when
+     * the refusal carried none (gone, or an engine that does not return it).
+     */
+    private Optional<Subscription> seenOrRead(String subscriptionId, SubscriptionStore.HealthWrite refused) {
+        return refused.seen() != null ? Optional.of(refused.seen()) : subscriptions.find(subscriptionId);
     }
 
     /** Whether {@code stored} is {@code wrote} as a write conditional on {@code readVersion} stores it. */
@@ -129,13 +137,13 @@ public final class HealthTracker {
             for (int attempt = 1; attempt <= WRITE_TRIES; attempt++) {
                 SubscriptionHealth before = current.health();
                 SubscriptionHealth folded = policy.fold(before, outcomes, clock.instant());
-                Optional<SubscriptionHealth> stored = subscriptions.writeHealth(current.subscriptionId(), folded,
+                SubscriptionStore.HealthWrite write = subscriptions.tryWriteHealth(current.subscriptionId(), folded,
                         before.version());
-                if (stored.isPresent()) {
-                    transitions.healthStored(current, before, stored.get());
+                if (write.written()) {
+                    transitions.healthStored(current, before, write.stored());
                     return;
                 }
-                Optional<Subscription> reread = subscriptions.find(current.subscriptionId());
+                Optional<Subscription> reread = seenOrRead(current.subscriptionId(), write);
                 if (reread.isEmpty()) {
                     return; // deleted meanwhile: no health to keep
                 }

@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 
@@ -206,6 +207,18 @@ public final class SubscriptionStore {
     }
 
     /**
+     * What a conditional health write did: {@code stored} is the health as stored (version {@code readVersion + 1}),
+     * null when the write was refused; {@code seen} is then the subscription as the refused condition saw it (the
+     * item DynamoDB returns with the refusal), null when the refusal carried none (the subscription is gone, or the
+     * engine does not return it): read it to know.
+     */
+    public record HealthWrite(SubscriptionHealth stored, Subscription seen) {
+        public boolean written() {
+            return stored != null;
+        }
+    }
+
+    /**
      * Stores the delivery side's {@code health}, provided nobody else wrote it since it was read at version
      * {@code readVersion} (0: never written). Touches neither updatedAt (the operator's version, which PATCH and
      * the 410 disable compare) nor anything else of the subscription.
@@ -215,6 +228,15 @@ public final class SubscriptionStore {
      */
     public Optional<SubscriptionHealth> writeHealth(String subscriptionId, SubscriptionHealth health,
                                                     long readVersion) {
+        return Optional.ofNullable(tryWriteHealth(subscriptionId, health, readVersion).stored());
+    }
+
+    /**
+     * {@link #writeHealth}, and on a refusal the subscription as it stands, from the refusal itself
+     * ({@code ReturnValuesOnConditionCheckFailure.ALL_OLD}): the writer that lost a race re-folds on it without a
+     * second read of the subscription (the hot item of a busy subscriber, read and written by every batch).
+     */
+    public HealthWrite tryWriteHealth(String subscriptionId, SubscriptionHealth health, long readVersion) {
         SubscriptionHealth stored = health.withVersion(readVersion + 1);
         Map<String, String> names = Map.of("#id", RelaySchema.SUBSCRIPTION_ID,
                 "#health", SubscriptionHealthItems.HEALTH, "#version", SubscriptionHealthItems.HEALTH_VERSION);
@@ -231,10 +253,12 @@ public final class SubscriptionStore {
             dynamoDb.updateItem(r -> r.tableName(table).key(key(subscriptionId))
                     .updateExpression("SET #health = :health, #version = :next")
                     .conditionExpression(finalCondition)
-                    .expressionAttributeNames(names).expressionAttributeValues(values));
-            return Optional.of(stored);
+                    .expressionAttributeNames(names).expressionAttributeValues(values)
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+            return new HealthWrite(stored, null);
         } catch (ConditionalCheckFailedException e) {
-            return Optional.empty();
+            Map<String, AttributeValue> seen = e.hasItem() ? e.item() : null;
+            return new HealthWrite(null, seen == null || seen.isEmpty() ? null : fromItem(seen));
         }
     }
 
