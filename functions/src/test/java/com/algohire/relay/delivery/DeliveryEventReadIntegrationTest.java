@@ -10,17 +10,12 @@ import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventItems;
-import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.event.WebhookIds;
-import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.localaws.WebhookReceiver;
 import com.algohire.relay.testing.WireCounter;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,15 +34,6 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 class DeliveryEventReadIntegrationTest {
     private final WireCounter wire = new WireCounter();
 
-    private static String subscribe(ManagementApiHandler management, String url) throws Exception {
-        APIGatewayProxyResponseEvent response = management.handleRequest(new APIGatewayProxyRequestEvent()
-                .withHttpMethod("POST").withPath("/api/v1/subscriptions")
-                .withHeaders(Map.of("Content-Type", "application/json"))
-                .withBody("{\"url\":\"" + url + "\",\"eventTypes\":[\"job.*\"]}"), null);
-        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(201);
-        return Json.mapper().readTree(response.getBody()).get("subscription").get("subscriptionId").asText();
-    }
-
     /** The GetItems of event items sent so far (not the subscription's). */
     private List<GetItemRequest> eventReads() {
         return wire.sent(GetItemRequest.class).stream().filter(DeliveryEventReadIntegrationTest::isEventRead)
@@ -58,13 +44,6 @@ class DeliveryEventReadIntegrationTest {
         return request.key().containsKey(RelaySchema.PK)
                 && request.key().get(RelaySchema.PK).s().startsWith(EventItems.EVENT_PK_PREFIX)
                 && EventItems.EVENT_SK.equals(request.key().get(RelaySchema.SK).s());
-    }
-
-    private DeliveryHandler handler(DeliveryTestEnvironment env, RelayConfig config, DynamoDbClient dynamoDb,
-                                    AwsBackend backend) {
-        return new DeliveryHandler(config, dynamoDb, wire.sqs(backend, backend.sqsEndpoint()),
-                new EventStore(dynamoDb, wire.s3(backend, backend.s3Endpoint()), config), Clock.systemUTC(),
-                env.log);
     }
 
     private static void queueDelivery(DeliveryTestEnvironment env, String eventId, String subscriptionId) {
@@ -78,12 +57,12 @@ class DeliveryEventReadIntegrationTest {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         RelayConfig config = env.config(Map.of());
         try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
-            String subscriptionId = subscribe(new ManagementApiHandler(config, env.resources.clients),
-                    receiver.url());
+            String subscriptionId = DeliveryTestEnvironment.subscribe(
+                    new ManagementApiHandler(config, env.resources.clients), receiver.url());
             String eventId = env.putEvent(config, "job.created", "{\"jobId\":\"job_1\"}");
             queueDelivery(env, eventId, subscriptionId);
-            DeliveryHandler handler = handler(env, config, wire.dynamoDb(backend, backend.dynamoDbEndpoint()),
-                    backend);
+            DeliveryHandler handler = env.countedHandler(config, wire,
+                    wire.dynamoDb(backend, backend.dynamoDbEndpoint()), backend);
             wire.reset();
 
             assertThat(env.poll(handler, 1).getBatchItemFailures()).isEmpty();
@@ -101,8 +80,8 @@ class DeliveryEventReadIntegrationTest {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         RelayConfig config = env.config(Map.of());
         try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
-            String subscriptionId = subscribe(new ManagementApiHandler(config, env.resources.clients),
-                    receiver.url());
+            String subscriptionId = DeliveryTestEnvironment.subscribe(
+                    new ManagementApiHandler(config, env.resources.clients), receiver.url());
             String eventId = env.putEvent(config, "job.created", "{\"jobId\":\"job_2\"}");
             queueDelivery(env, eventId, subscriptionId);
             DynamoDbClient real = wire.dynamoDb(backend, backend.dynamoDbEndpoint());
@@ -119,7 +98,7 @@ class DeliveryEventReadIntegrationTest {
                 }
                 return answer;
             }).when(dynamoDb).getItem(any(GetItemRequest.class));
-            DeliveryHandler handler = handler(env, config, dynamoDb, backend);
+            DeliveryHandler handler = env.countedHandler(config, wire, dynamoDb, backend);
             wire.reset();
 
             assertThat(env.poll(handler, 1).getBatchItemFailures()).isEmpty();

@@ -13,6 +13,7 @@ import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SqsEventRecords;
 import com.algohire.relay.testing.TestResources;
+import com.algohire.relay.testing.WireCounter;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -191,12 +193,27 @@ public final class DeliveryTestEnvironment {
 
     /** Subscribes https://hooks.example.com/algohire to job.* through the management API; returns its id. */
     public static String subscribe(ManagementApiHandler management) throws Exception {
+        return subscribe(management, "https://hooks.example.com/algohire");
+    }
+
+    /** A subscription to {@code job.*} at {@code url}, created through the management API; its id. */
+    public static String subscribe(ManagementApiHandler management, String url) throws Exception {
         APIGatewayProxyResponseEvent response = management.handleRequest(new APIGatewayProxyRequestEvent()
                 .withHttpMethod("POST").withPath("/api/v1/subscriptions")
                 .withHeaders(Map.of("Content-Type", "application/json"))
-                .withBody("{\"url\":\"https://hooks.example.com/algohire\",\"eventTypes\":[\"job.*\"]}"), null);
+                .withBody("{\"url\":\"" + url + "\",\"eventTypes\":[\"job.*\"]}"), null);
         assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(201);
         return Json.mapper().readTree(response.getBody()).get("subscription").get("subscriptionId").asText();
+    }
+
+    /**
+     * The delivery function on {@code dynamoDb} (counted by {@code wire}, or a spy on such a client) and on SQS and
+     * S3 clients counted by {@code wire}: every AWS call it makes is on the wire counter.
+     */
+    public DeliveryHandler countedHandler(RelayConfig config, WireCounter wire, DynamoDbClient dynamoDb,
+                                          AwsBackend backend) {
+        return new DeliveryHandler(config, dynamoDb, wire.sqs(backend, backend.sqsEndpoint()),
+                new EventStore(dynamoDb, wire.s3(backend, backend.s3Endpoint()), config), Clock.systemUTC(), log);
     }
 
     /** Messages on the queue: visible, in flight, or delayed (a retry is a new message, delayed by its backoff). */

@@ -10,17 +10,12 @@ import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.EventItems;
-import com.algohire.relay.event.EventStore;
 import com.algohire.relay.ingest.EventIngestion;
 import com.algohire.relay.ingest.IngestRequest;
-import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.WebhookReceiver;
 import com.algohire.relay.testing.WireCounter;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
-import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import java.time.Duration;
 import java.time.Instant;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
@@ -86,19 +81,7 @@ class FanOutIntegrationTest {
 
     /** The delivery function with every AWS call it makes counted on the wire. */
     private DeliveryHandler countedHandler(AwsBackend backend, DeliveryTestEnvironment env, RelayConfig config) {
-        DynamoDbClient dynamoDb = wire.dynamoDb(backend, backend.dynamoDbEndpoint());
-        return new DeliveryHandler(config, dynamoDb, wire.sqs(backend, backend.sqsEndpoint()),
-                new EventStore(dynamoDb, wire.s3(backend, backend.s3Endpoint()), config), Clock.systemUTC(),
-                env.log);
-    }
-
-    private static String subscribe(ManagementApiHandler management, String url) throws Exception {
-        APIGatewayProxyResponseEvent response = management.handleRequest(new APIGatewayProxyRequestEvent()
-                .withHttpMethod("POST").withPath("/api/v1/subscriptions")
-                .withHeaders(Map.of("Content-Type", "application/json"))
-                .withBody("{\"url\":\"" + url + "\",\"eventTypes\":[\"job.*\"]}"), null);
-        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(201);
-        return Json.mapper().readTree(response.getBody()).get("subscription").get("subscriptionId").asText();
+        return env.countedHandler(config, wire, wire.dynamoDb(backend, backend.dynamoDbEndpoint()), backend);
     }
 
     @Test
@@ -107,7 +90,7 @@ class FanOutIntegrationTest {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         RelayConfig config = env.config(Map.of());
         try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
-            subscribe(new ManagementApiHandler(config, env.resources.clients), receiver.url());
+            DeliveryTestEnvironment.subscribe(new ManagementApiHandler(config, env.resources.clients), receiver.url());
             // Accepted by ingest itself: a payload over the inline limit, kept in S3; the FAN_OUT is on the queue.
             String payload = "{\"blob\":\"" + "x".repeat(EventIngestion.INLINE_PAYLOAD_LIMIT + 1000) + "\"}";
             String eventId = EventIngestion.create(env.resources.dynamoDb, env.resources.sqs, env.resources.s3,
@@ -159,7 +142,7 @@ class FanOutIntegrationTest {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         RelayConfig config = env.config(Map.of());
         try (WebhookReceiver receiver = WebhookReceiver.answering(200)) {
-            subscribe(new ManagementApiHandler(config, env.resources.clients), receiver.url());
+            DeliveryTestEnvironment.subscribe(new ManagementApiHandler(config, env.resources.clients), receiver.url());
             String eventId = "evt_gone_" + System.nanoTime(); // never stored (or expired and deleted by TTL)
             env.resources.sqs.sendMessage(r -> r.queueUrl(env.queueUrl)
                     .messageBody(TaskQueue.toJson(DeliveryTask.fanOut(eventId, "job.created"))));
