@@ -106,12 +106,12 @@ final class DeliveryBatch {
         Deadline attemptsEnd = waitUntil.minus(BOOKKEEPING_MARGIN);
         // SQS received these messages no later than this: their 12 h visibility windows are counted from here.
         Instant received = clock.instant();
-        Supplier<List<Subscription>> activeSubscriptions = fanOut.snapshot();
+        Supplier<List<Subscription>> subscriptionsOfBatch = fanOut.snapshot();
         HealthTracker.Batch outcomes = health.batch();
         Map<SQSEvent.SQSMessage, Future<Disposition>> running = new LinkedHashMap<>();
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         for (SQSEvent.SQSMessage message : messages) {
-            running.put(message, executor.submit(() -> handle(message, received, attemptsEnd, activeSubscriptions,
+            running.put(message, executor.submit(() -> handle(message, received, attemptsEnd, subscriptionsOfBatch,
                     outcomes)));
         }
         executor.shutdown();
@@ -170,7 +170,7 @@ final class DeliveryBatch {
     }
 
     private Disposition handle(SQSEvent.SQSMessage message, Instant received, Deadline attemptsEnd,
-                               Supplier<List<Subscription>> activeSubscriptions, HealthTracker.Batch outcomes) {
+                               Supplier<List<Subscription>> subscriptionsOfBatch, HealthTracker.Batch outcomes) {
         try {
             DeliveryTask task = TaskQueue.fromJson(message.getBody());
             if (task.kind() == DeliveryTask.Kind.RECOVER) {
@@ -178,7 +178,7 @@ final class DeliveryBatch {
                 return recoveries.step(task, message.getMessageId()) ? Disposition.DONE : Disposition.FAILED;
             }
             Received receipt = new Received(queueUrlOf(message), message.getReceiptHandle(), received, attemptsEnd);
-            return dispatch(task, receipt, activeSubscriptions, outcomes) ? Disposition.DONE : Disposition.FAILED;
+            return dispatch(task, receipt, subscriptionsOfBatch, outcomes) ? Disposition.DONE : Disposition.FAILED;
         } catch (DeadlineReached e) {
             return Disposition.UNFINISHED;
         } catch (RuntimeException e) {
@@ -191,7 +191,7 @@ final class DeliveryBatch {
     }
 
     /** @return true when the message is done with (delete it), false when it must come back */
-    private boolean dispatch(DeliveryTask task, Received message, Supplier<List<Subscription>> activeSubscriptions,
+    private boolean dispatch(DeliveryTask task, Received message, Supplier<List<Subscription>> subscriptionsOfBatch,
                              HealthTracker.Batch outcomes) {
         if (task.kind() == null) {
             throw new IllegalArgumentException("task without kind");
@@ -201,7 +201,7 @@ final class DeliveryBatch {
                 if (task.eventId() == null) {
                     throw new IllegalArgumentException("FAN_OUT task without eventId");
                 }
-                fanOut.run(task, activeSubscriptions);
+                fanOut.run(task, subscriptionsOfBatch);
                 return true;
             }
             case DELIVER -> {

@@ -20,8 +20,9 @@ import java.util.function.Supplier;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * Splits an accepted event into one DELIVER task per matching active subscription, so each subscriber's retries
- * run on their own and a failing one never causes a second delivery to another.
+ * Splits an accepted event into one DELIVER task per matching subscription, so each subscriber's retries run on
+ * their own and a failing one never causes a second delivery to another. Disabled subscriptions get theirs too:
+ * the delivery's gate holds them until the subscription is re-enabled, whose drain delivers them oldest first.
  */
 final class FanOut {
 
@@ -45,33 +46,33 @@ final class FanOut {
     }
 
     /**
-     * The active subscriptions, read at most once per SQS batch and only if the batch holds a fan-out: a burst of
-     * events does not scan the table once each, and a subscription is seen by every batch that starts after it was
-     * created (a cache across invocations would silently skip a new subscriber's first events).
+     * The subscriptions (active and disabled), read at most once per SQS batch and only if the batch holds a
+     * fan-out: a burst of events does not scan the table once each, and a subscription is seen by every batch that
+     * starts after it was created (a cache across invocations would silently skip a new subscriber's first events).
      */
     Supplier<List<Subscription>> snapshot() {
         return new Supplier<>() {
-            private List<Subscription> active;
+            private List<Subscription> all;
 
             @Override
             public synchronized List<Subscription> get() {
-                if (active == null) {
-                    active = subscriptions.listActive();
+                if (all == null) {
+                    all = subscriptions.listForFanOut();
                 }
-                return active;
+                return all;
             }
         };
     }
 
     /**
-     * Matches the task's event type against the active subscriptions and queues a DELIVER per match. The event is
+     * Matches the task's event type against the subscriptions and queues a DELIVER per match. The event is
      * not read: the task carries its type (ingest and replay both set it), and each DELIVER reads the event anyway,
      * dropping the task there if the event is gone (expired). Only a task without a type (queued by an older
      * version) reads the event to learn it.
      *
      * @throws RuntimeException when a task could not be queued: the fan-out message is then retried whole
      */
-    void run(DeliveryTask task, Supplier<List<Subscription>> activeSubscriptions) {
+    void run(DeliveryTask task, Supplier<List<Subscription>> subscriptionsOfBatch) {
         String eventId = task.eventId();
         String eventType = task.eventType();
         if (eventType == null) {
@@ -86,7 +87,7 @@ final class FanOut {
         // subscriptions' deliveries never share the main lane's batches with healthy ones.
         Map<String, List<DeliveryTask>> byLane = new LinkedHashMap<>();
         int count = 0;
-        for (Subscription subscription : activeSubscriptions.get()) {
+        for (Subscription subscription : subscriptionsOfBatch.get()) {
             if (SubscriptionMatcher.matches(subscription.eventTypes(), eventType)) {
                 byLane.computeIfAbsent(lanes.queueFor(subscription), k -> new ArrayList<>()).add(
                         DeliveryTask.deliver(eventId, eventType, subscription.subscriptionId(),

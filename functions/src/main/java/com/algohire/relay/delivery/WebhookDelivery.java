@@ -134,12 +134,12 @@ final class WebhookDelivery {
     /**
      * The event's delivery state for this subscription after an attempt (best effort, never failing it): FAILED
      * (the budget spent) is DEAD_LETTERED once parked, RETRYING while the task is kept to repeat the attempt; a 410
-     * that disabled the subscription is FAILED.
+     * that disabled the subscription is HELD (the task waits for the re-enable).
      */
     private void recordState(DeliveryTask task, int attemptNumber, String outcome, boolean settled, Instant at) {
         DeliveryStates.State state = switch (outcome) {
             case DELIVERED -> DeliveryStates.State.DELIVERED;
-            case DISABLED -> DeliveryStates.State.FAILED;
+            case DISABLED -> settled ? DeliveryStates.State.HELD : DeliveryStates.State.RETRYING;
             case FAILED -> settled ? DeliveryStates.State.DEAD_LETTERED : DeliveryStates.State.RETRYING;
             default -> DeliveryStates.State.RETRYING;
         };
@@ -343,6 +343,12 @@ final class WebhookDelivery {
         if (FAILED.equals(outcome)) {
             new TaskQueue(sqs, dlqUrl).send(task.deadLettered(error));
             metrics.count(RelayMetrics.DEAD_LETTERED);
+        } else if (DISABLED.equals(outcome)) {
+            // Stays held where it was (the oldest), this attempt counted: re-enabling delivers it first.
+            holds.replace(held, task.afterAttempt(null, error));
+            log.info("probe attempt", line);
+            recordState(task, attemptNumber, outcome, true, now);
+            return;
         } else if (RETRYING.equals(outcome)) {
             Duration backoff = retryPolicy.backoff(attemptNumber, result.retryAfter());
             new TaskQueue(sqs, lanes.queueFor(subscription)).send(
@@ -565,8 +571,7 @@ final class WebhookDelivery {
                 return true;
             }
             case DISABLED -> {
-                log.warn("delivery attempt: subscription disabled", line);
-                return true;
+                return holdWhileDisabled(task, result, message, line);
             }
             case FAILED -> {
                 return deadLetter(task, lastError(result), message, line);
@@ -575,6 +580,26 @@ final class WebhookDelivery {
                 return retryLater(task, attemptNumber, subscription, result, message, attemptedAt, line);
             }
         }
+    }
+
+    /**
+     * The 410 disabled the subscription: the task is held for it with this attempt counted (like every task that
+     * arrives while it is disabled), and re-enabling it drains them all, this one first. If the hold fails, the
+     * message is kept and comes back soon; the gate then holds it (the subscription is disabled), without an attempt.
+     */
+    private boolean holdWhileDisabled(DeliveryTask task, DeliveryAttempt.Result result, Received message,
+                                      Map<String, Object> line) {
+        try {
+            holds.hold(task.afterAttempt(null, lastError(result)), clock.instant());
+        } catch (RuntimeException e) {
+            line.put("holdError", e.getClass().getSimpleName());
+            log.warn("delivery attempt: subscription disabled; holding the task failed, it is kept and held when it "
+                    + "comes back", line);
+            changeVisibility(message, DLQ_SEND_RETRY);
+            return false;
+        }
+        log.warn("delivery attempt: subscription disabled; the task is held until it is re-enabled", line);
+        return true;
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
@@ -59,6 +60,24 @@ public final class HoldStore {
         List<Held> items = response.items().stream().map(item -> new Held(subscriptionId,
                 item.get(RelaySchema.SK).s(), TaskQueue.fromJson(item.get(TASK).s()))).toList();
         return new Page(items, response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty());
+    }
+
+    /**
+     * Keeps {@code held} where it is in its subscription's order (and its expiry), carrying {@code task} from now
+     * on. Gone meanwhile (a drain re-queued it, or it expired): left gone, never written back as a second copy.
+     */
+    public void replace(Held held, DeliveryTask task) {
+        try {
+            dynamoDb.updateItem(r -> r.tableName(table).key(Map.of(
+                    RelaySchema.PK, AttributeValue.fromS(pk(held.subscriptionId())),
+                    RelaySchema.SK, AttributeValue.fromS(held.sortKey())))
+                    .updateExpression("SET #task = :task")
+                    .conditionExpression("attribute_exists(#pk)")
+                    .expressionAttributeNames(Map.of("#task", TASK, "#pk", RelaySchema.PK))
+                    .expressionAttributeValues(Map.of(":task", AttributeValue.fromS(TaskQueue.toJson(task)))));
+        } catch (ConditionalCheckFailedException e) {
+            // drained or expired meanwhile
+        }
     }
 
     public void delete(Held held) {

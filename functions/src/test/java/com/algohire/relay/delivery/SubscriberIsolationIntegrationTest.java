@@ -401,6 +401,44 @@ class SubscriberIsolationIntegrationTest {
     }
 
     @Test
+    void autoDisable_thenDaysOfEvents_areHeld_andReEnablingDeliversThemAllWithoutARecover(AwsBackend backend)
+            throws Exception {
+        Relay r = relay(backend, Map.of(EnvVars.DISABLE_AFTER_HOURS, "1", EnvVars.BREAKER_CONSECUTIVE_FAILURES,
+                "100"));
+        AtomicBoolean back = new AtomicBoolean();
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(
+                back.get() ? 200 : 503))) {
+            String id = subscribe(r, receiver.url());
+            String first = publish(r, "job.created");
+            pollMain(r, 1); // fan-out
+            pollMain(r, 1); // 503 at T0
+            r.clock().advance(Duration.ofMinutes(61));
+            pollMain(r, 1); // the retry: 503 again, disabled
+            pumpMain(r); // its next retry is held
+            assertThat(r.subscription(id).active()).isFalse();
+            // Five days of events while the receiver is down and the subscription disabled.
+            List<String> meanwhile = new ArrayList<>();
+            for (int day = 1; day <= 5; day++) {
+                r.clock().advance(Duration.ofDays(1));
+                meanwhile.add(publish(r, "job.created"));
+                pumpMain(r);
+            }
+            assertThat(receiver.requests()).hasSize(2);
+            assertThat(held(r, id)).hasSize(6);
+
+            back.set(true);
+            patch(r, id, "{\"active\":true}");
+            pumpMain(r);
+            assertThat(held(r, id)).isEmpty();
+            List<String> expected = new ArrayList<>(List.of(first, first, first));
+            expected.addAll(meanwhile);
+            assertThat(receiver.requests()).extracting(SubscriberIsolationIntegrationTest::eventIdOf)
+                    .containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(r.env().depth(r.env().dlqUrl)).isZero();
+        }
+    }
+
+    @Test
     void deliver_when410_disablesAtOnceThroughTheTransitionPath_andHoldsTheNextTask(AwsBackend backend)
             throws Exception {
         Relay r = relay(backend, Map.of());
@@ -424,8 +462,92 @@ class SubscriberIsolationIntegrationTest {
                     DeliveryTask.deliver(eventId, "job.created", id, "msg_after_410"))));
             pumpMain(r);
             assertThat(receiver.requests()).hasSize(1);
-            assertThat(held(r, id)).hasSize(1);
+            // The task that got the 410 is held too (with that attempt counted), not deleted.
+            assertThat(held(r, id)).hasSize(2);
         }
+    }
+
+    @Test
+    void fanOut_whileDisabledByAnOperator_holdsEveryMatchingEvent_andReEnablingDeliversThemOldestFirst(
+            AwsBackend backend) throws Exception {
+        Relay r = relay(backend, Map.of());
+        try (WebhookReceiver receiver = WebhookReceiver.answering(204)) {
+            String id = subscribe(r, receiver.url());
+            patch(r, id, "{\"active\":false}");
+            List<String> events = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                events.add(publish(r, "job.created"));
+                r.clock().advance(Duration.ofSeconds(1));
+                pumpMain(r);
+            }
+            assertThat(receiver.requests()).isEmpty();
+            // Held oldest first, the order in which the drain re-queues them.
+            assertThat(held(r, id)).extracting(item -> TaskQueue.fromJson(item.get("task").s()).eventId())
+                    .containsExactlyElementsOf(events);
+            for (String eventId : events) {
+                assertThat(state(r, eventId)).isEqualTo("held");
+            }
+
+            patch(r, id, "{\"active\":true}"); // queues the DRAIN
+            pumpMain(r);
+            assertThat(held(r, id)).isEmpty();
+            assertThat(receiver.requests()).extracting(SubscriberIsolationIntegrationTest::eventIdOf)
+                    .containsExactlyInAnyOrderElementsOf(events);
+            assertThat(r.env().depth(r.env().dlqUrl)).isZero();
+        }
+    }
+
+    @Test
+    void deliver_when410_holdsThatTaskAndEveryLaterEvent_andReEnablingDeliversThemAllOldestFirst(AwsBackend backend)
+            throws Exception {
+        Relay r = relay(backend, Map.of());
+        AtomicBoolean back = new AtomicBoolean();
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(
+                back.get() ? 200 : 410))) {
+            String id = subscribe(r, receiver.url());
+            String gone = publish(r, "job.created");
+            pumpMain(r); // fan-out, then the 410
+            assertThat(r.subscription(id).active()).isFalse();
+            r.clock().advance(Duration.ofSeconds(1));
+            String later = publish(r, "job.created");
+            pumpMain(r);
+            assertThat(receiver.requests()).hasSize(1);
+            assertThat(held(r, id)).extracting(item -> TaskQueue.fromJson(item.get("task").s()).eventId())
+                    .containsExactly(gone, later);
+            assertThat(state(r, gone)).isEqualTo("held");
+
+            back.set(true);
+            patch(r, id, "{\"active\":true}");
+            pumpMain(r);
+            assertThat(held(r, id)).isEmpty();
+            assertThat(receiver.requests()).extracting(SubscriberIsolationIntegrationTest::eventIdOf)
+                    .containsExactlyInAnyOrder(gone, gone, later);
+            assertThat(delivered(r, gone)).containsExactly("DISABLED", "DELIVERED");
+            assertThat(delivered(r, later)).containsExactly("DELIVERED");
+            // The 410 was attempt 1; the delivery after the re-enable is attempt 2 of the same webhook.
+            assertThat(r.env().eventStore(r.config()).deliveryLogs(gone)).extracting(DeliveryLogEntry::attempt)
+                    .containsExactly(1, 2);
+        }
+    }
+
+    private static String state(Relay r, String eventId) {
+        return new com.algohire.relay.event.DeliveryStates(r.env().resources.dynamoDb, r.config().eventsTable(),
+                r.config().retention(), r.env().log).find(eventId).state();
+    }
+
+    private static String eventIdOf(WebhookReceiver.Received request) {
+        return json(request.body()).get("id").asText();
+    }
+
+    /** PATCH /api/v1/subscriptions/{id} through the management API, as an operator re-enables or disables. */
+    private static void patch(Relay r, String id, String body) throws Exception {
+        com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent response =
+                new com.algohire.relay.api.ManagementApiHandler(r.config(), r.env().resources.clients).handleRequest(
+                        new com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent()
+                                .withHttpMethod("PATCH").withPath("/api/v1/subscriptions/" + id)
+                                .withPathParameters(Map.of("subscriptionId", id))
+                                .withHeaders(Map.of("Content-Type", "application/json")).withBody(body), null);
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(200);
     }
 
     private static JsonNode json(String line) {
