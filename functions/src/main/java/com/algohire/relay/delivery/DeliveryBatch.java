@@ -177,7 +177,8 @@ final class DeliveryBatch {
                 // One bounded step; a duplicate of this message (same message id) repeats its own step only.
                 return recoveries.step(task, message.getMessageId()) ? Disposition.DONE : Disposition.FAILED;
             }
-            Received receipt = new Received(queueUrlOf(message), message.getReceiptHandle(), received, attemptsEnd);
+            Received receipt = new Received(queueUrlOf(message), message.getReceiptHandle(), received, attemptsEnd,
+                    message.getMessageId());
             return dispatch(task, receipt, subscriptionsOfBatch, outcomes) ? Disposition.DONE : Disposition.FAILED;
         } catch (DeadlineReached e) {
             return Disposition.UNFINISHED;

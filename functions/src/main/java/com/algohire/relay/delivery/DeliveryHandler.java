@@ -2,6 +2,7 @@ package com.algohire.relay.delivery;
 
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.event.AttemptClaims;
 import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.PayloadStore;
@@ -119,7 +120,7 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                 new WebhookDelivery(events, subscriptions, attempt,
                         new DeliveryLog(dynamoDb, config.eventsTable(), config.retention()),
                         retryPolicy, sqs, lanes, config.deliveryDlqUrl(), health, holds, states, clock, log,
-                        metrics),
+                        metrics, new AttemptClaims(dynamoDb, config.eventsTable(), config.retention())),
                 new Drain(subscriptions, holds, lanes, sqs, clock, log), health,
                 new RecoveryWorker(new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
                         subscriptions, dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl(), clock, log),

@@ -1,5 +1,6 @@
 package com.algohire.relay.delivery;
 
+import com.algohire.relay.event.AttemptClaims;
 import com.algohire.relay.event.DeliveryLogEntry;
 import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.DeliveryTask;
@@ -68,11 +69,13 @@ final class WebhookDelivery {
     private final Clock clock;
     private final StructuredLog log;
     private final Metrics metrics;
+    private final AttemptClaims claims;
 
     WebhookDelivery(EventStore events, SubscriptionStore subscriptions, DeliveryAttempt attempt,
                     DeliveryLog deliveryLog, RetryPolicy retryPolicy, SqsClient sqs, DeliveryLanes lanes,
                     String dlqUrl, HealthTracker health, HoldStore holds, DeliveryStates states, Clock clock,
-                    StructuredLog log, Metrics metrics) {
+                    StructuredLog log, Metrics metrics, AttemptClaims claims) {
+        this.claims = claims;
         this.metrics = metrics;
         this.events = events;
         this.subscriptions = subscriptions;
@@ -115,6 +118,14 @@ final class WebhookDelivery {
         }
         Subscription subscription = target.get().subscription();
         Instant now = clock.instant();
+        Claimant claimant = new Claimant(message.messageId(), message);
+        AttemptClaims.Decision claim = claimed(task, attemptNumber, claimant, now, limit);
+        if (claim == null) {
+            return claimant.done();
+        }
+        if (claim.pending() != null) {
+            return sendOwed(task, attemptNumber, claim.pending(), claimant, message);
+        }
         Sent sent = attempt(task, target.get().event(), subscription, now, limit);
         DeliveryAttempt.Result result = sent.result();
         if (cutShort(result, limit)) {
@@ -126,9 +137,140 @@ final class WebhookDelivery {
         String outcome = classify(result, subscription, attemptNumber);
         recordAttempt(task, attemptNumber, subscription, sent, outcome, now);
         measure(result, outcome, target.get().event());
-        boolean done = settle(task, attemptNumber, subscription, result, outcome, message, now);
+        boolean done = settle(task, attemptNumber, subscription, result, outcome, message, now, claimant.id());
+        if (done) {
+            settledClaim(task, attemptNumber, claimant.id());
+        }
         recordState(task, attemptNumber, outcome, done, now);
         return done;
+    }
+
+    /** Who claims an attempt (an SQS message, or a hold a probe attempts), and what became of a refused claim. */
+    private static final class Claimant {
+        private final String id;
+        private final Received message;
+        private boolean done;
+
+        Claimant(String id, Received message) {
+            this.id = id == null ? "unknown" : id;
+            this.message = message;
+        }
+
+        String id() {
+            return id;
+        }
+
+        /** Whether the copy is done with (superseded: delete it) rather than to come back. */
+        boolean done() {
+            return done;
+        }
+    }
+
+    /**
+     * How long an attempt's claim outlasts the attempt's own limit: the bookkeeping after it (its log entry, the
+     * re-queue, the settled mark), and a moment. Short on purpose: it is also how long a copy waits for a claimer
+     * that died; one that outlives it costs at most one more attempt, never a second chain.
+     */
+    static final Duration CLAIM_LEASE_MARGIN = DeliveryBatch.BOOKKEEPING_MARGIN.plus(DeliveryBatch.REPORT_MARGIN)
+            .plusSeconds(2);
+
+    /**
+     * Claims this attempt of the task's webhook-id (see {@link AttemptClaims}). Superseded (another copy is ahead):
+     * logged, and the copy is done with. In flight in another copy, or the claim's outcome unknown: the message
+     * comes back (when the other's lease ends, or shortly), its count unchanged.
+     *
+     * @return the claim when the attempt may be made (it may owe a send instead: {@link #sendOwed}), else null
+     */
+    private AttemptClaims.Decision claimed(DeliveryTask task, int attemptNumber, Claimant claimant, Instant now,
+                                           Duration limit) {
+        Map<String, Object> line = ids(task, attemptNumber);
+        line.put("round", task.roundNumber());
+        AttemptClaims.Decision decision;
+        try {
+            decision = claims.claim(task.eventId(), task.webhookId(), task.roundNumber(), attemptNumber,
+                    claimant.id(), now, now.plus(limit).plus(CLAIM_LEASE_MARGIN));
+        } catch (RuntimeException e) {
+            line.put("exception", e.getClass().getName());
+            log.warn("attempt claim failed; the task comes back without an attempt", line);
+            if (claimant.message != null) {
+                changeVisibility(claimant.message, DLQ_SEND_RETRY);
+            }
+            return null;
+        }
+        switch (decision.verdict()) {
+            case ATTEMPT -> {
+                return decision;
+            }
+            case SUPERSEDED -> {
+                log.info("delivery copy superseded: another copy of this webhook made or is past this attempt",
+                        line);
+                claimant.done = true;
+                return null;
+            }
+            default -> {
+                line.put("retryInSeconds", seconds(decision.retryIn()) + 1);
+                log.info("delivery copy waits: another copy of this webhook is making this attempt", line);
+                if (claimant.message != null) {
+                    changeVisibility(claimant.message, decision.retryIn().plusSeconds(1));
+                }
+                return null;
+            }
+        }
+    }
+
+    /**
+     * The claimer's own attempt was made before, and the send that settles it failed (its reply may only have been
+     * lost): that send is made now, not a second HTTP attempt. A copy it may have left is settled by the claims.
+     *
+     * @return whether the message is done with
+     */
+    private boolean sendOwed(DeliveryTask task, int attemptNumber, AttemptClaims.Pending owed, Claimant claimant,
+                             Received message) {
+        DeliveryTask next = TaskQueue.fromJson(owed.taskJson());
+        Duration delay = Duration.ZERO;
+        if (next.notBefore() != null) {
+            Duration left = Duration.between(clock.instant(), Instant.parse(next.notBefore()));
+            delay = left.isNegative() ? Duration.ZERO : left;
+        }
+        Map<String, Object> line = ids(task, attemptNumber);
+        try {
+            new TaskQueue(sqs, owed.queueUrl()).send(next, delay);
+        } catch (RuntimeException e) {
+            line.put("exception", e.getClass().getSimpleName());
+            log.warn("delivery attempt made earlier, and its send failed again; the task is kept", line);
+            if (message != null) {
+                changeVisibility(message, DLQ_SEND_RETRY);
+            }
+            return false;
+        }
+        metrics.count(owed.queueUrl().equals(dlqUrl) ? RelayMetrics.DEAD_LETTERED : RelayMetrics.RETRIES);
+        settledClaim(task, attemptNumber, claimant.id());
+        log.info("delivery attempt made earlier: its owed send made now, without a second attempt", line);
+        return true;
+    }
+
+    /** Notes on the claim what a failed settling send owed, so that the message's return makes it, not an attempt. */
+    private void owe(DeliveryTask task, int attemptNumber, String claimer, String queueUrl, DeliveryTask owed) {
+        try {
+            claims.unsettled(task.eventId(), task.webhookId(), task.roundNumber(), attemptNumber, claimer,
+                    new AttemptClaims.Pending(queueUrl, TaskQueue.toJson(owed)));
+        } catch (RuntimeException e) {
+            Map<String, Object> line = ids(task, attemptNumber);
+            line.put("exception", e.getClass().getName());
+            log.warn("could not note the owed send on the attempt claim; the attempt repeats when the task comes "
+                    + "back", line);
+        }
+    }
+
+    /** Best effort: a lost mark only lets a late duplicate take the attempt over once its lease ends. */
+    private void settledClaim(DeliveryTask task, int attemptNumber, String claimer) {
+        try {
+            claims.settled(task.eventId(), task.webhookId(), task.roundNumber(), attemptNumber, claimer);
+        } catch (RuntimeException e) {
+            Map<String, Object> line = ids(task, attemptNumber);
+            line.put("exception", e.getClass().getName());
+            log.warn("attempt claim could not be marked settled", line);
+        }
     }
 
     /**
@@ -316,14 +458,28 @@ final class WebhookDelivery {
     /**
      * One attempt of a held task as the probe. Its next step is settled by queue messages, since the task has no
      * message of its own: a retry is sent as a new message after its backoff, an exhausted one to the DLQ; then the
-     * hold item is deleted. A send that fails leaves the item held and fails the PROBE message, which comes back:
-     * the attempt is then repeated under the same number and webhook-id (at least once, never fewer).
+     * hold item is deleted. A send that fails leaves the item held, notes the send on the attempt's claim and fails
+     * the PROBE message, which comes back: its claim (the same hold) then makes that send, not a second attempt.
      */
     private void attemptHeld(HoldStore.Held held, StoredEvent event, Subscription subscription, Duration limit,
                              HealthTracker.Batch outcomes) {
         DeliveryTask task = held.task();
         int attemptNumber = task.attemptsMade() + 1;
         Instant now = clock.instant();
+        Claimant claimant = new Claimant("hold#" + held.sortKey(), null);
+        AttemptClaims.Decision claim = claimed(task, attemptNumber, claimant, now, limit);
+        if (claim == null) {
+            if (claimant.done()) {
+                holds.delete(held); // a copy of it is ahead: this hold is redundant
+            }
+            return; // the probe's lease runs out and the next PROBE or DELIVER claims again
+        }
+        if (claim.pending() != null) {
+            if (sendOwed(task, attemptNumber, claim.pending(), claimant, null)) {
+                holds.delete(held);
+            }
+            return;
+        }
         Sent sent = attempt(task, event, subscription, now, limit);
         DeliveryAttempt.Result result = sent.result();
         if (cutShort(result, limit)) {
@@ -341,23 +497,36 @@ final class WebhookDelivery {
         line.put("outcome", outcome);
         String error = lastError(result);
         if (FAILED.equals(outcome)) {
-            new TaskQueue(sqs, dlqUrl).send(task.deadLettered(error));
+            sendOrOwe(task, attemptNumber, claimant.id(), dlqUrl, task.deadLettered(error), Duration.ZERO);
             metrics.count(RelayMetrics.DEAD_LETTERED);
         } else if (DISABLED.equals(outcome)) {
             // Stays held where it was (the oldest), this attempt counted: re-enabling delivers it first.
             holds.replace(held, task.afterAttempt(null, error));
             log.info("probe attempt", line);
+            settledClaim(task, attemptNumber, claimant.id());
             recordState(task, attemptNumber, outcome, true, now);
             return;
         } else if (RETRYING.equals(outcome)) {
             Duration backoff = retryPolicy.backoff(attemptNumber, result.retryAfter());
-            new TaskQueue(sqs, lanes.queueFor(subscription)).send(
+            sendOrOwe(task, attemptNumber, claimant.id(), lanes.queueFor(subscription),
                     task.afterAttempt(EventItems.timestamp(now.plus(backoff)), error), backoff);
             metrics.count(RelayMetrics.RETRIES);
         }
         log.info("probe attempt", line);
         holds.delete(held);
+        settledClaim(task, attemptNumber, claimant.id());
         recordState(task, attemptNumber, outcome, true, now);
+    }
+
+    /** A probe's settling send; when it fails, what it owed is noted on the claim before the PROBE fails. */
+    private void sendOrOwe(DeliveryTask task, int attemptNumber, String claimer, String queueUrl, DeliveryTask next,
+                           Duration delay) {
+        try {
+            new TaskQueue(sqs, queueUrl).send(next, delay);
+        } catch (RuntimeException e) {
+            owe(task, attemptNumber, claimer, queueUrl, next);
+            throw e;
+        }
     }
 
     /** Whether a message came from the slow lane (its receipt handle belongs to that queue). */
@@ -559,7 +728,8 @@ final class WebhookDelivery {
      * in the DLQ (budget spent), or queue its next attempt (retrying).
      */
     private boolean settle(DeliveryTask task, int attemptNumber, Subscription subscription,
-                           DeliveryAttempt.Result result, String outcome, Received message, Instant attemptedAt) {
+                           DeliveryAttempt.Result result, String outcome, Received message, Instant attemptedAt,
+                           String claimer) {
         Map<String, Object> line = ids(task, attemptNumber);
         line.put("statusCode", result.statusCode());
         line.put("latencyMs", result.latencyMs());
@@ -574,10 +744,10 @@ final class WebhookDelivery {
                 return holdWhileDisabled(task, result, message, line);
             }
             case FAILED -> {
-                return deadLetter(task, lastError(result), message, line);
+                return deadLetter(task, attemptNumber, lastError(result), message, line, claimer);
             }
             default -> {
-                return retryLater(task, attemptNumber, subscription, result, message, attemptedAt, line);
+                return retryLater(task, attemptNumber, subscription, result, message, attemptedAt, line, claimer);
             }
         }
     }
@@ -608,13 +778,13 @@ final class WebhookDelivery {
      * deferred by {@link DeliveryBatch} until {@code notBefore}, without an attempt.
      *
      * <p>If the send fails (or its outcome is unknown), the received message is kept instead, made visible again
-     * after the backoff (as far as its receive window allows). Its next receive then repeats this attempt's number,
-     * and a send that did get through leaves a second copy: never fewer attempts than the budget, at worst one more,
-     * under the same webhook-id.
+     * after the backoff (as far as its receive window allows). Its next receive then repeats this attempt's number
+     * (its own claim), and a send that did get through leaves a second copy of the next attempt: the attempt
+     * claims let one of the two run it and stop the other, so the budget holds whatever was duplicated.
      */
     private boolean retryLater(DeliveryTask task, int attemptNumber, Subscription subscription,
                                DeliveryAttempt.Result result, Received message, Instant attemptedAt,
-                               Map<String, Object> line) {
+                               Map<String, Object> line, String claimer) {
         Duration backoff = retryPolicy.backoff(attemptNumber, result.retryAfter());
         Instant notBefore = attemptedAt.plus(backoff);
         DeliveryTask next = task.afterAttempt(EventItems.timestamp(notBefore), lastError(result));
@@ -627,12 +797,13 @@ final class WebhookDelivery {
             log.warn(retryMessage(result.statusCode()), line);
             return true;
         } catch (RuntimeException e) {
+            owe(task, attemptNumber, claimer, queueUrl, next);
             Duration wait = retryPolicy.withinReceiveWindow(backoff, message.receivedAt(), clock.instant());
             changeVisibility(message, wait);
             line.put("retryInSeconds", seconds(wait));
             line.put("requeueError", e.getClass().getSimpleName());
-            log.warn(retryMessage(result.statusCode()) + " (re-queue failed: the message is kept and this attempt "
-                    + "number repeats)", line);
+            log.warn(retryMessage(result.statusCode()) + " (re-queue failed: the message is kept, and when it "
+                    + "comes back it makes this re-queue, not another attempt)", line);
             return false;
         }
     }
@@ -640,9 +811,11 @@ final class WebhookDelivery {
     /**
      * Parks the task in the DLQ with what its last attempt got, and lets the received message be deleted. The
      * parked copy carries no attempt count: a redrive gives it a fresh budget. If the send fails the message is
-     * kept and comes back shortly (its next receive repeats the last attempt, then tries the DLQ again).
+     * kept and comes back shortly; its next receive makes the DLQ send it owes (noted on the attempt claim), not
+     * another attempt.
      */
-    private boolean deadLetter(DeliveryTask task, String lastError, Received message, Map<String, Object> line) {
+    private boolean deadLetter(DeliveryTask task, int attemptNumber, String lastError, Received message,
+                               Map<String, Object> line, String claimer) {
         line.put("lastError", lastError);
         if (dlqUrl == null || dlqUrl.isBlank()) {
             log.error("delivery attempt: retry budget exhausted, but no DLQ is configured; the task is kept", line);
@@ -653,6 +826,7 @@ final class WebhookDelivery {
             new TaskQueue(sqs, dlqUrl).send(task.deadLettered(lastError));
             metrics.count(RelayMetrics.DEAD_LETTERED);
         } catch (RuntimeException e) {
+            owe(task, attemptNumber, claimer, dlqUrl, task.deadLettered(lastError));
             line.put("dlqError", e.getClass().getSimpleName());
             log.error("delivery attempt: retry budget exhausted, and the DLQ send failed; the task is kept", line);
             changeVisibility(message, DLQ_SEND_RETRY);

@@ -74,9 +74,9 @@ public final class DeliveryStates {
 
         /**
          * The event's state over all its subscriptions: dead_lettered if any is parked, else failed if any gave up
-         * (a 410's disable, as versions that did not hold its task recorded it), else retrying, else held, else delivered once every matched subscription is; pending
-         * before the fan-out (or while some matched subscription has no outcome yet); no_subscribers when none
-         * matched.
+         * (a 410's disable, as versions that did not hold its task recorded it), else retrying, else held, else
+         * delivered once every matched subscription is; pending before the fan-out (or while some matched
+         * subscription has no outcome yet); no_subscribers when none matched.
          */
         public String state() {
             if (entries.isEmpty()) {

@@ -17,6 +17,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *   <li>{@code RECOVER}: carry recovery {@code recoveryId} of {@code subscriptionId} one bounded step on.</li>
  * </ul>
  *
+ * <p>{@code round} (DELIVER only; absent: 0) says which budget of its webhook-id the attempts spend: a copy parked in
+ * the DLQ, or queued by a recover, starts the next one, and {@link AttemptClaims} lets one chain per round run.
+ *
  * <p>{@code replayId} is set on the FAN_OUT of an operator's replay only: the original delivery's webhook-ids are
  * derived from eventId and subscriptionId alone (so any re-queue of the event repeats them), a replay's from the
  * replay as well (so receivers that deduplicate on webhook-id do not discard what the operator asked for).
@@ -24,30 +27,30 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 @JsonInclude(JsonInclude.Include.NON_NULL) // absent, not null: a task carries only what it has
 public record DeliveryTask(Kind kind, String eventId, String eventType, String subscriptionId, String webhookId,
                            String replayId, Integer attempts, String notBefore, String lastError,
-                           String recoveryId) {
+                           String recoveryId, Integer round) {
 
     public enum Kind { FAN_OUT, DELIVER, DRAIN, PROBE, RECOVER }
 
     public static DeliveryTask fanOut(String eventId, String eventType) {
-        return new DeliveryTask(Kind.FAN_OUT, eventId, eventType, null, null, null, null, null, null, null);
+        return new DeliveryTask(Kind.FAN_OUT, eventId, eventType, null, null, null, null, null, null, null, null);
     }
 
     /** The FAN_OUT of an operator's replay: every matching subscription gets a webhook-id of this replay's own. */
     public static DeliveryTask replayFanOut(String eventId, String eventType, String replayId) {
-        return new DeliveryTask(Kind.FAN_OUT, eventId, eventType, null, null, replayId, null, null, null, null);
+        return new DeliveryTask(Kind.FAN_OUT, eventId, eventType, null, null, replayId, null, null, null, null, null);
     }
 
     public static DeliveryTask deliver(String eventId, String eventType, String subscriptionId, String webhookId) {
         return new DeliveryTask(Kind.DELIVER, eventId, eventType, subscriptionId, webhookId, null, null, null, null,
-                null);
+                null, null);
     }
 
     public static DeliveryTask drain(String subscriptionId) {
-        return new DeliveryTask(Kind.DRAIN, null, null, subscriptionId, null, null, null, null, null, null);
+        return new DeliveryTask(Kind.DRAIN, null, null, subscriptionId, null, null, null, null, null, null, null);
     }
 
     public static DeliveryTask probe(String subscriptionId) {
-        return new DeliveryTask(Kind.PROBE, null, null, subscriptionId, null, null, null, null, null, null);
+        return new DeliveryTask(Kind.PROBE, null, null, subscriptionId, null, null, null, null, null, null, null);
     }
 
     /**
@@ -55,11 +58,13 @@ public record DeliveryTask(Kind kind, String eventId, String eventType, String s
      * PROBE of an earlier opening (stale: dropped) from this one.
      */
     public static DeliveryTask probe(String subscriptionId, String notBefore) {
-        return new DeliveryTask(Kind.PROBE, null, null, subscriptionId, null, null, null, notBefore, null, null);
+        return new DeliveryTask(Kind.PROBE, null, null, subscriptionId, null, null, null, notBefore, null, null,
+                null);
     }
 
     public static DeliveryTask recover(String subscriptionId, String recoveryId) {
-        return new DeliveryTask(Kind.RECOVER, null, null, subscriptionId, null, null, null, null, null, recoveryId);
+        return new DeliveryTask(Kind.RECOVER, null, null, subscriptionId, null, null, null, null, null, recoveryId,
+                null);
     }
 
     /** HTTP attempts already made for this task (0 when none). */
@@ -71,12 +76,27 @@ public record DeliveryTask(Kind kind, String eventId, String eventType, String s
     /** The same task after one more attempt, to come back no earlier than {@code notBefore}. */
     public DeliveryTask afterAttempt(String nextNotBefore, String error) {
         return new DeliveryTask(kind, eventId, eventType, subscriptionId, webhookId, replayId, attemptsMade() + 1,
-                nextNotBefore, error, recoveryId);
+                nextNotBefore, error, recoveryId, round);
     }
 
-    /** The copy parked in the DLQ: a redrive gives it a fresh attempt budget; {@code lastError} says what failed. */
+    /**
+     * The copy parked in the DLQ: a redrive gives it a fresh attempt budget, in the next round of its webhook-id's
+     * attempt claims (see {@link AttemptClaims}); {@code lastError} says what failed.
+     */
     public DeliveryTask deadLettered(String error) {
         return new DeliveryTask(kind, eventId, eventType, subscriptionId, webhookId, replayId, null, null, error,
-                recoveryId);
+                recoveryId, roundNumber() + 1);
+    }
+
+    /** This task's attempts under a fresh budget in round {@code nextRound} (a recover's), from the first. */
+    public DeliveryTask inRound(int nextRound) {
+        return new DeliveryTask(kind, eventId, eventType, subscriptionId, webhookId, replayId, null, null, null,
+                recoveryId, nextRound == 0 ? null : nextRound);
+    }
+
+    /** Which budget of its webhook-id this task's attempts spend (0, absent on the wire, for the original one). */
+    @JsonIgnore
+    public int roundNumber() {
+        return round == null ? 0 : round;
     }
 }

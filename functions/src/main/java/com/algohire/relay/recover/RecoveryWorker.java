@@ -1,6 +1,7 @@
 package com.algohire.relay.recover;
 
 import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.event.AttemptClaims;
 import com.algohire.relay.event.DeliveryLogItems;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventItems;
@@ -29,11 +30,13 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * Carries a recovery one bounded step on, for one RECOVER task: walks the byDayShard index from the recovery's
  * cursor over [from, until] (never a scan), keeps the events whose type the subscription asks for, looks in each
  * one's delivery log for an attempt that delivered it to this subscription, queues a DELIVER under the event's
- * ORIGINAL webhook-id for each one that has none (so a receiver that did get it after all deduplicates it), saves
+ * ORIGINAL webhook-id for each one that has none (so a receiver that did get it after all deduplicates it), in the
+ * next round of its attempt claims (one read each; see AttemptClaims), saves
  * counts and cursor, and queues the next RECOVER until the walk reaches {@code until}.
  *
  * <p>Bounded work: a step reads at most {@link #MAX_EVENTS} events with at most {@link #MAX_QUERIES} index queries
- * (an empty day costs one query per shard), plus one delivery-log query per matching event, so a step takes well
+ * (an empty day costs one query per shard), plus one delivery-log query per matching event and one attempt-claim
+ * read per undelivered one, so a step takes well
  * under a second of DynamoDB round trips whatever the range.
  *
  * <p>Duplicates: the step is claimed under a lease owned by the task's SQS message id before anything is queued,
@@ -163,8 +166,11 @@ public final class RecoveryWorker {
                 if (wasDelivered(eventId, subscription.subscriptionId())) {
                     delivered++;
                 } else {
-                    undelivered.add(DeliveryTask.deliver(eventId, eventType, subscription.subscriptionId(),
-                            WebhookIds.of(eventId, subscription.subscriptionId())));
+                    String webhookId = WebhookIds.of(eventId, subscription.subscriptionId());
+                    // A fresh budget in the round after the one claimed: a chain still retrying stops at its next
+                    // attempt instead of running beside this one.
+                    undelivered.add(DeliveryTask.deliver(eventId, eventType, subscription.subscriptionId(), webhookId)
+                            .inRound(AttemptClaims.nextRound(dynamoDb, eventsTable, eventId, webhookId)));
                 }
             }
             cursor = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty()

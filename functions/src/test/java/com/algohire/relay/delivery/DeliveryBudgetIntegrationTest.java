@@ -3,6 +3,7 @@ package com.algohire.relay.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.spy;
 
@@ -270,13 +271,13 @@ class DeliveryBudgetIntegrationTest {
     }
 
     @Test
-    void deliver_mockitoInjectedSqsFault_whenTheRetrysSendFails_keepsTheMessageAndRepeatsTheAttemptNumber(
+    void deliver_mockitoInjectedSqsFault_whenTheRetrysSendFails_keepsTheMessageAndMakesTheSendWhenItComesBack(
             AwsBackend backend) throws Exception {
         Setup s = setup(backend, Map.of());
         SqsClient sqs = spy(s.env().resources.sqs);
-        // SQS refusing the one call a server will not fail on cue: the re-queue of the failed attempt's task.
-        doThrow(SdkClientException.create("injected")).when(sqs).sendMessage(argThat((SendMessageRequest r) ->
-                r != null && r.messageBody().contains("\"attempts\":1")));
+        // SQS refusing the one call a server will not fail on cue, once: the re-queue of the failed attempt's task.
+        doThrow(SdkClientException.create("injected")).doCallRealMethod().when(sqs).sendMessage(
+                argThat((SendMessageRequest r) -> r != null && r.messageBody().contains("\"attempts\":1")));
         DeliveryHandler handler = s.handler(sqs, Clock.systemUTC());
         try (WebhookReceiver receiver = new WebhookReceiver(n -> WebhookReceiver.Answer.status(n == 1 ? 500 : 200))) {
             subscribe(s, receiver.url());
@@ -284,11 +285,15 @@ class DeliveryBudgetIntegrationTest {
 
             assertThat(s.env().poll(handler, 1).getBatchItemFailures()).as("kept by its visibility").hasSize(1);
             assertThat(s.env().logText()).contains("re-queue failed");
+            // Back: it makes the re-queue it owes, not attempt 1 again; the re-queued task is attempt 2.
+            assertThat(s.env().poll(handler, 2).getBatchItemFailures()).isEmpty();
+            assertThat(receiver.requests()).hasSize(1);
+            assertThat(s.env().logText()).contains("its owed send made now, without a second attempt");
             assertThat(s.env().poll(handler, 2).getBatchItemFailures()).isEmpty();
 
-            // Never fewer attempts than the budget: the next receive repeats number 1 (same webhook-id).
+            // Neither fewer attempts than the budget nor more: attempt 1, then 2 (same webhook-id).
             assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::attempt, DeliveryLogEntry::outcome)
-                    .containsExactly(tuple(1, "RETRYING"), tuple(1, "DELIVERED"));
+                    .containsExactly(tuple(1, "RETRYING"), tuple(2, "DELIVERED"));
             assertThat(receiver.requests()).extracting(r -> r.headers().get("webhook-id")).hasSize(2)
                     .containsOnly(receiver.requests().getFirst().headers().get("webhook-id"));
         }
@@ -312,6 +317,66 @@ class DeliveryBudgetIntegrationTest {
             assertThat(s.env().logText()).contains("the DLQ send failed; the task is kept");
             assertThat(s.env().depth(s.env().queueUrl)).isEqualTo(1);
             assertThat(s.env().depth(s.env().dlqUrl)).isZero();
+        }
+    }
+
+    /** Polls until the queue and the DLQ are still (nothing visible, in flight or delayed on the queue). */
+    private static void pumpUntilQuiet(Setup s, DeliveryHandler handler, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (s.env().depth(s.env().queueUrl) > 0) {
+            assertThat(System.nanoTime()).as("the queue emptied in time").isLessThan(deadline);
+            s.env().poll(handler, 1);
+        }
+    }
+
+    @Test
+    void deliver_mockitoInjectedSqsFault_whenARetrysSendIsStoredButItsReplyLost_stillMakesTheBudgetAndParksOneCopy(
+            AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.MAX_RETRY_ATTEMPTS, "3", EnvVars.DELIVERY_TIMEOUT_MS, "2000"));
+        SqsClient sqs = spy(s.env().resources.sqs);
+        // The re-queue of attempt 1's task is stored, and then its reply is lost: the delivery sees a failure,
+        // keeps the received message, and two copies of the task now exist.
+        doAnswer(invocation -> {
+            invocation.callRealMethod();
+            throw SdkClientException.create("injected: reply lost after the message was stored");
+        }).when(sqs).sendMessage(argThat((SendMessageRequest r) -> r != null
+                && r.messageBody().contains("\"attempts\":1,")));
+        DeliveryHandler handler = s.handler(sqs, Clock.systemUTC());
+        try (WebhookReceiver receiver = WebhookReceiver.answering(503)) {
+            String subscriptionId = subscribe(s, receiver.url());
+            String eventId = publishAndFanOut(s);
+
+            pumpUntilQuiet(s, handler, Duration.ofSeconds(60));
+
+            assertThat(receiver.requests()).as("MAX_RETRY_ATTEMPTS + 1 attempts, not two chains of them").hasSize(4);
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::attempt).containsExactlyInAnyOrder(1, 2, 3, 4);
+            List<Message> parked = dlqMessages(s);
+            assertThat(parked).hasSize(1);
+            assertThat(TaskQueue.fromJson(parked.getFirst().body()).webhookId())
+                    .isEqualTo(WebhookIds.of(eventId, subscriptionId));
+            assertThat(s.env().logText()).contains("delivery copy superseded");
+        }
+    }
+
+    @Test
+    void deliver_whenTheSameTaskIsQueuedTwice_makesNoMoreThanTheBudgetOfAttemptsAndParksOneCopy(AwsBackend backend)
+            throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.MAX_RETRY_ATTEMPTS, "2", EnvVars.DELIVERY_TIMEOUT_MS, "2000"));
+        try (WebhookReceiver receiver = WebhookReceiver.answering(500)) {
+            String subscriptionId = subscribe(s, receiver.url());
+            String eventId = s.env().putEvent(s.config(), "job.created", "{}");
+            // SQS's at-least-once, a fan-out retried whole, a recover of an event still retrying: two copies.
+            String task = TaskQueue.toJson(DeliveryTask.deliver(eventId, "job.created", subscriptionId,
+                    WebhookIds.of(eventId, subscriptionId)));
+            for (int i = 0; i < 2; i++) {
+                s.env().resources.sqs.sendMessage(r -> r.queueUrl(s.env().queueUrl).messageBody(task));
+            }
+
+            pumpUntilQuiet(s, s.handler(), Duration.ofSeconds(60));
+
+            assertThat(receiver.requests()).hasSize(3);
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::attempt).containsExactlyInAnyOrder(1, 2, 3);
+            assertThat(dlqMessages(s)).hasSize(1);
         }
     }
 }
