@@ -603,8 +603,8 @@ final class WebhookDelivery {
     /**
      * SnapStart priming of what a delivered attempt records, each write through {@code unsent} (a client whose
      * requests are marshalled and never sent: {@link com.algohire.relay.internal.Priming#unsentDynamoDb}): the
-     * attempt's delivery log entry, the event's delivery state (its failure logged to {@code quiet}, which drops it)
-     * and the subscription's health folded from the outcome. Nothing is stored.
+     * attempt's claim and its settled mark, its delivery log entry, the event's delivery state (its failure logged
+     * to {@code quiet}, which drops it) and the subscription's health folded from the outcome. Nothing is stored.
      */
     static void primeRecords(DynamoDbClient unsent, String eventsTable, String subscriptionsTable,
                              Duration retention, HealthPolicy policy, StructuredLog quiet, Instant now) {
@@ -615,8 +615,13 @@ final class WebhookDelivery {
                 withoutQuery(DeliveryAttempt.PRIMING_URL), 200, 12, null, "ok", DELIVERED, EventItems.timestamp(now),
                 timestamp == null ? null : Long.valueOf(timestamp),
                 signed.headers().get(WebhookSignature.HEADER_SIGNATURE));
+        AttemptClaims claims = new AttemptClaims(unsent, eventsTable, retention);
+        com.algohire.relay.internal.Priming.unsent(() -> claims.claim(PRIMING_EVENT_ID, webhookId, 0, 1,
+                "priming", now, now.plus(CLAIM_LEASE_MARGIN)));
         com.algohire.relay.internal.Priming.unsent(() -> new DeliveryLog(unsent, eventsTable, retention)
                 .record(PRIMING_EVENT_ID, entry, now));
+        com.algohire.relay.internal.Priming.unsent(() -> claims.settled(PRIMING_EVENT_ID, webhookId, 0, 1,
+                "priming"));
         new DeliveryStates(unsent, eventsTable, retention, quiet).record(PRIMING_EVENT_ID, PRIMING_SUBSCRIPTION_ID,
                 webhookId, DeliveryStates.State.DELIVERED, 1, now, now);
         SubscriptionHealth folded = policy.fold(SubscriptionHealth.INITIAL,
