@@ -18,12 +18,18 @@ import com.algohire.relay.subscription.SubscriptionHealth;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.testing.MutableClock;
 import com.algohire.relay.testing.TestResources;
+import com.algohire.relay.testing.WireCounter;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
@@ -116,7 +122,8 @@ class HeldTaskWatchdogIntegrationTest {
 
         assertThat(result.drains()).isZero();
         assertThat(result.probes()).isZero();
-        assertThat(result.checked()).isEqualTo(2); // the paused one is not even looked at
+        // the one holding nothing is not even looked at; the paused one is, and left alone
+        assertThat(result.checked()).isEqualTo(2);
         assertThat(queued(s)).isEmpty();
     }
 
@@ -148,5 +155,66 @@ class HeldTaskWatchdogIntegrationTest {
 
         assertThat(counts).containsEntry("drainsRequeued", 1).containsEntry("probesRequeued", 0);
         assertThat(queued(s)).containsExactly(DeliveryTask.drain(id));
+    }
+
+    @Test
+    void run_whenTwoOfThreeHundredSubscriptionsHoldTasks_makesCallsInProportionToTheTwo(AwsBackend backend) {
+        Setup s = setup(backend);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ids.add(subscribe(s, "https://hooks.example.com/" + i, false));
+        }
+        String first = ids.get(17);
+        String second = ids.get(230);
+        hold(s, first, T0.minus(Duration.ofMinutes(10))); // their DRAINs were lost
+        hold(s, second, T0.minus(Duration.ofMinutes(10)));
+        WireCounter wire = new WireCounter();
+        DynamoDbClient counted = wire.dynamoDb(backend, backend.dynamoDbEndpoint());
+        HeldTaskWatchdog watchdog = new HeldTaskWatchdog(
+                new SubscriptionStore(counted, s.config().subscriptionsTable()),
+                new HoldStore(counted, s.config().eventsTable(), s.config().retention()),
+                new TaskQueue(wire.sqs(backend, backend.sqsEndpoint()), s.config().deliveryQueueUrl()), s.clock(),
+                s.env().log);
+        // The first run on a table also looks once through every subscription for holds written before holding
+        // subscriptions were recorded (an upgrade); from then on a run costs what is held.
+        watchdog.run();
+        queued(s);
+        s.clock().advance(Duration.ofMinutes(1));
+        wire.reset();
+
+        HeldTaskWatchdog.Result result = watchdog.run();
+
+        assertThat(result.drains()).isEqualTo(2);
+        assertThat(queued(s)).containsExactlyInAnyOrder(DeliveryTask.drain(first), DeliveryTask.drain(second));
+        List<String> dynamoDbCalls = wire.requests().stream().filter(r -> r.startsWith("DynamoDb.")).toList();
+        assertThat(dynamoDbCalls).doesNotContain("DynamoDb.Scan");
+        // A few fixed calls (where the last run stopped, the record's partitions) and two per holding subscription
+        // (its item, its oldest hold): nothing for the 298 that hold nothing.
+        assertThat(dynamoDbCalls).hasSizeLessThanOrEqualTo(8 + 2 * 2);
+        assertThat(wire.requests()).filteredOn("Sqs.SendMessage"::equals).hasSize(2);
+    }
+
+    @Test
+    void handleRequest_whenTheSweepHasNoTimeLeftForTheWatchdog_stopsAndTheNextRunsCarryOnFromThere(
+            AwsBackend backend) {
+        Setup s = setup(backend);
+        Set<DeliveryTask> due = new HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            String id = subscribe(s, "https://hooks.example.com/" + i, false);
+            hold(s, id, Instant.now().minus(Duration.ofMinutes(10)));
+            due.add(DeliveryTask.drain(id));
+        }
+        SweeperHandler sweeper = new SweeperHandler(s.config(), s.env().resources.clients);
+
+        // One second left: less than a check's calls may take, so each run looks at one subscription and stops.
+        List<DeliveryTask> drains = new ArrayList<>();
+        for (int run = 1; run <= 3; run++) {
+            sweeper.handleRequest(new ScheduledEvent(), RemainingTimeContext.of(Duration.ofSeconds(1)));
+            List<DeliveryTask> queued = queued(s);
+            assertThat(queued).as("run %d", run).hasSize(1);
+            drains.addAll(queued);
+        }
+
+        assertThat(drains).containsExactlyInAnyOrderElementsOf(due);
     }
 }
