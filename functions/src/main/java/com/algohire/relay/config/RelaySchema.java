@@ -80,6 +80,13 @@ public final class RelaySchema {
      * {@code HOLD#<subscriptionId>}, sk {@code <heldAt>#<webhookId>}, so a query returns them oldest first.
      */
     public static final String HOLD_PK_PREFIX = "HOLD#";
+    /**
+     * The record of which subscriptions hold tasks, for the held-task watchdog: pk {@code HOLDING#<shard>}, sk the
+     * subscription id, with when a task was last held for it; and the watchdog's place in that record between runs,
+     * pk and sk {@link #WATCHDOG_CURSOR}.
+     */
+    public static final String HOLDING_PK_PREFIX = "HOLDING#";
+    public static final String WATCHDOG_CURSOR = "WATCHDOG#CURSOR";
     /** A recovery's progress: pk {@code RECOVERY#<recoveryId>}, sk {@code RECOVERY}. */
     public static final String RECOVERY_PK_PREFIX = "RECOVERY#";
     /** An operator action's audit record: pk {@code AUDIT#<yyyy-mm-dd>}, sk {@code <time>#<requestId>}. */

@@ -15,6 +15,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,11 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * PROBE that held deliveries wait for when it was lost ({@link HeldTaskWatchdog}).
  */
 public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void> {
+    /** Left of the function's time after the watchdog's budget: its last check's calls, the log line, the flush. */
+    static final Duration WATCHDOG_RESERVE = Duration.ofSeconds(15);
+    /** The most a watchdog run takes, whatever the function's timeout: it ends before the next minute's run. */
+    static final Duration WATCHDOG_MAX = Duration.ofSeconds(40);
+
     private final Sweeper sweeper;
     private final HeldTaskWatchdog watchdog;
     private final StructuredLog log;
@@ -80,21 +86,26 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
 
     @Override
     public Void handleRequest(ScheduledEvent event, Context context) {
-        sweepOnce();
+        sweepOnce(deadline(Duration.ofMillis(context.getRemainingTimeInMillis())));
         return null;
     }
 
     /** For the local runtime's schedule and tests: one run, its counts returned. */
     public Map<String, Integer> sweepOnce() {
+        return sweepOnce(deadline(HeldTaskWatchdog.DEFAULT_BUDGET.plus(WATCHDOG_RESERVE)));
+    }
+
+    /** @param deadline when the function's time runs out, in {@link System#nanoTime()} */
+    private Map<String, Integer> sweepOnce(long deadline) {
         try {
-            return sweepAndCount();
+            return sweepAndCount(deadline);
         } finally {
             metrics.count(RelayMetrics.SWEEPER_RUNS);
             metrics.flush();
         }
     }
 
-    private Map<String, Integer> sweepAndCount() {
+    private Map<String, Integer> sweepAndCount(long deadline) {
         Sweeper.Result result = sweeper.run();
         Map<String, Integer> counts = new LinkedHashMap<>(Map.of("found", result.found(), "queued", result.queued(),
                 "skipped", result.skipped(), "failed", result.failed(), "discarded", result.discarded()));
@@ -102,20 +113,32 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
             log.warn("sweep discarded events whose idempotency key names another event (a write that landed after "
                     + "its request had read it back as absent)", Map.of("discarded", result.discarded()));
         }
-        HeldTaskWatchdog.Result held = watchdog();
+        HeldTaskWatchdog.Result held = watchdog(deadline);
         counts.put("drainsRequeued", held.drains());
         counts.put("probesRequeued", held.probes());
+        counts.put("holdingChecked", held.checked());
+        counts.put("holdingUnfinished", held.finished() ? 0 : 1);
         log.info("sweep finished", counts);
         return counts;
     }
 
-    /** The held-task check; a failure of its scan is logged and waits for the next sweep, like the sweep's own. */
-    private HeldTaskWatchdog.Result watchdog() {
+    /**
+     * The held-task check, with the function's remaining time less {@link #WATCHDOG_RESERVE} (at most
+     * {@link #WATCHDOG_MAX}); what it has no time for, the next sweep carries on with. A failure of its reads is
+     * logged and waits for the next sweep, like the sweep's own.
+     */
+    private HeldTaskWatchdog.Result watchdog(long deadline) {
+        Duration left = Duration.ofNanos(deadline - System.nanoTime()).minus(WATCHDOG_RESERVE);
+        Duration budget = left.isNegative() ? Duration.ZERO : left.compareTo(WATCHDOG_MAX) > 0 ? WATCHDOG_MAX : left;
         try {
-            return watchdog.run();
+            return watchdog.run(budget);
         } catch (RuntimeException e) {
             log.error("held-task check failed", Map.of("exception", e.getClass().getName()));
-            return new HeldTaskWatchdog.Result(0, 0, 0, 1);
+            return HeldTaskWatchdog.Result.failedRun();
         }
+    }
+
+    private static long deadline(Duration remaining) {
+        return System.nanoTime() + remaining.toNanos();
     }
 }

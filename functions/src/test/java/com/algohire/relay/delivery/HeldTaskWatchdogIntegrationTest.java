@@ -3,6 +3,7 @@ package com.algohire.relay.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.event.WebhookIds;
@@ -18,12 +19,19 @@ import com.algohire.relay.subscription.SubscriptionHealth;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.testing.MutableClock;
 import com.algohire.relay.testing.TestResources;
+import com.algohire.relay.testing.WireCounter;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
@@ -51,10 +59,27 @@ class HeldTaskWatchdogIntegrationTest {
     }
 
     private static String subscribe(Setup s, String url, boolean paused) {
+        return subscribe(s, url, paused, true);
+    }
+
+    private static String subscribe(Setup s, String url, boolean paused, boolean active) {
         String id = Subscription.newId();
-        s.store().create(new Subscription(id, url, List.of("*"), null, true,
-                List.of(new Subscription.SigningSecret(SECRET, null)), T0, T0, null, paused, null));
+        s.store().create(new Subscription(id, url, List.of("*"), null, active,
+                List.of(new Subscription.SigningSecret(SECRET, null)), T0, T0, active ? null : "HTTP 410", paused,
+                null));
         return id;
+    }
+
+    /** Removes every marker of a holding subscription, as before markers existed. */
+    private static void forgetMarkers(Setup s) {
+        DynamoDbClient dynamoDb = s.env().resources.dynamoDb;
+        dynamoDb.scan(r -> r.tableName(s.config().eventsTable()).filterExpression("begins_with(#pk, :holding)")
+                        .expressionAttributeNames(Map.of("#pk", RelaySchema.PK))
+                        .expressionAttributeValues(Map.of(":holding",
+                                AttributeValue.fromS(RelaySchema.HOLDING_PK_PREFIX))))
+                .items().forEach(item -> dynamoDb.deleteItem(r -> r.tableName(s.config().eventsTable())
+                        .key(Map.of(RelaySchema.PK, item.get(RelaySchema.PK), RelaySchema.SK,
+                                item.get(RelaySchema.SK)))));
     }
 
     /** Holds a DELIVER of a new event for {@code subscriptionId}, as of {@code heldAt}. */
@@ -116,7 +141,8 @@ class HeldTaskWatchdogIntegrationTest {
 
         assertThat(result.drains()).isZero();
         assertThat(result.probes()).isZero();
-        assertThat(result.checked()).isEqualTo(2); // the paused one is not even looked at
+        // the one holding nothing is not even looked at; the paused one is, and left alone
+        assertThat(result.checked()).isEqualTo(2);
         assertThat(queued(s)).isEmpty();
     }
 
@@ -148,5 +174,124 @@ class HeldTaskWatchdogIntegrationTest {
 
         assertThat(counts).containsEntry("drainsRequeued", 1).containsEntry("probesRequeued", 0);
         assertThat(queued(s)).containsExactly(DeliveryTask.drain(id));
+    }
+
+    @Test
+    void run_whenTwoOfThreeHundredSubscriptionsHoldTasks_makesCallsInProportionToTheTwo(AwsBackend backend) {
+        Setup s = setup(backend);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ids.add(subscribe(s, "https://hooks.example.com/" + i, false));
+        }
+        String first = ids.get(17);
+        String second = ids.get(230);
+        hold(s, first, T0.minus(Duration.ofMinutes(10))); // their DRAINs were lost
+        hold(s, second, T0.minus(Duration.ofMinutes(10)));
+        WireCounter wire = new WireCounter();
+        DynamoDbClient counted = wire.dynamoDb(backend, backend.dynamoDbEndpoint());
+        HeldTaskWatchdog watchdog = new HeldTaskWatchdog(
+                new SubscriptionStore(counted, s.config().subscriptionsTable()),
+                new HoldStore(counted, s.config().eventsTable(), s.config().retention()),
+                new TaskQueue(wire.sqs(backend, backend.sqsEndpoint()), s.config().deliveryQueueUrl()), s.clock(),
+                s.env().log);
+        // The first run on a table also looks once through every subscription for holds written before holding
+        // subscriptions were recorded (an upgrade); from then on a run costs what is held.
+        watchdog.run();
+        queued(s);
+        s.clock().advance(Duration.ofMinutes(1));
+        wire.reset();
+
+        HeldTaskWatchdog.Result result = watchdog.run();
+
+        assertThat(result.drains()).isEqualTo(2);
+        assertThat(queued(s)).containsExactlyInAnyOrder(DeliveryTask.drain(first), DeliveryTask.drain(second));
+        List<String> dynamoDbCalls = wire.requests().stream().filter(r -> r.startsWith("DynamoDb.")).toList();
+        assertThat(dynamoDbCalls).doesNotContain("DynamoDb.Scan");
+        // A few fixed calls (where the last run stopped, the record's partitions) and two per holding subscription
+        // (its item, its oldest hold): nothing for the 298 that hold nothing.
+        assertThat(dynamoDbCalls).hasSizeLessThanOrEqualTo(8 + 2 * 2);
+        assertThat(wire.requests()).filteredOn("Sqs.SendMessage"::equals).hasSize(2);
+    }
+
+    @Test
+    void handleRequest_whenTheSweepHasNoTimeLeftForTheWatchdog_stopsAndTheNextRunsCarryOnFromThere(
+            AwsBackend backend) {
+        Setup s = setup(backend);
+        Set<DeliveryTask> due = new HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            String id = subscribe(s, "https://hooks.example.com/" + i, false);
+            hold(s, id, Instant.now().minus(Duration.ofMinutes(10)));
+            due.add(DeliveryTask.drain(id));
+        }
+        SweeperHandler sweeper = new SweeperHandler(s.config(), s.env().resources.clients);
+
+        // One second left: less than a check's calls may take, so each run looks at one subscription and stops.
+        List<DeliveryTask> drains = new ArrayList<>();
+        for (int run = 1; run <= 3; run++) {
+            sweeper.handleRequest(new ScheduledEvent(), RemainingTimeContext.of(Duration.ofSeconds(1)));
+            List<DeliveryTask> queued = queued(s);
+            assertThat(queued).as("run %d", run).hasSize(1);
+            drains.addAll(queued);
+        }
+
+        assertThat(drains).containsExactlyInAnyOrderElementsOf(due);
+    }
+
+    @Test
+    void run_whenADisabledSubscriptionIsReEnabledAndItsDrainIsLost_stillFindsItsHolds(AwsBackend backend) {
+        Setup s = setup(backend);
+        String id = subscribe(s, "https://hooks.example.com/gone", false, false);
+        hold(s, id, T0.minus(Duration.ofHours(1))); // held while disabled, on purpose
+
+        assertThat(s.watchdog().run().drains()).isZero();
+        s.clock().advance(Duration.ofHours(1)); // long past any quiet time: the marker must stay all the same
+        assertThat(s.watchdog().run().drains()).isZero();
+        assertThat(queued(s)).isEmpty();
+        Subscription disabled = s.store().find(id).orElseThrow();
+        assertThat(s.store().replace(new Subscription(id, disabled.url(), disabled.eventTypes(), null, true,
+                disabled.secrets(), disabled.createdAt(), s.clock().instant(), null, false, null),
+                disabled.updatedAt())).isTrue(); // re-enabled; the DRAIN it queues is lost
+
+        HeldTaskWatchdog.Result result = s.watchdog().run();
+
+        assertThat(result.drains()).isEqualTo(1);
+        assertThat(queued(s)).containsExactly(DeliveryTask.drain(id));
+    }
+
+    @Test
+    void run_whenHoldsPredateTheMarkers_findsThemByOneLookThroughEverySubscription(AwsBackend backend) {
+        Setup s = setup(backend);
+        String id = subscribe(s, "https://hooks.example.com/upgraded", false);
+        hold(s, id, T0.minus(Duration.ofMinutes(10)));
+        subscribe(s, "https://hooks.example.com/nothing-held", false);
+        forgetMarkers(s); // held by a version that wrote no markers
+
+        s.watchdog().run(); // finds no marker, then looks through the subscriptions and marks the holding one
+        s.clock().advance(Duration.ofMinutes(1));
+        HeldTaskWatchdog.Result result = s.watchdog().run();
+
+        assertThat(result.drains()).isEqualTo(1);
+        assertThat(result.checked()).isEqualTo(1);
+        assertThat(queued(s)).containsExactly(DeliveryTask.drain(id));
+    }
+
+    @Test
+    void run_whenADrainedSubscriptionsMarkerIsQuiet_removesItAndLooksAtItNoMore(AwsBackend backend) {
+        Setup s = setup(backend);
+        String id = subscribe(s, "https://hooks.example.com/drained", false);
+        HoldStore.Held held = s.holds().hold(DeliveryTask.deliver("evt_1", "job.created", id,
+                WebhookIds.of("evt_1", id)), T0);
+        s.holds().delete(held); // the drain re-queued it
+
+        assertThat(s.watchdog().run().released()).isZero(); // just held: a hold may be on its way
+        s.clock().advance(Duration.ofMinutes(11));
+        HeldTaskWatchdog.Result quiet = s.watchdog().run();
+        s.clock().advance(Duration.ofMinutes(1));
+        HeldTaskWatchdog.Result after = s.watchdog().run();
+
+        assertThat(quiet.checked()).isEqualTo(1);
+        assertThat(quiet.released()).isEqualTo(1);
+        assertThat(after.checked()).isZero();
+        assertThat(queued(s)).isEmpty();
     }
 }

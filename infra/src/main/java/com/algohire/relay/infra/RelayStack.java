@@ -398,13 +398,18 @@ public final class RelayStack extends Stack {
 
     private static void grantSweeper(RelayFunction sweeper, Table events, Table subscriptions, Queue deliveryQueue) {
         allow(sweeper, List.of(index(events, RelaySchema.INDEX_PENDING)), "dynamodb:Query"); // Sweeper.run
-        // HeldTaskWatchdog: the active subscriptions, and whether one still holds tasks (HOLD# partition)
-        allow(sweeper, List.of(subscriptions.getTableArn()), "dynamodb:Scan");
+        // HeldTaskWatchdog: the HOLDING# markers, a holding subscription's item and its oldest HOLD#; once per
+        // table, a look through every subscription (Scan) for holds older than the markers
+        allow(sweeper, List.of(subscriptions.getTableArn()), "dynamodb:GetItem", "dynamodb:Scan");
         allow(sweeper, List.of(events.getTableArn()), "dynamodb:Query");
-        allow(sweeper, List.of(events.getTableArn()), "dynamodb:UpdateItem"); // PendingEvents claim / mark QUEUED
-        // PendingEvents.claim read-back after a lost reply; Sweeper.namedByItsKey
+        // PendingEvents claim / mark QUEUED; HoldStore.mark (the watchdog's one-time look)
+        allow(sweeper, List.of(events.getTableArn()), "dynamodb:UpdateItem");
+        // PendingEvents.claim read-back after a lost reply; Sweeper.namedByItsKey; the watchdog's cursor
         allow(sweeper, List.of(events.getTableArn()), "dynamodb:GetItem");
-        allow(sweeper, List.of(events.getTableArn()), "dynamodb:DeleteItem"); // Sweeper.discard
+        // Sweeper.discard; HoldStore.release (a quiet marker of a subscription that holds nothing)
+        allow(sweeper, List.of(events.getTableArn()), "dynamodb:DeleteItem");
+        allowLeadingKeys(sweeper, events, List.of(RelaySchema.WATCHDOG_CURSOR),
+                "dynamodb:PutItem"); // HoldStore.saveCursor: where the watchdog's next run carries on
         allow(sweeper, List.of(deliveryQueue.getQueueArn()), "sqs:SendMessage"); // TaskQueue.send; DRAIN / PROBE
     }
 
@@ -420,7 +425,8 @@ public final class RelayStack extends Stack {
                                          // PROBE); RecoveryWorker.wasDelivered: an event's delivery log
                 "dynamodb:DeleteItem",   // a held task once DRAIN has re-queued it
                 "dynamodb:UpdateItem");  // RecoveryStore.claim: a RECOVER step's lease; DeliveryStates (fan-out
-                                         // count, each subscription's state after an attempt or a hold)
+                                         // count, each subscription's state after an attempt or a hold); a
+                                         // holding subscription's HOLDING# marker (HoldStore.hold)
         // RECOVER walks the events of [since, until] day by day by the byDayShard index, never by a scan.
         allow(delivery, List.of(index(events, RelaySchema.INDEX_BY_DAY)), "dynamodb:Query");
         allow(delivery, List.of(subscriptions.getTableArn()),

@@ -54,11 +54,16 @@ class RelayStackPermissionsTest {
 
     private static final List<String> SWEEPER_GRANTS = List.of(
             "EventsTable/index/pendingEnqueue dynamodb:Query", // Sweeper.run
-            "EventsTable dynamodb:UpdateItem",                 // PendingEvents.claim / enqueue / markFailed
-            "EventsTable dynamodb:GetItem",                    // PendingEvents.claim read-back; Sweeper.namedByItsKey
-            "EventsTable dynamodb:DeleteItem",                 // Sweeper.discard (an event its key disowns)
-            "EventsTable dynamodb:Query",                      // HeldTaskWatchdog: a subscription's oldest HOLD#
-            "SubscriptionsTable dynamodb:Scan",                // HeldTaskWatchdog: SubscriptionStore.listActive
+            "EventsTable dynamodb:UpdateItem",                 // PendingEvents.claim / enqueue / markFailed;
+                                                               // HoldStore.mark (the watchdog's one-time look)
+            "EventsTable dynamodb:GetItem",                    // PendingEvents.claim read-back; Sweeper.namedByItsKey;
+                                                               // HoldStore.cursor
+            "EventsTable dynamodb:DeleteItem",                 // Sweeper.discard; HoldStore.release (quiet marker)
+            "EventsTable dynamodb:Query",                      // HeldTaskWatchdog: HOLDING# markers, oldest HOLD#
+            "EventsTable dynamodb:PutItem if ForAllValues:StringLike dynamodb:LeadingKeys=WATCHDOG#CURSOR",
+                                                               // HoldStore.saveCursor
+            "SubscriptionsTable dynamodb:GetItem",             // HeldTaskWatchdog: a holding subscription
+            "SubscriptionsTable dynamodb:Scan",                // HeldTaskWatchdog: the one-time look for old holds
             "DeliveryQueue sqs:SendMessage");                  // TaskQueue.send; the watchdog's DRAIN / PROBE
 
     private static final List<String> DELIVERY_GRANTS = List.of(
@@ -67,7 +72,8 @@ class RelayStackPermissionsTest {
             "EventsTable dynamodb:Query",                // held tasks (HOLD#); RecoveryWorker.wasDelivered
             "EventsTable dynamodb:DeleteItem",           // a held task DRAIN has re-queued
             "EventsTable dynamodb:UpdateItem",           // RecoveryStore.claim (RECOVER step lease); DeliveryStates
-                                                         // (fannedOut, record: an attempt's or a hold's state)
+                                                         // (fannedOut, record: an attempt's or a hold's state);
+                                                         // a HOLDING# marker (HoldStore.hold)
             "EventsTable/index/byDayShard dynamodb:Query", // RecoveryWorker: events since the recovery's time
             "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.listActive (FanOut.snapshot)
             "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (WebhookDelivery.deliver)
