@@ -9,6 +9,7 @@ import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.event.WebhookIds;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.internal.Text;
 import com.algohire.relay.isolation.AttemptOutcome;
 import com.algohire.relay.isolation.HealthPolicy;
 import com.algohire.relay.isolation.HealthTracker;
@@ -649,11 +650,8 @@ final class WebhookDelivery {
         if (body == null || body.isBlank()) {
             return "HTTP " + result.statusCode();
         }
-        int cut = Math.min(body.length(), LAST_ERROR_BODY_CHARS);
-        if (cut < body.length() && Character.isHighSurrogate(body.charAt(cut - 1))) {
-            cut--; // never half a character: SQS takes valid Unicode only
-        }
-        return "HTTP " + result.statusCode() + ": " + body.substring(0, cut);
+        // The body is well-formed (DeliveryAttempt.Result); the cut must not leave half a character either.
+        return "HTTP " + result.statusCode() + ": " + Text.cut(body, LAST_ERROR_BODY_CHARS);
     }
 
     /** Best effort: when it fails, the message comes back after the queue's visibility timeout instead. */
