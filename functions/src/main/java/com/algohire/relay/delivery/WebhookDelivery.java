@@ -105,7 +105,7 @@ final class WebhookDelivery {
         if (found.isEmpty()) {
             return true;
         }
-        Duration limit = attemptLimit(message.deadline()); // before the gate: a claimed probe must get its attempt
+        attemptLimit(message.deadline()); // before the gate too: no probe is claimed without time for its attempt
         Optional<Admitted> admitted = admit(task, found.get(), message);
         if (admitted.isEmpty()) {
             return true; // held or forwarded: the message is done with, no attempt made
@@ -116,9 +116,9 @@ final class WebhookDelivery {
         }
         Subscription subscription = target.get().subscription();
         Instant now = clock.instant();
-        Sent sent = attempt(task, target.get().event(), subscription, now, limit);
+        Sent sent = attempt(task, target.get().event(), subscription, now, message.deadline());
         DeliveryAttempt.Result result = sent.result();
-        if (cutShort(result, limit)) {
+        if (cutShort(sent)) {
             recordAttempt(task, attemptNumber, subscription, sent, CUT_SHORT, now);
             measure(result, CUT_SHORT, target.get().event());
             throw cutShortLogged(task, attemptNumber, result);
@@ -173,12 +173,23 @@ final class WebhookDelivery {
     }
 
     /**
-     * A timeout under a limit the deadline cut below the delivery timeout: the receiver did not get the time every
-     * attempt is promised, so this one does not count (the task comes back with its count unchanged).
+     * An attempt that ended without an answer because of the invocation's deadline, not the receiver: it ran out
+     * a limit the deadline cut below the delivery timeout (timing out, or failing however the cut made it fail,
+     * at the limit), or the batch gave up on it and interrupted its thread. The receiver did not get the time
+     * every attempt is promised, so this one does not count, for its budget or its health (the task comes back
+     * with its count unchanged).
      */
-    private boolean cutShort(DeliveryAttempt.Result result, Duration limit) {
-        return limit.compareTo(attempt.timeout()) < 0
-                && ("TIMEOUT".equals(result.errorKind()) || "DNS_TIMEOUT".equals(result.errorKind()));
+    private boolean cutShort(Sent sent) {
+        DeliveryAttempt.Result result = sent.result();
+        if (result.statusCode() != null) {
+            return false; // the receiver answered in time: that is its answer
+        }
+        if (sent.interrupted()) {
+            return true;
+        }
+        boolean shortened = sent.limit().compareTo(attempt.timeout()) < 0;
+        boolean timedOut = "TIMEOUT".equals(result.errorKind()) || "DNS_TIMEOUT".equals(result.errorKind());
+        return shortened && (timedOut || result.latencyMs() >= sent.limit().toMillis());
     }
 
     /** What a task is delivered to, read fresh for every attempt. */
@@ -294,7 +305,7 @@ final class WebhookDelivery {
         if (!HealthPolicy.probeDue(h, now)) {
             return; // closed already, or a probe is out (its outcome queues the next)
         }
-        Duration limit = attemptLimit(message.deadline()); // before the claim: a claimed probe gets its attempt
+        attemptLimit(message.deadline()); // before the claim too: no probe is claimed without time for its attempt
         for (HoldStore.Held held : holds.oldest(subscriptionId, PROBE_CANDIDATES).items()) {
             Optional<StoredEvent> event = events.find(held.task().eventId(),
                     EventStore.Consistency.EVENTUAL_CONFIRMED);
@@ -305,7 +316,7 @@ final class WebhookDelivery {
             }
             Optional<Subscription> claimed = health.claimProbe(subscription);
             if (claimed.isPresent()) {
-                attemptHeld(held, event.get(), claimed.get(), limit, outcomes);
+                attemptHeld(held, event.get(), claimed.get(), message.deadline(), outcomes);
             }
             return;
         }
@@ -320,14 +331,14 @@ final class WebhookDelivery {
      * hold item is deleted. A send that fails leaves the item held and fails the PROBE message, which comes back:
      * the attempt is then repeated under the same number and webhook-id (at least once, never fewer).
      */
-    private void attemptHeld(HoldStore.Held held, StoredEvent event, Subscription subscription, Duration limit,
+    private void attemptHeld(HoldStore.Held held, StoredEvent event, Subscription subscription, Deadline deadline,
                              HealthTracker.Batch outcomes) {
         DeliveryTask task = held.task();
         int attemptNumber = task.attemptsMade() + 1;
         Instant now = clock.instant();
-        Sent sent = attempt(task, event, subscription, now, limit);
+        Sent sent = attempt(task, event, subscription, now, deadline);
         DeliveryAttempt.Result result = sent.result();
-        if (cutShort(result, limit)) {
+        if (cutShort(sent)) {
             // Not the receiver's answer: the probe's lease runs out and the next PROBE or DELIVER claims again.
             recordAttempt(task, attemptNumber, subscription, sent, CUT_SHORT, now);
             measure(result, CUT_SHORT, event);
@@ -364,21 +375,35 @@ final class WebhookDelivery {
      * Signs and POSTs. Whatever goes wrong in between is this attempt's failure: logged with an error kind and
      * retried like any other, never thrown out of the delivery, where it would spend a receive without a log entry
      * and end in the DLQ unexplained.
+     *
+     * <p>The attempt's time limit is taken here, immediately before the POST, from what is left of {@code deadline}:
+     * the reads before it (subscription, probe claim, event, S3 payload) may have been slow, and a limit taken
+     * before them would let the attempt run past the deadline, where the batch interrupts it.
+     *
+     * @throws DeadlineReached when too little time is left (see {@link #attemptLimit}); a probe claimed for this
+     *                         attempt then lets its lease lapse, and the next PROBE or DELIVER claims again
      */
     private Sent attempt(DeliveryTask task, StoredEvent event, Subscription subscription, Instant now,
-                         Duration limit) {
+                         Deadline deadline) {
         long start = System.nanoTime();
         Signed signed;
         try {
             signed = sign(task, event, subscription, now);
         } catch (RuntimeException e) {
-            return new Sent(DeliveryAttempt.Result.notSent("SIGNING_FAILED", start), Map.of());
+            return new Sent(DeliveryAttempt.Result.notSent("SIGNING_FAILED", start), Map.of(), attempt.timeout(),
+                    false);
         }
-        return new Sent(post(subscription, signed, start, limit), signed.headers());
+        Duration limit = attemptLimit(deadline);
+        DeliveryAttempt.Result result = post(subscription, signed, start, limit);
+        return new Sent(result, signed.headers(), limit, Thread.currentThread().isInterrupted());
     }
 
-    /** What one attempt sent (its signing headers; none when it failed before signing) and what came of it. */
-    private record Sent(DeliveryAttempt.Result result, Map<String, String> headers) {
+    /**
+     * What one attempt sent (its signing headers; none when it failed before signing), what came of it, the time
+     * limit it had, and whether the batch interrupted it (gave up on it at its deadline).
+     */
+    private record Sent(DeliveryAttempt.Result result, Map<String, String> headers, Duration limit,
+                        boolean interrupted) {
     }
 
     /** A webhook ready to send: its body and the Standard Webhooks headers that sign it. */
