@@ -3,6 +3,7 @@ package com.algohire.relay.delivery;
 import com.algohire.relay.event.DeliveryLogEntry;
 import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.EventAudience;
 import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.StoredEvent;
@@ -192,6 +193,12 @@ final class WebhookDelivery {
         return shortened && (timedOut || result.latencyMs() >= sent.limit().toMillis());
     }
 
+    /**
+     * A task of a test event for a subscription it was not sent to (queued by a path that did not know, e.g. a
+     * redrive of what an older version parked): dropped, so a test event reaches its own subscription only.
+     */
+    private static final String SENT_ELSEWHERE = "delivery dropped: a test event of another subscription";
+
     /** What a task is delivered to, read fresh for every attempt. */
     private record Target(Subscription subscription, StoredEvent event) {
     }
@@ -265,6 +272,10 @@ final class WebhookDelivery {
             log.warn("delivery dropped: event not found", ids(task, attemptNumber));
             return Optional.empty();
         }
+        if (EventAudience.sentElsewhere(event.get(), task.subscriptionId())) {
+            log.warn(SENT_ELSEWHERE, ids(task, attemptNumber));
+            return Optional.empty();
+        }
         return Optional.of(new Target(subscription, event.get()));
     }
 
@@ -309,8 +320,9 @@ final class WebhookDelivery {
         for (HoldStore.Held held : holds.oldest(subscriptionId, PROBE_CANDIDATES).items()) {
             Optional<StoredEvent> event = events.find(held.task().eventId(),
                     EventStore.Consistency.EVENTUAL_CONFIRMED);
-            if (event.isEmpty()) {
-                log.warn("held delivery dropped: event not found", ids(held.task(), held.task().attemptsMade()));
+            if (event.isEmpty() || EventAudience.sentElsewhere(event.get(), subscriptionId)) {
+                log.warn(event.isEmpty() ? "held delivery dropped: event not found" : SENT_ELSEWHERE,
+                        ids(held.task(), held.task().attemptsMade()));
                 holds.delete(held);
                 continue;
             }
