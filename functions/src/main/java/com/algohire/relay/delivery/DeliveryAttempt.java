@@ -1,5 +1,6 @@
 package com.algohire.relay.delivery;
 
+import com.algohire.relay.internal.Text;
 import com.algohire.relay.ssrf.DnsTimeoutException;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.ssrf.UrlRejectedException;
@@ -62,8 +63,17 @@ final class DeliveryAttempt implements AutoCloseable {
     static final String USER_AGENT = "AlgoHire-Webhook-Relay/1.0";
     static final int MAX_RESPONSE_BYTES = 1024;
 
-    /** What came of one POST; {@code statusCode} is null when no response arrived. */
+    /**
+     * What came of one POST; {@code statusCode} is null when no response arrived. {@code responseBody} is the only
+     * text a receiver chose that the relay keeps (in the delivery log, the health record, the task's lastError,
+     * notices and log lines): it is made {@link Text#wellFormed} here, where it enters, so that nothing a receiver
+     * answers can make a later write or send fail.
+     */
     record Result(Integer statusCode, long latencyMs, String errorKind, String responseBody, Duration retryAfter) {
+        Result {
+            responseBody = Text.wellFormed(responseBody);
+        }
+
         boolean delivered() {
             return statusCode != null && statusCode >= 200 && statusCode < 300;
         }
@@ -359,7 +369,7 @@ final class DeliveryAttempt implements AutoCloseable {
         byte[] bytes = in.readNBytes(MAX_RESPONSE_BYTES + 1);
         boolean truncated = bytes.length > MAX_RESPONSE_BYTES;
         int length = Math.min(bytes.length, MAX_RESPONSE_BYTES);
-        return new Prefix(new String(bytes, 0, length, StandardCharsets.UTF_8), truncated);
+        return new Prefix(Text.fromUtf8(bytes, length), truncated);
     }
 
     private static void closeQuietly(ClassicHttpResponse response) {

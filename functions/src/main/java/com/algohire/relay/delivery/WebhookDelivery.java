@@ -4,12 +4,14 @@ import com.algohire.relay.event.AttemptClaims;
 import com.algohire.relay.event.DeliveryLogEntry;
 import com.algohire.relay.event.DeliveryStates;
 import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.EventAudience;
 import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.event.WebhookIds;
 import com.algohire.relay.internal.StructuredLog;
+import com.algohire.relay.internal.Text;
 import com.algohire.relay.isolation.AttemptOutcome;
 import com.algohire.relay.isolation.HealthPolicy;
 import com.algohire.relay.isolation.HealthTracker;
@@ -107,7 +109,7 @@ final class WebhookDelivery {
         if (found.isEmpty()) {
             return true;
         }
-        Duration limit = attemptLimit(message.deadline()); // before the gate: a claimed probe must get its attempt
+        attemptLimit(message.deadline()); // before the gate too: no probe is claimed without time for its attempt
         Optional<Admitted> admitted = admit(task, found.get(), message);
         if (admitted.isEmpty()) {
             return true; // held or forwarded: the message is done with, no attempt made
@@ -119,16 +121,16 @@ final class WebhookDelivery {
         Subscription subscription = target.get().subscription();
         Instant now = clock.instant();
         Claimant claimant = new Claimant(message.messageId(), message);
-        AttemptClaims.Decision claim = claimed(task, attemptNumber, claimant, now, limit);
+        AttemptClaims.Decision claim = claimed(task, attemptNumber, claimant, now);
         if (claim == null) {
             return claimant.done();
         }
         if (claim.pending() != null) {
             return sendOwed(task, attemptNumber, claim.pending(), claimant, message);
         }
-        Sent sent = attempt(task, target.get().event(), subscription, now, limit);
+        Sent sent = attempt(task, target.get().event(), subscription, now, message.deadline());
         DeliveryAttempt.Result result = sent.result();
-        if (cutShort(result, limit)) {
+        if (cutShort(sent)) {
             recordAttempt(task, attemptNumber, subscription, sent, CUT_SHORT, now);
             measure(result, CUT_SHORT, target.get().event());
             throw cutShortLogged(task, attemptNumber, result);
@@ -167,8 +169,8 @@ final class WebhookDelivery {
     }
 
     /**
-     * How long an attempt's claim outlasts the attempt's own limit: the bookkeeping after it (its log entry, the
-     * re-queue, the settled mark), and a moment. Short on purpose: it is also how long a copy waits for a claimer
+     * How long an attempt's claim outlasts the longest attempt (the delivery timeout): the bookkeeping after it
+     * (its log entry, the re-queue, the settled mark), and a moment. Short on purpose: it is also how long a copy waits for a claimer
      * that died; one that outlives it costs at most one more attempt, never a second chain.
      */
     static final Duration CLAIM_LEASE_MARGIN = DeliveryBatch.BOOKKEEPING_MARGIN.plus(DeliveryBatch.REPORT_MARGIN)
@@ -181,14 +183,13 @@ final class WebhookDelivery {
      *
      * @return the claim when the attempt may be made (it may owe a send instead: {@link #sendOwed}), else null
      */
-    private AttemptClaims.Decision claimed(DeliveryTask task, int attemptNumber, Claimant claimant, Instant now,
-                                           Duration limit) {
+    private AttemptClaims.Decision claimed(DeliveryTask task, int attemptNumber, Claimant claimant, Instant now) {
         Map<String, Object> line = ids(task, attemptNumber);
         line.put("round", task.roundNumber());
         AttemptClaims.Decision decision;
         try {
             decision = claims.claim(task.eventId(), task.webhookId(), task.roundNumber(), attemptNumber,
-                    claimant.id(), now, now.plus(limit).plus(CLAIM_LEASE_MARGIN));
+                    claimant.id(), now, now.plus(attempt.timeout()).plus(CLAIM_LEASE_MARGIN));
         } catch (RuntimeException e) {
             line.put("exception", e.getClass().getName());
             log.warn("attempt claim failed; the task comes back without an attempt", line);
@@ -314,13 +315,30 @@ final class WebhookDelivery {
     }
 
     /**
-     * A timeout under a limit the deadline cut below the delivery timeout: the receiver did not get the time every
-     * attempt is promised, so this one does not count (the task comes back with its count unchanged).
+     * An attempt that ended without an answer because of the invocation's deadline, not the receiver: it ran out
+     * a limit the deadline cut below the delivery timeout (timing out, or failing however the cut made it fail,
+     * at the limit), or the batch gave up on it and interrupted its thread. The receiver did not get the time
+     * every attempt is promised, so this one does not count, for its budget or its health (the task comes back
+     * with its count unchanged).
      */
-    private boolean cutShort(DeliveryAttempt.Result result, Duration limit) {
-        return limit.compareTo(attempt.timeout()) < 0
-                && ("TIMEOUT".equals(result.errorKind()) || "DNS_TIMEOUT".equals(result.errorKind()));
+    private boolean cutShort(Sent sent) {
+        DeliveryAttempt.Result result = sent.result();
+        if (result.statusCode() != null) {
+            return false; // the receiver answered in time: that is its answer
+        }
+        if (sent.interrupted()) {
+            return true;
+        }
+        boolean shortened = sent.limit().compareTo(attempt.timeout()) < 0;
+        boolean timedOut = "TIMEOUT".equals(result.errorKind()) || "DNS_TIMEOUT".equals(result.errorKind());
+        return shortened && (timedOut || result.latencyMs() >= sent.limit().toMillis());
     }
+
+    /**
+     * A task of a test event for a subscription it was not sent to (queued by a path that did not know, e.g. a
+     * redrive of what an older version parked): dropped, so a test event reaches its own subscription only.
+     */
+    private static final String SENT_ELSEWHERE = "delivery dropped: a test event of another subscription";
 
     /** What a task is delivered to, read fresh for every attempt. */
     private record Target(Subscription subscription, StoredEvent event) {
@@ -395,6 +413,10 @@ final class WebhookDelivery {
             log.warn("delivery dropped: event not found", ids(task, attemptNumber));
             return Optional.empty();
         }
+        if (EventAudience.sentElsewhere(event.get(), task.subscriptionId())) {
+            log.warn(SENT_ELSEWHERE, ids(task, attemptNumber));
+            return Optional.empty();
+        }
         return Optional.of(new Target(subscription, event.get()));
     }
 
@@ -435,18 +457,19 @@ final class WebhookDelivery {
         if (!HealthPolicy.probeDue(h, now)) {
             return; // closed already, or a probe is out (its outcome queues the next)
         }
-        Duration limit = attemptLimit(message.deadline()); // before the claim: a claimed probe gets its attempt
+        attemptLimit(message.deadline()); // before the claim too: no probe is claimed without time for its attempt
         for (HoldStore.Held held : holds.oldest(subscriptionId, PROBE_CANDIDATES).items()) {
             Optional<StoredEvent> event = events.find(held.task().eventId(),
                     EventStore.Consistency.EVENTUAL_CONFIRMED);
-            if (event.isEmpty()) {
-                log.warn("held delivery dropped: event not found", ids(held.task(), held.task().attemptsMade()));
+            if (event.isEmpty() || EventAudience.sentElsewhere(event.get(), subscriptionId)) {
+                log.warn(event.isEmpty() ? "held delivery dropped: event not found" : SENT_ELSEWHERE,
+                        ids(held.task(), held.task().attemptsMade()));
                 holds.delete(held);
                 continue;
             }
             Optional<Subscription> claimed = health.claimProbe(subscription);
             if (claimed.isPresent()) {
-                attemptHeld(held, event.get(), claimed.get(), limit, outcomes);
+                attemptHeld(held, event.get(), claimed.get(), message.deadline(), outcomes);
             }
             return;
         }
@@ -461,13 +484,13 @@ final class WebhookDelivery {
      * hold item is deleted. A send that fails leaves the item held, notes the send on the attempt's claim and fails
      * the PROBE message, which comes back: its claim (the same hold) then makes that send, not a second attempt.
      */
-    private void attemptHeld(HoldStore.Held held, StoredEvent event, Subscription subscription, Duration limit,
+    private void attemptHeld(HoldStore.Held held, StoredEvent event, Subscription subscription, Deadline deadline,
                              HealthTracker.Batch outcomes) {
         DeliveryTask task = held.task();
         int attemptNumber = task.attemptsMade() + 1;
         Instant now = clock.instant();
         Claimant claimant = new Claimant("hold#" + held.sortKey(), null);
-        AttemptClaims.Decision claim = claimed(task, attemptNumber, claimant, now, limit);
+        AttemptClaims.Decision claim = claimed(task, attemptNumber, claimant, now);
         if (claim == null) {
             if (claimant.done()) {
                 holds.delete(held); // a copy of it is ahead: this hold is redundant
@@ -480,9 +503,9 @@ final class WebhookDelivery {
             }
             return;
         }
-        Sent sent = attempt(task, event, subscription, now, limit);
+        Sent sent = attempt(task, event, subscription, now, deadline);
         DeliveryAttempt.Result result = sent.result();
-        if (cutShort(result, limit)) {
+        if (cutShort(sent)) {
             // Not the receiver's answer: the probe's lease runs out and the next PROBE or DELIVER claims again.
             recordAttempt(task, attemptNumber, subscription, sent, CUT_SHORT, now);
             measure(result, CUT_SHORT, event);
@@ -538,21 +561,35 @@ final class WebhookDelivery {
      * Signs and POSTs. Whatever goes wrong in between is this attempt's failure: logged with an error kind and
      * retried like any other, never thrown out of the delivery, where it would spend a receive without a log entry
      * and end in the DLQ unexplained.
+     *
+     * <p>The attempt's time limit is taken here, immediately before the POST, from what is left of {@code deadline}:
+     * the reads before it (subscription, probe claim, event, S3 payload) may have been slow, and a limit taken
+     * before them would let the attempt run past the deadline, where the batch interrupts it.
+     *
+     * @throws DeadlineReached when too little time is left (see {@link #attemptLimit}); a probe claimed for this
+     *                         attempt then lets its lease lapse, and the next PROBE or DELIVER claims again
      */
     private Sent attempt(DeliveryTask task, StoredEvent event, Subscription subscription, Instant now,
-                         Duration limit) {
+                         Deadline deadline) {
         long start = System.nanoTime();
         Signed signed;
         try {
             signed = sign(task, event, subscription, now);
         } catch (RuntimeException e) {
-            return new Sent(DeliveryAttempt.Result.notSent("SIGNING_FAILED", start), Map.of());
+            return new Sent(DeliveryAttempt.Result.notSent("SIGNING_FAILED", start), Map.of(), attempt.timeout(),
+                    false);
         }
-        return new Sent(post(subscription, signed, start, limit), signed.headers());
+        Duration limit = attemptLimit(deadline);
+        DeliveryAttempt.Result result = post(subscription, signed, start, limit);
+        return new Sent(result, signed.headers(), limit, Thread.currentThread().isInterrupted());
     }
 
-    /** What one attempt sent (its signing headers; none when it failed before signing) and what came of it. */
-    private record Sent(DeliveryAttempt.Result result, Map<String, String> headers) {
+    /**
+     * What one attempt sent (its signing headers; none when it failed before signing), what came of it, the time
+     * limit it had, and whether the batch interrupted it (gave up on it at its deadline).
+     */
+    private record Sent(DeliveryAttempt.Result result, Map<String, String> headers, Duration limit,
+                        boolean interrupted) {
     }
 
     /** A webhook ready to send: its body and the Standard Webhooks headers that sign it. */
@@ -853,11 +890,8 @@ final class WebhookDelivery {
         if (body == null || body.isBlank()) {
             return "HTTP " + result.statusCode();
         }
-        int cut = Math.min(body.length(), LAST_ERROR_BODY_CHARS);
-        if (cut < body.length() && Character.isHighSurrogate(body.charAt(cut - 1))) {
-            cut--; // never half a character: SQS takes valid Unicode only
-        }
-        return "HTTP " + result.statusCode() + ": " + body.substring(0, cut);
+        // The body is well-formed (DeliveryAttempt.Result); the cut must not leave half a character either.
+        return "HTTP " + result.statusCode() + ": " + Text.cut(body, LAST_ERROR_BODY_CHARS);
     }
 
     /** Best effort: when it fails, the message comes back after the queue's visibility timeout instead. */

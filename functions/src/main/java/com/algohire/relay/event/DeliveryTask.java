@@ -1,5 +1,6 @@
 package com.algohire.relay.event;
 
+import com.algohire.relay.internal.Text;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -30,6 +31,14 @@ public record DeliveryTask(Kind kind, String eventId, String eventType, String s
                            String recoveryId, Integer round) {
 
     public enum Kind { FAN_OUT, DELIVER, DRAIN, PROBE, RECOVER }
+
+    /**
+     * {@code lastError} is the one field that may quote a receiver: kept {@link Text#wellFormed}, so a task can
+     * always be queued (SQS refuses a message holding one character outside XML 1.0's set) and read back clean.
+     */
+    public DeliveryTask {
+        lastError = Text.wellFormed(lastError);
+    }
 
     public static DeliveryTask fanOut(String eventId, String eventType) {
         return new DeliveryTask(Kind.FAN_OUT, eventId, eventType, null, null, null, null, null, null, null, null);

@@ -31,6 +31,8 @@ public final class EventItems {
     public static final String LEASE_UNTIL = "leaseUntil";
     /** A token of the claim that took over an event's enqueue: tells a claim whose reply was lost that it won. */
     public static final String LEASE_OWNER = "leaseOwner";
+    /** On a test event only: the subscription it was sent to, the only one it may reach ({@link EventAudience}). */
+    public static final String TEST_FOR = "testFor";
 
     public static final String STATUS_PENDING = "PENDING";
     public static final String STATUS_QUEUED = "QUEUED";

@@ -156,7 +156,7 @@ public final class EventStore {
                 : str(item, EventItems.PAYLOAD);
         return new StoredEvent(str(item, EventItems.EVENT_ID), str(item, RelaySchema.EVENT_TYPE),
                 str(item, EventItems.IDEMPOTENCY_KEY), payloadJson, Instant.parse(str(item, EventItems.RECEIVED_AT)),
-                str(item, EventItems.STATUS));
+                str(item, EventItems.STATUS), str(item, EventItems.TEST_FOR));
     }
 
     private static String str(Map<String, AttributeValue> item, String name) {

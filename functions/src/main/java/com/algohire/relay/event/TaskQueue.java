@@ -1,6 +1,7 @@
 package com.algohire.relay.event;
 
 import com.algohire.relay.internal.Json;
+import com.algohire.relay.internal.Text;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -69,9 +70,16 @@ public final class TaskQueue {
         }
     }
 
+    /**
+     * The task as a message body, made {@link Text#wellFormed} as a last guard: SQS refuses a whole message over one
+     * character outside XML 1.0's set, and a refused re-queue or DLQ send would stop the task's budget (its attempt
+     * number would repeat for ever). Only {@code lastError} carries text from outside, and it is sanitised twice
+     * before this (in the attempt's result, and in {@link DeliveryTask}); JSON's own syntax is ASCII, so a
+     * replacement here could only fall inside a string value.
+     */
     public static String toJson(DeliveryTask task) {
         try {
-            return Json.mapper().writeValueAsString(task);
+            return Text.wellFormed(Json.mapper().writeValueAsString(task));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("delivery task is not serializable", e);
         }

@@ -1,6 +1,7 @@
 package com.algohire.relay.isolation;
 
 import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.internal.Text;
 import com.algohire.relay.subscription.Subscription;
 import com.algohire.relay.subscription.SubscriptionHealth;
 import com.algohire.relay.subscription.SubscriptionHealth.Breaker;
@@ -287,8 +288,7 @@ public final class HealthPolicy {
         if (text == null) {
             return null;
         }
-        return text.length() <= SubscriptionHealth.SNIPPET_CHARS ? text
-                : text.substring(0, SubscriptionHealth.SNIPPET_CHARS);
+        return Text.cut(text, SubscriptionHealth.SNIPPET_CHARS); // never half a character: DynamoDB refuses one
     }
 
     /** A mutable copy of a health record, so each rule reads as assignments. */

@@ -4,6 +4,7 @@ import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.event.AttemptClaims;
 import com.algohire.relay.event.DeliveryLogItems;
 import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.EventAudience;
 import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.event.WebhookIds;
@@ -28,16 +29,16 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Carries a recovery one bounded step on, for one RECOVER task: walks the byDayShard index from the recovery's
- * cursor over [from, until] (never a scan), keeps the events whose type the subscription asks for, looks in each
- * one's delivery log for an attempt that delivered it to this subscription, queues a DELIVER under the event's
- * ORIGINAL webhook-id for each one that has none (so a receiver that did get it after all deduplicates it), in the
- * next round of its attempt claims (one read each; see AttemptClaims), saves
+ * cursor over [from, until] (never a scan), keeps the events whose type the subscription asks for (never another
+ * subscription's test event), looks in each one's delivery log for an attempt that delivered it to this
+ * subscription, queues a DELIVER under the event's ORIGINAL webhook-id for each one that has none (so a receiver
+ * that did get it after all deduplicates it), in the next round of its attempt claims (see AttemptClaims), saves
  * counts and cursor, and queues the next RECOVER until the walk reaches {@code until}.
  *
  * <p>Bounded work: a step reads at most {@link #MAX_EVENTS} events with at most {@link #MAX_QUERIES} index queries
- * (an empty day costs one query per shard), plus one delivery-log query per matching event and one attempt-claim
- * read per undelivered one, so a step takes well
- * under a second of DynamoDB round trips whatever the range.
+ * (an empty day costs one query per shard), plus one delivery-log query per matching event, one attempt-claim read
+ * per undelivered one (and one GetItem per test event, for its mark), so a step takes well under a second of
+ * DynamoDB round trips whatever the range.
  *
  * <p>Duplicates: the step is claimed under a lease owned by the task's SQS message id before anything is queued,
  * and committed only if still claimed, so a second copy of a RECOVER task (a lost SendMessage reply, a redrive)
@@ -159,7 +160,8 @@ public final class RecoveryWorker {
                 examined++;
                 String eventId = item.get(EventItems.EVENT_ID).s();
                 String eventType = item.get(RelaySchema.EVENT_TYPE).s();
-                if (!SubscriptionMatcher.matches(subscription.eventTypes(), eventType)) {
+                if (!SubscriptionMatcher.matches(subscription.eventTypes(), eventType)
+                        || !reaches(item, eventId, subscription.subscriptionId())) {
                     continue;
                 }
                 matched++;
@@ -185,6 +187,31 @@ public final class RecoveryWorker {
         Instant now = clock.instant();
         return done ? finished(read, Recovery.Status.COMPLETED, cursor, counts, owner, now)
                 : advanced(read, Recovery.Status.RUNNING, cursor, counts, owner, now, null);
+    }
+
+    /**
+     * Whether the event of an index entry may be recovered to the subscription: any event but another
+     * subscription's test event ({@link EventAudience}). Its mark is not in the index, so an entry whose key says it
+     * may be a test event has its item read (one GetItem, for test events and the rare key that looks like one).
+     */
+    private boolean reaches(Map<String, AttributeValue> entry, String eventId, String subscriptionId) {
+        AttributeValue key = entry.get(EventItems.IDEMPOTENCY_KEY);
+        if (key == null || !EventAudience.mayBeTest(key.s())) {
+            return true;
+        }
+        Map<String, AttributeValue> item = dynamoDb.getItem(r -> r.tableName(eventsTable).consistentRead(true)
+                .key(Map.of(RelaySchema.PK, AttributeValue.fromS(EventItems.eventPk(eventId)),
+                        RelaySchema.SK, AttributeValue.fromS(EventItems.EVENT_SK)))
+                .projectionExpression("#testFor, #payload")
+                .expressionAttributeNames(Map.of("#testFor", EventItems.TEST_FOR, "#payload", EventItems.PAYLOAD)))
+                .item();
+        return EventAudience.reaches(key.s(), text(item, EventItems.TEST_FOR), text(item, EventItems.PAYLOAD),
+                subscriptionId);
+    }
+
+    private static String text(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item == null ? null : item.get(name);
+        return value == null ? null : value.s();
     }
 
     /** Events of the cursor's shard after its position, oldest first, at most {@code wanted} new ones. */

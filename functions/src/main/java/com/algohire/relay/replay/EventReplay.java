@@ -3,6 +3,7 @@ package com.algohire.relay.replay;
 import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.EventAudience;
 import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.StoredEvent;
 import com.algohire.relay.event.TaskQueue;
@@ -16,9 +17,9 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Delivers a stored event again: a FAN_OUT to every matching subscription, or one DELIVER to a named one. A replay
- * is a new delivery, so its tasks carry webhook-ids of their own (derived from a replay id), the same for every copy
- * of this replay's tasks.
+ * Delivers a stored event again: a FAN_OUT to every matching subscription, or one DELIVER to a named one (a test
+ * event: to its own subscription only, either way). A replay is a new delivery, so its tasks carry webhook-ids of
+ * their own (derived from a replay id), the same for every copy of this replay's tasks.
  *
  * <p>Finding the event is a step of its own ({@link #event}) because the management API names an unknown event
  * (404) before it looks at the request body that names the target.
@@ -53,8 +54,23 @@ public final class EventReplay {
                 Map.of("eventId", Text.truncate(eventId, ECHO_LIMIT))));
     }
 
-    /** Queues a FAN_OUT: every subscription that matches the event's type when the task runs. */
+    /**
+     * Queues a FAN_OUT: every subscription that matches the event's type when the task runs. A test event's
+     * "every subscription" is the one it was sent to ({@link EventAudience}): it is replayed to that one alone, as
+     * {@link #toSubscription} would, and never fanned out.
+     *
+     * @throws RelayException for a test event, as {@link #toSubscription}; SUBSCRIPTION_NOT_MATCHING for a test event
+     *                        stored before test events were marked with their subscription (name it instead)
+     */
     public Queued toAllSubscriptions(StoredEvent event) {
+        if (event.testFor() != null) {
+            return toSubscription(event, event.testFor());
+        }
+        if (EventAudience.unmarkedTest(event.idempotencyKey(), event.payloadJson())) {
+            throw new RelayException(ErrorCode.SUBSCRIPTION_NOT_MATCHING, "A test event is replayed only to the "
+                    + "subscription it was sent to; name it: {\"subscriptionId\": \"sub_...\"}",
+                    Map.of("field", "subscriptionId", "eventId", event.eventId()));
+        }
         String replayId = WebhookIds.newReplayId();
         queue.send(DeliveryTask.replayFanOut(event.eventId(), event.eventType(), replayId));
         return new Queued(event.eventId(), replayId, null, null);
@@ -78,6 +94,11 @@ public final class EventReplay {
             throw new RelayException(ErrorCode.SUBSCRIPTION_INACTIVE,
                     "The subscription is inactive; PATCH active=true first",
                     Map.of("subscriptionId", subscription.subscriptionId()));
+        }
+        if (EventAudience.sentElsewhere(event, subscription.subscriptionId())) {
+            throw new RelayException(ErrorCode.SUBSCRIPTION_NOT_MATCHING, "This is a test event of another "
+                    + "subscription; it is replayed only to the one it was sent to", Map.of("field", "subscriptionId",
+                    "subscriptionId", subscription.subscriptionId(), "sentTo", event.testFor()));
         }
         // A replay re-sends what the subscriber asked for; an event type it did not subscribe to is not that.
         if (!SubscriptionMatcher.matches(subscription.eventTypes(), event.eventType())) {

@@ -4,6 +4,7 @@ import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.DeliveryStates;
+import com.algohire.relay.event.EventAudience;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.EventItems;
 import com.algohire.relay.event.EventTypes;
@@ -35,19 +36,20 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  * subscription only, never a fan-out to every subscriber of the type.
  *
  * <p>The event item is written QUEUED and without {@code pendingShard}, so the sweeper never finds it and fans it
- * out; its delivery-state item is put with {@code fanOut} 1 before the task is queued (a put, not an update, so the
- * management function needs no UpdateItem on event items). Every put is conditional on absence under fresh ids:
- * a put whose reply was lost and that the SDK retried is refused by our own committed write, which counts as
- * written. A task queued twice (a lost SendMessage reply)
- * carries the same webhook-id, so the receiver sees one webhook.
+ * out, and marked with its subscription ({@code testFor}), so that no other path (recover, replay, redrive) sends
+ * it to another ({@link EventAudience}); its delivery-state item is put with {@code fanOut} 1 before the task is
+ * queued (a put, not an update, so the management function needs no UpdateItem on event items). Every put is
+ * conditional on absence under fresh ids: a put whose reply was lost and that the SDK retried is refused by our
+ * own committed write, which counts as written. A task queued twice (a lost SendMessage reply) carries the same
+ * webhook-id, so the receiver sees one webhook.
  */
 public final class TestEvents {
     /** The default type's action for a domain wildcard ({@code job.*} → {@code job.test}). */
     static final String TEST_ACTION = "test";
     /** The default for a subscription to every type ({@code *}). */
     static final String DEFAULT_TYPE = "job.test";
-    public static final String IDEMPOTENCY_KEY_PREFIX = "test:";
-    public static final String SENT_BY = "relay console";
+    public static final String IDEMPOTENCY_KEY_PREFIX = EventAudience.TEST_KEY_PREFIX;
+    public static final String SENT_BY = EventAudience.TEST_SENT_BY;
 
     /** What was queued. */
     public record Sent(String eventId, String eventType, String subscriptionId, String webhookId) {
@@ -96,7 +98,7 @@ public final class TestEvents {
         String payload = payload(now);
         String hash = hash(type, payload);
         putIfAbsent(keyItem(key, eventId, hash, now));
-        putIfAbsent(eventItem(eventId, type, key, payload, hash, now));
+        putIfAbsent(eventItem(eventId, type, key, payload, hash, now, subscription.subscriptionId()));
         putIfAbsent(DeliveryStates.fannedOutItem(eventId, 1, now.plus(retention).getEpochSecond()));
         String webhookId = WebhookIds.of(eventId, subscription.subscriptionId());
         queue.send(DeliveryTask.deliver(eventId, type, subscription.subscriptionId(), webhookId));
@@ -148,7 +150,7 @@ public final class TestEvents {
     }
 
     private Map<String, AttributeValue> eventItem(String eventId, String eventType, String key, String payload,
-                                                  String hash, Instant now) {
+                                                  String hash, Instant now, String subscriptionId) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(RelaySchema.PK, s(EventItems.eventPk(eventId)));
         item.put(RelaySchema.SK, s(EventItems.EVENT_SK));
@@ -161,6 +163,9 @@ public final class TestEvents {
         item.putAll(EventItems.listKeys(eventId, eventType, now));
         item.put(EventItems.STATUS, s(EventItems.STATUS_QUEUED)); // no pendingShard: the sweeper never sees it
         item.put(RelaySchema.EXPIRES_AT, n(now.plus(retention).getEpochSecond()));
+        // Listed like any event (list keys above), but reaching no other subscription: recover's walk and a replay
+        // to all honour this mark, and the delivery drops a task of this event for any other subscription.
+        item.put(EventItems.TEST_FOR, s(subscriptionId));
         return item;
     }
 

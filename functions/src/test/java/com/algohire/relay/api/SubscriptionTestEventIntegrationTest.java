@@ -9,6 +9,7 @@ import com.algohire.relay.delivery.DeliveryHandler;
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.event.WebhookIds;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
@@ -17,6 +18,7 @@ import com.algohire.relay.verifier.WebhookVerifier;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -114,6 +116,109 @@ class SubscriptionTestEventIntegrationTest {
                         assertThat(e.get("target").textValue()).isEqualTo(id);
                         assertThat(e.get("status").intValue()).isEqualTo(202);
                     });
+        }
+    }
+
+    /** Two subscriptions to job.*, and a test event sent to the first and delivered; its eventId. */
+    private static String testEventDelivered(Setup s, WebhookReceiver named, WebhookReceiver other,
+                                             String[] ids) {
+        ids[0] = subscribe(s, named.url(), "[\"job.*\"]").get("subscriptionId").textValue();
+        ids[1] = subscribe(s, other.url(), "[\"job.*\"]").get("subscriptionId").textValue();
+        APIGatewayProxyResponseEvent sent = call(s, "POST", "/api/v1/subscriptions/" + ids[0] + "/test", null);
+        assertThat(sent.getStatusCode()).as(sent.getBody()).isEqualTo(202);
+        deliverAll(s);
+        assertThat(named.requests()).hasSize(1);
+        return json(sent).get("eventId").textValue();
+    }
+
+    @Test
+    void replay_whenATestEventIsReplayedToAllSubscriptions_reachesOnlyTheSubscriptionItWasSentTo(AwsBackend backend)
+            throws Exception {
+        Setup s = setup(backend);
+        try (WebhookReceiver named = WebhookReceiver.answering(200);
+             WebhookReceiver other = WebhookReceiver.answering(200)) {
+            String[] ids = new String[2];
+            String eventId = testEventDelivered(s, named, other, ids);
+
+            APIGatewayProxyResponseEvent replay = call(s, "POST", "/api/v1/events/" + eventId + "/replay", null);
+            deliverAll(s);
+
+            assertThat(other.requests()).isEmpty();
+            assertThat(named.requests()).hasSize(2);
+            assertThat(named.requests().get(1).headers().get("webhook-id")).as("a replay's own webhook-id")
+                    .isNotEqualTo(named.requests().get(0).headers().get("webhook-id"));
+            assertThat(replay.getStatusCode()).as(replay.getBody()).isEqualTo(202);
+            assertThat(json(replay).get("subscriptionId").textValue()).isEqualTo(ids[0]);
+        }
+    }
+
+    @Test
+    void replay_whenATestEventIsReplayedToAnotherSubscription_refusesNamingTheSubscription(AwsBackend backend)
+            throws Exception {
+        Setup s = setup(backend);
+        try (WebhookReceiver named = WebhookReceiver.answering(200);
+             WebhookReceiver other = WebhookReceiver.answering(200)) {
+            String[] ids = new String[2];
+            String eventId = testEventDelivered(s, named, other, ids);
+
+            APIGatewayProxyResponseEvent replay = call(s, "POST", "/api/v1/events/" + eventId + "/replay",
+                    "{\"subscriptionId\":\"" + ids[1] + "\"}");
+            deliverAll(s);
+
+            assertThat(replay.getStatusCode()).as(replay.getBody()).isEqualTo(409);
+            assertThat(json(replay).get("error").get("code").textValue()).isEqualTo("SUBSCRIPTION_NOT_MATCHING");
+            assertThat(json(replay).get("error").toString()).contains(ids[1]);
+            assertThat(other.requests()).isEmpty();
+        }
+    }
+
+    @Test
+    void recover_whenAnotherSubscriptionRecoversOverATestEvent_doesNotSendItThere(AwsBackend backend)
+            throws Exception {
+        Setup s = setup(backend);
+        try (WebhookReceiver named = WebhookReceiver.answering(200);
+             WebhookReceiver other = WebhookReceiver.answering(200)) {
+            String[] ids = new String[2];
+            testEventDelivered(s, named, other, ids);
+
+            APIGatewayProxyResponseEvent recover = call(s, "POST", "/api/v1/subscriptions/" + ids[1] + "/recover",
+                    "{\"since\":\"" + Instant.now().minusSeconds(3600) + "\"}");
+            assertThat(recover.getStatusCode()).as(recover.getBody()).isEqualTo(202);
+            deliverAll(s);
+
+            assertThat(other.requests()).isEmpty();
+            String recoveryId = json(recover).get("recovery").get("recoveryId").textValue();
+            JsonNode done = json(call(s, "GET", "/api/v1/subscriptions/" + ids[1] + "/recoveries/" + recoveryId,
+                    null)).get("recovery");
+            assertThat(done.get("status").textValue()).isEqualTo("completed");
+            assertThat(done.get("matched").intValue()).as("another's test event is not this one's to recover")
+                    .isZero();
+            assertThat(done.get("queued").intValue()).isZero();
+        }
+    }
+
+    @Test
+    void redrive_whenTheDlqHoldsATestEventsDeliveryToAnotherSubscription_doesNotSendIt(AwsBackend backend)
+            throws Exception {
+        Setup s = setup(backend);
+        try (WebhookReceiver named = WebhookReceiver.answering(200);
+             WebhookReceiver other = WebhookReceiver.answering(200)) {
+            String[] ids = new String[2];
+            String eventId = testEventDelivered(s, named, other, ids);
+            // Parked before test events were kept to their subscription (a recover or replay of the old code).
+            new TaskQueue(s.env().resources.sqs, s.env().dlqUrl).send(DeliveryTask.deliver(eventId, "job.test",
+                    ids[1], WebhookIds.of(eventId, ids[1])).deadLettered("HTTP 503"));
+
+            APIGatewayProxyResponseEvent redrive = call(s, "POST", "/api/v1/dlq/redrive", null);
+            assertThat(redrive.getStatusCode()).as(redrive.getBody()).isEqualTo(202);
+            for (int i = 0; i < 10 && s.env().depth(s.env().dlqUrl) > 0; i++) {
+                Thread.sleep(200);
+            }
+            deliverAll(s);
+
+            assertThat(s.env().depth(s.env().dlqUrl)).isZero();
+            assertThat(other.requests()).isEmpty();
+            assertThat(named.requests()).hasSize(1);
         }
     }
 

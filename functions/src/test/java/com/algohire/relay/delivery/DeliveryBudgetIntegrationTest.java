@@ -20,12 +20,15 @@ import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.localaws.WebhookReceiver;
+import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.testing.TestResources;
 import com.algohire.relay.testing.MutableClock;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -134,6 +137,50 @@ class DeliveryBudgetIntegrationTest {
             assertThat(task.attempts()).as("a redrive starts a fresh budget").isNull();
             assertThat(task.notBefore()).isNull();
             assertThat(s.env().depth(s.env().queueUrl)).isZero();
+        }
+    }
+
+    /**
+     * A 503 whose body holds what SQS's message text may not (U+FFFF, U+FFFE, NUL), bytes that are not UTF-8 (a
+     * stray continuation byte, an over-long form, a lone surrogate encoded as CESU-8 does), each once.
+     */
+    static byte[] hostileBody() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes("bad:".getBytes(StandardCharsets.UTF_8));
+        out.writeBytes("\uFFFF|\uFFFE|\u0000|".getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(new byte[] {(byte) 0x80, '|', (byte) 0xC0, (byte) 0xAF, '|', (byte) 0xED, (byte) 0xA0,
+                (byte) 0x80, '|', (byte) 0xFF});
+        out.writeBytes(":end".getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+
+    @Test
+    void deliver_whenErrorBodyHoldsCharactersSqsRefuses_numbersAttemptsOneToBudgetThenParksExactlyOneTask(
+            AwsBackend backend) throws Exception {
+        Setup s = setup(backend, Map.of(EnvVars.MAX_RETRY_ATTEMPTS, "3"));
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> new WebhookReceiver.Answer(503, 0, Map.of(),
+                hostileBody()))) {
+            String subscriptionId = subscribe(s, receiver.url());
+            String eventId = publishAndFanOut(s);
+
+            pollUntilDeadLettered(s, s.handler(), 10);
+
+            assertThat(logs(s, eventId)).extracting(DeliveryLogEntry::attempt, DeliveryLogEntry::outcome)
+                    .containsExactly(tuple(1, "RETRYING"), tuple(2, "RETRYING"), tuple(3, "RETRYING"),
+                            tuple(4, "FAILED"));
+            assertThat(receiver.requests()).hasSize(4);
+            List<Message> parked = dlqMessages(s);
+            assertThat(parked).hasSize(1);
+            String lastError = TaskQueue.fromJson(parked.getFirst().body()).lastError();
+            assertThat(lastError).startsWith("HTTP 503: bad:").endsWith(":end").contains("\uFFFD")
+                    .doesNotContain("\uFFFF", "\uFFFE", "\u0000");
+            String body = lastError.substring("HTTP 503: ".length());
+            assertThat(logs(s, eventId).getFirst().responseBody()).isEqualTo(body);
+            String snippet = new SubscriptionStore(s.env().resources.dynamoDb,
+                    s.config().subscriptionsTable()).find(subscriptionId).orElseThrow().health().lastResponseSnippet();
+            assertThat(snippet).isEqualTo(body);
+            assertThat(s.env().depth(s.env().queueUrl)).isZero();
+            assertThat(s.env().depth(s.env().dlqUrl)).as("one parked copy, no more").isEqualTo(1);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 import com.algohire.relay.config.RelayConfig;
 import com.algohire.relay.event.DeliveryLogEntry;
 import com.algohire.relay.event.DeliveryTask;
+import com.algohire.relay.event.EventStore;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.AwsClients;
 import com.algohire.relay.localaws.AwsBackend;
@@ -13,6 +14,7 @@ import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.localaws.WebhookReceiver;
 import com.algohire.relay.ssrf.SsrfGuard;
 import com.algohire.relay.subscription.Subscription;
+import com.algohire.relay.subscription.SubscriptionHealth;
 import com.algohire.relay.subscription.SubscriptionStore;
 import com.algohire.relay.testing.ReplyLosingProxy;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -154,6 +156,53 @@ class DeliveryDeadlineIntegrationTest {
             assertThat(s.env().logText()).contains("batch deadline reached");
             assertThat(receiver.requests()).isEmpty();
             assertThat(comesBack(s, Duration.ofSeconds(10)).attemptsMade()).isZero();
+        }
+    }
+
+    @Test
+    void handleRequest_whenSlowReadsBeforeThePostLeaveTooLittleTime_logsTheAttemptCutShortAndBlamesNoReceiver(
+            AwsBackend backend) throws Exception {
+        Setup s = setup(backend);
+        try (WebhookReceiver receiver = new WebhookReceiver(n -> new WebhookReceiver.Answer(200, 20_000, Map.of()));
+             ReplyLosingProxy proxy = ReplyLosingProxy.to(backend.dynamoDbEndpoint())) {
+            String subscriptionId = storeSubscription(s, receiver.url());
+            String eventId = s.env().putEvent(s.config(), "job.created", "{}");
+            // The subscription's read and the event's take 2.5 s each (a slow DynamoDB, on the wire through the
+            // proxy; each under the SDK's 3 s attempt timeout): the attempt can start only after 5 s, with about 2 s
+            // left of the 7 s the invocation leaves attempts.
+            proxy.delayRequest("DynamoDB_20120810.GetItem", body -> body.contains(subscriptionId),
+                    Duration.ofMillis(2500), 1);
+            proxy.delayRequest("DynamoDB_20120810.GetItem", body -> body.contains(eventId),
+                    Duration.ofMillis(2500), 1);
+            AwsClients slow = new AwsClients(backend.region(), backend.credentials(), backend.sqsEndpoint(),
+                    proxy.endpoint(), backend.s3Endpoint());
+            DeliveryHandler handler = new DeliveryHandler(s.config(), slow.dynamoDb(), s.env().resources.sqs,
+                    new EventStore(slow.dynamoDb(), s.env().resources.s3, s.config()),
+                    Clock.systemUTC(), s.env().log);
+            List<Message> batch = queuedDelivery(s, eventId, subscriptionId);
+
+            long start = System.nanoTime();
+            SQSBatchResponse response = handler.handleRequest(s.env().batchOf(batch),
+                    RemainingTimeContext.of(Duration.ofSeconds(10)));
+            long millis = millisSince(start);
+            Thread.sleep(3000); // whatever a straggler of the batch would still do, it has done by now
+
+            assertThat(millis).as("returned before the invocation's end").isLessThan(10_000);
+            assertThat(response.getBatchItemFailures()).hasSize(1);
+            assertThat(receiver.requests()).as("the attempt was made: %s", s.env().logText()).hasSize(1);
+            List<DeliveryLogEntry> logs = s.env().eventStore(s.config()).deliveryLogs(eventId);
+            assertThat(logs).extracting(DeliveryLogEntry::attempt, DeliveryLogEntry::outcome)
+                    .containsExactly(tuple(1, "CUT_SHORT"));
+            assertThat(logs.getFirst().latencyMs()).as("given the time left, not the time when the task started")
+                    .isLessThan(4000);
+            assertThat(s.env().logText()).contains("cut short by the invocation's deadline");
+            SubscriptionHealth health = new SubscriptionStore(s.env().resources.dynamoDb,
+                    s.config().subscriptionsTable()).find(subscriptionId).orElseThrow().health();
+            assertThat(health.state()).isEqualTo(SubscriptionHealth.State.HEALTHY);
+            assertThat(health.consecutiveFailures()).isZero();
+            assertThat(health.lastFailure()).isNull();
+            assertThat(comesBack(s, Duration.ofSeconds(10)).attemptsMade()).as("no budget spent").isZero();
+            assertThat(s.env().depth(s.env().queueUrl)).as("no retry queued beside it").isZero();
         }
     }
 

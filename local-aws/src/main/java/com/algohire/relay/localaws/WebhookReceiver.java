@@ -28,8 +28,15 @@ public final class WebhookReceiver implements AutoCloseable {
     public record Received(Map<String, String> headers, String body) {
     }
 
-    /** How to answer a request: status, a delay before answering, extra response headers. */
-    public record Answer(int status, long delayMillis, Map<String, String> headers) {
+    /**
+     * How to answer a request: status, a delay before answering, extra response headers, and the body's bytes as
+     * they go on the wire (null: {@code answer <status>}), so a test can answer what no well-behaved server would.
+     */
+    public record Answer(int status, long delayMillis, Map<String, String> headers, byte[] body) {
+        public Answer(int status, long delayMillis, Map<String, String> headers) {
+            this(status, delayMillis, headers, null);
+        }
+
         public static Answer status(int status) {
             return new Answer(status, 0, Map.of());
         }
@@ -69,7 +76,8 @@ public final class WebhookReceiver implements AutoCloseable {
             if (answer.status() == 204 || answer.status() == 304) {
                 exchange.sendResponseHeaders(answer.status(), -1); // these carry no body
             } else {
-                byte[] reply = ("answer " + answer.status()).getBytes(StandardCharsets.UTF_8);
+                byte[] reply = answer.body() != null ? answer.body()
+                        : ("answer " + answer.status()).getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(answer.status(), reply.length);
                 exchange.getResponseBody().write(reply);
             }
