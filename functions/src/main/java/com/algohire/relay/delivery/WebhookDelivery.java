@@ -170,8 +170,8 @@ final class WebhookDelivery {
 
     /**
      * How long an attempt's claim outlasts the longest attempt (the delivery timeout): the bookkeeping after it
-     * (its log entry, the re-queue, the settled mark), and a moment. Short on purpose: it is also how long a copy waits for a claimer
-     * that died; one that outlives it costs at most one more attempt, never a second chain.
+     * (its log entry, the re-queue, the settled mark), and a moment. Short on purpose: it is also how long a copy
+     * waits for a claimer that died; one that outlives it costs at most one more attempt, never a second chain.
      */
     static final Duration CLAIM_LEASE_MARGIN = DeliveryBatch.BOOKKEEPING_MARGIN.plus(DeliveryBatch.REPORT_MARGIN)
             .plusSeconds(2);
