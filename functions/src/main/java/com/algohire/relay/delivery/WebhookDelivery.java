@@ -133,6 +133,7 @@ final class WebhookDelivery {
         if (cutShort(sent)) {
             recordAttempt(task, attemptNumber, subscription, sent, CUT_SHORT, now);
             measure(result, CUT_SHORT, target.get().event());
+            releaseClaim(task, attemptNumber, claimant.id());
             throw cutShortLogged(task, attemptNumber, result);
         }
         recordHealth(outcomes, subscription, result, admitted.get().probe());
@@ -260,6 +261,21 @@ final class WebhookDelivery {
             line.put("exception", e.getClass().getName());
             log.warn("could not note the owed send on the attempt claim; the attempt repeats when the task comes "
                     + "back", line);
+        }
+    }
+
+    /**
+     * An attempt the deadline cut short spent nothing, so its claim is let go at once: whichever copy comes next
+     * (this message, or the task held and drained under another) claims it without waiting out the lease. Best
+     * effort: if the release is lost, that copy waits for the lease instead.
+     */
+    private void releaseClaim(DeliveryTask task, int attemptNumber, String claimer) {
+        try {
+            claims.release(task.eventId(), task.webhookId(), task.roundNumber(), attemptNumber, claimer);
+        } catch (RuntimeException e) {
+            Map<String, Object> line = ids(task, attemptNumber);
+            line.put("exception", e.getClass().getName());
+            log.warn("attempt claim could not be released after a cut-short attempt", line);
         }
     }
 
@@ -509,6 +525,7 @@ final class WebhookDelivery {
             // Not the receiver's answer: the probe's lease runs out and the next PROBE or DELIVER claims again.
             recordAttempt(task, attemptNumber, subscription, sent, CUT_SHORT, now);
             measure(result, CUT_SHORT, event);
+            releaseClaim(task, attemptNumber, claimant.id());
             throw cutShortLogged(task, attemptNumber, result);
         }
         recordHealth(outcomes, subscription, result, true);

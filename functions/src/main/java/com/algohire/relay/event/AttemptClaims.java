@@ -196,6 +196,24 @@ public final class AttemptClaims {
     }
 
     /**
+     * Lets {@code claimer}'s unsettled claim go (its lease ends now), for an attempt that did not happen after all
+     * (cut short by the deadline): the next copy claims it at once instead of waiting out the lease.
+     */
+    public void release(String eventId, String webhookId, int round, int attempt, String claimer) {
+        try {
+            dynamoDb.updateItem(r -> r.tableName(table).key(key(eventId, webhookId))
+                    .updateExpression("SET #l = :zero")
+                    .conditionExpression("#r = :r AND #a = :a AND #c = :c AND #s = :false")
+                    .expressionAttributeNames(Map.of("#l", LEASE_UNTIL, "#r", ROUND, "#a", ATTEMPT, "#c", CLAIMER,
+                            "#s", SETTLED))
+                    .expressionAttributeValues(Map.of(":zero", n(0), ":r", n(round), ":a", n(attempt),
+                            ":c", AttributeValue.fromS(claimer), ":false", AttributeValue.fromBool(false))));
+        } catch (ConditionalCheckFailedException e) {
+            // taken over or settled meanwhile: nothing of ours to let go
+        }
+    }
+
+    /**
      * The round a new chain of {@code webhookId} (a recover's) uses to supersede whatever runs now: the claimed one
      * plus one, or 0 when nothing was ever attempted. Two recovers that read the same claim queue the same round,
      * and only one of their copies runs.
