@@ -1,6 +1,7 @@
 package com.algohire.relay.api;
 
 import com.algohire.relay.audit.AuditEntry;
+import com.algohire.relay.audit.Commit;
 import com.algohire.relay.audit.AuditTrail;
 import com.algohire.relay.config.ApiRoutes;
 import com.algohire.relay.dlq.DeadLetterQueue;
@@ -35,9 +36,11 @@ import java.util.function.Function;
  * The management function's routes: subscriptions (create, list, read, change, delete, rotate the secret, pause,
  * resume, recover and its progress, send a test event), event replay, the DLQ (depth, peek, redrive and its
  * progress), every delivery queue's counts and the audit trail, each a call on its service and the result's JSON
- * answer. Every mutation that
- * succeeds is recorded ({@link AuditTrail}) after it has happened; a refused or failed one is not (its request log
- * line remains). What every request goes through (404, 405, errors, the log line) is the {@link Router}'s.
+ * answer. Every mutation whose change took effect is recorded ({@link AuditTrail}) on the way out, with the status
+ * it answered: a 2xx, or any answer after its service said the change was written ({@link Commit}: a resume whose
+ * DRAIN then failed to queue answers 503 and is recorded with 503). A mutation refused or failed before its write
+ * changed nothing and is not recorded (its request log line remains). What every request goes through (404, 405,
+ * errors, the log line) is the {@link Router}'s.
  */
 final class ManagementApi {
     static final String SUBSCRIPTIONS_PATH = "/api/v1/subscriptions";
@@ -102,9 +105,10 @@ final class ManagementApi {
                         this::replay))
                 .route("GET", DLQ_PATH, call -> describeDlq())
                 .route("GET", QUEUES_PATH, call -> queueStatistics())
-                .route("POST", DLQ_PATH + "/redrive", audited("dlq.redrive", call -> "dlq", call -> redrive()))
+                .route("POST", DLQ_PATH + "/redrive", audited("dlq.redrive", call -> "dlq", this::redrive))
                 .route("GET", AUDIT_PATH, this::listAudit)
                 .route("GET", STATS_PATH, this::stats)
+                .onAnswer(this::recordIfChanged)
                 .build();
     }
 
@@ -146,20 +150,27 @@ final class ManagementApi {
                 ApiRequests.primingGet(AUDIT_PATH, Map.of("limit", "1", "from", today)), null), 200);
     }
 
-    /**
-     * The route, then, when it answered 2xx, one audit record of {@code action} on what {@code target} names. The
-     * record is written after the mutation and never fails it ({@link AuditTrail#record}).
-     */
-    private Router.Route audited(String action, Function<ApiCall, String> target, Router.Route route) {
+    /** The route, marked as the mutation {@code action} on what {@code target} names ({@link #recordIfChanged}). */
+    private static Router.Route audited(String action, Function<ApiCall, String> target, Router.Route route) {
         return call -> {
-            APIGatewayProxyResponseEvent response = route.answer(call);
-            int status = response.getStatusCode();
-            if (status >= 200 && status < 300) {
-                audit.record(auditActor(call), action, String.valueOf(target.apply(call)), call.requestId(), status);
-                metrics.count(RelayMetrics.OPERATOR_ACTIONS, RelayMetrics.ACTION, action);
-            }
-            return response;
+            call.audited(action, target);
+            return route.answer(call);
         };
+    }
+
+    /**
+     * On the way out of every request, with the answer it got however it got it: one audit record of an audited
+     * mutation that answered 2xx or whose change its service reported written ({@link ApiCall#committed()}), with
+     * the answer's status. Written after the mutation, it never fails it ({@link AuditTrail#record}).
+     */
+    private void recordIfChanged(ApiCall call, APIGatewayProxyResponseEvent response) {
+        String action = call.auditAction();
+        int status = response.getStatusCode();
+        if (action == null || !((status >= 200 && status < 300) || call.isCommitted())) {
+            return;
+        }
+        audit.record(auditActor(call), action, String.valueOf(call.auditTargetOfCall()), call.requestId(), status);
+        metrics.count(RelayMetrics.OPERATOR_ACTIONS, RelayMetrics.ACTION, action);
     }
 
     private static String id(ApiCall call) {
@@ -244,7 +255,7 @@ final class ManagementApi {
 
     private APIGatewayProxyResponseEvent updateSubscription(ApiCall call) {
         Subscription updated = subscriptions.update(call.parameter("id"), JsonBody.read(call.request(), true),
-                actor(call));
+                actor(call), call);
         return ApiResponses.json(200, SubscriptionViews.one(updated, updated.updatedAt()));
     }
 
@@ -259,19 +270,19 @@ final class ManagementApi {
     }
 
     private APIGatewayProxyResponseEvent pause(ApiCall call) {
-        Subscription paused = subscriptions.pause(call.parameter("id"), actor(call));
+        Subscription paused = subscriptions.pause(call.parameter("id"), actor(call), call);
         return ApiResponses.json(200, SubscriptionViews.one(paused, clock.instant()));
     }
 
     private APIGatewayProxyResponseEvent resume(ApiCall call) {
-        Subscription resumed = subscriptions.resume(call.parameter("id"), actor(call));
+        Subscription resumed = subscriptions.resume(call.parameter("id"), actor(call), call);
         return ApiResponses.json(200, SubscriptionViews.one(resumed, clock.instant()));
     }
 
     /** 202: the recovery runs in the background; its progress is at the recoveries route. */
     private APIGatewayProxyResponseEvent recover(ApiCall call) {
         return ApiResponses.json(202, SubscriptionViews.recovery(recoveries.start(call.parameter("id"),
-                JsonBody.read(call.request(), true))));
+                JsonBody.read(call.request(), true), call)));
     }
 
     private APIGatewayProxyResponseEvent getRecovery(ApiCall call) {
@@ -323,7 +334,8 @@ final class ManagementApi {
      */
     private APIGatewayProxyResponseEvent sendTestEvent(ApiCall call) {
         Subscription subscription = subscriptions.get(call.parameter("id")); // 404 before the body is looked at
-        TestEvents.Sent sent = testEvents.send(subscription, testEventType(JsonBody.read(call.request(), false)));
+        TestEvents.Sent sent = testEvents.send(subscription, testEventType(JsonBody.read(call.request(), false)),
+                call);
         call.eventId(sent.eventId());
         call.eventType(sent.eventType());
         Map<String, Object> response = new LinkedHashMap<>();
@@ -441,8 +453,8 @@ final class ManagementApi {
         return ApiResponses.json(200, body);
     }
 
-    private APIGatewayProxyResponseEvent redrive() {
-        String handle = dlq.redrive();
+    private APIGatewayProxyResponseEvent redrive(ApiCall call) {
+        String handle = dlq.redrive(call);
         log.info("dlq redrive started", Map.of("taskHandle", handle));
         return ApiResponses.json(202, Map.of("success", true, "message", "Redrive started", "taskHandle", handle));
     }
