@@ -14,6 +14,7 @@ import com.algohire.relay.internal.Text;
 import com.algohire.relay.metrics.MetricStatistics;
 import com.algohire.relay.metrics.Metrics;
 import com.algohire.relay.metrics.RelayMetrics;
+import com.algohire.relay.metrics.StatsWindow;
 import com.algohire.relay.recover.Recoveries;
 import com.algohire.relay.replay.EventReplay;
 import com.algohire.relay.replay.TestEvents;
@@ -25,7 +26,6 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,9 +48,6 @@ final class ManagementApi {
     static final String QUEUES_PATH = "/api/v1/queues";
     static final String AUDIT_PATH = "/api/v1/audit";
     static final String STATS_PATH = "/api/v1/stats";
-    /** The longest window the statistics sum over. */
-    static final Duration MAX_STATS_WINDOW = Duration.ofDays(31);
-    static final Duration DEFAULT_STATS_WINDOW = Duration.ofHours(24);
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
 
@@ -421,27 +418,19 @@ final class ManagementApi {
     }
 
     /**
-     * The sums of the relay's metrics over {@code from}..{@code to} (default the last 24 hours up to now; at most
-     * 31 days), read back from CloudWatch.
+     * The sums of the relay's metrics over {@code from}..{@code to} (default the last 24 hours up to now), read back
+     * from CloudWatch; only a window it can answer is asked ({@link StatsWindow}: else a 400 naming the field).
      */
     private APIGatewayProxyResponseEvent stats(ApiCall call) {
         String fromText = query(call, "from");
         String toText = query(call, "to");
-        Instant to = toText == null ? clock.instant() : IngestApi.instant("to", toText);
-        Instant from = fromText == null ? to.minus(DEFAULT_STATS_WINDOW) : IngestApi.instant("from", fromText);
-        if (!from.isBefore(to)) {
-            throw new RelayException(ErrorCode.INVALID_RANGE, "Parameter from must be before parameter to.",
-                    Map.of("field", "from"));
-        }
-        if (Duration.between(from, to).compareTo(MAX_STATS_WINDOW) > 0) {
-            throw new RelayException(ErrorCode.INVALID_RANGE, "Parameters from and to must be at most "
-                    + MAX_STATS_WINDOW.toDays() + " days apart.", Map.of("field", "from"));
-        }
-        MetricStatistics.Totals totals = statistics.totals(from, to);
+        StatsWindow window = StatsWindow.of(fromText == null ? null : IngestApi.instant("from", fromText),
+                toText == null ? null : IngestApi.instant("to", toText), clock.instant());
+        MetricStatistics.Totals totals = statistics.totals(window);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
-        body.put("from", com.algohire.relay.event.EventItems.timestamp(from));
-        body.put("to", com.algohire.relay.event.EventItems.timestamp(to));
+        body.put("from", com.algohire.relay.event.EventItems.timestamp(window.from()));
+        body.put("to", com.algohire.relay.event.EventItems.timestamp(window.to()));
         body.put("accepted", totals.accepted());
         body.put("rejected", totals.rejected());
         body.put("duplicates", totals.duplicates());
