@@ -1,13 +1,16 @@
 package com.algohire.relay.api;
 
+import com.algohire.relay.audit.Commit;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One request as a route sees it: the request, its method and path, the path parameters of the route it matched,
- * and the ids its log line reports, which the route fills in as it learns them.
+ * the ids its log line reports, which the route fills in as it learns them, and, for an audited mutation, its
+ * action and whether its change has been written (the {@link Commit} its service is handed).
  */
-final class ApiCall {
+final class ApiCall implements Commit {
     private final APIGatewayProxyRequestEvent request;
     private final String method;
     private final String path;
@@ -17,6 +20,9 @@ final class ApiCall {
     private String eventType;
     private String requestId;
     private String auditTarget;
+    private String auditAction;
+    private Function<ApiCall, String> auditTargetOf;
+    private boolean committed;
 
     ApiCall(APIGatewayProxyRequestEvent request, String method, String path, long startedNanos) {
         this.request = request;
@@ -84,5 +90,31 @@ final class ApiCall {
 
     void auditTarget(String auditTarget) {
         this.auditTarget = auditTarget;
+    }
+
+    /** Marks the call as the audited mutation {@code action} on what {@code target} names once it has answered. */
+    void audited(String action, Function<ApiCall, String> target) {
+        this.auditAction = action;
+        this.auditTargetOf = target;
+    }
+
+    /** The audit action of this call's route, or null for a route that is not audited. */
+    String auditAction() {
+        return auditAction;
+    }
+
+    /** What the audit record names, asked on the way out (a created subscription's id is known only then). */
+    String auditTargetOfCall() {
+        return auditTargetOf == null ? null : auditTargetOf.apply(this);
+    }
+
+    @Override
+    public void committed() {
+        committed = true;
+    }
+
+    /** Whether the service said the change was written, whatever it answered after. */
+    boolean isCommitted() {
+        return committed;
     }
 }

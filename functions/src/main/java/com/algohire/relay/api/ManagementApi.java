@@ -1,6 +1,7 @@
 package com.algohire.relay.api;
 
 import com.algohire.relay.audit.AuditEntry;
+import com.algohire.relay.audit.Commit;
 import com.algohire.relay.audit.AuditTrail;
 import com.algohire.relay.config.ApiRoutes;
 import com.algohire.relay.dlq.DeadLetterQueue;
@@ -13,6 +14,7 @@ import com.algohire.relay.internal.Text;
 import com.algohire.relay.metrics.MetricStatistics;
 import com.algohire.relay.metrics.Metrics;
 import com.algohire.relay.metrics.RelayMetrics;
+import com.algohire.relay.metrics.StatsWindow;
 import com.algohire.relay.recover.Recoveries;
 import com.algohire.relay.replay.EventReplay;
 import com.algohire.relay.replay.TestEvents;
@@ -24,7 +26,6 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,9 +36,11 @@ import java.util.function.Function;
  * The management function's routes: subscriptions (create, list, read, change, delete, rotate the secret, pause,
  * resume, recover and its progress, send a test event), event replay, the DLQ (depth, peek, redrive and its
  * progress), every delivery queue's counts and the audit trail, each a call on its service and the result's JSON
- * answer. Every mutation that
- * succeeds is recorded ({@link AuditTrail}) after it has happened; a refused or failed one is not (its request log
- * line remains). What every request goes through (404, 405, errors, the log line) is the {@link Router}'s.
+ * answer. Every mutation whose change took effect is recorded ({@link AuditTrail}) on the way out, with the status
+ * it answered: a 2xx, or any answer after its service said the change was written ({@link Commit}: a resume whose
+ * DRAIN then failed to queue answers 503 and is recorded with 503). A mutation refused or failed before its write
+ * changed nothing and is not recorded (its request log line remains). What every request goes through (404, 405,
+ * errors, the log line) is the {@link Router}'s.
  */
 final class ManagementApi {
     static final String SUBSCRIPTIONS_PATH = "/api/v1/subscriptions";
@@ -45,9 +48,6 @@ final class ManagementApi {
     static final String QUEUES_PATH = "/api/v1/queues";
     static final String AUDIT_PATH = "/api/v1/audit";
     static final String STATS_PATH = "/api/v1/stats";
-    /** The longest window the statistics sum over. */
-    static final Duration MAX_STATS_WINDOW = Duration.ofDays(31);
-    static final Duration DEFAULT_STATS_WINDOW = Duration.ofHours(24);
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
 
@@ -102,9 +102,10 @@ final class ManagementApi {
                         this::replay))
                 .route("GET", DLQ_PATH, call -> describeDlq())
                 .route("GET", QUEUES_PATH, call -> queueStatistics())
-                .route("POST", DLQ_PATH + "/redrive", audited("dlq.redrive", call -> "dlq", call -> redrive()))
+                .route("POST", DLQ_PATH + "/redrive", audited("dlq.redrive", call -> "dlq", this::redrive))
                 .route("GET", AUDIT_PATH, this::listAudit)
                 .route("GET", STATS_PATH, this::stats)
+                .onAnswer(this::recordIfChanged)
                 .build();
     }
 
@@ -146,20 +147,27 @@ final class ManagementApi {
                 ApiRequests.primingGet(AUDIT_PATH, Map.of("limit", "1", "from", today)), null), 200);
     }
 
-    /**
-     * The route, then, when it answered 2xx, one audit record of {@code action} on what {@code target} names. The
-     * record is written after the mutation and never fails it ({@link AuditTrail#record}).
-     */
-    private Router.Route audited(String action, Function<ApiCall, String> target, Router.Route route) {
+    /** The route, marked as the mutation {@code action} on what {@code target} names ({@link #recordIfChanged}). */
+    private static Router.Route audited(String action, Function<ApiCall, String> target, Router.Route route) {
         return call -> {
-            APIGatewayProxyResponseEvent response = route.answer(call);
-            int status = response.getStatusCode();
-            if (status >= 200 && status < 300) {
-                audit.record(auditActor(call), action, String.valueOf(target.apply(call)), call.requestId(), status);
-                metrics.count(RelayMetrics.OPERATOR_ACTIONS, RelayMetrics.ACTION, action);
-            }
-            return response;
+            call.audited(action, target);
+            return route.answer(call);
         };
+    }
+
+    /**
+     * On the way out of every request, with the answer it got however it got it: one audit record of an audited
+     * mutation that answered 2xx or whose change its service reported written ({@link ApiCall#committed()}), with
+     * the answer's status. Written after the mutation, it never fails it ({@link AuditTrail#record}).
+     */
+    private void recordIfChanged(ApiCall call, APIGatewayProxyResponseEvent response) {
+        String action = call.auditAction();
+        int status = response.getStatusCode();
+        if (action == null || !((status >= 200 && status < 300) || call.isCommitted())) {
+            return;
+        }
+        audit.record(auditActor(call), action, String.valueOf(call.auditTargetOfCall()), call.requestId(), status);
+        metrics.count(RelayMetrics.OPERATOR_ACTIONS, RelayMetrics.ACTION, action);
     }
 
     private static String id(ApiCall call) {
@@ -244,7 +252,7 @@ final class ManagementApi {
 
     private APIGatewayProxyResponseEvent updateSubscription(ApiCall call) {
         Subscription updated = subscriptions.update(call.parameter("id"), JsonBody.read(call.request(), true),
-                actor(call));
+                actor(call), call);
         return ApiResponses.json(200, SubscriptionViews.one(updated, updated.updatedAt()));
     }
 
@@ -259,19 +267,19 @@ final class ManagementApi {
     }
 
     private APIGatewayProxyResponseEvent pause(ApiCall call) {
-        Subscription paused = subscriptions.pause(call.parameter("id"), actor(call));
+        Subscription paused = subscriptions.pause(call.parameter("id"), actor(call), call);
         return ApiResponses.json(200, SubscriptionViews.one(paused, clock.instant()));
     }
 
     private APIGatewayProxyResponseEvent resume(ApiCall call) {
-        Subscription resumed = subscriptions.resume(call.parameter("id"), actor(call));
+        Subscription resumed = subscriptions.resume(call.parameter("id"), actor(call), call);
         return ApiResponses.json(200, SubscriptionViews.one(resumed, clock.instant()));
     }
 
     /** 202: the recovery runs in the background; its progress is at the recoveries route. */
     private APIGatewayProxyResponseEvent recover(ApiCall call) {
         return ApiResponses.json(202, SubscriptionViews.recovery(recoveries.start(call.parameter("id"),
-                JsonBody.read(call.request(), true))));
+                JsonBody.read(call.request(), true), call)));
     }
 
     private APIGatewayProxyResponseEvent getRecovery(ApiCall call) {
@@ -323,7 +331,8 @@ final class ManagementApi {
      */
     private APIGatewayProxyResponseEvent sendTestEvent(ApiCall call) {
         Subscription subscription = subscriptions.get(call.parameter("id")); // 404 before the body is looked at
-        TestEvents.Sent sent = testEvents.send(subscription, testEventType(JsonBody.read(call.request(), false)));
+        TestEvents.Sent sent = testEvents.send(subscription, testEventType(JsonBody.read(call.request(), false)),
+                call);
         call.eventId(sent.eventId());
         call.eventType(sent.eventType());
         Map<String, Object> response = new LinkedHashMap<>();
@@ -409,27 +418,19 @@ final class ManagementApi {
     }
 
     /**
-     * The sums of the relay's metrics over {@code from}..{@code to} (default the last 24 hours up to now; at most
-     * 31 days), read back from CloudWatch.
+     * The sums of the relay's metrics over {@code from}..{@code to} (default the last 24 hours up to now), read back
+     * from CloudWatch; only a window it can answer is asked ({@link StatsWindow}: else a 400 naming the field).
      */
     private APIGatewayProxyResponseEvent stats(ApiCall call) {
         String fromText = query(call, "from");
         String toText = query(call, "to");
-        Instant to = toText == null ? clock.instant() : IngestApi.instant("to", toText);
-        Instant from = fromText == null ? to.minus(DEFAULT_STATS_WINDOW) : IngestApi.instant("from", fromText);
-        if (!from.isBefore(to)) {
-            throw new RelayException(ErrorCode.INVALID_RANGE, "Parameter from must be before parameter to.",
-                    Map.of("field", "from"));
-        }
-        if (Duration.between(from, to).compareTo(MAX_STATS_WINDOW) > 0) {
-            throw new RelayException(ErrorCode.INVALID_RANGE, "Parameters from and to must be at most "
-                    + MAX_STATS_WINDOW.toDays() + " days apart.", Map.of("field", "from"));
-        }
-        MetricStatistics.Totals totals = statistics.totals(from, to);
+        StatsWindow window = StatsWindow.of(fromText == null ? null : IngestApi.instant("from", fromText),
+                toText == null ? null : IngestApi.instant("to", toText), clock.instant());
+        MetricStatistics.Totals totals = statistics.totals(window);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
-        body.put("from", com.algohire.relay.event.EventItems.timestamp(from));
-        body.put("to", com.algohire.relay.event.EventItems.timestamp(to));
+        body.put("from", com.algohire.relay.event.EventItems.timestamp(window.from()));
+        body.put("to", com.algohire.relay.event.EventItems.timestamp(window.to()));
         body.put("accepted", totals.accepted());
         body.put("rejected", totals.rejected());
         body.put("duplicates", totals.duplicates());
@@ -441,8 +442,8 @@ final class ManagementApi {
         return ApiResponses.json(200, body);
     }
 
-    private APIGatewayProxyResponseEvent redrive() {
-        String handle = dlq.redrive();
+    private APIGatewayProxyResponseEvent redrive(ApiCall call) {
+        String handle = dlq.redrive(call);
         log.info("dlq redrive started", Map.of("taskHandle", handle));
         return ApiResponses.json(202, Map.of("success", true, "message", "Redrive started", "taskHandle", handle));
     }

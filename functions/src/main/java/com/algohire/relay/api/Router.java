@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
 /**
  * What every request to an API function goes through, whichever function: its path matched against the function's
  * routes, 404 ROUTE_NOT_FOUND and 405 METHOD_NOT_ALLOWED (with {@code Allow}), a {@link RelayException} turned into
- * its answer by {@link ApiErrors} and anything else into a 500, and one log line.
+ * its answer by {@link ApiErrors} and anything else into a 500, then the function's {@link Answered} hook with
+ * the final answer (the management function's audit), and one log line.
  *
  * <p>A function's routes are those {@link ApiRoutes} gives it, no more and no fewer: {@link Builder#build()} refuses
  * any other set, so a route added to the stack and the local runtime without a handler here (or the reverse) fails
@@ -36,6 +37,16 @@ final class Router {
     @FunctionalInterface
     interface Route {
         APIGatewayProxyResponseEvent answer(ApiCall call);
+    }
+
+    /**
+     * Told of every request with the answer it gets, whichever way it was reached (a route's return, a refusal, our
+     * own fault): the one place that sees a request's final status. Must not throw; if it does, it is logged and
+     * the answer stands.
+     */
+    @FunctionalInterface
+    interface Answered {
+        void answered(ApiCall call, APIGatewayProxyResponseEvent response);
     }
 
     /** A 405, with the methods its {@code Allow} header lists. */
@@ -82,13 +93,15 @@ final class Router {
     private final List<Resource> resources;
     private final BiFunction<String, String, String> methodNotAllowedMessage;
     private final StructuredLog log;
+    private final Answered answered;
 
     private Router(List<Resource> resources, BiFunction<String, String, String> methodNotAllowedMessage,
-                   StructuredLog log) {
+                   StructuredLog log, Answered answered) {
         // Literal resources before parameterized ones, as API Gateway matches them.
         this.resources = resources.stream().sorted(Comparator.comparingInt(r -> r.parameterNames().size())).toList();
         this.methodNotAllowedMessage = methodNotAllowedMessage;
         this.log = log;
+        this.answered = answered;
     }
 
     /**
@@ -105,6 +118,7 @@ final class Router {
         private final StructuredLog log;
         private final BiFunction<String, String, String> methodNotAllowedMessage;
         private final Map<String, Resource> resources = new LinkedHashMap<>();
+        private Answered answered = (call, response) -> { };
 
         private Builder(ApiRoutes.Function function, StructuredLog log,
                         BiFunction<String, String, String> methodNotAllowedMessage) {
@@ -121,6 +135,12 @@ final class Router {
             return this;
         }
 
+        /** Tells {@code hook} of every request's final answer, before its log line. */
+        Builder onAnswer(Answered hook) {
+            this.answered = hook;
+            return this;
+        }
+
         /** @throws IllegalStateException unless the routes are exactly those ApiRoutes gives this function */
         Router build() {
             Set<String> declared = ApiRoutes.ALL.stream().filter(r -> r.function() == function)
@@ -131,7 +151,7 @@ final class Router {
                 throw new IllegalStateException("the " + function + " function routes " + routed
                         + " but ApiRoutes gives it " + declared);
             }
-            return new Router(List.copyOf(resources.values()), methodNotAllowedMessage, log);
+            return new Router(List.copyOf(resources.values()), methodNotAllowedMessage, log, answered);
         }
     }
 
@@ -164,6 +184,11 @@ final class Router {
             fields.put("exception", e.getClass().getName());
             log.error("unexpected failure", fields);
             response = ApiErrors.internalError(requestId, method, call.path());
+        }
+        try {
+            answered.answered(call, response);
+        } catch (RuntimeException e) {
+            log.error("answer hook failed", Map.of("route", route, "exception", e.getClass().getName()));
         }
         // Ids and the path are fine to log; bodies (payloads, URLs with tokens, secrets) and header values are not.
         Map<String, Object> fields = new LinkedHashMap<>();

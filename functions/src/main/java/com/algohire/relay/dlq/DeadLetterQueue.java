@@ -1,5 +1,6 @@
 package com.algohire.relay.dlq;
 
+import com.algohire.relay.audit.Commit;
 import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
 import com.algohire.relay.internal.Json;
@@ -131,11 +132,12 @@ public final class DeadLetterQueue {
     /**
      * Starts moving every DLQ message back to the delivery queue, where each gets a fresh retry budget.
      *
+     * @param commit told once SQS has started the move (the check for a concurrent start that follows may fail)
      * @return the move task's handle
      * @throws RedriveInProgressException when another redrive is running, has just run, or started together with
      *                                    this one and came first
      */
-    public String redrive() {
+    public String redrive(Commit commit) {
         String dlqArn = arn(dlqUrl);
         String sourceArn = arn(sourceQueueUrl);
         throwIfStartedRecently(tasks(dlqArn));
@@ -154,6 +156,7 @@ public final class DeadLetterQueue {
             throwIfStartedRecently(now);
             throw e;
         }
+        commit.committed();
         throwIfAnotherStartedFirst(tasks(dlqArn), handle);
         return handle;
     }

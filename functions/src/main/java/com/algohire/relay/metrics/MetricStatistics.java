@@ -38,10 +38,10 @@ public final class MetricStatistics {
         this.stack = stack;
     }
 
-    /** The relay's totals from {@code from} to {@code to}. */
-    public Totals totals(Instant from, Instant to) {
+    /** The relay's totals over the window (one {@link StatsWindow} CloudWatch can answer). */
+    public Totals totals(StatsWindow window) {
         Map<String, MetricDataQuery> queries = new LinkedHashMap<>();
-        int period = period(from, to);
+        int period = window.period();
         queries.put("accepted", sum("accepted", RelayMetrics.EVENTS_ACCEPTED, period));
         queries.put("rejected", sum("rejected", RelayMetrics.EVENTS_REJECTED, period));
         queries.put("duplicates", sum("duplicates", RelayMetrics.EVENTS_DUPLICATE, period));
@@ -52,7 +52,7 @@ public final class MetricStatistics {
         queries.put("retries", sum("retries", RelayMetrics.RETRIES, period));
         queries.put("deadlettered", sum("deadlettered", RelayMetrics.DEAD_LETTERED, period));
         Map<String, Double> sums = new LinkedHashMap<>();
-        for (MetricDataResult result : fetch(queries.values(), from, to).metricDataResults()) {
+        for (MetricDataResult result : fetch(queries.values(), window.from(), window.to()).metricDataResults()) {
             sums.merge(result.id(), result.values().stream().mapToDouble(Double::doubleValue).sum(), Double::sum);
         }
         return new Totals(total(sums, "accepted"), total(sums, "rejected"), total(sums, "duplicates"),
@@ -88,17 +88,6 @@ public final class MetricStatistics {
 
     private GetMetricDataResponse fetch(java.util.Collection<MetricDataQuery> queries, Instant from, Instant to) {
         return cloudWatch.getMetricData(r -> r.metricDataQueries(queries).startTime(from).endTime(to));
-    }
-
-    /**
-     * One period over the whole window, so each sum comes back as one or two datapoints: a whole number of minutes,
-     * and of hours beyond an hour (CloudWatch wants multiples of 5 minutes for data older than 15 days and of an hour
-     * beyond 63; a 31-day window stays within both).
-     */
-    static int period(Instant from, Instant to) {
-        long seconds = Math.max(60, Duration.between(from, to).toSeconds());
-        long unit = seconds > 3600 ? 3600 : 60;
-        return (int) ((seconds + unit - 1) / unit * unit);
     }
 
     private MetricDataQuery sum(String id, String name, int period) {

@@ -1,5 +1,6 @@
 package com.algohire.relay.recover;
 
+import com.algohire.relay.audit.Commit;
 import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.DeliveryTask;
@@ -44,9 +45,10 @@ public final class Recoveries {
      *
      * @throws RelayException SUBSCRIPTION_NOT_FOUND; INVALID_BODY, UNKNOWN_FIELD, INVALID_SINCE (missing, not an
      *                        ISO-8601 date-time with offset, in the future, or before the retention period);
-     *                        QUEUE_UNAVAILABLE when its first task could not be queued
+     *                        QUEUE_UNAVAILABLE when its first task could not be queued (after {@code commit} was
+     *                        told: the recovery is written, and marked FAILED)
      */
-    public Recovery start(String subscriptionId, JsonNode body) {
+    public Recovery start(String subscriptionId, JsonNode body, Commit commit) {
         Subscription subscription = subscriptions.get(subscriptionId);
         Instant now = clock.instant();
         Instant since = since(body, now);
@@ -55,6 +57,7 @@ public final class Recoveries {
                 Recovery.Status.RUNNING, 0, 0, 0, 0, now, now, null, 0,
                 new Recovery.Cursor(EventItems.day(from), 0, null), null, null, null);
         store.create(recovery);
+        commit.committed();
         try {
             deliveryQueue.send(DeliveryTask.recover(recovery.subscriptionId(), recovery.recoveryId()));
         } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package com.algohire.relay.replay;
 
+import com.algohire.relay.audit.Commit;
 import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
@@ -74,13 +75,14 @@ public final class TestEvents {
 
     /**
      * Stores a test event of {@code eventType} (or, when null, the subscription's first event type made concrete)
-     * and queues its delivery to the subscription.
+     * and queues its delivery to the subscription. {@code commit} is told once the event is stored (it is listed
+     * from then on, whether or not its task is then queued).
      *
      * @throws RelayException INVALID_EVENT_TYPE (malformed, or of an unknown domain);
      *                        SUBSCRIPTION_INACTIVE; SUBSCRIPTION_NOT_MATCHING (a type the subscription does not
      *                        receive)
      */
-    public Sent send(Subscription subscription, String eventType) {
+    public Sent send(Subscription subscription, String eventType, Commit commit) {
         String type = eventType == null ? defaultType(subscription) : validator.checkEventTypeField(eventType);
         if (!subscription.active()) {
             throw new RelayException(ErrorCode.SUBSCRIPTION_INACTIVE,
@@ -99,6 +101,7 @@ public final class TestEvents {
         String hash = hash(type, payload);
         putIfAbsent(keyItem(key, eventId, hash, now));
         putIfAbsent(eventItem(eventId, type, key, payload, hash, now, subscription.subscriptionId()));
+        commit.committed();
         putIfAbsent(DeliveryStates.fannedOutItem(eventId, 1, now.plus(retention).getEpochSecond()));
         String webhookId = WebhookIds.of(eventId, subscription.subscriptionId());
         queue.send(DeliveryTask.deliver(eventId, type, subscription.subscriptionId(), webhookId));

@@ -1,5 +1,6 @@
 package com.algohire.relay.subscription;
 
+import com.algohire.relay.audit.Commit;
 import com.algohire.relay.error.ErrorCode;
 import com.algohire.relay.error.RelayException;
 import com.algohire.relay.event.DeliveryTask;
@@ -111,9 +112,10 @@ public final class SubscriptionService {
      * Turning a disabled subscription back on ({@code "active": true}) clears its disabledReason, starts its health
      * afresh and queues a DRAIN of what was held while it was off.
      *
-     * @param actor who asks, for the notice of an enable or disable
+     * @param actor  who asks, for the notice of an enable or disable
+     * @param commit told once the change is written (a DRAIN that then fails to queue leaves it standing)
      */
-    public Subscription update(String id, JsonNode body, String actor) {
+    public Subscription update(String id, JsonNode body, String actor, Commit commit) {
         requireObject(body, PATCH_FIELDS);
         Subscription current = existing(id);
         String url = body.has("url") ? url(body.get("url")) : current.url();
@@ -140,6 +142,7 @@ public final class SubscriptionService {
         if (!written) {
             throw changedOrGone(id);
         }
+        commit.committed();
         if (enabling || disabling) {
             notifyChange(current, updated, enabling ? "ENABLED" : "DISABLED",
                     enabling ? "enabled by operator" : "disabled by operator", actor, now);
@@ -154,13 +157,17 @@ public final class SubscriptionService {
      * Holds the subscription's deliveries (the delivery side keeps them, unattempted, until a resume). Idempotent:
      * pausing a paused subscription answers it as it is.
      */
-    public Subscription pause(String id, String actor) {
-        return setPaused(id, true, actor);
+    public Subscription pause(String id, String actor, Commit commit) {
+        return setPaused(id, true, actor, commit);
     }
 
-    /** Lets deliveries go again and queues a DRAIN of the held ones (oldest first). Idempotent. */
-    public Subscription resume(String id, String actor) {
-        Subscription resumed = setPaused(id, false, actor);
+    /**
+     * Lets deliveries go again and queues a DRAIN of the held ones (oldest first). Idempotent.
+     *
+     * @param commit told once the flag is written (a DRAIN that then fails to queue leaves the resume standing)
+     */
+    public Subscription resume(String id, String actor, Commit commit) {
+        Subscription resumed = setPaused(id, false, actor, commit);
         drain(id, "resumed");
         return resumed;
     }
@@ -169,7 +176,7 @@ public final class SubscriptionService {
      * Sets {@code paused}, re-reading and trying again when another write came between the read and this one
      * (the flag does not depend on what else changed, so a concurrent PATCH or rotation is no reason to refuse).
      */
-    private Subscription setPaused(String id, boolean paused, String actor) {
+    private Subscription setPaused(String id, boolean paused, String actor, Commit commit) {
         for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
             Subscription current = existing(id);
             if (current.paused() == paused) {
@@ -180,6 +187,7 @@ public final class SubscriptionService {
                     current.description(), current.active(), current.secrets(), current.createdAt(), now,
                     current.disabledReason(), paused, current.health());
             if (store.replace(updated, current.updatedAt())) {
+                commit.committed();
                 notifyChange(current, updated, paused ? "PAUSED" : "RESUMED",
                         paused ? "paused by operator" : "resumed by operator", actor, now);
                 return updated;

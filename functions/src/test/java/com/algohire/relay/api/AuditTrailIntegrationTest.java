@@ -2,6 +2,7 @@ package com.algohire.relay.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.spy;
 
@@ -32,7 +33,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.ListMessageMoveTasksRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
+import software.amazon.awssdk.services.sqs.model.SqsException;
 
 /** The audit trail of the management routes, on moto's DynamoDB and ElasticMQ: what is recorded, and the list. */
 @ExtendWith(SharedAwsBackend.class)
@@ -53,10 +59,14 @@ class AuditTrailIntegrationTest {
     }
 
     private void start(DynamoDbClient dynamoDb, Clock clock, Map<String, String> overrides) {
+        start(dynamoDb, env.resources.sqs, clock, overrides);
+    }
+
+    private void start(DynamoDbClient dynamoDb, SqsClient sqs, Clock clock, Map<String, String> overrides) {
         Map<String, String> settings = new HashMap<>(overrides);
         settings.put(EnvVars.SSRF_ALLOWLIST, "127.0.0.1:9");
         config = env.config(settings);
-        handler = new ManagementApiHandler(config, dynamoDb, env.resources.sqs,
+        handler = new ManagementApiHandler(config, dynamoDb, sqs,
                 new EventStore(dynamoDb, new PayloadStore(env.resources.s3, config.payloadBucket()),
                         config.eventsTable(), clock), clock, env.log);
     }
@@ -309,6 +319,134 @@ class AuditTrailIntegrationTest {
             assertThat(entries(audit(Map.of()))).hasSize(1);
             assertThat(env.logText()).doesNotContain("audit write failed");
         }
+    }
+
+    // --- a change that committed and then failed: audited with the answer's status, whatever it is
+
+    /** The management function on a spy of the test's SQS client whose sends of {@code kind} tasks fail. */
+    private SqsClient failingSends(AwsBackend backend, String kind) {
+        env = DeliveryTestEnvironment.create(backend);
+        SqsClient sqs = spy(env.resources.sqs);
+        // Mockito: ElasticMQ cannot be made to refuse one send after a write that succeeded; the only fake here.
+        doThrow(SqsException.builder().message("injected").statusCode(500).build()).when(sqs).sendMessage(
+                argThat((SendMessageRequest r) -> r != null && r.messageBody().contains("\"kind\":\"" + kind
+                        + "\"")));
+        start(env.resources.dynamoDb, sqs, Clock.systemUTC(), Map.of());
+        return sqs;
+    }
+
+    private JsonNode onlyRecord(String action) throws Exception {
+        List<JsonNode> records = entries(audit(Map.of("limit", "100"))).stream()
+                .filter(e -> e.get("action").asText().equals(action)).toList();
+        assertThat(records).as(action).hasSize(1);
+        return records.getFirst();
+    }
+
+    @Test
+    void resume_whenTheSubscriptionIsWrittenButTheDrainIsNot_mockitoInjectedSqsFaultAfterTheWrite_isAuditedWith503(
+            AwsBackend backend) throws Exception {
+        failingSends(backend, "DRAIN");
+        String id = create();
+        assertThat(call("POST", "/api/v1/subscriptions/" + id + "/pause", null).status()).isEqualTo(200);
+
+        Response resumed = call("POST", "/api/v1/subscriptions/" + id + "/resume", null);
+
+        assertThat(resumed.status()).as(resumed.raw()).isEqualTo(503);
+        assertThat(call("GET", "/api/v1/subscriptions/" + id, null).body().at("/subscription/paused").asBoolean())
+                .as("the resume stands").isFalse();
+        JsonNode record = onlyRecord("subscription.resume");
+        assertThat(record.get("status").asInt()).isEqualTo(503);
+        assertThat(record.get("target").asText()).isEqualTo(id);
+        assertThat(record.get("actor").asText()).isEqualTo(ALICE);
+    }
+
+    @Test
+    void reEnable_whenTheSubscriptionIsWrittenButTheDrainIsNot_mockitoInjectedSqsFaultAfterTheWrite_isAuditedWith503(
+            AwsBackend backend) throws Exception {
+        failingSends(backend, "DRAIN");
+        String id = create();
+        assertThat(call("PATCH", "/api/v1/subscriptions/" + id, "{\"active\":false}").status()).isEqualTo(200);
+
+        Response enabled = call("PATCH", "/api/v1/subscriptions/" + id, "{\"active\":true}");
+
+        assertThat(enabled.status()).as(enabled.raw()).isEqualTo(503);
+        assertThat(call("GET", "/api/v1/subscriptions/" + id, null).body().at("/subscription/active").asBoolean())
+                .as("the re-enable stands").isTrue();
+        assertThat(entries(audit(Map.of("limit", "100")))).filteredOn(e -> e.get("action").asText()
+                .equals("subscription.update")).extracting(e -> e.get("status").asInt())
+                .containsExactlyInAnyOrder(200, 503);
+    }
+
+    @Test
+    void testEvent_whenStoredButNotQueued_mockitoInjectedSqsFaultAfterThePuts_isAuditedWith500(AwsBackend backend)
+            throws Exception {
+        failingSends(backend, "DELIVER");
+        String id = create();
+
+        Response sent = call("POST", "/api/v1/subscriptions/" + id + "/test", null);
+
+        assertThat(sent.status()).as(sent.raw()).isEqualTo(500);
+        JsonNode record = onlyRecord("subscription.test");
+        assertThat(record.get("status").asInt()).isEqualTo(500);
+        assertThat(record.get("target").asText()).isEqualTo(id);
+    }
+
+    @Test
+    void recover_whenTheRecoveryIsWrittenButNotQueued_mockitoInjectedSqsFaultAfterTheWrite_isAuditedWith503(
+            AwsBackend backend) throws Exception {
+        failingSends(backend, "RECOVER");
+        String id = create();
+
+        Response recovered = call("POST", "/api/v1/subscriptions/" + id + "/recover",
+                "{\"since\":\"" + Instant.now().minusSeconds(60) + "\"}");
+
+        assertThat(recovered.status()).as(recovered.raw()).isEqualTo(503);
+        JsonNode record = onlyRecord("subscription.recover");
+        assertThat(record.get("status").asInt()).isEqualTo(503);
+        assertThat(record.get("target").asText()).isEqualTo(id);
+    }
+
+    @Test
+    void redrive_whenStartedButTheCheckAfterItFails_mockitoInjectedListFaultAfterTheStart_isAuditedWith500(
+            AwsBackend backend) throws Exception {
+        env = DeliveryTestEnvironment.create(backend);
+        SqsClient sqs = spy(env.resources.sqs);
+        java.util.concurrent.atomic.AtomicInteger lists = new java.util.concurrent.atomic.AtomicInteger();
+        // Mockito: the listing before the start answers; the one after it (the race check) fails, as no server can.
+        doAnswer(invocation -> {
+            if (lists.incrementAndGet() > 1) {
+                throw SqsException.builder().message("injected").statusCode(500).build();
+            }
+            return invocation.callRealMethod();
+        }).when(sqs).listMessageMoveTasks(org.mockito.ArgumentMatchers.any(ListMessageMoveTasksRequest.class));
+        start(env.resources.dynamoDb, sqs, Clock.systemUTC(), Map.of());
+        String task = TaskQueue.toJson(DeliveryTask.fanOut("evt_1", "job.created"));
+        env.resources.sqs.sendMessage(r -> r.queueUrl(env.dlqUrl).messageBody(task));
+
+        Response redrive = call("POST", "/api/v1/dlq/redrive", null);
+
+        assertThat(redrive.status()).as(redrive.raw()).isEqualTo(500);
+        assertThat(lists.get()).as("the start happened between the two listings").isEqualTo(2);
+        JsonNode record = onlyRecord("dlq.redrive");
+        assertThat(record.get("status").asInt()).isEqualTo(500);
+        assertThat(record.get("target").asText()).isEqualTo("dlq");
+    }
+
+    @Test
+    void resume_whenItFailsBeforeWritingAnything_mockitoInjectedGetItemFault_writesNoRecord(AwsBackend backend)
+            throws Exception {
+        env = DeliveryTestEnvironment.create(backend);
+        DynamoDbClient failing = spy(env.resources.dynamoDb);
+        start(failing, Clock.systemUTC());
+        String id = create();
+        // Mockito: moto cannot be made to fail one read; the subscription's read before any write fails.
+        doThrow(DynamoDbException.builder().message("injected").statusCode(500).build()).when(failing).getItem(
+                argThat((GetItemRequest r) -> r != null && r.tableName().equals(config.subscriptionsTable())));
+
+        assertThat(call("POST", "/api/v1/subscriptions/" + id + "/resume", null).status()).isEqualTo(500);
+
+        assertThat(entries(audit(Map.of("limit", "100")))).extracting(e -> e.get("action").asText())
+                .containsExactly("subscription.create");
     }
 
     private static JsonNode json(String line) {

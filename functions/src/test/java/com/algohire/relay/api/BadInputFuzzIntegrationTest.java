@@ -91,6 +91,52 @@ class BadInputFuzzIntegrationTest {
         assertThat(statuses).containsKeys(200, 400, 404);
     }
 
+    /**
+     * The query parameters that reach an AWS call of their own (CloudWatch's GetMetricData for the statistics, the
+     * audit trail's day-by-day queries), and the routes without parameters beside them: times around every bound
+     * (sub-second and sub-minute windows, year 9999, the epoch, before CloudWatch's retention, the near future).
+     */
+    @Test
+    void queryParameterRoutes_whenFuzzedWithTimesAroundEveryBound_neverAnswer5xx(AwsBackend backend) throws Exception {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        ManagementApiHandler management = new ManagementApiHandler(env.config(Map.of()), env.resources.clients);
+        java.time.Instant now = java.time.Instant.now();
+        List<String> times = new ArrayList<>(List.of(STRINGS));
+        for (java.time.Duration offset : List.of(java.time.Duration.ZERO, java.time.Duration.ofMillis(500),
+                java.time.Duration.ofSeconds(59), java.time.Duration.ofMinutes(1), java.time.Duration.ofHours(1),
+                java.time.Duration.ofDays(1), java.time.Duration.ofDays(16), java.time.Duration.ofDays(31),
+                java.time.Duration.ofDays(64), java.time.Duration.ofDays(455), java.time.Duration.ofDays(456))) {
+            times.add(now.minus(offset).toString());
+            times.add(now.plus(offset).toString());
+        }
+        times.addAll(List.of("9999-12-31T23:59:59.999Z", "1970-01-01T00:00:00Z", "1970-01-01T00:00:00.500Z",
+                "2026-01-01T00:00:00.000000001Z"));
+        Random random = new Random(20261208);
+        List<String> failures = new ArrayList<>();
+        Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+        for (int i = 0; i < 300; i++) {
+            Map<String, String> query = new HashMap<>();
+            for (String name : new String[] {"from", "to", "limit", "cursor"}) {
+                if (random.nextInt(3) > 0) {
+                    query.put(name, name.equals("from") || name.equals("to")
+                            ? times.get(random.nextInt(times.size())) : pick(random));
+                }
+            }
+            String path = switch (random.nextInt(5)) {
+                case 0, 1 -> "/api/v1/stats";
+                case 2, 3 -> "/api/v1/audit";
+                default -> random.nextBoolean() ? "/api/v1/queues" : "/api/v1/dlq";
+            };
+            APIGatewayProxyResponseEvent response = send(management, "GET", path, null, query);
+            statuses.merge(response.getStatusCode(), 1, Integer::sum);
+            if (response.getStatusCode() >= 500) {
+                failures.add(response.getStatusCode() + " for " + path + " query=" + query);
+            }
+        }
+        assertThat(failures).isEmpty();
+        assertThat(statuses).containsKeys(200, 400);
+    }
+
     private static String pick(Random random) {
         return STRINGS[random.nextInt(STRINGS.length)];
     }

@@ -8,6 +8,7 @@ import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.spy;
 
 import com.algohire.relay.api.ManagementApiHandler;
+import com.algohire.relay.audit.Commit;
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
 import com.algohire.relay.internal.Json;
 import com.algohire.relay.localaws.AwsBackend;
@@ -48,7 +49,8 @@ class DeadLetterQueueIntegrationTest {
         doThrow(SqsException.builder().statusCode(400).message("a message move task is already running").build())
                 .when(sqs).startMessageMoveTask(any(StartMessageMoveTaskRequest.class));
 
-        assertThatThrownBy(() -> new DeadLetterQueue(sqs, env.dlqUrl, env.queueUrl, Clock.systemUTC()).redrive())
+        assertThatThrownBy(() -> new DeadLetterQueue(sqs, env.dlqUrl, env.queueUrl, Clock.systemUTC())
+                .redrive(Commit.NONE))
                 .isInstanceOfSatisfying(DeadLetterQueue.RedriveInProgressException.class,
                         e -> assertThat(e.taskHandle()).isEqualTo("other-operators-task"));
     }
@@ -70,7 +72,8 @@ class DeadLetterQueueIntegrationTest {
         doThrow(refusal("There is already a task running. Only one active task is allowed for a source queue arn at "
                 + "a given time.")).when(sqs).startMessageMoveTask(any(StartMessageMoveTaskRequest.class));
 
-        assertThatThrownBy(() -> new DeadLetterQueue(sqs, env.dlqUrl, env.queueUrl, Clock.systemUTC()).redrive())
+        assertThatThrownBy(() -> new DeadLetterQueue(sqs, env.dlqUrl, env.queueUrl, Clock.systemUTC())
+                .redrive(Commit.NONE))
                 .isInstanceOfSatisfying(DeadLetterQueue.RedriveInProgressException.class,
                         e -> assertThat(e.taskHandle()).isNull());
     }
@@ -82,7 +85,8 @@ class DeadLetterQueueIntegrationTest {
         doThrow(refusal("Source queue must be configured as a Dead Letter Queue."))
                 .when(sqs).startMessageMoveTask(any(StartMessageMoveTaskRequest.class));
 
-        assertThatThrownBy(() -> new DeadLetterQueue(sqs, env.dlqUrl, env.queueUrl, Clock.systemUTC()).redrive())
+        assertThatThrownBy(() -> new DeadLetterQueue(sqs, env.dlqUrl, env.queueUrl, Clock.systemUTC())
+                .redrive(Commit.NONE))
                 .isInstanceOf(SqsException.class);
     }
 
@@ -93,11 +97,12 @@ class DeadLetterQueueIntegrationTest {
         DeadLetterQueue dlq = new DeadLetterQueue(env.resources.sqs, env.dlqUrl, env.queueUrl, clock);
         env.resources.sqs.sendMessage(r -> r.queueUrl(env.dlqUrl).messageBody("{}"));
 
-        String first = dlq.redrive();
-        assertThatThrownBy(dlq::redrive).isInstanceOf(DeadLetterQueue.RedriveInProgressException.class);
+        String first = dlq.redrive(Commit.NONE);
+        assertThatThrownBy(() -> dlq.redrive(Commit.NONE))
+                .isInstanceOf(DeadLetterQueue.RedriveInProgressException.class);
         clock.advance(DeadLetterQueue.CONCURRENT_WINDOW.plus(Duration.ofSeconds(1)));
 
-        assertThat(dlq.redrive()).isNotBlank().isNotEqualTo(first);
+        assertThat(dlq.redrive(Commit.NONE)).isNotBlank().isNotEqualTo(first);
     }
 
     @Test

@@ -146,6 +146,38 @@ class MetricsIntegrationTest {
     }
 
     @Test
+    void stats_whenTheWindowIsOneCloudWatchCannotAnswer_answers400NamingTheFieldNever5xx(AwsBackend backend)
+            throws Exception {
+        DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
+        ManagementApiHandler management = new ManagementApiHandler(env.config(Map.of()), env.resources.clients);
+        Instant hourAgo = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+        // under a second, under CloudWatch's one-minute resolution, in year 9999, before CloudWatch's 455 days
+        Map<Map<String, String>, List<String>> cases = new java.util.LinkedHashMap<>();
+        cases.put(Map.of("from", hourAgo.toString(), "to", hourAgo.plusMillis(500).toString()),
+                List.of("INVALID_RANGE", "from"));
+        cases.put(Map.of("from", hourAgo.toString(), "to", hourAgo.plusSeconds(59).toString()),
+                List.of("INVALID_RANGE", "from"));
+        cases.put(Map.of("from", "9999-12-30T00:00:00Z", "to", "9999-12-31T00:00:00Z"),
+                List.of("INVALID_FROM", "from"));
+        cases.put(Map.of("from", "9999-12-31T23:59:00Z"), List.of("INVALID_FROM", "from"));
+        cases.put(Map.of("to", "9999-12-31T23:59:59Z"), List.of("INVALID_TO", "to"));
+        cases.put(Map.of("from", hourAgo.toString(), "to", "9999-12-31T23:59:59Z"), List.of("INVALID_RANGE", "from"));
+        cases.put(Map.of("from", "2000-01-01T00:00:00Z", "to", "2000-01-02T00:00:00Z"),
+                List.of("INVALID_FROM", "from"));
+        cases.put(Map.of("from", Instant.now().minus(456, ChronoUnit.DAYS).toString(),
+                "to", Instant.now().minus(450, ChronoUnit.DAYS).toString()), List.of("INVALID_FROM", "from"));
+        org.assertj.core.api.SoftAssertions.assertSoftly(softly -> cases.forEach((query, expected) -> {
+            APIGatewayProxyResponseEvent response = statsResponse(management, query);
+            JsonNode error = json(response.getBody()).path("error");
+            softly.assertThat(List.of(response.getStatusCode(), error.path("code").asText(),
+                    error.path("field").asText())).as(query + ": " + response.getBody())
+                    .isEqualTo(List.of(400, expected.get(0), expected.get(1)));
+        }));
+        assertThat(statsResponse(management, Map.of("from", hourAgo.toString(), "to",
+                hourAgo.plusSeconds(60).toString())).getStatusCode()).isEqualTo(200);
+    }
+
+    @Test
     void queues_withoutSqsMetricsLocally_answerOldestAgeSecondsNull(AwsBackend backend) throws Exception {
         DeliveryTestEnvironment env = DeliveryTestEnvironment.create(backend);
         ManagementApiHandler management = new ManagementApiHandler(env.config(Map.of()), env.resources.clients);
@@ -160,12 +192,25 @@ class MetricsIntegrationTest {
         });
     }
 
-    private static String stats(ManagementApiHandler management, Map<String, String> query) throws Exception {
-        APIGatewayProxyResponseEvent response = management.handleRequest(new APIGatewayProxyRequestEvent()
+    private static APIGatewayProxyResponseEvent statsResponse(ManagementApiHandler management,
+                                                              Map<String, String> query) {
+        return management.handleRequest(new APIGatewayProxyRequestEvent()
                 .withHttpMethod("GET").withPath("/api/v1/stats").withResource("/api/v1/stats")
                 .withQueryStringParameters(query), null);
+    }
+
+    private static String stats(ManagementApiHandler management, Map<String, String> query) throws Exception {
+        APIGatewayProxyResponseEvent response = statsResponse(management, query);
         assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(400);
         return Json.mapper().readTree(response.getBody()).get("error").get("code").asText();
+    }
+
+    private static JsonNode json(String body) {
+        try {
+            return Json.mapper().readTree(body);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static void subscribe(ManagementApiHandler management, String url) {

@@ -5,6 +5,7 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.spy;
 
+import com.algohire.relay.audit.Commit;
 import com.algohire.relay.delivery.DeliveryTestEnvironment;
 import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.Json;
@@ -106,7 +107,7 @@ class SubscriptionServiceIntegrationTest {
         assertThat(stored.disabledReason()).contains("410");
 
         Subscription fresh = f.service().update(id, Json.mapper().readTree("{\"description\":\"renamed\"}"),
-                "operator");
+                "operator", Commit.NONE);
         assertThat(fresh.description()).isEqualTo("renamed");
         assertThat(fresh.active()).isFalse();
     }
@@ -118,7 +119,8 @@ class SubscriptionServiceIntegrationTest {
                 "{\"url\":\"https://old.example.com/x\",\"eventTypes\":[\"*\"]}")));
         Subscription readByAttempt = f.store().find(id).orElseThrow();
         f.clock().advance(Duration.ofSeconds(1));
-        f.service().update(id, Json.mapper().readTree("{\"url\":\"https://new.example.com/x\"}"), "operator");
+        f.service().update(id, Json.mapper().readTree("{\"url\":\"https://new.example.com/x\"}"), "operator",
+                Commit.NONE);
         Subscription patched = f.store().find(id).orElseThrow();
 
         assertThat(f.store().disable(readByAttempt, "receiver answered 410 Gone", f.clock().instant())).isFalse();
@@ -133,7 +135,8 @@ class SubscriptionServiceIntegrationTest {
         Instant created = f.store().find(id).orElseThrow().updatedAt();
 
         f.clock().set(created.minus(Duration.ofMinutes(5))); // this function's clock runs behind the creator's
-        f.service().update(id, Json.mapper().readTree("{\"description\":\"skewed\"}"), "operator");
+        f.service().update(id, Json.mapper().readTree("{\"description\":\"skewed\"}"), "operator",
+                Commit.NONE);
         Instant patched = f.store().find(id).orElseThrow().updatedAt();
         f.service().rotateSecret(id);
         Instant rotated = f.store().find(id).orElseThrow().updatedAt();

@@ -3,6 +3,7 @@ package com.algohire.relay.local;
 import com.algohire.relay.api.ApiResponses;
 import com.algohire.relay.config.ApiRoutes.Auth;
 import com.algohire.relay.internal.Json;
+import com.algohire.relay.local.console.HostCheck;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
@@ -42,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * An HTTP server on localhost that does what the deployed REST API does in front of the Lambda functions: matches
  * the route, checks the credential the stack requires, enforces the 10 MB payload limit, turns the request into
  * the Lambda proxy integration's {@link APIGatewayProxyRequestEvent}, invokes the handler and writes its response.
+ *
+ * <p>Unlike API Gateway it listens on the developer's machine, with well-known keys, where any web page the
+ * developer opens can reach it: every context it serves (the API's routes and what {@link #serve} adds) answers
+ * only a loopback {@code Host} of its own port or the name it was bound by ({@link HostCheck}), before any route
+ * or key is looked at, so a page on a name re-bound to 127.0.0.1 (DNS rebinding) gets 421 and nothing else.
  */
 public final class ApiGatewayEmulator implements AutoCloseable {
     /** API Gateway's hard limit on a request payload. */
@@ -82,17 +88,22 @@ public final class ApiGatewayEmulator implements AutoCloseable {
     private final List<Route> routes;
     private final Keys keys;
     private final Duration functionTimeout;
+    private final HostCheck hosts;
 
     private ApiGatewayEmulator(HttpServer server, ExecutorService executor, List<Route> routes, Keys keys,
-                               Duration functionTimeout) {
+                               Duration functionTimeout, HostCheck hosts) {
         this.server = server;
+        this.hosts = hosts;
         this.executor = executor;
         this.routes = List.copyOf(routes);
         this.keys = keys;
         this.functionTimeout = functionTimeout;
     }
 
-    /** Binds {@code address} (port 0 picks a free one) and starts serving. */
+    /**
+     * Binds {@code address} (port 0 picks a free one) and starts serving, to the loopback names of the bound port
+     * and to {@code address}'s own name (what --host gave).
+     */
     public static ApiGatewayEmulator start(InetSocketAddress address, List<Route> routes, Keys keys,
                                            Duration functionTimeout) {
         HttpServer server;
@@ -109,16 +120,26 @@ public final class ApiGatewayEmulator implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        ApiGatewayEmulator emulator = new ApiGatewayEmulator(server, executor, routes, keys, functionTimeout);
-        server.createContext("/", emulator::handle);
+        int port = server.getAddress().getPort();
+        HostCheck hosts = HostCheck.loopback(port).and(address.getHostString(), port);
+        ApiGatewayEmulator emulator = new ApiGatewayEmulator(server, executor, routes, keys, functionTimeout, hosts);
+        server.createContext("/", emulator::handle).getFilters().add(hosts.filter());
         server.setExecutor(executor);
         server.start();
         return emulator;
     }
 
-    /** Serves {@code path} and everything under it with {@code handler} instead of the API's routes. */
+    /**
+     * Serves {@code path} and everything under it with {@code handler} instead of the API's routes, behind the
+     * same Host check.
+     */
     public void serve(String path, com.sun.net.httpserver.HttpHandler handler) {
-        server.createContext(path, handler);
+        server.createContext(path, handler).getFilters().add(hosts.filter());
+    }
+
+    /** The {@code Host}s this server answers to, for a handler served beside it that checks them itself. */
+    public HostCheck hosts() {
+        return hosts;
     }
 
     /** {@code http://host:port}, without a trailing slash. */

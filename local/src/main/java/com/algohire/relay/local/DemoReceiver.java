@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,8 +27,8 @@ import java.util.regex.Pattern;
  * not kept (payloads stay in the relay), and the signature is not checked (the receiver does not know the
  * subscription's secret: see webhook-verifier for a receiver that does).
  *
- * <p>Only loopback {@code Host}s are answered, as for the console: a web page re-pointed at 127.0.0.1 (DNS
- * rebinding) cannot read the list.
+ * <p>It is served behind the API emulator's Host check ({@code ApiGatewayEmulator#serve}): only loopback
+ * {@code Host}s are answered, so a web page re-pointed at 127.0.0.1 (DNS rebinding) cannot read the list.
  */
 final class DemoReceiver implements HttpHandler {
     static final String PATH = "/demo/receiver";
@@ -37,12 +36,10 @@ final class DemoReceiver implements HttpHandler {
     private static final int KEPT = 50;
     private static final int MAX_BODY = 11 * 1024 * 1024;
 
-    private final Set<String> allowedHosts;
     private final Clock clock;
     private final Deque<Map<String, Object>> received = new ArrayDeque<>();
 
-    DemoReceiver(Set<String> allowedHosts, Clock clock) {
-        this.allowedHosts = Set.copyOf(allowedHosts);
+    DemoReceiver(Clock clock) {
         this.clock = clock;
     }
 
@@ -51,11 +48,6 @@ final class DemoReceiver implements HttpHandler {
         try (exchange) {
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
             exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-            String host = exchange.getRequestHeaders().getFirst("Host");
-            if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
-                send(exchange, 421, Map.of("error", "the demo receiver answers only to " + allowedHosts));
-                return;
-            }
             String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
             String path = exchange.getRequestURI().getRawPath();
             if (method.equals("GET") && (path.equals(PATH) || path.equals(PATH + "/"))) {

@@ -63,7 +63,8 @@ public final class LocalRelay implements AutoCloseable {
                 usage: ./relay local [--port N] [--host ADDRESS] [--sweep-interval-seconds N]
                                      [--delivery-max-concurrency N] [--delivery-slow-max-concurrency N]
                   --port N                    HTTP port (default 3000, env PORT; 0 picks a free one)
-                  --host ADDRESS              interface to bind (default 127.0.0.1, env RELAY_LOCAL_HOST)
+                  --host ADDRESS              interface to bind (default 127.0.0.1, env RELAY_LOCAL_HOST), and
+                                              the one Host besides the loopback names the routes answer
                   --sweep-interval-seconds N  sweeper period (default 60, env SWEEP_INTERVAL_SECONDS)
                   --delivery-max-concurrency N       main delivery lane's pollers, as the stack's context setting
                                                      (default %d, env RELAY_LOCAL_DELIVERY_MAX_CONCURRENCY)
@@ -267,12 +268,10 @@ public final class LocalRelay implements AutoCloseable {
                     timed(routes(new IngestApiHandler(config, clients, metrics),
                             new ManagementApiHandler(config, clients, metrics)), instrumentation.invocations()),
                     options.keys(), API_FUNCTION_TIMEOUT);
-            int port = api.baseUri().getPort();
-            java.util.Set<String> hosts = new java.util.HashSet<>(ConsoleHandler.loopbackHosts(port));
-            hosts.add(options.host().toLowerCase(java.util.Locale.ROOT) + ":" + port);
-            api.serve(DemoReceiver.PATH, new DemoReceiver(hosts, java.time.Clock.systemUTC()));
+            // Both behind the emulator's Host check (loopback names of the port, or the --host name).
+            api.serve(DemoReceiver.PATH, new DemoReceiver(java.time.Clock.systemUTC()));
             api.serve(ConsoleHandler.PATH, new ConsoleHandler(new LocalForwarder(api.baseUri(),
-                    ApiGatewayEmulator.ADMIN_KEY_HEADER, options.keys().adminKey()), hosts));
+                    ApiGatewayEmulator.ADMIN_KEY_HEADER, options.keys().adminKey()), api.hosts()));
             return new LocalRelay(options, backend, resources, api, workers, config, lanes);
         } catch (RuntimeException e) {
             closeAll(workers);

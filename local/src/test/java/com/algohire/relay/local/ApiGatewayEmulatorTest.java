@@ -6,10 +6,12 @@ import com.algohire.relay.api.ApiResponses;
 import com.algohire.relay.config.ApiRoutes.Auth;
 import com.algohire.relay.local.ApiGatewayEmulator.Keys;
 import com.algohire.relay.local.ApiGatewayEmulator.Route;
+import com.algohire.relay.local.console.RawHttp;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -39,6 +41,7 @@ class ApiGatewayEmulatorTest {
     private final RecordingHandler management = new RecordingHandler("management");
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private ApiGatewayEmulator emulator;
+    private final java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeAll
     void start() throws Exception {
@@ -59,6 +62,11 @@ class ApiGatewayEmulatorTest {
                 new Route("POST", "/api/v1/dlq/redrive", Auth.OPERATOR, "management", ingest),
                 new Route("GET", "/fails", Auth.NONE, "failing", failing),
                 new Route("GET", "/binary", Auth.NONE, "binary", binary)), KEYS, Duration.ofSeconds(30));
+        emulator.serve("/served", exchange -> {
+            served.incrementAndGet();
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
     }
 
     @AfterAll
@@ -70,6 +78,71 @@ class ApiGatewayEmulatorTest {
     void reset() {
         ingest.events.clear();
         management.events.clear();
+        served.set(0);
+    }
+
+    // --- DNS rebinding: a page on the attacker's name re-pointed at 127.0.0.1, sending valid keys (the defaults
+    // are public), on raw sockets since java.net.http will not send another Host
+
+    private RawHttp.Response raw(String method, String target, String host, String... headers) throws Exception {
+        Map<String, String> all = new java.util.LinkedHashMap<>();
+        if (host != null) {
+            all.put("Host", host);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            all.put(headers[i], headers[i + 1]);
+        }
+        return RawHttp.send(emulator.baseUri().getPort(), method, target, all,
+                method.equals("POST") ? "{\"eventType\":\"job.created\",\"payload\":{}}" : null);
+    }
+
+    @Test
+    void everyRoute_whenHostIsNotALoopbackNameOfItsPort_isRefused421MisdirectedRequestAndReachesNothing()
+            throws Exception {
+        int port = emulator.baseUri().getPort();
+        List<String> hosts = new ArrayList<>(List.of("evil.example:" + port, "evil.example", "127.0.0.1",
+                "127.0.0.1:1", "localhost:" + (port == 65535 ? port - 1 : port + 1), "127.0.0.1." + "evil.example:"
+                + port, "localhost:" + port + ".evil.example", "[::2]:" + port, "0.0.0.0:" + port));
+        hosts.add(null);
+        for (String host : hosts) {
+            List<RawHttp.Response> answers = List.of(
+                    raw("POST", "/api/v1/dlq/redrive", host, "x-admin-key", "admin-key",
+                            "Content-Type", "application/json"),
+                    raw("GET", "/api/v1/events/evt_1", host, "x-admin-key", "admin-key"),
+                    raw("POST", "/api/v1/events", host, "x-api-key", "ingest-key", "x-idempotency-key", "k1",
+                            "Content-Type", "application/json"),
+                    raw("GET", "/health", host),
+                    raw("GET", "/served", host),
+                    raw("GET", "/no/such/route", host));
+            for (RawHttp.Response answer : answers) {
+                if (host == null) {
+                    // Without a Host an HTTP/1.1 request is malformed: the JDK server may refuse it itself.
+                    assertThat(answer.status()).isIn(400, 421);
+                    continue;
+                }
+                assertThat(answer.status()).as("Host %s", host).isEqualTo(421);
+                assertThat(answer.header("Content-Type")).startsWith("application/json");
+                JsonNode error = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.body());
+                assertThat(error.get("success").asBoolean()).isFalse();
+                assertThat(error.at("/error/code").asText()).isEqualTo("MISDIRECTED_REQUEST");
+                assertThat(error.at("/error/message").asText()).contains("localhost:" + port);
+            }
+        }
+        assertThat(ingest.events).isEmpty();
+        assertThat(management.events).isEmpty();
+        assertThat(served.get()).isZero();
+    }
+
+    @Test
+    void everyRoute_whenHostIsALoopbackNameOfItsPort_isServed() throws Exception {
+        int port = emulator.baseUri().getPort();
+        for (String host : List.of("localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port,
+                "LocalHost:" + port)) {
+            assertThat(raw("GET", "/health", host).status()).as("Host %s", host).isEqualTo(202);
+            assertThat(raw("GET", "/served", host).status()).as("Host %s", host).isEqualTo(204);
+        }
+        assertThat(ingest.events).hasSize(4);
+        assertThat(served.get()).isEqualTo(4);
     }
 
     @Test

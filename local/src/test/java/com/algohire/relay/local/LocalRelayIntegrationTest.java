@@ -220,6 +220,32 @@ class LocalRelayIntegrationTest {
         }
     }
 
+    /**
+     * DNS rebinding, as reproduced: a page on the attacker's name, re-pointed at 127.0.0.1, posts a subscription to
+     * every event with the public default admin key, to read its signing secret from the answer. Every route
+     * answers only a loopback Host of its own port.
+     */
+    @Test
+    void api_whenARebindingPageSendsTheDefaultAdminKey_isRefused421AndCreatesNothing() throws Exception {
+        int port = relay.baseUri().getPort();
+        String url = "https://rebinding-" + UUID.randomUUID() + ".example.com/steal";
+        com.algohire.relay.local.console.RawHttp.Response answer = com.algohire.relay.local.console.RawHttp.send(port,
+                "POST", "/api/v1/subscriptions", java.util.Map.of("Host", "attacker.example:" + port,
+                        "Origin", "http://attacker.example:" + port, "x-admin-key", relay.keys().adminKey(),
+                        "Content-Type", "application/json"), "{\"url\":\"" + url + "\",\"eventTypes\":[\"*\"]}");
+
+        assertThat(answer.status()).isEqualTo(421);
+        assertThat(json.readTree(answer.body()).at("/error/code").asText()).isEqualTo("MISDIRECTED_REQUEST");
+        assertThat(answer.body()).doesNotContain("whsec_");
+        String list = send(HttpRequest.newBuilder(uri("/api/v1/subscriptions?limit=100"))
+                .header("x-admin-key", relay.keys().adminKey()).GET()).body();
+        assertThat(list).contains("\"success\":true").doesNotContain(url);
+        for (String path : java.util.List.of("/health", "/console/", "/demo/receiver")) {
+            assertThat(com.algohire.relay.local.console.RawHttp.send(port, "GET", path,
+                    java.util.Map.of("Host", "attacker.example:" + port), null).status()).as(path).isEqualTo(421);
+        }
+    }
+
     private String subscribe(String url, String eventType) throws Exception {
         HttpResponse<String> created = send(HttpRequest.newBuilder(uri("/api/v1/subscriptions"))
                 .header("x-admin-key", relay.keys().adminKey()).header("Content-Type", "application/json")

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * to use it: a cross-site form or fetch (CSRF), or a page on a name the attacker re-points at 127.0.0.1 (DNS
  * rebinding). So an API call is forwarded only when all hold:
  * <ul>
- *   <li>its {@code Host} is one of the loopback names this server answers to (rebinding sends the attacker's);</li>
+ *   <li>its {@code Host} is one of the loopback names this server answers to (rebinding sends the attacker's;
+ *       {@link HostCheck}, the check every local server shares);</li>
  *   <li>its {@code Origin}, when present, is this server's own origin;</li>
  *   <li>its {@code Sec-Fetch-Site}, when present, is {@code same-origin};</li>
  *   <li>it carries {@value #TOKEN_HEADER} with this start's random token, which the page reads from its own HTML
@@ -56,25 +57,20 @@ public final class ConsoleHandler implements HttpHandler {
 
     private final ConsoleForwarder forwarder;
     private final String token;
-    private final Set<String> allowedHosts;
+    private final HostCheck hosts;
 
     /**
-     * @param allowedHosts the {@code Host} header values this server answers to, e.g. {@code localhost:3000},
-     *                     {@code 127.0.0.1:3000} (see {@link #loopbackHosts})
+     * @param hosts the {@code Host} header values this server answers to, e.g. {@code localhost:3000},
+     *              {@code 127.0.0.1:3000} ({@link HostCheck#loopback})
      */
-    public ConsoleHandler(ConsoleForwarder forwarder, Set<String> allowedHosts) {
-        this(forwarder, allowedHosts, newToken());
+    public ConsoleHandler(ConsoleForwarder forwarder, HostCheck hosts) {
+        this(forwarder, hosts, newToken());
     }
 
-    ConsoleHandler(ConsoleForwarder forwarder, Set<String> allowedHosts, String token) {
+    ConsoleHandler(ConsoleForwarder forwarder, HostCheck hosts, String token) {
         this.forwarder = forwarder;
-        this.allowedHosts = Set.copyOf(allowedHosts);
+        this.hosts = hosts;
         this.token = token;
-    }
-
-    /** The loopback names a browser on this machine may use for {@code port}. */
-    public static Set<String> loopbackHosts(int port) {
-        return Set.of("localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port);
     }
 
     private static String newToken() {
@@ -87,12 +83,10 @@ public final class ConsoleHandler implements HttpHandler {
     public void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             securityHeaders(exchange);
-            String host = exchange.getRequestHeaders().getFirst("Host");
-            if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
-                refuse(exchange, 421, "CONSOLE_HOST_REFUSED", "The console answers only to " + allowedHosts
-                        + " (Host header: a page on another name cannot use it)");
+            if (!hosts.admit(exchange)) {
                 return;
             }
+            String host = exchange.getRequestHeaders().getFirst("Host");
             String path = exchange.getRequestURI().getRawPath();
             if (path.equals(API_PREFIX) || path.startsWith(API_PREFIX + "/")) {
                 api(exchange, host, path.substring(API_PREFIX.length()));
@@ -279,6 +273,6 @@ public final class ConsoleHandler implements HttpHandler {
 
     /** For tests: the allowed hosts. */
     List<String> hosts() {
-        return List.copyOf(allowedHosts);
+        return hosts.hosts();
     }
 }

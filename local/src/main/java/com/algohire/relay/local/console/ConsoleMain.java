@@ -102,7 +102,7 @@ public final class ConsoleMain {
             ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
             http.setExecutor(executor);
             int bound = http.getAddress().getPort();
-            http.createContext(ConsoleHandler.PATH, new ConsoleHandler(forwarder, ConsoleHandler.loopbackHosts(bound)));
+            http.createContext(ConsoleHandler.PATH, new ConsoleHandler(forwarder, HostCheck.loopback(bound)));
             http.start();
             return new Server(http, executor);
         }

@@ -48,7 +48,7 @@ class ConsoleHandlerTest {
             }
         };
         server.createContext(ConsoleHandler.PATH,
-                new ConsoleHandler(recording, ConsoleHandler.loopbackHosts(port), TOKEN));
+                new ConsoleHandler(recording, HostCheck.loopback(port), TOKEN));
         server.start();
     }
 
@@ -206,7 +206,7 @@ class ConsoleHandlerTest {
             RawHttp.Response response = send("GET", target, headers("Host", "evil.example:" + port), null);
 
             assertThat(response.status()).as(target).isEqualTo(421);
-            assertThat(response.body()).contains("CONSOLE_HOST_REFUSED").doesNotContain(TOKEN);
+            assertThat(response.body()).contains("\"code\":\"MISDIRECTED_REQUEST\"").doesNotContain(TOKEN);
         }
     }
 
@@ -217,7 +217,7 @@ class ConsoleHandlerTest {
                     headers("Host", host, "Origin", "http://" + host, ConsoleHandler.TOKEN_HEADER, TOKEN), null);
 
             assertThat(response.status()).as(host).isEqualTo(421);
-            assertThat(response.body()).contains("CONSOLE_HOST_REFUSED");
+            assertThat(response.body()).contains("\"code\":\"MISDIRECTED_REQUEST\"");
         }
         RawHttp.Response noHost = send("GET", "/console/", Map.of(), null);
         assertThat(noHost.status()).isIn(400, 421);

@@ -13,12 +13,13 @@ import java.util.Map;
 
 /**
  * HTTP/1.1 over a plain socket, so that a test can send what a browser would on a hostile page: any {@code Host}
- * (java.net.http refuses to set it), any {@code Origin}, a form's content type.
+ * (java.net.http refuses to set it), any {@code Origin}, a form's content type. Public for the tests of the
+ * other local servers' Host checks (the API emulator's).
  */
-final class RawHttp {
+public final class RawHttp {
 
-    record Response(int status, Map<String, String> headers, String body) {
-        String header(String name) {
+    public record Response(int status, Map<String, String> headers, String body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
@@ -27,7 +28,7 @@ final class RawHttp {
     }
 
     /** Sends one request to 127.0.0.1:{@code port}; {@code headers} must include Host. */
-    static Response send(int port, String method, String target, Map<String, String> headers, String body)
+    public static Response send(int port, String method, String target, Map<String, String> headers, String body)
             throws IOException {
         byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(method + " " + target + " HTTP/1.1\r\n");
