@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.services.apigateway.AccessLogFormat;
 import software.amazon.awscdk.services.apigateway.ApiKey;
 import software.amazon.awscdk.services.apigateway.AuthorizationType;
@@ -74,7 +75,9 @@ final class RelayApi extends Construct {
     /** The API and its one stage: tracing, JSON access logs, error-level execution logs, throttling. */
     private RestApi restApi(boolean createCloudWatchRole) {
         return RestApi.Builder.create(this, "Api")
-                .restApiName("webhook-relay")
+                // API Gateway's metrics know an API by its name alone (ApiName): the stack's name keeps two relay
+                // stacks of one account and Region apart in every alarm and graph (RelayTelemetry).
+                .restApiName(Aws.STACK_NAME)
                 .description("AlgoHire webhook event relay: event ingestion and subscription management")
                 // Callers are AlgoHire services in AWS: a regional endpoint avoids the edge (CloudFront) hop.
                 .endpointTypes(List.of(EndpointType.REGIONAL))
@@ -92,11 +95,24 @@ final class RelayApi extends Construct {
                         .metricsEnabled(true)
                         .throttlingRateLimit(STAGE_RATE_LIMIT)
                         .throttlingBurstLimit(STAGE_BURST_LIMIT)
-                        .methodOptions(Map.of("/api/v1/events/POST", MethodDeploymentOptions.builder()
-                                .throttlingRateLimit(throttle.rateLimit())
-                                .throttlingBurstLimit(throttle.burstLimit())
-                                .build()))
+                        .methodOptions(Map.of("/api/v1/events/POST",
+                                methodSetting(throttle.rateLimit(), throttle.burstLimit())))
                         .build())
+                .build();
+    }
+
+    /**
+     * A method's own stage setting. It replaces the stage's {@code /*} setting for that method rather than adding to
+     * it, so it repeats the stage's metrics and logging: without them the method has no per-method metrics (the
+     * ingest 5xx alarm would read a metric that never exists) and no execution logs.
+     */
+    private static MethodDeploymentOptions methodSetting(int rateLimit, int burstLimit) {
+        return MethodDeploymentOptions.builder()
+                .metricsEnabled(true)
+                .loggingLevel(MethodLoggingLevel.ERROR)
+                .dataTraceEnabled(false)
+                .throttlingRateLimit(rateLimit)
+                .throttlingBurstLimit(burstLimit)
                 .build();
     }
 

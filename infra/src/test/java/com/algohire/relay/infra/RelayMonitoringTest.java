@@ -127,6 +127,61 @@ class RelayMonitoringTest {
         assertThat(alarm.path("TreatMissingData").asText()).isEqualTo("notBreaching");
     }
 
+    /**
+     * A method setting replaces the stage's {@code /*} one for that method: one that set only throttling left
+     * POST /api/v1/events without detailed metrics, so the 5xx alarm read a metric that never exists.
+     */
+    @Test
+    void ingestServerErrorsAlarm_whenSynthesized_readsAMethodWhoseStageSettingEmitsDetailedMetrics() {
+        JsonNode alarm = t.properties(alarmOn("AWS/ApiGateway", "5XXError"));
+        Map<String, JsonNode> dims = dimensions(alarm);
+        String resourcePath = "/" + dims.get("Resource").asText().replace("/", "~1");
+        JsonNode stage = t.properties(t.logicalIds("AWS::ApiGateway::Stage").get(0));
+        JsonNode setting = null;
+        for (JsonNode candidate : stage.path("MethodSettings")) {
+            if (resourcePath.equals(candidate.path("ResourcePath").asText())
+                    && dims.get("Method").asText().equals(candidate.path("HttpMethod").asText())) {
+                setting = candidate;
+            }
+        }
+        assertThat(setting).as("the ingest method's own stage setting").isNotNull();
+        assertThat(setting.path("MetricsEnabled").asBoolean()).isTrue();
+        assertThat(setting.path("LoggingLevel").asText()).isEqualTo("ERROR");
+    }
+
+    /** Two stacks in one account and Region must not read each other's API metrics (ApiName is the only key). */
+    @Test
+    void apiMetrics_whenSynthesized_selectTheRestApiNamedAfterTheStack() throws Exception {
+        String apiId = t.logicalIds("AWS::ApiGateway::RestApi").get(0);
+        JsonNode apiName = t.properties(apiId).path("Name");
+        assertThat(flatten(apiName)).contains("${Ref:AWS::StackName}");
+        int alarms = 0;
+        for (String alarm : t.logicalIds("AWS::CloudWatch::Alarm")) {
+            for (JsonNode stat : metricStats(t.properties(alarm))) {
+                if ("AWS/ApiGateway".equals(stat.path("Namespace").asText())) {
+                    assertThat(dimensions(stat).get("ApiName")).as(alarm).isEqualTo(apiName);
+                    alarms++;
+                }
+            }
+        }
+        assertThat(alarms).isPositive();
+        int lines = 0;
+        for (JsonNode widget : dashboardBody().path("widgets")) {
+            for (JsonNode line : widget.path("properties").path("metrics")) {
+                if ("AWS/ApiGateway".equals(line.path(0).asText())) {
+                    Map<String, String> dims = new LinkedHashMap<>();
+                    for (int i = 2; i + 1 < line.size() && line.path(i).isTextual(); i += 2) {
+                        dims.put(line.path(i).asText(), line.path(i + 1).asText());
+                    }
+                    assertThat(dims).as(widget.path("properties").path("title").asText())
+                            .containsEntry("ApiName", flatten(apiName));
+                    lines++;
+                }
+            }
+        }
+        assertThat(lines).isPositive();
+    }
+
     @Test
     void queueAlarms_whenSynthesized_treatAQuietQueueAsHealthy() {
         List<String> sqsAlarms = t.logicalIds("AWS::CloudWatch::Alarm").stream()

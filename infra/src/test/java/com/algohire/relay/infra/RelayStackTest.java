@@ -376,6 +376,19 @@ class RelayStackTest {
         assertThat(ingest.path("ThrottlingBurstLimit").asInt()).isEqualTo(3000);
     }
 
+    /** Each method setting replaces the stage-wide one for its method, so each must repeat metrics and logging. */
+    @Test
+    void api_stage_everyMethodSettingKeepsDetailedMetricsAndErrorLogsWithoutDataTrace() {
+        JsonNode stage = t.properties(t.logicalIds("AWS::ApiGateway::Stage").get(0));
+        assertThat(stage.path("MethodSettings").size()).isGreaterThan(1);
+        for (JsonNode setting : stage.path("MethodSettings")) {
+            String method = setting.path("HttpMethod").asText() + " " + setting.path("ResourcePath").asText();
+            assertThat(setting.path("MetricsEnabled").asBoolean()).as(method).isTrue();
+            assertThat(setting.path("LoggingLevel").asText()).as(method).isEqualTo("ERROR");
+            assertThat(setting.path("DataTraceEnabled").asBoolean(true)).as(method).isFalse();
+        }
+    }
+
     @Test
     void api_withIngestRateLimitContext_scalesTheMethodAndKeyThrottlesAndCapsBurstsAtTheAccountBurst() {
         SynthesizedTemplate wider = SynthesizedTemplate.synthesize(Map.of(DeployOptions.INGEST_RATE_LIMIT, "4000"));
