@@ -62,15 +62,21 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
                 new HoldStore(dynamoDb, config.eventsTable(), config.retention()),
                 new TaskQueue(sqs, config.deliveryQueueUrl()), clock, log);
         this.log = log;
+        // Only calls the sweeper's role grants (RelayStackPermissionsTest checks it): a GetQueueAttributes, as the
+        // other functions prime SQS with, would be denied on every version publish.
         this.priming = new Priming("sweeper", List.of(
                 new Priming.Step("dynamodb-get-item", () -> Priming.readAbsentItem(dynamoDb, config.eventsTable())),
-                new Priming.Step("sqs-get-queue-attributes",
-                        () -> Priming.readQueueAttributes(sqs, config.deliveryQueueUrl()))), log);
+                new Priming.Step("unsent-writes", () -> {
+                    Priming.unsentUpdateItem(dynamoDb, config.eventsTable());
+                    Priming.unsentSendMessage(sqs, config.deliveryQueueUrl());
+                    Priming.responseModels();
+                })), log);
     }
 
     /**
-     * SnapStart priming (what CRaC's beforeCheckpoint runs): the DynamoDB and SQS paths, by a GetItem of a key that
-     * is never written and a GetQueueAttributes. No write, never throws ({@link Priming}).
+     * SnapStart priming (what CRaC's beforeCheckpoint runs): the DynamoDB path by a GetItem of a key that is never
+     * written, and the UpdateItem and SendMessage a sweep makes, built but never sent. No write, never throws
+     * ({@link Priming}).
      *
      * @return the steps that failed (logged), empty when all ran through
      */
@@ -84,17 +90,28 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
         return null;
     }
 
-    /** For the local runtime's schedule and tests: one run, its counts returned. */
+    /**
+     * For the local runtime's schedule and tests: one run, its counts returned. The heartbeat (SweeperRuns, what the
+     * SweeperHeartbeatMissing alarm reads) is counted only when the run completed: a sweep that threw, or a held-task
+     * check that could not list the subscriptions, beats no heart, so that runs failing every minute page.
+     */
     public Map<String, Integer> sweepOnce() {
         try {
-            return sweepAndCount();
+            Run run = sweepAndCount();
+            if (run.completed()) {
+                metrics.count(RelayMetrics.SWEEPER_RUNS);
+            }
+            return run.counts();
         } finally {
-            metrics.count(RelayMetrics.SWEEPER_RUNS);
             metrics.flush();
         }
     }
 
-    private Map<String, Integer> sweepAndCount() {
+    /** A run's counts, and whether both its parts ran through (single events failing to queue do not count). */
+    private record Run(Map<String, Integer> counts, boolean completed) {
+    }
+
+    private Run sweepAndCount() {
         Sweeper.Result result = sweeper.run();
         Map<String, Integer> counts = new LinkedHashMap<>(Map.of("found", result.found(), "queued", result.queued(),
                 "skipped", result.skipped(), "failed", result.failed(), "discarded", result.discarded()));
@@ -103,19 +120,23 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
                     + "its request had read it back as absent)", Map.of("discarded", result.discarded()));
         }
         HeldTaskWatchdog.Result held = watchdog();
-        counts.put("drainsRequeued", held.drains());
-        counts.put("probesRequeued", held.probes());
+        counts.put("drainsRequeued", held == null ? 0 : held.drains());
+        counts.put("probesRequeued", held == null ? 0 : held.probes());
         log.info("sweep finished", counts);
-        return counts;
+        return new Run(counts, held != null);
     }
 
-    /** The held-task check; a failure of its scan is logged and waits for the next sweep, like the sweep's own. */
+    /**
+     * The held-task check; a failure of its scan is logged and waits for the next sweep, like the sweep's own.
+     *
+     * @return its result, or null when it failed
+     */
     private HeldTaskWatchdog.Result watchdog() {
         try {
             return watchdog.run();
         } catch (RuntimeException e) {
             log.error("held-task check failed", Map.of("exception", e.getClass().getName()));
-            return new HeldTaskWatchdog.Result(0, 0, 0, 1);
+            return null;
         }
     }
 }
