@@ -563,7 +563,7 @@ class RelayStackTest {
     // --- Alarms and outputs ---
 
     @Test
-    void alarms_whenSynthesized_watchDlqDepthAndOldestMessageAgeAndNotifyTheTopic() {
+    void alarms_whenSynthesized_watchDlqDepthAndNotifyTheTopic() {
         String topic = alarmTopicId();
         t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
                 "MetricName", "ApproximateNumberOfMessagesVisible",
@@ -572,20 +572,6 @@ class RelayStackTest {
                 "ComparisonOperator", "GreaterThanThreshold",
                 "Dimensions", List.of(Map.of("Name", "QueueName",
                         "Value", Map.of("Fn::GetAtt", List.of(dlqId(), "QueueName")))),
-                "AlarmActions", List.of(Map.of("Ref", topic))));
-        t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
-                "MetricName", "ApproximateAgeOfOldestMessage",
-                "Threshold", RelayAlarms.OLDEST_MESSAGE_AGE_THRESHOLD.toSeconds(),
-                "ComparisonOperator", "GreaterThanThreshold",
-                "Dimensions", List.of(Map.of("Name", "QueueName",
-                        "Value", Map.of("Fn::GetAtt", List.of(deliveryQueueId(), "QueueName")))),
-                "AlarmActions", List.of(Map.of("Ref", topic))));
-        t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
-                "MetricName", "ApproximateAgeOfOldestMessage",
-                "Threshold", RelayAlarms.OLDEST_MESSAGE_AGE_THRESHOLD.toSeconds(),
-                "ComparisonOperator", "GreaterThanThreshold",
-                "Dimensions", List.of(Map.of("Name", "QueueName",
-                        "Value", Map.of("Fn::GetAtt", List.of(slowQueueId(), "QueueName")))),
                 "AlarmActions", List.of(Map.of("Ref", topic)),
                 "OKActions", List.of(Map.of("Ref", topic))));
         assertThat(t.properties(topic).path("KmsMasterKeyId").isMissingNode()).isFalse();
