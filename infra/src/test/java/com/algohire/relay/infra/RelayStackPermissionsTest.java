@@ -47,7 +47,10 @@ class RelayStackPermissionsTest {
     private static final String DELIVERY = "com.algohire.relay.delivery.DeliveryHandler";
     private static final String MANAGEMENT = "com.algohire.relay.api.ManagementApiHandler";
 
-    /** Active tracing: X-Ray's write actions have no resource-level permissions. Every function has them. */
+    /**
+     * Active tracing (-c xrayTracing=true, which these tests synthesize with so that the grants it adds are checked
+     * too): X-Ray's write actions have no resource-level permissions. Every function then has them.
+     */
     private static final List<String> TRACING = List.of(
             "* xray:PutTraceSegments",
             "* xray:PutTelemetryRecords");
@@ -59,14 +62,14 @@ class RelayStackPermissionsTest {
             "EventsTable dynamodb:DeleteItem",           // EventIngestion.releaseKey
             "EventsTable dynamodb:Query",                // EventStore.deliveryLogs (base table, begins_with sk)
             "EventsTable dynamodb:BatchGetItem",         // DeliveryStates.findAll: a list page's delivery states
-            "EventsTable dynamodb:DescribeTable",        // HealthCheck (GET /health)
+            "EventsTable dynamodb:DescribeTable",        // HealthCheck (GET /api/v1/health)
             "EventsTable/index/byTypeShard dynamodb:Query", // EventList with eventType (GET /events?eventType=)
             "EventsTable/index/byDayShard dynamodb:Query",  // EventList without eventType
             "PayloadBucket/payloads/* s3:PutObject",     // PayloadStore.put (payload over the inline limit)
             "PayloadBucket/payloads/* s3:GetObject",     // PayloadStore.get via EventStore.find
             "PayloadBucket/payloads/* s3:DeleteObject",  // EventIngestion.deleteOrphan
             "DeliveryQueue sqs:SendMessage",             // TaskQueue.send (FAN_OUT task)
-            "DeliveryQueue sqs:GetQueueAttributes");     // HealthCheck (GET /health)
+            "DeliveryQueue sqs:GetQueueAttributes");     // HealthCheck (GET /api/v1/health)
 
     private static final List<String> SWEEPER_GRANTS = List.of(
             "EventsTable/index/pendingEnqueue dynamodb:Query", // Sweeper.run
@@ -154,7 +157,7 @@ class RelayStackPermissionsTest {
 
     @BeforeAll
     static void synthesize() {
-        t = SynthesizedTemplate.synthesize();
+        t = SynthesizedTemplate.synthesize(Map.of(DeployOptions.XRAY_TRACING, "true"));
     }
 
     @Test
