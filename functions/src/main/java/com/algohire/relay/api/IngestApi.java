@@ -37,12 +37,12 @@ import java.util.regex.Pattern;
 
 /**
  * The ingest function's routes: POST /api/v1/events into a call on validation and ingestion, the reads into calls
- * on the event store and the event list, GET /health on the health check, and each result into its JSON answer.
+ * on the event store and the event list, GET /api/v1/health on the health check, and each result into its JSON answer.
  * What every request goes through (404, 405, errors, the log line) is the {@link Router}'s.
  */
 final class IngestApi {
     static final String EVENTS_PATH = "/api/v1/events";
-    static final String HEALTH_PATH = "/health";
+    static final String HEALTH_PATH = "/api/v1/health";
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
     static final String IDEMPOTENCY_KEY_PARAMETER = "idempotencyKey";

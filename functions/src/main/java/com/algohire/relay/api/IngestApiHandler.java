@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
-/** The ingest function: POST and GET /api/v1/events, GET /api/v1/events/{eventId} and GET /health. */
+/** The ingest function: POST and GET /api/v1/events, GET /api/v1/events/{eventId} and GET /api/v1/health. */
 public final class IngestApiHandler implements RequestHandler<APIGatewayProxyRequestEvent,
         APIGatewayProxyResponseEvent> {
     private final IngestApi api;

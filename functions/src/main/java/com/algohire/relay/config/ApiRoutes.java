@@ -11,17 +11,22 @@ import java.util.regex.Pattern;
  */
 public final class ApiRoutes {
 
-    /** The Lambda function behind a route. */
+    /** What answers a route: a Lambda function, or API Gateway itself. */
     public enum Function {
         /** com.algohire.relay.api.IngestApiHandler */
         INGEST,
         /** com.algohire.relay.api.ManagementApiHandler */
-        MANAGEMENT
+        MANAGEMENT,
+        /**
+         * No function: API Gateway answers with a fixed response (a MOCK integration), {@link #LIVENESS_BODY}; the
+         * local emulator answers the same. A request costs no invocation and no AWS call.
+         */
+        GATEWAY
     }
 
     /** The credential a route demands. */
     public enum Auth {
-        /** Open: the health check. */
+        /** Open: the liveness check. */
         NONE,
         /** An API key of the ingest usage plan (header x-api-key). */
         API_KEY,
@@ -44,8 +49,16 @@ public final class ApiRoutes {
         }
     }
 
+    /**
+     * What GET /health answers, from API Gateway itself on AWS and from the emulator locally: status 200, that the
+     * API is up. Whether the table and the queue answer is the deep check, {@link #DEEP_HEALTH}, behind a credential.
+     */
+    public static final String LIVENESS_BODY = "{\"success\":true,\"status\":\"ok\"}";
+
     public static final Route POST_EVENT = new Route("POST", "/api/v1/events", Function.INGEST, Auth.API_KEY);
-    public static final Route HEALTH = new Route("GET", "/health", Function.INGEST, Auth.NONE);
+    public static final Route HEALTH = new Route("GET", "/health", Function.GATEWAY, Auth.NONE);
+    /** The deep check: one DescribeTable and one GetQueueAttributes per request, so operators only. */
+    public static final Route DEEP_HEALTH = new Route("GET", "/api/v1/health", Function.INGEST, Auth.OPERATOR);
 
     public static final List<Route> ALL = List.of(
             POST_EVENT,
@@ -69,6 +82,7 @@ public final class ApiRoutes {
             new Route("GET", "/api/v1/queues", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("GET", "/api/v1/audit", Function.MANAGEMENT, Auth.OPERATOR),
             new Route("GET", "/api/v1/stats", Function.MANAGEMENT, Auth.OPERATOR),
+            DEEP_HEALTH,
             HEALTH);
 
     private ApiRoutes() {

@@ -5,6 +5,8 @@ import com.algohire.relay.event.TaskQueue;
 import com.algohire.relay.internal.StructuredLog;
 import com.algohire.relay.isolation.Drain;
 import com.algohire.relay.isolation.HealthTracker;
+import com.algohire.relay.metrics.Metrics;
+import com.algohire.relay.metrics.RelayMetrics;
 import com.algohire.relay.recover.RecoveryWorker;
 import com.algohire.relay.subscription.Subscription;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
@@ -81,10 +83,11 @@ final class DeliveryBatch {
     private final RetryPolicy retryPolicy;
     private final Clock clock;
     private final StructuredLog log;
+    private final Metrics metrics;
 
     DeliveryBatch(FanOut fanOut, WebhookDelivery delivery, Drain drain, HealthTracker health,
                   RecoveryWorker recoveries, DeliveryLanes lanes, SqsClient sqs, RetryPolicy retryPolicy, Clock clock,
-                  StructuredLog log) {
+                  StructuredLog log, Metrics metrics) {
         this.fanOut = fanOut;
         this.delivery = delivery;
         this.drain = drain;
@@ -95,6 +98,7 @@ final class DeliveryBatch {
         this.retryPolicy = retryPolicy;
         this.clock = clock;
         this.log = log;
+        this.metrics = metrics;
     }
 
     /** @param remaining what is left of the invocation (the Lambda context's remaining time) */
@@ -173,6 +177,7 @@ final class DeliveryBatch {
                                Supplier<List<Subscription>> subscriptionsOfBatch, HealthTracker.Batch outcomes) {
         try {
             DeliveryTask task = TaskQueue.fromJson(message.getBody());
+            recordPickupDelay(task, message, received);
             if (task.kind() == DeliveryTask.Kind.RECOVER) {
                 // One bounded step; a duplicate of this message (same message id) repeats its own step only.
                 return recoveries.step(task, message.getMessageId()) ? Disposition.DONE : Disposition.FAILED;
@@ -188,6 +193,16 @@ final class DeliveryBatch {
             log.error("delivery task failed", Map.of("messageId", String.valueOf(message.getMessageId()),
                     "error", e.getClass().getSimpleName()));
             return Disposition.FAILED;
+        }
+    }
+
+    /** {@link PickupDelay} of a task that was due, under the lane it came from. */
+    private void recordPickupDelay(DeliveryTask task, SQSEvent.SQSMessage message, Instant received) {
+        Duration delay = PickupDelay.of(task, message.getAttributes(), received);
+        if (delay != null) {
+            RelayMetrics.Lane lane = lanes.fromSlowLane(message.getEventSourceArn())
+                    ? RelayMetrics.Lane.SLOW : RelayMetrics.Lane.MAIN;
+            metrics.milliseconds(RelayMetrics.PICKUP_DELAY, RelayMetrics.LANE, lane.name(), delay.toMillis());
         }
     }
 

@@ -124,7 +124,7 @@ public final class DeliveryHandler implements RequestHandler<SQSEvent, SQSBatchR
                 new Drain(subscriptions, holds, lanes, sqs, clock, log), health,
                 new RecoveryWorker(new RecoveryStore(dynamoDb, config.eventsTable(), config.retention()),
                         subscriptions, dynamoDb, config.eventsTable(), sqs, config.deliveryQueueUrl(), clock, log),
-                lanes, sqs, retryPolicy, clock, log);
+                lanes, sqs, retryPolicy, clock, log, metrics);
         List<Priming.Step> steps = new ArrayList<>(List.of(
                 new Priming.Step("sign-and-build-request", () -> WebhookDelivery.prime(attempt, clock.instant())),
                 new Priming.Step("loopback-exchange-on-virtual-thread",

@@ -6,7 +6,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
-/** Probes whether the events table and the delivery queue answer, for GET /health. */
+/**
+ * Probes whether the events table and the delivery queue answer, for GET /api/v1/health (the deep check; GET /health
+ * is answered by API Gateway itself).
+ */
 public final class HealthCheck {
     public static final String OK = "ok";
     public static final String UNAVAILABLE = "unavailable";

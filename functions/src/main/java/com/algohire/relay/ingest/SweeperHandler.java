@@ -68,15 +68,21 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
                 new HoldStore(dynamoDb, config.eventsTable(), config.retention()),
                 new TaskQueue(sqs, config.deliveryQueueUrl()), clock, log);
         this.log = log;
+        // Only calls the sweeper's role grants (RelayStackPermissionsTest checks it): a GetQueueAttributes, as the
+        // other functions prime SQS with, would be denied on every version publish.
         this.priming = new Priming("sweeper", List.of(
                 new Priming.Step("dynamodb-get-item", () -> Priming.readAbsentItem(dynamoDb, config.eventsTable())),
-                new Priming.Step("sqs-get-queue-attributes",
-                        () -> Priming.readQueueAttributes(sqs, config.deliveryQueueUrl()))), log);
+                new Priming.Step("unsent-writes", () -> {
+                    Priming.unsentUpdateItem(dynamoDb, config.eventsTable());
+                    Priming.unsentSendMessage(sqs, config.deliveryQueueUrl());
+                    Priming.responseModels();
+                })), log);
     }
 
     /**
-     * SnapStart priming (what CRaC's beforeCheckpoint runs): the DynamoDB and SQS paths, by a GetItem of a key that
-     * is never written and a GetQueueAttributes. No write, never throws ({@link Priming}).
+     * SnapStart priming (what CRaC's beforeCheckpoint runs): the DynamoDB path by a GetItem of a key that is never
+     * written, and the UpdateItem and SendMessage a sweep makes, built but never sent. No write, never throws
+     * ({@link Priming}).
      *
      * @return the steps that failed (logged), empty when all ran through
      */
@@ -90,7 +96,11 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
         return null;
     }
 
-    /** For the local runtime's schedule and tests: one run, its counts returned. */
+    /**
+     * For the local runtime's schedule and tests: one run, its counts returned. The heartbeat (SweeperRuns, what the
+     * SweeperHeartbeatMissing alarm reads) is counted only when the run completed: a sweep that threw, or a held-task
+     * check that could not list the subscriptions, beats no heart, so that runs failing every minute page.
+     */
     public Map<String, Integer> sweepOnce() {
         return sweepOnce(deadline(HeldTaskWatchdog.DEFAULT_BUDGET.plus(WATCHDOG_RESERVE)));
     }
@@ -98,14 +108,21 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
     /** @param deadline when the function's time runs out, in {@link System#nanoTime()} */
     private Map<String, Integer> sweepOnce(long deadline) {
         try {
-            return sweepAndCount(deadline);
+            Run run = sweepAndCount(deadline);
+            if (run.completed()) {
+                metrics.count(RelayMetrics.SWEEPER_RUNS);
+            }
+            return run.counts();
         } finally {
-            metrics.count(RelayMetrics.SWEEPER_RUNS);
             metrics.flush();
         }
     }
 
-    private Map<String, Integer> sweepAndCount(long deadline) {
+    /** A run's counts, and whether both its parts ran through (single events failing to queue do not count). */
+    private record Run(Map<String, Integer> counts, boolean completed) {
+    }
+
+    private Run sweepAndCount(long deadline) {
         Sweeper.Result result = sweeper.run();
         Map<String, Integer> counts = new LinkedHashMap<>(Map.of("found", result.found(), "queued", result.queued(),
                 "skipped", result.skipped(), "failed", result.failed(), "discarded", result.discarded()));
@@ -114,18 +131,21 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
                     + "its request had read it back as absent)", Map.of("discarded", result.discarded()));
         }
         HeldTaskWatchdog.Result held = watchdog(deadline);
-        counts.put("drainsRequeued", held.drains());
-        counts.put("probesRequeued", held.probes());
-        counts.put("holdingChecked", held.checked());
-        counts.put("holdingUnfinished", held.finished() ? 0 : 1);
+        HeldTaskWatchdog.Result shown = held == null ? HeldTaskWatchdog.Result.failedRun() : held;
+        counts.put("drainsRequeued", shown.drains());
+        counts.put("probesRequeued", shown.probes());
+        counts.put("holdingChecked", shown.checked());
+        counts.put("holdingUnfinished", shown.finished() ? 0 : 1);
         log.info("sweep finished", counts);
-        return counts;
+        return new Run(counts, held != null);
     }
 
     /**
      * The held-task check, with the function's remaining time less {@link #WATCHDOG_RESERVE} (at most
      * {@link #WATCHDOG_MAX}); what it has no time for, the next sweep carries on with. A failure of its reads is
      * logged and waits for the next sweep, like the sweep's own.
+     *
+     * @return its result, or null when it failed
      */
     private HeldTaskWatchdog.Result watchdog(long deadline) {
         Duration left = Duration.ofNanos(deadline - System.nanoTime()).minus(WATCHDOG_RESERVE);
@@ -134,7 +154,7 @@ public final class SweeperHandler implements RequestHandler<ScheduledEvent, Void
             return watchdog.run(budget);
         } catch (RuntimeException e) {
             log.error("held-task check failed", Map.of("exception", e.getClass().getName()));
-            return HeldTaskWatchdog.Result.failedRun();
+            return null;
         }
     }
 

@@ -99,6 +99,11 @@ public final class Metrics {
         add(new Key(name, "Milliseconds", null, null), millis);
     }
 
+    /** Records one duration, in milliseconds, under {@code dimension = value} (and its Stack-alone rollup). */
+    public void milliseconds(String name, String dimension, String value, long millis) {
+        add(new Key(name, "Milliseconds", dimension, value == null ? "UNKNOWN" : value), millis);
+    }
+
     private synchronized void add(Key key, double value) {
         try {
             List<Double> list = values.get(key);

@@ -26,6 +26,8 @@ public final class RelayMetrics {
     public static final String TO_STATE = "ToState";
     /** Dimension of {@link #OPERATOR_ACTIONS}: the audit action (e.g. {@code subscription.pause}). */
     public static final String ACTION = "Action";
+    /** Dimension of {@link #PICKUP_DELAY}: one of {@link Lane}. */
+    public static final String LANE = "Lane";
 
     // Ingest (Count)
     public static final String EVENTS_ACCEPTED = "EventsAccepted";
@@ -47,6 +49,12 @@ public final class RelayMetrics {
     public static final String RETRIES = "Retries";
     /** Count: tasks parked in the DLQ after their last attempt. */
     public static final String DEAD_LETTERED = "DeadLettered";
+    /**
+     * Milliseconds, by {@link #LANE}: how late a due task reached the delivery function (from its notBefore, or from
+     * when it was sent if it has none; a task that arrives early to wait out its backoff has none). What the lanes'
+     * "delivery is behind" alarms read, instead of the queues' oldest-message age that scheduled waits hold up.
+     */
+    public static final String PICKUP_DELAY = "PickupDelay";
 
     // Subscriber health
     /** Count, by {@link #TO_STATE}. */
@@ -76,10 +84,18 @@ public final class RelayMetrics {
         CUT_SHORT
     }
 
+    /** The values of {@link #LANE}: the delivery queue a task was received from. */
+    public enum Lane {
+        /** The main delivery queue. */
+        MAIN,
+        /** The slow lane: degraded and failing subscriptions' deliveries. */
+        SLOW
+    }
+
     /** Every metric name, for tests that check the dashboard and the alarms name only metrics that exist. */
     public static final List<String> ALL = List.of(EVENTS_ACCEPTED, EVENTS_REJECTED, EVENTS_DUPLICATE, DELIVERIES,
             ATTEMPTS_SUCCEEDED, ATTEMPTS_FAILED, ATTEMPT_LATENCY, END_TO_END_LATENCY, RETRIES, DEAD_LETTERED,
-            BREAKER_TRANSITIONS, SUBSCRIPTIONS_DISABLED, OPERATOR_ACTIONS, SWEEPER_RUNS);
+            PICKUP_DELAY, BREAKER_TRANSITIONS, SUBSCRIPTIONS_DISABLED, OPERATOR_ACTIONS, SWEEPER_RUNS);
 
     private RelayMetrics() {
     }

@@ -461,7 +461,7 @@ class EventIngestionIntegrationTest {
         IngestApiHandler handler = new IngestApiHandler(aws.config(), dead.dynamoDb(), aws.sqs, aws.s3,
                 Clock.systemUTC(), StructuredLog.stdout());
 
-        APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/health", null), null);
+        APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/api/v1/health", null), null);
 
         assertThat(response.getStatusCode()).isEqualTo(503);
         assertThat(response.getBody()).isEqualTo(
@@ -475,7 +475,7 @@ class EventIngestionIntegrationTest {
         IngestApiHandler handler = new IngestApiHandler(aws.config(), aws.dynamoDb, dead.sqs(), aws.s3,
                 Clock.systemUTC(), StructuredLog.stdout());
 
-        APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/health", null), null);
+        APIGatewayProxyResponseEvent response = handler.handleRequest(Requests.get("/api/v1/health", null), null);
 
         assertThat(response.getStatusCode()).isEqualTo(503);
         assertThat(json(response).get("checks").get("queue").textValue()).isEqualTo("unavailable");

@@ -28,7 +28,7 @@ class RouterTest {
                 .route("POST", "/api/v1/events", call -> echo(call, "post"))
                 .route("GET", "/api/v1/events", call -> echo(call, "list"))
                 .route("GET", "/api/v1/events/{eventId}", call -> echo(call, call.parameter("eventId")))
-                .route("GET", "/health", call -> echo(call, "health"));
+                .route("GET", "/api/v1/health", call -> echo(call, "health"));
     }
 
     private static APIGatewayProxyResponseEvent echo(ApiCall call, String what) {
@@ -119,7 +119,7 @@ class RouterTest {
                 })
                 .route("GET", "/api/v1/events", call -> null)
                 .route("GET", "/api/v1/events/{eventId}", call -> null)
-                .route("GET", "/health", call -> null)
+                .route("GET", "/api/v1/health", call -> null)
                 .build();
 
         APIGatewayProxyResponseEvent response = router.handle(request("POST", "/api/v1/events")

@@ -19,15 +19,20 @@ import software.constructs.Node;
  * @param deliverySlowMaxConcurrency the same for the slow lane (degraded and failing subscriptions), kept smaller
  *                                 so that slow receivers never take the concurrency healthy ones need
  * @param ingestThrottle           POST /api/v1/events' throttles, from the context's ingestRateLimit
+ * @param xrayTracing              X-Ray active tracing on the four functions and the API stage; off by default, since
+ *                                 Lambda samples SQS- and schedule-triggered invocations at a fixed rate no sampling
+ *                                 rule lowers (the first each second and 5 % of the rest), a bill that grows with the
+ *                                 delivery volume, while the logs, metrics and access logs already carry request ids
  */
 record DeployOptions(String alarmEmail, boolean apiGatewayCloudWatchRole, int deliveryMaxConcurrency,
-                     int deliverySlowMaxConcurrency, IngestThrottle ingestThrottle) {
+                     int deliverySlowMaxConcurrency, IngestThrottle ingestThrottle, boolean xrayTracing) {
 
     static final String ALARM_EMAIL = "alarmEmail";
     static final String API_GATEWAY_CLOUDWATCH_ROLE = "apiGatewayCloudWatchRole";
     static final String DELIVERY_MAX_CONCURRENCY = "deliveryMaxConcurrency";
     static final String DELIVERY_SLOW_MAX_CONCURRENCY = "deliverySlowMaxConcurrency";
     static final String INGEST_RATE_LIMIT = "ingestRateLimit";
+    static final String XRAY_TRACING = "xrayTracing";
     /**
      * 1,500 requests/s for POST /api/v1/events: the seed promises 1,000+ events per second, and this leaves half as
      * much again before API Gateway answers 429. README "Throughput headroom" says what limits come next.
@@ -57,7 +62,8 @@ record DeployOptions(String alarmEmail, boolean apiGatewayCloudWatchRole, int de
                         DEFAULT_DELIVERY_MAX_CONCURRENCY),
                 concurrency(DELIVERY_SLOW_MAX_CONCURRENCY, node.tryGetContext(DELIVERY_SLOW_MAX_CONCURRENCY),
                         DEFAULT_DELIVERY_SLOW_MAX_CONCURRENCY),
-                IngestThrottle.of(rateLimit(node.tryGetContext(INGEST_RATE_LIMIT))));
+                IngestThrottle.of(rateLimit(node.tryGetContext(INGEST_RATE_LIMIT))),
+                flag(XRAY_TRACING, node.tryGetContext(XRAY_TRACING)));
     }
 
     /**

@@ -1,5 +1,6 @@
 package com.algohire.relay.infra;
 
+import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.metrics.RelayMetrics;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +32,18 @@ import software.constructs.Construct;
 final class RelayAlarms extends Construct {
 
     /**
-     * Oldest delivery task older than this means delivery is not keeping up (or is down). A task in backoff does
-     * not hold the metric up for long: SQS leaves a message out of ApproximateAgeOfOldestMessage once it has been
-     * received three times, and with the default schedule the first two waits are 5 s and 300 s.
+     * How late (p99 of {@link RelayMetrics#PICKUP_DELAY}) due tasks may reach the delivery function before someone is
+     * paged: twice the lanes' visibility timeout. A task whose receive failed once comes back one visibility timeout
+     * late, which alone never pages; later than twice that for {@link #LATE_PERIODS} periods in a row is a lane that
+     * cannot keep up. Scheduled waits (the backoff, a partner's Retry-After) are not delays at all: a task that
+     * arrives before its notBefore is deferred and records none. Replaces the queues' oldest-message age, which
+     * every waiting retry holds up (each retry is a new message, and its age counts its whole wait).
      */
-    static final Duration OLDEST_MESSAGE_AGE_THRESHOLD = Duration.minutes(30);
+    static final Duration LATE_PICKUP_THRESHOLD =
+            Duration.seconds(2 * RelaySchema.DELIVERY.visibilityTimeoutSeconds());
+    static final String LATE_PICKUP_STATISTIC = "p99";
+    /** Fifteen minutes (3 x 5) of late pickups, or of due tasks nobody receives. */
+    static final int LATE_PERIODS = 3;
     /**
      * 5xx answers to POST /api/v1/events in five minutes before anyone is paged: a producer retries a lone failure
      * (same idempotency key), but five mean ingestion itself is failing and events may not be taken. Management
@@ -70,6 +78,10 @@ final class RelayAlarms extends Construct {
      */
     static final int FUNCTION_THROTTLES_THRESHOLD = 1;
 
+    /** The alarms of the stack as a whole, and those of each function (its errors and throttles). */
+    static final int STACK_ALARMS = 8;
+    static final int ALARMS_PER_FUNCTION = 2;
+
     private final Topic topic;
     private final List<Alarm> alarms = new ArrayList<>();
 
@@ -94,17 +106,12 @@ final class RelayAlarms extends Construct {
                 "A delivery task exhausted its retries and is parked in the DLQ: inspect GET /api/v1/dlq, fix the "
                         + "receiver, then POST /api/v1/dlq/redrive.",
                 0, ComparisonOperator.GREATER_THAN_THRESHOLD, 1, TreatMissingData.NOT_BREACHING);
-        oldestMessageAge(telemetry.deliveryQueue(), "DeliveryBacklogOld", "The oldest delivery task has "
-                + "waited over " + OLDEST_MESSAGE_AGE_THRESHOLD.toMinutes() + " minutes: the delivery function is "
-                + "failing, throttled or not keeping up.");
-        // Held tasks wait in the events table, not on the queue, so an old slow-lane task is not a breaker doing
-        // its job: it means the slow lane's few invocations cannot keep up (raise deliverySlowMaxConcurrency) or
-        // the function is failing there.
-        oldestMessageAge(telemetry.slowQueue(), "DeliverySlowBacklogOld", "The oldest task on the slow "
-                + "lane (degraded and failing subscriptions) has waited over "
-                + OLDEST_MESSAGE_AGE_THRESHOLD.toMinutes() + " minutes: its event source's concurrency "
-                + "(deliverySlowMaxConcurrency) is too small for the slow receivers, or the delivery function is "
-                + "failing or throttled.");
+        lateAndNotConsumed(telemetry, RelayMetrics.Lane.MAIN, telemetry.deliveryQueue(), "Delivery", "main",
+                DeployOptions.DELIVERY_MAX_CONCURRENCY);
+        // Held tasks wait in the events table, not on the queue, so a late slow-lane task is not a breaker doing
+        // its job: the slow lane's few invocations cannot keep up, or the function is failing there.
+        lateAndNotConsumed(telemetry, RelayMetrics.Lane.SLOW, telemetry.slowQueue(), "DeliverySlow",
+                "slow (degraded and failing subscriptions)", DeployOptions.DELIVERY_SLOW_MAX_CONCURRENCY);
         alarm("IngestServerErrors", telemetry.ingestServerErrors(), "POST /api/v1/events answered 5xx "
                         + INGEST_5XX_THRESHOLD + " or more times in five minutes: ingestion is failing and producers' "
                         + "events may not be taken. Check the ingest function's logs.",
@@ -146,11 +153,30 @@ final class RelayAlarms extends Construct {
                 .build()));
     }
 
-    private void oldestMessageAge(IQueue queue, String id, String description) {
-        alarm(id, queue.metricApproximateAgeOfOldestMessage(MetricOptions.builder()
-                        .period(Duration.minutes(1)).statistic("Maximum").build()),
-                description, OLDEST_MESSAGE_AGE_THRESHOLD.toSeconds().doubleValue(),
-                ComparisonOperator.GREATER_THAN_THRESHOLD, 5, TreatMissingData.NOT_BREACHING);
+    /**
+     * A lane's two alarms: due tasks picked up late (the relay is behind), and due tasks that nobody receives at all
+     * (which emit no pickup delay: an event source mapping disabled or deleted, a consumer without permission).
+     */
+    private void lateAndNotConsumed(RelayTelemetry telemetry, RelayMetrics.Lane lane, IQueue queue, String id,
+                                    String laneName, String concurrencyContext) {
+        long minutes = LATE_PICKUP_THRESHOLD.toMinutes().longValue();
+        alarm(id + "Behind", telemetry.pickupDelay(lane, LATE_PICKUP_STATISTIC), "Due delivery tasks on the "
+                        + laneName + " lane reached the delivery function over " + minutes + " minutes late (p99 of "
+                        + RelayMetrics.PICKUP_DELAY + ", " + LATE_PERIODS * 5 + " minutes in a row): delivery is not "
+                        + "keeping up. Retries waiting out their backoff or a partner's Retry-After never count. Look "
+                        + "at the dashboard's Functions row: Delivery throttled (the account's Lambda concurrency, "
+                        + "README \"Lambda concurrency in a new account\"), failing, or near its timeout; if its "
+                        + "concurrent executions sit at the lane's cap, raise it: cdk deploy -c " + concurrencyContext
+                        + "=N.",
+                LATE_PICKUP_THRESHOLD.toMilliseconds().doubleValue(), ComparisonOperator.GREATER_THAN_THRESHOLD,
+                LATE_PERIODS, TreatMissingData.NOT_BREACHING);
+        alarm(id + "NotConsumed", telemetry.notConsumed(queue), "Delivery tasks were due on the " + laneName
+                        + " lane for " + LATE_PERIODS * 5 + " minutes and none was received: nothing consumes the "
+                        + "queue. Check the delivery function's SQS event source mapping for it (aws lambda "
+                        + "list-event-source-mappings --function-name <Delivery function>:live; its State must be "
+                        + "Enabled and its LastProcessingResult OK) and the function's errors.",
+                1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, LATE_PERIODS,
+                TreatMissingData.NOT_BREACHING);
     }
 
     /** Every alarm, for the dashboard's alarm status widget. */

@@ -7,18 +7,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.services.apigateway.AccessLogFormat;
 import software.amazon.awscdk.services.apigateway.ApiKey;
 import software.amazon.awscdk.services.apigateway.AuthorizationType;
 import software.amazon.awscdk.services.apigateway.EndpointType;
 import software.amazon.awscdk.services.apigateway.GatewayResponseOptions;
 import software.amazon.awscdk.services.apigateway.IApiKey;
+import software.amazon.awscdk.services.apigateway.Integration;
+import software.amazon.awscdk.services.apigateway.IntegrationResponse;
 import software.amazon.awscdk.services.apigateway.LambdaIntegration;
 import software.amazon.awscdk.services.apigateway.LogGroupLogDestination;
 import software.amazon.awscdk.services.apigateway.Method;
 import software.amazon.awscdk.services.apigateway.MethodDeploymentOptions;
 import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
 import software.amazon.awscdk.services.apigateway.MethodOptions;
+import software.amazon.awscdk.services.apigateway.MethodResponse;
+import software.amazon.awscdk.services.apigateway.MockIntegration;
+import software.amazon.awscdk.services.apigateway.PassthroughBehavior;
 import software.amazon.awscdk.services.apigateway.RequestValidator;
 import software.amazon.awscdk.services.apigateway.RequestValidatorOptions;
 import software.amazon.awscdk.services.apigateway.ResponseType;
@@ -36,7 +42,8 @@ import software.constructs.Construct;
 
 /**
  * The REST API: ingest routes behind an API key and usage plan, operator routes behind IAM (SigV4), an open
- * health check, JSON access logs, and API Gateway's own errors in the relay's error envelope.
+ * liveness check API Gateway answers itself, JSON access logs, and API Gateway's own errors in the relay's error
+ * envelope.
  */
 final class RelayApi extends Construct {
 
@@ -44,6 +51,9 @@ final class RelayApi extends Construct {
     /** Whole-stage default for every method (mostly operator traffic): requests per second and burst. */
     static final int STAGE_RATE_LIMIT = 50;
     static final int STAGE_BURST_LIMIT = 100;
+    /** GET /health, open to anyone: requests per second and burst (a few uptime probes need far less). */
+    static final int HEALTH_RATE_LIMIT = 10;
+    static final int HEALTH_BURST_LIMIT = 20;
 
     private final RestApi api;
     private final IApiKey ingestApiKey;
@@ -58,23 +68,26 @@ final class RelayApi extends Construct {
      *                             role the account already has
      * @param throttle             POST /api/v1/events' rate and burst, for all callers and per key
      *                             ({@link DeployOptions#ingestThrottle()})
+     * @param tracing              X-Ray tracing on the stage ({@link DeployOptions#xrayTracing()})
      */
     RelayApi(Construct scope, String id, IFunction ingest, IFunction management, boolean createCloudWatchRole,
-             DeployOptions.IngestThrottle throttle) {
+             DeployOptions.IngestThrottle throttle, boolean tracing) {
         super(scope, id);
         this.throttle = throttle;
         this.accessLogs = LogGroup.Builder.create(this, "AccessLogs").retention(RetentionDays.THREE_MONTHS).build();
-        this.api = restApi(createCloudWatchRole);
+        this.api = restApi(createCloudWatchRole, tracing);
         addErrorEnvelopes();
         Map<ApiRoutes.Route, Method> methods = addRoutes(ingest, management);
         this.ingestApiKey = ingestApiKey(methods.get(ApiRoutes.POST_EVENT));
         suppressFindings(methods.get(ApiRoutes.POST_EVENT), methods.get(ApiRoutes.HEALTH), createCloudWatchRole);
     }
 
-    /** The API and its one stage: tracing, JSON access logs, error-level execution logs, throttling. */
-    private RestApi restApi(boolean createCloudWatchRole) {
+    /** The API and its one stage: JSON access logs, error-level execution logs, throttling, tracing if asked. */
+    private RestApi restApi(boolean createCloudWatchRole, boolean tracing) {
         return RestApi.Builder.create(this, "Api")
-                .restApiName("webhook-relay")
+                // API Gateway's metrics know an API by its name alone (ApiName): the stack's name keeps two relay
+                // stacks of one account and Region apart in every alarm and graph (RelayTelemetry).
+                .restApiName(Aws.STACK_NAME)
                 .description("AlgoHire webhook event relay: event ingestion and subscription management")
                 // Callers are AlgoHire services in AWS: a regional endpoint avoids the edge (CloudFront) hop.
                 .endpointTypes(List.of(EndpointType.REGIONAL))
@@ -83,7 +96,7 @@ final class RelayApi extends Construct {
                 .cloudWatchRole(createCloudWatchRole)
                 .deployOptions(StageOptions.builder()
                         .stageName(STAGE_NAME)
-                        .tracingEnabled(true)
+                        .tracingEnabled(tracing)
                         .accessLogDestination(new LogGroupLogDestination(accessLogs))
                         .accessLogFormat(AccessLogFormat.custom(accessLogJson()))
                         .loggingLevel(MethodLoggingLevel.ERROR)
@@ -92,11 +105,26 @@ final class RelayApi extends Construct {
                         .metricsEnabled(true)
                         .throttlingRateLimit(STAGE_RATE_LIMIT)
                         .throttlingBurstLimit(STAGE_BURST_LIMIT)
-                        .methodOptions(Map.of("/api/v1/events/POST", MethodDeploymentOptions.builder()
-                                .throttlingRateLimit(throttle.rateLimit())
-                                .throttlingBurstLimit(throttle.burstLimit())
-                                .build()))
+                        .methodOptions(Map.of(
+                                "/api/v1/events/POST", methodSetting(throttle.rateLimit(), throttle.burstLimit()),
+                                ApiRoutes.HEALTH.resource() + "/" + ApiRoutes.HEALTH.method(),
+                                methodSetting(HEALTH_RATE_LIMIT, HEALTH_BURST_LIMIT)))
                         .build())
+                .build();
+    }
+
+    /**
+     * A method's own stage setting. It replaces the stage's {@code /*} setting for that method rather than adding to
+     * it, so it repeats the stage's metrics and logging: without them the method has no per-method metrics (the
+     * ingest 5xx alarm would read a metric that never exists) and no execution logs.
+     */
+    private static MethodDeploymentOptions methodSetting(int rateLimit, int burstLimit) {
+        return MethodDeploymentOptions.builder()
+                .metricsEnabled(true)
+                .loggingLevel(MethodLoggingLevel.ERROR)
+                .dataTraceEnabled(false)
+                .throttlingRateLimit(rateLimit)
+                .throttlingBurstLimit(burstLimit)
                 .build();
     }
 
@@ -116,12 +144,42 @@ final class RelayApi extends Construct {
         LambdaIntegration managementIntegration = integration(management);
         Map<ApiRoutes.Route, Method> methods = new LinkedHashMap<>();
         for (ApiRoutes.Route route : ApiRoutes.ALL) {
-            LambdaIntegration integration = route.function() == ApiRoutes.Function.INGEST
-                    ? ingestIntegration : managementIntegration;
+            Integration integration = switch (route.function()) {
+                case INGEST -> ingestIntegration;
+                case MANAGEMENT -> managementIntegration;
+                case GATEWAY -> liveness();
+            };
+            MethodOptions options = options(route, validator);
+            if (route.function() == ApiRoutes.Function.GATEWAY) {
+                options = MethodOptions.builder().requestValidator(validator)
+                        .authorizationType(options.getAuthorizationType())
+                        .methodResponses(List.of(MethodResponse.builder().statusCode("200")
+                                .responseParameters(Map.of("method.response.header.Content-Type", true))
+                                .build()))
+                        .build();
+            }
             methods.put(route, api.getRoot().resourceForPath(route.resource())
-                    .addMethod(route.method(), integration, options(route, validator)));
+                    .addMethod(route.method(), integration, options));
         }
         return methods;
+    }
+
+    /**
+     * GET /health answered by API Gateway itself: a MOCK integration, so the open route anyone may call costs no
+     * Lambda invocation and no AWS call, only the API request. It says the API is up; whether the table and the
+     * queue answer is GET /api/v1/health, behind IAM. A request whose Content-Type has no template is refused (415)
+     * rather than passed to the mock.
+     */
+    private static MockIntegration liveness() {
+        return MockIntegration.Builder.create()
+                .passthroughBehavior(PassthroughBehavior.NEVER)
+                .requestTemplates(Map.of("application/json", "{\"statusCode\": 200}"))
+                .integrationResponses(List.of(IntegrationResponse.builder()
+                        .statusCode("200")
+                        .responseParameters(Map.of("method.response.header.Content-Type", "'application/json'"))
+                        .responseTemplates(Map.of("application/json", ApiRoutes.LIVENESS_BODY))
+                        .build()))
+                .build();
     }
 
     /** The ingest API key, in a usage plan that throttles each key on {@code postEvents}. */
@@ -159,7 +217,7 @@ final class RelayApi extends Construct {
     /**
      * What a route's credential means on AWS: the ingest route takes an API key of the usage plan; the management
      * routes take IAM (operators sign with SigV4 as a principal allowed execute-api:Invoke on them), a credential
-     * separate from the ingest key; the health check is open. Declared path parameters are validated.
+     * separate from the ingest key; the liveness check is open. Declared path parameters are validated.
      */
     private static MethodOptions options(ApiRoutes.Route route, RequestValidator validator) {
         Map<String, Boolean> parameters = new LinkedHashMap<>();
@@ -237,7 +295,8 @@ final class RelayApi extends Construct {
 
     private void suppressFindings(Method postEvents, Method health, boolean createCloudWatchRole) {
         Nag.suppress(health, "AwsSolutions-APIG4", "GET /health is deliberately unauthenticated: load balancers and "
-                + "uptime probes call it, and it returns only whether the table and queue are reachable, no data.");
+                + "uptime probes call it; API Gateway answers it itself (a MOCK integration) with a fixed body, no "
+                + "data, under its own low throttle.");
         Nag.suppress(postEvents, "AwsSolutions-APIG4", "POST /api/v1/events is authenticated by an API key "
                 + "(apiKeyRequired) bound to a throttling usage plan: the credential the ingest contract specifies "
                 + "for internal producer modules.");

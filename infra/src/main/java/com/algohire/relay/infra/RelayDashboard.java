@@ -98,6 +98,19 @@ final class RelayDashboard extends Construct {
                         queue.metricApproximateNumberOfMessagesVisible(options.statistic("Maximum").build()))),
                 graph("Tasks in flight", THIRD, perQueue(queues, queueLabels, (queue, options) ->
                         queue.metricApproximateNumberOfMessagesNotVisible(options.statistic("Maximum").build()))));
+        // What the lanes' Behind alarms read: the oldest-task age above also counts retries waiting as scheduled.
+        List<IMetric> delays = new ArrayList<>();
+        for (RelayMetrics.Lane lane : RelayMetrics.Lane.values()) {
+            delays.add(telemetry.pickupDelay(lane, RelayAlarms.LATE_PICKUP_STATISTIC)
+                    .with(MetricOptions.builder().label(lane.name().toLowerCase(java.util.Locale.ROOT)).build()));
+        }
+        dashboard.addWidgets(GraphWidget.Builder.create()
+                .title("Pickup delay of due tasks (ms, p99), by lane")
+                .left(delays)
+                .leftAnnotations(List.of(HorizontalAnnotation.builder()
+                        .value(RelayAlarms.LATE_PICKUP_THRESHOLD.toMilliseconds().doubleValue()).label("alarm")
+                        .build()))
+                .width(THIRD).height(HEIGHT).build());
         heading("Functions");
         dashboard.addWidgets(
                 graph("Errors", QUARTER, perFunction(telemetry, "Errors", "Sum")),

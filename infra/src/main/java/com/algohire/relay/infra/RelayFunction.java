@@ -38,7 +38,9 @@ final class RelayFunction extends Construct {
     private final Alias alias;
     private final LogGroup logs;
 
-    RelayFunction(Construct scope, String id, Code code, Spec spec, Map<String, String> environment) {
+    /** @param tracing X-Ray active tracing ({@link DeployOptions#xrayTracing()}); off: no tracing config, no grant */
+    RelayFunction(Construct scope, String id, Code code, Spec spec, Map<String, String> environment,
+                  boolean tracing) {
         super(scope, id);
         // An explicit log group (instead of the deprecated logRetention custom resource) so retention is a plain
         // CloudFormation property of a resource this stack owns.
@@ -58,7 +60,7 @@ final class RelayFunction extends Construct {
                 // default" (C1 only), and that for Java 25 it does so except with SnapStart or provisioned
                 // concurrency, where it uses the JVM's default settings. Setting level 1 ourselves would repeat
                 // today's default and, after a runtime upgrade, override the one AWS chose for SnapStart.
-                .tracing(Tracing.ACTIVE)
+                .tracing(tracing ? Tracing.ACTIVE : null)
                 .logGroup(logs)
                 .environment(environment)
                 .build();

@@ -96,7 +96,7 @@ public final class RelayStack extends Stack {
     // 0.6 vCPU, which is what parsing a 1 MiB JSON body, TLS handshakes and SDK marshalling need to stay in
     // the tens of milliseconds. API-facing timeouts stay under API Gateway's 29 s integration limit.
     static final RelayFunction.Spec INGEST = new RelayFunction.Spec("com.algohire.relay.api.IngestApiHandler",
-            "POST/GET /api/v1/events and GET /health: validate, store once per idempotency key, queue",
+            "POST/GET /api/v1/events and GET /api/v1/health: validate, store once per idempotency key, queue",
             // 15 s: a put, an optional 1 MiB S3 upload and a send take well under a second; the rest lets the
             // SDK retry throttling without the caller hitting API Gateway's 29 s limit first.
             1024, Duration.seconds(15));
@@ -130,10 +130,10 @@ public final class RelayStack extends Stack {
         Code jar = Code.fromAsset(InfraPaths.functionsJar().toString());
         Map<String, String> env = environment(events, subscriptions, payloads, deliveryQueue, slowQueue, deadLetters,
                 notifications);
-        RelayFunction ingest = new RelayFunction(this, "Ingest", jar, INGEST, env);
-        RelayFunction sweeper = new RelayFunction(this, "Sweeper", jar, SWEEPER, env);
-        RelayFunction delivery = new RelayFunction(this, "Delivery", jar, DELIVERY, env);
-        RelayFunction management = new RelayFunction(this, "Management", jar, MANAGEMENT, env);
+        RelayFunction ingest = new RelayFunction(this, "Ingest", jar, INGEST, env, options.xrayTracing());
+        RelayFunction sweeper = new RelayFunction(this, "Sweeper", jar, SWEEPER, env, options.xrayTracing());
+        RelayFunction delivery = new RelayFunction(this, "Delivery", jar, DELIVERY, env, options.xrayTracing());
+        RelayFunction management = new RelayFunction(this, "Management", jar, MANAGEMENT, env, options.xrayTracing());
 
         grantIngest(ingest, events, payloads, deliveryQueue);
         grantSweeper(sweeper, events, subscriptions, deliveryQueue);
@@ -150,7 +150,7 @@ public final class RelayStack extends Stack {
         keepSnapStartVersionsActive(ingest, delivery, management);
 
         RelayApi api = new RelayApi(this, "RelayApi", ingest.alias(), management.alias(),
-                options.apiGatewayCloudWatchRole(), options.ingestThrottle());
+                options.apiGatewayCloudWatchRole(), options.ingestThrottle(), options.xrayTracing());
         ManagedPolicy operators = operatorPolicy(api);
         RelayTelemetry telemetry = new RelayTelemetry(Aws.STACK_NAME, deliveryQueue, slowQueue, deadLetters,
                 api.restApi(), functionsByName(ingest, sweeper, delivery, management));
@@ -164,7 +164,7 @@ public final class RelayStack extends Stack {
         output("DashboardUrl", dashboard.url(), "The relay's CloudWatch dashboard");
         output("FailedAttemptsInsightRule", failedAttempts.getAttrRuleName(),
                 "Contributor Insights: the subscriptions with the most failed delivery attempts");
-        suppressFunctionFindings(List.of(ingest, sweeper, delivery, management), payloads);
+        suppressFunctionFindings(List.of(ingest, sweeper, delivery, management), payloads, options.xrayTracing());
     }
 
     /**
@@ -384,7 +384,7 @@ public final class RelayStack extends Stack {
                 "dynamodb:DeleteItem",   // EventIngestion.releaseKey after a failed event write
                 "dynamodb:Query",        // EventStore.deliveryLogs (base table)
                 "dynamodb:BatchGetItem", // DeliveryStates.findAll: a list page's delivery states, one request
-                "dynamodb:DescribeTable"); // HealthCheck (GET /health)
+                "dynamodb:DescribeTable"); // HealthCheck (GET /api/v1/health)
         allow(ingest, List.of(index(events, RelaySchema.INDEX_BY_TYPE), index(events, RelaySchema.INDEX_BY_DAY)),
                 "dynamodb:Query");       // EventList (GET /api/v1/events)
         allowPayloadObjects(ingest, payloads,
@@ -393,7 +393,7 @@ public final class RelayStack extends Stack {
                 "s3:DeleteObject");      // the payload of a request that lost the idempotency race
         allow(ingest, List.of(deliveryQueue.getQueueArn()),
                 "sqs:SendMessage",       // TaskQueue.send: the FAN_OUT task
-                "sqs:GetQueueAttributes"); // HealthCheck (GET /health)
+                "sqs:GetQueueAttributes"); // HealthCheck (GET /api/v1/health)
     }
 
     private static void grantSweeper(RelayFunction sweeper, Table events, Table subscriptions, Queue deliveryQueue) {
@@ -659,14 +659,17 @@ public final class RelayStack extends Stack {
         CfnOutput.Builder.create(this, id).value(value).description(description).build();
     }
 
-    private void suppressFunctionFindings(List<RelayFunction> functions, Bucket payloads) {
+    private void suppressFunctionFindings(List<RelayFunction> functions, Bucket payloads, boolean tracing) {
         String payloadObjects = "Resource::<" + logicalId(payloads) + ".Arn>/" + RelaySchema.PAYLOAD_PREFIX + "*";
         for (RelayFunction fn : functions) {
             Nag.suppress(fn, "AwsSolutions-IAM4", "AWSLambdaBasicExecutionRole only lets the function write its "
                     + "own CloudWatch logs; it is the standard execution policy.",
                     List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"));
-            Nag.suppress(fn, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords do not support "
-                    + "resource-level permissions, so active tracing requires Resource *.", List.of("Resource::*"));
+            if (tracing) {
+                Nag.suppress(fn, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords do not "
+                        + "support resource-level permissions, so active tracing requires Resource *.",
+                        List.of("Resource::*"));
+            }
             Nag.suppress(fn, "AwsSolutions-IAM5", "Payload objects are keyed by event id under the payloads/ prefix; "
                     + "the wildcard is that prefix of this bucket only, with object-level actions only.",
                     List.of(payloadObjects));

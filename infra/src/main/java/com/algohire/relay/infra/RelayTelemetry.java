@@ -9,6 +9,7 @@ import software.amazon.awscdk.services.apigateway.RestApi;
 import software.amazon.awscdk.services.cloudwatch.IMetric;
 import software.amazon.awscdk.services.cloudwatch.MathExpression;
 import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.lambda.IFunction;
 import software.amazon.awscdk.services.sqs.IQueue;
 
@@ -35,6 +36,13 @@ record RelayTelemetry(String stackName, IQueue deliveryQueue, IQueue slowQueue, 
      */
     static final String SUCCESS_RATE_EXPRESSION =
             "IF(FILL(s, 0) + FILL(f, 0) > 0, 100 * FILL(s, 0) / (FILL(s, 0) + FILL(f, 0)))";
+
+    /**
+     * 1 in a period when a lane had due tasks waiting all along (its visible messages' minimum above zero: delayed
+     * and in-flight messages are not visible) and none was received: nothing consumes the lane. FILL: a queue that
+     * reports no receives at all has received none.
+     */
+    static final String NOT_CONSUMED_EXPRESSION = "IF(visible > 0 AND FILL(received, 0) == 0, 1, 0)";
 
     RelayTelemetry {
         functions = Collections.unmodifiableMap(new LinkedHashMap<>(functions));
@@ -88,6 +96,25 @@ record RelayTelemetry(String stackName, IQueue deliveryQueue, IQueue slowQueue, 
                         "s", relay(RelayMetrics.ATTEMPTS_SUCCEEDED, "Sum"),
                         "f", relay(RelayMetrics.ATTEMPTS_FAILED, "Sum")))
                 .label("Delivery success rate (%)")
+                .period(PERIOD)
+                .build();
+    }
+
+    /** {@link RelayMetrics#PICKUP_DELAY} of one lane. */
+    Metric pickupDelay(RelayMetrics.Lane lane, String statistic) {
+        return relay(RelayMetrics.PICKUP_DELAY, statistic, Map.of(RelayMetrics.LANE, lane.name()));
+    }
+
+    /** {@link #NOT_CONSUMED_EXPRESSION} over one lane's SQS metrics. */
+    MathExpression notConsumed(IQueue lane) {
+        return MathExpression.Builder.create()
+                .expression(NOT_CONSUMED_EXPRESSION)
+                .usingMetrics(Map.of(
+                        "visible", lane.metricApproximateNumberOfMessagesVisible(MetricOptions.builder()
+                                .statistic("Minimum").period(PERIOD).build()),
+                        "received", lane.metricNumberOfMessagesReceived(MetricOptions.builder()
+                                .statistic("Sum").period(PERIOD).build())))
+                .label("Due tasks waiting and none received")
                 .period(PERIOD)
                 .build();
     }

@@ -43,6 +43,11 @@ class ArchitectureDocTest {
                 // the budget in time: the first MAX_RETRY_ATTEMPTS waits, then the whole schedule
                 String.join(" + ", schedule.subList(0, RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS)) + " s",
                 String.join(" + ", schedule) + " s");
+        // the lanes' Behind alarms: twice the visibility timeout
+        assertThat(timing).contains("one visibility timeout (" + queue.visibilityTimeoutSeconds() + " s)",
+                "twice that, " + (long) RelayAlarms.LATE_PICKUP_THRESHOLD.toSeconds().doubleValue() + " s");
+        assertThat(RelayAlarms.LATE_PICKUP_THRESHOLD.toSeconds().intValue())
+                .isEqualTo(2 * queue.visibilityTimeoutSeconds());
         assertThat(timing).contains(String.format("about %d minutes", Math.round(
                 schedule.subList(0, RelaySchema.DEFAULT_MAX_RETRY_ATTEMPTS).stream().mapToLong(Long::parseLong).sum()
                         / 60.0)));

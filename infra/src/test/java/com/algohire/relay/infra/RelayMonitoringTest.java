@@ -3,6 +3,7 @@ package com.algohire.relay.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.algohire.relay.config.EnvVars;
+import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.metrics.RelayMetrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -54,8 +55,10 @@ class RelayMonitoringTest {
     @Test
     void alarms_whenSynthesized_eachNotifiesTheAlarmTopicOnAlarmAndOnOk() {
         List<String> alarms = t.logicalIds("AWS::CloudWatch::Alarm");
-        // success rate, DLQ depth, two oldest-age, ingest 5xx, sweeper heartbeat; errors and throttles per function
-        assertThat(alarms).hasSize(6 + 2 * HANDLERS.size());
+        // success rate, DLQ depth, per lane late pickups and not consumed, ingest 5xx, sweeper heartbeat; errors and
+        // throttles per function
+        assertThat(alarms).hasSize(RelayAlarms.STACK_ALARMS + RelayAlarms.ALARMS_PER_FUNCTION * HANDLERS.size())
+                .hasSize(8 + 2 * HANDLERS.size());
         JsonNode topic = ref(alarmTopicId());
         for (String alarm : alarms) {
             JsonNode props = t.properties(alarm);
@@ -69,7 +72,7 @@ class RelayMonitoringTest {
     @Test
     void successRateAlarm_whenSynthesized_isMetricMathOverAttemptsBelowTheThresholdForThreePeriodsIgnoringQuiet() {
         List<String> matches = t.logicalIds("AWS::CloudWatch::Alarm").stream()
-                .filter(id -> t.properties(id).has("Metrics")).toList();
+                .filter(id -> t.properties(id).path("Metrics").toString().contains("\"Id\":\"s\"")).toList();
         assertThat(matches).hasSize(1);
         JsonNode alarm = t.properties(matches.get(0));
         assertThat(alarm.path("Threshold").asDouble()).isEqualTo(RelayAlarms.SUCCESS_RATE_THRESHOLD).isEqualTo(95);
@@ -127,16 +130,158 @@ class RelayMonitoringTest {
         assertThat(alarm.path("TreatMissingData").asText()).isEqualTo("notBreaching");
     }
 
+    /**
+     * A method setting replaces the stage's {@code /*} one for that method: one that set only throttling left
+     * POST /api/v1/events without detailed metrics, so the 5xx alarm read a metric that never exists.
+     */
+    @Test
+    void ingestServerErrorsAlarm_whenSynthesized_readsAMethodWhoseStageSettingEmitsDetailedMetrics() {
+        JsonNode alarm = t.properties(alarmOn("AWS/ApiGateway", "5XXError"));
+        Map<String, JsonNode> dims = dimensions(alarm);
+        String resourcePath = "/" + dims.get("Resource").asText().replace("/", "~1");
+        JsonNode stage = t.properties(t.logicalIds("AWS::ApiGateway::Stage").get(0));
+        JsonNode setting = null;
+        for (JsonNode candidate : stage.path("MethodSettings")) {
+            if (resourcePath.equals(candidate.path("ResourcePath").asText())
+                    && dims.get("Method").asText().equals(candidate.path("HttpMethod").asText())) {
+                setting = candidate;
+            }
+        }
+        assertThat(setting).as("the ingest method's own stage setting").isNotNull();
+        assertThat(setting.path("MetricsEnabled").asBoolean()).isTrue();
+        assertThat(setting.path("LoggingLevel").asText()).isEqualTo("ERROR");
+    }
+
+    /** Two stacks in one account and Region must not read each other's API metrics (ApiName is the only key). */
+    @Test
+    void apiMetrics_whenSynthesized_selectTheRestApiNamedAfterTheStack() throws Exception {
+        String apiId = t.logicalIds("AWS::ApiGateway::RestApi").get(0);
+        JsonNode apiName = t.properties(apiId).path("Name");
+        assertThat(flatten(apiName)).contains("${Ref:AWS::StackName}");
+        int alarms = 0;
+        for (String alarm : t.logicalIds("AWS::CloudWatch::Alarm")) {
+            for (JsonNode stat : metricStats(t.properties(alarm))) {
+                if ("AWS/ApiGateway".equals(stat.path("Namespace").asText())) {
+                    assertThat(dimensions(stat).get("ApiName")).as(alarm).isEqualTo(apiName);
+                    alarms++;
+                }
+            }
+        }
+        assertThat(alarms).isPositive();
+        int lines = 0;
+        for (JsonNode widget : dashboardBody().path("widgets")) {
+            for (JsonNode line : widget.path("properties").path("metrics")) {
+                if ("AWS/ApiGateway".equals(line.path(0).asText())) {
+                    Map<String, String> dims = new LinkedHashMap<>();
+                    for (int i = 2; i + 1 < line.size() && line.path(i).isTextual(); i += 2) {
+                        dims.put(line.path(i).asText(), line.path(i + 1).asText());
+                    }
+                    assertThat(dims).as(widget.path("properties").path("title").asText())
+                            .containsEntry("ApiName", flatten(apiName));
+                    lines++;
+                }
+            }
+        }
+        assertThat(lines).isPositive();
+    }
+
     @Test
     void queueAlarms_whenSynthesized_treatAQuietQueueAsHealthy() {
         List<String> sqsAlarms = t.logicalIds("AWS::CloudWatch::Alarm").stream()
                 .filter(id -> "AWS/SQS".equals(t.properties(id).path("Namespace").asText())).toList();
-        // the DLQ's depth, and the oldest task's age on the main and the slow lane
-        assertThat(sqsAlarms).hasSize(3);
+        // the DLQ's depth (the lanes' not-consumed alarms are metric math over SQS metrics)
+        assertThat(sqsAlarms).hasSize(1);
         for (String alarm : sqsAlarms) {
             assertThat(t.properties(alarm).path("TreatMissingData").asText()).as(alarm).isEqualTo("notBreaching");
             assertThat(t.properties(alarm).path("Statistic").asText()).as(alarm).isEqualTo("Maximum");
         }
+    }
+
+    /**
+     * Every retry is a new message whose age counts its whole scheduled wait (the backoff, or a partner's
+     * Retry-After up to SQS's 12 h visibility limit), so an alarm on a delivery lane's oldest-message age below that
+     * pages for one partner doing what it may. None may read it with a lower threshold.
+     */
+    @Test
+    void deliveryLaneAlarms_whenSynthesized_neverPageOnAnOldestMessageAgeAScheduledWaitHoldsUp() {
+        for (String alarm : t.logicalIds("AWS::CloudWatch::Alarm")) {
+            JsonNode props = t.properties(alarm);
+            for (JsonNode stat : metricStats(props)) {
+                if ("ApproximateAgeOfOldestMessage".equals(stat.path("MetricName").asText())) {
+                    assertThat(props.path("Threshold").asDouble()).as(alarm)
+                            .isGreaterThan(RelaySchema.SQS_MAX_VISIBILITY_SECONDS);
+                }
+            }
+        }
+    }
+
+    /** What "delivery is behind" means: due tasks picked up late, on each lane, and nothing else. */
+    @Test
+    void lateAlarms_whenSynthesized_pageOnEachLanesPickupDelayAboveTwoVisibilityTimeoutsForFifteenMinutes() {
+        List<String> lanes = new ArrayList<>();
+        for (String id : t.logicalIds("AWS::CloudWatch::Alarm")) {
+            JsonNode alarm = t.properties(id);
+            if (!RelayMetrics.PICKUP_DELAY.equals(alarm.path("MetricName").asText())) {
+                continue;
+            }
+            Map<String, JsonNode> dims = dimensions(alarm);
+            assertThat(dims).containsOnlyKeys(RelayMetrics.STACK, RelayMetrics.LANE);
+            assertThat(dims.get(RelayMetrics.STACK)).isEqualTo(STACK_NAME);
+            lanes.add(dims.get(RelayMetrics.LANE).asText());
+            assertThat(alarm.path("Namespace").asText()).isEqualTo(RelayMetrics.NAMESPACE);
+            assertThat(alarm.path("ExtendedStatistic").asText()).isEqualTo("p99");
+            // a task whose receive failed once comes back a visibility timeout late: that alone never pages
+            assertThat(alarm.path("Threshold").asDouble())
+                    .isEqualTo(2 * RelaySchema.DELIVERY.visibilityTimeoutSeconds() * 1000.0);
+            assertThat(alarm.path("ComparisonOperator").asText()).isEqualTo("GreaterThanThreshold");
+            assertThat(alarm.path("EvaluationPeriods").asInt()).isEqualTo(3);
+            assertThat(alarm.path("DatapointsToAlarm").asInt()).isEqualTo(3);
+            assertThat(alarm.path("Period").asInt()).isEqualTo(300);
+            // a quiet lane is healthy; a lane nobody consumes is the NotConsumed alarm's
+            assertThat(alarm.path("TreatMissingData").asText()).isEqualTo("notBreaching");
+            assertThat(alarm.path("AlarmDescription").asText()).contains("Retry-After").contains("MaxConcurrency");
+        }
+        assertThat(lanes).containsExactlyInAnyOrder(RelayMetrics.Lane.MAIN.name(), RelayMetrics.Lane.SLOW.name());
+    }
+
+    /** The one thing PickupDelay cannot show: a lane whose due tasks nobody receives at all emits no delay. */
+    @Test
+    void notConsumedAlarms_whenSynthesized_pageWhenALaneHadDueTasksAndNoReceivesForFifteenMinutes() {
+        List<String> queues = new ArrayList<>();
+        for (String id : t.logicalIds("AWS::CloudWatch::Alarm")) {
+            JsonNode alarm = t.properties(id);
+            Map<String, JsonNode> byId = new LinkedHashMap<>();
+            alarm.path("Metrics").forEach(m -> byId.put(m.path("Id").asText(), m));
+            if (!byId.containsKey("visible")) {
+                continue;
+            }
+            assertThat(byId).containsOnlyKeys("expr_1", "visible", "received");
+            assertThat(byId.get("expr_1").path("Expression").asText())
+                    .isEqualTo(RelayTelemetry.NOT_CONSUMED_EXPRESSION);
+            JsonNode visible = byId.get("visible").path("MetricStat");
+            JsonNode received = byId.get("received").path("MetricStat");
+            assertThat(visible.path("Metric").path("MetricName").asText())
+                    .isEqualTo("ApproximateNumberOfMessagesVisible");
+            assertThat(visible.path("Stat").asText()).isEqualTo("Minimum");
+            assertThat(received.path("Metric").path("MetricName").asText()).isEqualTo("NumberOfMessagesReceived");
+            assertThat(received.path("Stat").asText()).isEqualTo("Sum");
+            assertThat(visible.path("Metric").path("Dimensions")).isEqualTo(received.path("Metric").path("Dimensions"));
+            queues.add(visible.path("Metric").path("Dimensions").path(0).path("Value").path("Fn::GetAtt").path(0)
+                    .asText());
+            assertThat(alarm.path("Threshold").asInt()).isEqualTo(1);
+            assertThat(alarm.path("ComparisonOperator").asText()).isEqualTo("GreaterThanOrEqualToThreshold");
+            assertThat(alarm.path("EvaluationPeriods").asInt()).isEqualTo(3);
+            assertThat(alarm.path("TreatMissingData").asText()).isEqualTo("notBreaching");
+        }
+        List<String> lanes = t.logicalIds("AWS::SQS::Queue").stream()
+                .filter(q -> t.properties(q).has("RedrivePolicy")).toList();
+        assertThat(queues).containsExactlyInAnyOrderElementsOf(lanes).hasSize(2);
+    }
+
+    @Test
+    void notConsumedExpression_isOneOnlyWhenTasksWaitedAllPeriodAndNoneWasReceived() {
+        assertThat(RelayTelemetry.NOT_CONSUMED_EXPRESSION)
+                .isEqualTo("IF(visible > 0 AND FILL(received, 0) == 0, 1, 0)");
     }
 
     @Test

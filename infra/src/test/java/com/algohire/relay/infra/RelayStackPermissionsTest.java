@@ -2,13 +2,29 @@ package com.algohire.relay.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.algohire.relay.config.RelayConfig;
+import com.algohire.relay.config.RelaySchema;
+import com.algohire.relay.internal.AwsClients;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * Each function role allows exactly what its handler's AWS SDK calls need, on exactly the resource they are made
@@ -31,7 +47,10 @@ class RelayStackPermissionsTest {
     private static final String DELIVERY = "com.algohire.relay.delivery.DeliveryHandler";
     private static final String MANAGEMENT = "com.algohire.relay.api.ManagementApiHandler";
 
-    /** Active tracing: X-Ray's write actions have no resource-level permissions. Every function has them. */
+    /**
+     * Active tracing (-c xrayTracing=true, which these tests synthesize with so that the grants it adds are checked
+     * too): X-Ray's write actions have no resource-level permissions. Every function then has them.
+     */
     private static final List<String> TRACING = List.of(
             "* xray:PutTraceSegments",
             "* xray:PutTelemetryRecords");
@@ -43,14 +62,14 @@ class RelayStackPermissionsTest {
             "EventsTable dynamodb:DeleteItem",           // EventIngestion.releaseKey
             "EventsTable dynamodb:Query",                // EventStore.deliveryLogs (base table, begins_with sk)
             "EventsTable dynamodb:BatchGetItem",         // DeliveryStates.findAll: a list page's delivery states
-            "EventsTable dynamodb:DescribeTable",        // HealthCheck (GET /health)
+            "EventsTable dynamodb:DescribeTable",        // HealthCheck (GET /api/v1/health)
             "EventsTable/index/byTypeShard dynamodb:Query", // EventList with eventType (GET /events?eventType=)
             "EventsTable/index/byDayShard dynamodb:Query",  // EventList without eventType
             "PayloadBucket/payloads/* s3:PutObject",     // PayloadStore.put (payload over the inline limit)
             "PayloadBucket/payloads/* s3:GetObject",     // PayloadStore.get via EventStore.find
             "PayloadBucket/payloads/* s3:DeleteObject",  // EventIngestion.deleteOrphan
             "DeliveryQueue sqs:SendMessage",             // TaskQueue.send (FAN_OUT task)
-            "DeliveryQueue sqs:GetQueueAttributes");     // HealthCheck (GET /health)
+            "DeliveryQueue sqs:GetQueueAttributes");     // HealthCheck (GET /api/v1/health)
 
     private static final List<String> SWEEPER_GRANTS = List.of(
             "EventsTable/index/pendingEnqueue dynamodb:Query", // Sweeper.run
@@ -144,7 +163,7 @@ class RelayStackPermissionsTest {
 
     @BeforeAll
     static void synthesize() {
-        t = SynthesizedTemplate.synthesize();
+        t = SynthesizedTemplate.synthesize(Map.of(DeployOptions.XRAY_TRACING, "true"));
     }
 
     @Test
@@ -198,7 +217,79 @@ class RelayStackPermissionsTest {
         }
     }
 
+    /**
+     * SnapStart priming runs in Lambda's init, under the function's role like any invocation: a call its role does
+     * not grant fails with AccessDenied on every version publish (and primes nothing). Each handler is built from
+     * its template environment with clients aimed at a closed port and primed; every request its priming builds
+     * (sent or not) is recorded as the IAM action it needs and the resource it names, and must be granted.
+     */
+    @Test
+    void priming_ofEveryFunction_makesOnlyCallsItsRoleGrantsOnTheResourcesItNames() throws Exception {
+        for (String handler : List.of(INGEST, SWEEPER, DELIVERY, MANAGEMENT)) {
+            Set<String> granted = grants(handler);
+            Set<String> calls = primingCalls(handler);
+            assertThat(calls).as(handler + " primes with AWS calls").isNotEmpty();
+            for (String call : calls) {
+                assertThat(granted).as(handler + " priming calls " + call + "; its role grants " + granted)
+                        .anyMatch(grant -> grant.equals(call) || grant.startsWith(call + " if "));
+            }
+        }
+    }
+
     // --- helpers ---
+
+    /** "resource action" of every SDK request the handler's prime() builds, resources named as in the grants. */
+    private static Set<String> primingCalls(String handler) throws Exception {
+        // bounded priming steps run on threads of their own
+        Set<String> calls = Collections.synchronizedSet(new TreeSet<>());
+        ExecutionInterceptor recorder = new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                SdkRequest request = context.request();
+                String service = request.getClass().getPackageName()
+                        .replaceAll("^software\\.amazon\\.awssdk\\.services\\.([a-z0-9]+)\\.model$", "$1");
+                String action = service + ":" + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+                calls.add(primedResource(request) + " " + action);
+            }
+        };
+        AwsClients clients = new AwsClients(Region.US_EAST_1,
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("unused", "unused")),
+                URI.create("http://127.0.0.1:9"), URI.create("http://127.0.0.1:9"), URI.create("http://127.0.0.1:9"))
+                .withInterceptors(List.of(recorder));
+        Object function = Class.forName(handler).getConstructor(RelayConfig.class, AwsClients.class)
+                .newInstance(RelayConfig.fromEnvironment(environment(handler)), clients);
+        function.getClass().getMethod("prime").invoke(function);
+        synchronized (calls) {
+            return new TreeSet<>(calls);
+        }
+    }
+
+    /** The resource a request names: {@code ref:<logical id>} values of {@link #environment} as construct ids. */
+    private static String primedResource(SdkRequest request) {
+        for (String field : List.of("TableName", "QueueUrl", "Bucket", "TopicArn")) {
+            Optional<String> value = request.getValueForField(field, String.class);
+            if (value.isPresent()) {
+                String resource = constructId(value.get().replaceFirst("^.*ref:", ""));
+                Optional<String> index = request.getValueForField("IndexName", String.class);
+                if (index.isPresent()) {
+                    return resource + "/index/" + index.get();
+                }
+                return field.equals("Bucket") ? resource + "/" + RelaySchema.PAYLOAD_PREFIX + "*" : resource;
+            }
+        }
+        return "*";
+    }
+
+    /** The function's template environment, each reference {@code {"Ref": X}} as the text {@code ref:X}. */
+    private static Map<String, String> environment(String handler) {
+        Map<String, String> env = new LinkedHashMap<>();
+        t.properties(t.functionId(handler)).path("Environment").path("Variables").fields().forEachRemaining(e ->
+                env.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText()
+                        : e.getValue().has("Ref") ? "ref:" + e.getValue().path("Ref").asText()
+                        : "resolved:" + e.getValue()));
+        return env;
+    }
+
 
     private static List<String> expected(List<String> grants) {
         List<String> all = new ArrayList<>(TRACING);

@@ -128,6 +128,11 @@ class RelayStackRuntimeContractTest {
         }
         t.methodsByRoute().forEach((route, method) -> {
             JsonNode integration = method.path("Integration");
+            if ("MOCK".equals(integration.path("Type").asText())) {
+                // API Gateway's own answer (GET /health): no function to wait for
+                assertThat(route).isEqualTo("GET /health");
+                return;
+            }
             int integrationTimeoutMs = integration.path("TimeoutInMillis").asInt(DEFAULT_INTEGRATION_TIMEOUT_MS);
             String uri = integration.path("Uri").toString();
             List<String> aliases = timeoutByAlias.keySet().stream().filter(uri::contains).toList();

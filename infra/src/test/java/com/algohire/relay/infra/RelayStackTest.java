@@ -3,6 +3,7 @@ package com.algohire.relay.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.algohire.relay.config.ApiRoutes;
 import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelaySchema;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,6 +29,7 @@ class RelayStackTest {
     private static final List<String> HANDLERS = List.of(INGEST, SWEEPER, DELIVERY, MANAGEMENT);
 
     private static final List<String> OPERATOR_ROUTES = List.of(
+            "GET /api/v1/health",
             "GET /api/v1/events", "GET /api/v1/events/{eventId}", "POST /api/v1/events/{eventId}/replay",
             "GET /api/v1/subscriptions", "POST /api/v1/subscriptions", "GET /api/v1/subscriptions/{id}",
             "PATCH /api/v1/subscriptions/{id}", "DELETE /api/v1/subscriptions/{id}",
@@ -150,15 +152,43 @@ class RelayStackTest {
     // --- Functions ---
 
     @Test
-    void functions_whenSynthesized_runJava21WithSnapStartActiveTracingAndTheirOwnLogGroup() {
+    void functions_whenSynthesized_runJava21WithSnapStartAndTheirOwnLogGroup() {
         for (String handler : HANDLERS) {
             JsonNode fn = t.properties(t.functionId(handler));
             assertThat(fn.path("Runtime").asText()).as(handler).isEqualTo("java21");
             assertThat(fn.path("SnapStart").path("ApplyOn").asText()).as(handler).isEqualTo("PublishedVersions");
-            assertThat(fn.path("TracingConfig").path("Mode").asText()).as(handler).isEqualTo("Active");
             assertThat(fn.path("LoggingConfig").path("LogGroup").path("Ref").asText()).as(handler).isNotEmpty();
         }
         assertThat(t.logicalIds("AWS::Lambda::Function")).hasSize(HANDLERS.size());
+    }
+
+    /**
+     * X-Ray is off unless asked for: Lambda samples SQS- and schedule-triggered invocations at its fixed rate (the
+     * first request each second and 5 % of the rest; sampling rules cannot lower it), which at the delivery's volume
+     * is a bill of its own (README, "Cost").
+     */
+    @Test
+    void tracing_byDefault_isOffOnEveryFunctionAndTheStageWithNoXrayGrant() {
+        for (String handler : HANDLERS) {
+            JsonNode fn = t.properties(t.functionId(handler));
+            assertThat(fn.path("TracingConfig").isMissingNode()).as(handler).isTrue();
+            assertThat(t.allowedActions(t.functionId(handler))).as(handler).noneMatch(a -> a.startsWith("xray:"));
+        }
+        JsonNode stage = t.properties(t.logicalIds("AWS::ApiGateway::Stage").get(0));
+        assertThat(stage.path("TracingEnabled").asBoolean(false)).isFalse();
+    }
+
+    @Test
+    void tracing_withXrayTracingContext_isActiveOnEveryFunctionAndTheStage() {
+        SynthesizedTemplate traced = SynthesizedTemplate.synthesize(Map.of(DeployOptions.XRAY_TRACING, "true"));
+        for (String handler : HANDLERS) {
+            JsonNode fn = traced.properties(traced.functionId(handler));
+            assertThat(fn.path("TracingConfig").path("Mode").asText()).as(handler).isEqualTo("Active");
+            assertThat(traced.allowedActions(traced.functionId(handler))).as(handler)
+                    .contains("xray:PutTraceSegments", "xray:PutTelemetryRecords");
+        }
+        JsonNode stage = traced.properties(traced.logicalIds("AWS::ApiGateway::Stage").get(0));
+        assertThat(stage.path("TracingEnabled").asBoolean()).isTrue();
     }
 
     @Test
@@ -320,12 +350,40 @@ class RelayStackTest {
                 .contains(managementAlias);
     }
 
+    /** Anyone may call GET /health at its rate: it must cost no Lambda invocation and no AWS call. */
     @Test
-    void api_health_isOpen() {
+    void api_health_isOpenAndAnsweredByApiGatewayItselfWithTheLivenessBody() {
         JsonNode health = t.methodsByRoute().get("GET /health");
         assertThat(health).isNotNull();
         assertThat(health.path("AuthorizationType").asText()).isEqualTo("NONE");
         assertThat(health.path("ApiKeyRequired").asBoolean(false)).isFalse();
+        JsonNode integration = health.path("Integration");
+        assertThat(integration.path("Type").asText()).isEqualTo("MOCK");
+        assertThat(integration.has("Uri")).isFalse();
+        assertThat(integration.path("RequestTemplates").path("application/json").asText())
+                .isEqualTo("{\"statusCode\": 200}");
+        JsonNode response = integration.path("IntegrationResponses").path(0);
+        assertThat(response.path("StatusCode").asText()).isEqualTo("200");
+        assertThat(response.path("ResponseTemplates").path("application/json").asText())
+                .isEqualTo(ApiRoutes.LIVENESS_BODY);
+        assertThat(response.path("ResponseParameters").path("method.response.header.Content-Type").asText())
+                .isEqualTo("'application/json'");
+        assertThat(health.path("MethodResponses").path(0).path("StatusCode").asText()).isEqualTo("200");
+        // its own, low throttle: an open route's callers cannot run up the API's request charges at the stage rate
+        JsonNode stage = t.properties(t.logicalIds("AWS::ApiGateway::Stage").get(0));
+        JsonNode setting = find(stage.path("MethodSettings"), "ResourcePath", "/~1health");
+        assertThat(setting.path("HttpMethod").asText()).isEqualTo("GET");
+        assertThat(setting.path("ThrottlingRateLimit").asInt()).isEqualTo(RelayApi.HEALTH_RATE_LIMIT)
+                .isLessThan(RelayApi.STAGE_RATE_LIMIT);
+    }
+
+    /** The deep check (the table and the queue answer) costs an invocation and two AWS calls: operators only. */
+    @Test
+    void api_deepHealth_requiresIamAndInvokesTheIngestAlias() {
+        JsonNode deep = t.methodsByRoute().get("GET /api/v1/health");
+        assertThat(deep).isNotNull();
+        assertThat(deep.path("AuthorizationType").asText()).isEqualTo("AWS_IAM");
+        assertThat(deep.path("Integration").path("Uri").toString()).contains(t.aliasId(t.functionId(INGEST)));
     }
 
     @Test
@@ -357,11 +415,10 @@ class RelayStackTest {
     }
 
     @Test
-    void api_stage_logsJsonAccessLinesTracesAndThrottles() throws Exception {
+    void api_stage_logsJsonAccessLinesAndThrottles() throws Exception {
         List<String> stages = t.logicalIds("AWS::ApiGateway::Stage");
         assertThat(stages).hasSize(1);
         JsonNode stage = t.properties(stages.get(0));
-        assertThat(stage.path("TracingEnabled").asBoolean()).isTrue();
         assertThat(stage.path("AccessLogSetting").path("DestinationArn").toString()).contains("AccessLogs");
         JsonNode format = new ObjectMapper().readTree(stage.path("AccessLogSetting").path("Format").asText());
         assertThat(format.path("requestId").asText()).isEqualTo("$context.requestId");
@@ -374,6 +431,19 @@ class RelayStackTest {
         assertThat(ingest.path("ThrottlingRateLimit").asInt()).isEqualTo(DeployOptions.DEFAULT_INGEST_RATE_LIMIT)
                 .isEqualTo(1500);
         assertThat(ingest.path("ThrottlingBurstLimit").asInt()).isEqualTo(3000);
+    }
+
+    /** Each method setting replaces the stage-wide one for its method, so each must repeat metrics and logging. */
+    @Test
+    void api_stage_everyMethodSettingKeepsDetailedMetricsAndErrorLogsWithoutDataTrace() {
+        JsonNode stage = t.properties(t.logicalIds("AWS::ApiGateway::Stage").get(0));
+        assertThat(stage.path("MethodSettings").size()).isGreaterThan(1);
+        for (JsonNode setting : stage.path("MethodSettings")) {
+            String method = setting.path("HttpMethod").asText() + " " + setting.path("ResourcePath").asText();
+            assertThat(setting.path("MetricsEnabled").asBoolean()).as(method).isTrue();
+            assertThat(setting.path("LoggingLevel").asText()).as(method).isEqualTo("ERROR");
+            assertThat(setting.path("DataTraceEnabled").asBoolean(true)).as(method).isFalse();
+        }
     }
 
     @Test
@@ -551,7 +621,7 @@ class RelayStackTest {
     // --- Alarms and outputs ---
 
     @Test
-    void alarms_whenSynthesized_watchDlqDepthAndOldestMessageAgeAndNotifyTheTopic() {
+    void alarms_whenSynthesized_watchDlqDepthAndNotifyTheTopic() {
         String topic = alarmTopicId();
         t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
                 "MetricName", "ApproximateNumberOfMessagesVisible",
@@ -560,20 +630,6 @@ class RelayStackTest {
                 "ComparisonOperator", "GreaterThanThreshold",
                 "Dimensions", List.of(Map.of("Name", "QueueName",
                         "Value", Map.of("Fn::GetAtt", List.of(dlqId(), "QueueName")))),
-                "AlarmActions", List.of(Map.of("Ref", topic))));
-        t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
-                "MetricName", "ApproximateAgeOfOldestMessage",
-                "Threshold", RelayAlarms.OLDEST_MESSAGE_AGE_THRESHOLD.toSeconds(),
-                "ComparisonOperator", "GreaterThanThreshold",
-                "Dimensions", List.of(Map.of("Name", "QueueName",
-                        "Value", Map.of("Fn::GetAtt", List.of(deliveryQueueId(), "QueueName")))),
-                "AlarmActions", List.of(Map.of("Ref", topic))));
-        t.template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
-                "MetricName", "ApproximateAgeOfOldestMessage",
-                "Threshold", RelayAlarms.OLDEST_MESSAGE_AGE_THRESHOLD.toSeconds(),
-                "ComparisonOperator", "GreaterThanThreshold",
-                "Dimensions", List.of(Map.of("Name", "QueueName",
-                        "Value", Map.of("Fn::GetAtt", List.of(slowQueueId(), "QueueName")))),
                 "AlarmActions", List.of(Map.of("Ref", topic)),
                 "OKActions", List.of(Map.of("Ref", topic))));
         assertThat(t.properties(topic).path("KmsMasterKeyId").isMissingNode()).isFalse();

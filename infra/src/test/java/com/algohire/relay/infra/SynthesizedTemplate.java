@@ -23,7 +23,8 @@ final class SynthesizedTemplate {
     /** Every deploy-time choice switched on, so the checks that run on the default stack also see what they add. */
     static final Map<String, Object> EVERY_DEPLOY_OPTION = Map.of(
             DeployOptions.ALARM_EMAIL, "ops@example.com",
-            DeployOptions.API_GATEWAY_CLOUDWATCH_ROLE, "true");
+            DeployOptions.API_GATEWAY_CLOUDWATCH_ROLE, "true",
+            DeployOptions.XRAY_TRACING, "true");
 
     final RelayStack stack;
     final Template template;

@@ -19,6 +19,7 @@ import com.algohire.relay.localaws.AwsBackends;
 import com.algohire.relay.metrics.CloudWatchEmfSink;
 import com.algohire.relay.metrics.EmfSink;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -333,19 +334,33 @@ public final class LocalRelay implements AutoCloseable {
     private static List<Route> timed(List<Route> routes, InvocationListener listener) {
         List<Route> timed = new ArrayList<>();
         for (Route route : routes) {
-            timed.add(new Route(route.method(), route.resource(), route.auth(), route.functionName(),
-                    timed(route.functionName(), route.handler(), listener)));
+            timed.add(GATEWAY.equals(route.functionName()) ? route // no function runs for it
+                    : new Route(route.method(), route.resource(), route.auth(), route.functionName(),
+                            timed(route.functionName(), route.handler(), listener)));
         }
         return timed;
     }
 
-    /** The stack's routes ({@link ApiRoutes}), each to the handler class of its function. */
+    /** The "function" of a route API Gateway answers itself ({@link ApiRoutes.Function#GATEWAY}). */
+    static final String GATEWAY = "gateway";
+
+    /**
+     * The stack's routes ({@link ApiRoutes}), each to the handler class of its function, and GET /health to the
+     * fixed answer API Gateway's MOCK integration gives on AWS.
+     */
     static List<Route> routes(IngestApiHandler ingest, ManagementApiHandler management) {
         List<Route> routes = new ArrayList<>();
         for (ApiRoutes.Route route : ApiRoutes.ALL) {
-            boolean toIngest = route.function() == ApiRoutes.Function.INGEST;
-            routes.add(new Route(route.method(), route.resource(), route.auth(), toIngest ? "ingest" : "management",
-                    toIngest ? ingest : management));
+            routes.add(switch (route.function()) {
+                case INGEST -> new Route(route.method(), route.resource(), route.auth(), "ingest", ingest);
+                case MANAGEMENT -> new Route(route.method(), route.resource(), route.auth(), "management",
+                        management);
+                // API Gateway's MOCK integration on AWS: the fixed answer, no function
+                case GATEWAY -> new Route(route.method(), route.resource(), route.auth(), GATEWAY,
+                        (request, context) -> new APIGatewayProxyResponseEvent().withStatusCode(200)
+                                .withHeaders(Map.of("Content-Type", "application/json"))
+                                .withBody(ApiRoutes.LIVENESS_BODY));
+            });
         }
         return routes;
     }
