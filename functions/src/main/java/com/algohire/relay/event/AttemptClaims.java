@@ -162,18 +162,9 @@ public final class AttemptClaims {
      * instead of a second HTTP attempt. Best effort: if this fails too, the attempt is repeated (at least once).
      */
     public void unsettled(String eventId, String webhookId, int round, int attempt, String claimer, Pending owed) {
-        try {
-            dynamoDb.updateItem(r -> r.tableName(table).key(key(eventId, webhookId))
-                    .updateExpression("SET #q = :q, #t = :t")
-                    .conditionExpression("#r = :r AND #a = :a AND #c = :c")
-                    .expressionAttributeNames(Map.of("#q", PENDING_QUEUE, "#t", PENDING_TASK, "#r", ROUND,
-                            "#a", ATTEMPT, "#c", CLAIMER))
-                    .expressionAttributeValues(Map.of(":q", AttributeValue.fromS(owed.queueUrl()),
-                            ":t", AttributeValue.fromS(owed.taskJson()), ":r", n(round), ":a", n(attempt),
-                            ":c", AttributeValue.fromS(claimer))));
-        } catch (ConditionalCheckFailedException e) {
-            // a copy took it over meanwhile: it makes its own attempt and owes its own send
-        }
+        updateOwn(eventId, webhookId, round, attempt, claimer, "SET #q = :q, #t = :t", "",
+                Map.of("#q", PENDING_QUEUE, "#t", PENDING_TASK),
+                Map.of(":q", AttributeValue.fromS(owed.queueUrl()), ":t", AttributeValue.fromS(owed.taskJson())));
     }
 
     /**
@@ -182,17 +173,9 @@ public final class AttemptClaims {
      * failure and carries on.
      */
     public void settled(String eventId, String webhookId, int round, int attempt, String claimer) {
-        try {
-            dynamoDb.updateItem(r -> r.tableName(table).key(key(eventId, webhookId))
-                    .updateExpression("SET #s = :true REMOVE #q, #t")
-                    .conditionExpression("#r = :r AND #a = :a AND #c = :c")
-                    .expressionAttributeNames(Map.of("#s", SETTLED, "#r", ROUND, "#a", ATTEMPT, "#c", CLAIMER,
-                            "#q", PENDING_QUEUE, "#t", PENDING_TASK))
-                    .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true), ":r", n(round),
-                            ":a", n(attempt), ":c", AttributeValue.fromS(claimer))));
-        } catch (ConditionalCheckFailedException e) {
-            // a copy took it over meanwhile (our lease ran out): its claim is the one that counts now
-        }
+        updateOwn(eventId, webhookId, round, attempt, claimer, "SET #s = :true REMOVE #q, #t", "",
+                Map.of("#s", SETTLED, "#q", PENDING_QUEUE, "#t", PENDING_TASK),
+                Map.of(":true", AttributeValue.fromBool(true)));
     }
 
     /**
@@ -200,16 +183,28 @@ public final class AttemptClaims {
      * (cut short by the deadline): the next copy claims it at once instead of waiting out the lease.
      */
     public void release(String eventId, String webhookId, int round, int attempt, String claimer) {
+        updateOwn(eventId, webhookId, round, attempt, claimer, "SET #l = :zero", " AND #s = :false",
+                Map.of("#l", LEASE_UNTIL, "#s", SETTLED),
+                Map.of(":zero", n(0), ":false", AttributeValue.fromBool(false)));
+    }
+
+    /**
+     * An update of {@code claimer}'s own claim of ({@code round}, {@code attempt}), and of nothing else: refused
+     * (and ignored) when a copy has taken the claim over or moved past it, whose claim is the one that counts now.
+     */
+    private void updateOwn(String eventId, String webhookId, int round, int attempt, String claimer,
+                           String update, String moreCondition, Map<String, String> names,
+                           Map<String, AttributeValue> values) {
+        Map<String, String> allNames = new HashMap<>(names);
+        allNames.putAll(Map.of("#r", ROUND, "#a", ATTEMPT, "#c", CLAIMER));
+        Map<String, AttributeValue> allValues = new HashMap<>(values);
+        allValues.putAll(Map.of(":r", n(round), ":a", n(attempt), ":c", AttributeValue.fromS(claimer)));
         try {
-            dynamoDb.updateItem(r -> r.tableName(table).key(key(eventId, webhookId))
-                    .updateExpression("SET #l = :zero")
-                    .conditionExpression("#r = :r AND #a = :a AND #c = :c AND #s = :false")
-                    .expressionAttributeNames(Map.of("#l", LEASE_UNTIL, "#r", ROUND, "#a", ATTEMPT, "#c", CLAIMER,
-                            "#s", SETTLED))
-                    .expressionAttributeValues(Map.of(":zero", n(0), ":r", n(round), ":a", n(attempt),
-                            ":c", AttributeValue.fromS(claimer), ":false", AttributeValue.fromBool(false))));
+            dynamoDb.updateItem(r -> r.tableName(table).key(key(eventId, webhookId)).updateExpression(update)
+                    .conditionExpression("#r = :r AND #a = :a AND #c = :c" + moreCondition)
+                    .expressionAttributeNames(allNames).expressionAttributeValues(allValues));
         } catch (ConditionalCheckFailedException e) {
-            // taken over or settled meanwhile: nothing of ours to let go
+            // not ours any more
         }
     }
 

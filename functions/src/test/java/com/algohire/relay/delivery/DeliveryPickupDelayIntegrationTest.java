@@ -61,7 +61,7 @@ class DeliveryPickupDelayIntegrationTest {
 
     private static DeliveryTask retry(Instant notBefore) {
         return new DeliveryTask(DeliveryTask.Kind.DELIVER, "00000000-0000-4000-8000-000000000001", "job.created",
-                "sub_missing", "msg_0000000000000000000000000000000a", null, 1, notBefore.toString(), null, null);
+                "sub_missing", "msg_0000000000000000000000000000000a", null, 1, notBefore.toString(), null, null, null);
     }
 
     private static List<Double> delays(List<String> lines) throws Exception {

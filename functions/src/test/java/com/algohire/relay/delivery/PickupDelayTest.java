@@ -13,7 +13,7 @@ class PickupDelayTest {
 
     private static DeliveryTask retry(Instant notBefore) {
         return new DeliveryTask(DeliveryTask.Kind.DELIVER, "e", "job.created", "sub_1", "msg_1", null, 3,
-                notBefore.toString(), null, null);
+                notBefore.toString(), null, null, null);
     }
 
     private static Map<String, String> sentAt(Instant sent) {
@@ -51,7 +51,7 @@ class PickupDelayTest {
         assertThat(PickupDelay.of(task, null, NOW)).isNull();
         assertThat(PickupDelay.of(task, Map.of(PickupDelay.SENT_TIMESTAMP, "soon"), NOW)).isNull();
         DeliveryTask unreadable = new DeliveryTask(DeliveryTask.Kind.DELIVER, "e", "job.created", "sub_1", "msg_1",
-                null, 1, "tomorrow", null, null);
+                null, 1, "tomorrow", null, null, null);
         assertThat(PickupDelay.of(unreadable, sentAt(NOW.minusSeconds(2)), NOW)).isEqualTo(Duration.ofSeconds(2));
     }
 }
