@@ -6,6 +6,7 @@ import com.algohire.relay.config.EnvVars;
 import com.algohire.relay.config.RelaySchema;
 import com.algohire.relay.event.DeliveryTask;
 import com.algohire.relay.event.TaskQueue;
+import com.algohire.relay.event.WebhookIds;
 import com.algohire.relay.localaws.AwsBackend;
 import com.algohire.relay.localaws.SharedAwsBackend;
 import com.algohire.relay.localaws.WebhookReceiver;
@@ -150,14 +151,16 @@ class LocalRelayIntegrationTest {
             WebhookReceiver.Received first = slowReceiver.awaitRequest(1, Duration.ofSeconds(30));
             assertThat(first).as("webhook through the main lane within 30 s").isNotNull();
 
-            // The same delivery again, queued where a degraded subscription's deliveries go.
+            // A delivery of the event queued where a degraded subscription's deliveries go: a replay's (a copy of
+            // the delivered one, same webhook-id, would be stopped by its attempt claim, as a duplicate should).
+            String replayWebhookId = WebhookIds.of(eventId, subscriptionId, WebhookIds.newReplayId());
             new TaskQueue(sqs, relay.config().deliverySlowQueueUrl()).send(DeliveryTask.deliver(eventId,
-                    "assessment.completed", subscriptionId, first.headers().get("webhook-id")));
+                    "assessment.completed", subscriptionId, replayWebhookId));
 
             WebhookReceiver.Received again = slowReceiver.awaitRequest(2, Duration.ofSeconds(30));
             assertThat(again).as("webhook through the slow lane within 30 s").isNotNull();
             assertThat(again.body()).contains(eventId);
-            assertThat(again.headers().get("webhook-id")).isEqualTo(first.headers().get("webhook-id"));
+            assertThat(again.headers().get("webhook-id")).isEqualTo(replayWebhookId);
         }
     }
 
