@@ -1,5 +1,6 @@
 package com.algohire.relay.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,6 +70,13 @@ public final class ResourceProvisioner {
         return new Resources(events, subscriptions, bucket, delivery, slow);
     }
 
+    /**
+     * Bound of each provisioning call. Longer than the clients' own call timeout on purpose: provisioning runs once,
+     * at start, against a local backend that may still be busy with a long request of whoever used it before (a
+     * serialized moto_server answering one slow query was seen to hold a CreateTable for 17 s).
+     */
+    static final Duration PROVISIONING_CALL_TIMEOUT = Duration.ofSeconds(60);
+
     /** An on-demand table with the schema's keys and GSIs, TTL enabled when the schema names one. */
     public String createTable(RelaySchema.Table table, String name) {
         Map<String, AttributeDefinition> attributes = new LinkedHashMap<>();
@@ -84,7 +92,8 @@ public final class ResourceProvisioner {
         try {
             dynamoDb.createTable(r -> {
                 r.tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
-                        .attributeDefinitions(attributes.values()).keySchema(keySchema);
+                        .attributeDefinitions(attributes.values()).keySchema(keySchema)
+                        .overrideConfiguration(o -> o.apiCallTimeout(PROVISIONING_CALL_TIMEOUT));
                 // DynamoDB rejects an empty index list, so only send one when there is something in it.
                 if (!indexes.isEmpty()) {
                     r.globalSecondaryIndexes(indexes);
@@ -93,7 +102,8 @@ public final class ResourceProvisioner {
         } catch (ResourceInUseException alreadyThere) {
             // Idempotent by design: a persistent backend keeps the table from the last run.
         }
-        dynamoDb.waiter().waitUntilTableExists(r -> r.tableName(name));
+        dynamoDb.waiter().waitUntilTableExists(r -> r.tableName(name)
+                .overrideConfiguration(o -> o.apiCallTimeout(PROVISIONING_CALL_TIMEOUT)));
         if (table.ttlAttribute() != null) {
             enableTtl(name, table.ttlAttribute());
         }
@@ -101,14 +111,16 @@ public final class ResourceProvisioner {
     }
 
     private void enableTtl(String tableName, String attribute) {
-        var current = dynamoDb.describeTimeToLive(r -> r.tableName(tableName)).timeToLiveDescription();
+        var current = dynamoDb.describeTimeToLive(r -> r.tableName(tableName)
+                .overrideConfiguration(o -> o.apiCallTimeout(PROVISIONING_CALL_TIMEOUT))).timeToLiveDescription();
         boolean enabled = current != null && attribute.equals(current.attributeName())
                 && (current.timeToLiveStatus() == TimeToLiveStatus.ENABLED
                 || current.timeToLiveStatus() == TimeToLiveStatus.ENABLING);
         // Enabling TTL twice is a ValidationException, so look before writing.
         if (!enabled) {
             dynamoDb.updateTimeToLive(r -> r.tableName(tableName)
-                    .timeToLiveSpecification(s -> s.attributeName(attribute).enabled(true)));
+                    .timeToLiveSpecification(s -> s.attributeName(attribute).enabled(true))
+                    .overrideConfiguration(o -> o.apiCallTimeout(PROVISIONING_CALL_TIMEOUT)));
         }
     }
 
@@ -138,7 +150,8 @@ public final class ResourceProvisioner {
 
     public String createBucket(String name) {
         try {
-            s3.createBucket(r -> r.bucket(name));
+            s3.createBucket(r -> r.bucket(name)
+                    .overrideConfiguration(o -> o.apiCallTimeout(PROVISIONING_CALL_TIMEOUT)));
         } catch (BucketAlreadyOwnedByYouException alreadyThere) {
             // Idempotent: ours from an earlier run.
         }
