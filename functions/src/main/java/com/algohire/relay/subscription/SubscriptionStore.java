@@ -321,33 +321,17 @@ public final class SubscriptionStore {
     }
 
     /**
-     * Every active subscription (the held-task watchdog's). A scan reads every item whatever its filter, so this
-     * costs what {@link #listForFanOut} costs; the filter only trims the answer.
-     */
-    public List<Subscription> listActive() {
-        return scanAll(true);
-    }
-
-    /**
      * Every subscription, active or disabled: the fan-out queues a DELIVER for each that matches, and a disabled
      * one's tasks are held at the delivery's gate until it is re-enabled (skipping it here would lose every event
-     * accepted while it is disabled). The fan-out reads it at most once per SQS batch and keeps it no longer than
-     * that batch (see the delivery package's FanOut.snapshot): nothing caches it across batches.
+     * accepted while it is disabled; a scan reads every item whatever its filter, so reading them all costs
+     * nothing more). The fan-out reads it at most once per SQS batch and keeps it no longer than that batch (see the
+     * delivery package's FanOut.snapshot): nothing caches it across batches.
      */
     public List<Subscription> listForFanOut() {
-        return scanAll(false);
-    }
-
-    private List<Subscription> scanAll(boolean activeOnly) {
         List<Subscription> all = new ArrayList<>();
         Map<String, AttributeValue> start = null;
         do {
             ScanRequest.Builder scan = ScanRequest.builder().tableName(table);
-            if (activeOnly) {
-                scan.filterExpression("#active = :true")
-                        .expressionAttributeNames(Map.of("#active", ACTIVE))
-                        .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true)));
-            }
             if (start != null) {
                 scan.exclusiveStartKey(start);
             }

@@ -430,7 +430,7 @@ public final class RelayStack extends Stack {
         // RECOVER walks the events of [since, until] day by day by the byDayShard index, never by a scan.
         allow(delivery, List.of(index(events, RelaySchema.INDEX_BY_DAY)), "dynamodb:Query");
         allow(delivery, List.of(subscriptions.getTableArn()),
-                "dynamodb:Scan",         // SubscriptionStore.listActive (fan-out)
+                "dynamodb:Scan",         // SubscriptionStore.listForFanOut (fan-out)
                 "dynamodb:GetItem",      // SubscriptionStore.find (delivery)
                 "dynamodb:UpdateItem");  // SubscriptionStore.disable (410, auto-disable); health writes; probe claim
         allowPayloadObjects(delivery, payloads, "s3:GetObject"); // EventStore.find of a large event

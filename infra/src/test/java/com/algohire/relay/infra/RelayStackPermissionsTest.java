@@ -94,7 +94,7 @@ class RelayStackPermissionsTest {
                                                          // (fannedOut, record: an attempt's or a hold's state);
                                                          // a HOLDING# marker (HoldStore.hold)
             "EventsTable/index/byDayShard dynamodb:Query", // RecoveryWorker: events since the recovery's time
-            "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.listActive (FanOut.snapshot)
+            "SubscriptionsTable dynamodb:Scan",          // SubscriptionStore.listForFanOut (FanOut.snapshot)
             "SubscriptionsTable dynamodb:GetItem",       // SubscriptionStore.find (WebhookDelivery.deliver)
             "SubscriptionsTable dynamodb:UpdateItem",    // disable (410, auto-disable); health writes; probe claim
             "PayloadBucket/payloads/* s3:GetObject",     // PayloadStore.get via EventStore.find
